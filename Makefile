@@ -1,0 +1,43 @@
+# Loops With Friends. `make run` builds and serves; `make test` runs every test.
+GO        ?= go
+ADDR      ?= 127.0.0.1:8080
+WASM      := web/static/app.wasm
+GOFLAGS_R := -trimpath -ldflags "-s -w"
+
+.PHONY: all build wasm run test vet unit browser-deps bench clean
+
+all: build
+
+# The WASM is built first: the server binary embeds it.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build $(GOFLAGS_R) -o $(WASM) .
+	$(GO) run ./server/precompress $(WASM)
+
+build: wasm
+	$(GO) build -trimpath -ldflags "-s -w -X main.version=$$(sha256sum $(WASM) | cut -c1-12)" -o bin/loops .
+
+run: build
+	./bin/loops -addr $(ADDR)
+
+vet:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./shared/... .
+
+# Debian's chromium for the browser tests: installed when missing and root.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium', then 'make test' again."; exit 1; \
+	  fi; }
+
+test: vet build browser-deps
+	$(GO) test -race -count=1 ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz

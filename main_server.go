@@ -1,0 +1,100 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/loopswithfriends/loops/app"
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/web"
+)
+
+// serve runs the command named by args and returns the exit code.
+func serve(args []string) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		// Subcommands (render, load) are added here by their issues.
+		default:
+			fmt.Fprintf(os.Stderr, "loops: unknown command %q\n", args[0])
+			return 2
+		}
+	}
+	if err := run(args, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loops:", err)
+		return 1
+	}
+	return 0
+}
+
+// run serves the app and the hub until SIGINT or SIGTERM, then drains.
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loops", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr("LOOPS_ADDR", ":8080"), "address to serve on (also LOOPS_ADDR)")
+	origins := fs.String("origins", os.Getenv("LOOPS_ORIGINS"), "comma-separated extra origins allowed to open sockets, e.g. https://example.com (also LOOPS_ORIGINS)")
+	debug := fs.Bool("debug", false, "log joins and leaves")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv := server.New(server.Config{
+		App:            app.Handler(version, web.FS),
+		AllowedOrigins: splitList(*origins),
+		Log:            log,
+	})
+	hs := &http.Server{Addr: *addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("serving", "addr", *addr, "version", version)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("draining")
+	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Second)
+	defer cancel()
+	srv.Drain(ctx)
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

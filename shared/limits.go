@@ -1,0 +1,38 @@
+package shared
+
+import "time"
+
+// The protocol's numbers (PROTOCOL.md). Both sides read them from here.
+const (
+	// Capacity is the most members a jam holds.
+	Capacity = 7
+	// MaxFrameBytes is the largest frame a client may send.
+	MaxFrameBytes = 4096
+	// RateLimit is how many messages a client may send in any one second.
+	RateLimit = 40
+	// RateLimitGrace is how long a client may keep exceeding RateLimit
+	// before it is closed with StatusPolicyViolation.
+	RateLimitGrace = 5 * time.Second
+	// ResumeWindow is how long after a connection closes its resume token
+	// still brings the user back.
+	ResumeWindow = 60 * time.Second
+	// LeadMs is the least time between the server receiving a play, stop or
+	// swap and the start of the bar it takes effect on.
+	LeadMs = 50
+)
+
+// The default timeline of a new jam.
+const (
+	DefaultBPM         = 100
+	DefaultBeatsPerBar = 4
+	DefaultBarsPerLoop = 2
+)
+
+// WebSocket close statuses the hub uses (RFC 6455, section 7.4.1).
+const (
+	StatusGoingAway       = 1001
+	StatusUnsupportedData = 1003
+	StatusInvalidPayload  = 1007
+	StatusPolicyViolation = 1008
+	StatusMessageTooBig   = 1009
+)
