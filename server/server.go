@@ -6,29 +6,128 @@ package server
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
-// Config configures a Server.
+// Config configures a Server. Zero fields take the defaults of PROTOCOL.md;
+// the tunables exist so tests and benchmarks can turn them.
 type Config struct {
 	// App serves the browser app: every path the hub does not own.
 	App http.Handler
 	// AllowedOrigins are origins, besides the server's own host, allowed to
-	// open sockets.
+	// open sockets: "https://example.com" (scheme and host) or
+	// "example.com" (host only, any scheme).
 	AllowedOrigins []string
 	// Log receives the server's logs; nil discards them.
 	Log *slog.Logger
+
+	// Now is the server's wall clock, the one every protocol time is read
+	// from; nil means time.Now.
+	Now func() time.Time
+	// QueueSize is how many frames may wait for a slow connection before
+	// it is closed with 1008. Small, because every connection has one.
+	QueueSize int
+	// WriteTimeout bounds each write to a socket; a write that takes longer
+	// ends the connection.
+	WriteTimeout time.Duration
+	// PingInterval is how often every socket gets a WebSocket ping frame;
+	// a connection that leaves two unanswered is closed.
+	PingInterval time.Duration
+	// RateLimit is how many messages a client may send in any RateWindow.
+	RateLimit int
+	// RateWindow is the window of RateLimit.
+	RateWindow time.Duration
+	// RateLimitGrace is how long a client may keep exceeding RateLimit
+	// before it is closed with 1008.
+	RateLimitGrace time.Duration
+	// ResumeWindow is how long after a user leaves their resume token
+	// still brings them back.
+	ResumeWindow time.Duration
+}
+
+// The defaults of the tunables.
+const (
+	DefaultQueueSize    = 32
+	DefaultWriteTimeout = 5 * time.Second
+	DefaultPingInterval = 20 * time.Second
+)
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = DefaultPingInterval
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = shared.RateLimit
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = time.Second
+	}
+	if cfg.RateLimitGrace <= 0 {
+		cfg.RateLimitGrace = shared.RateLimitGrace
+	}
+	if cfg.ResumeWindow <= 0 {
+		cfg.ResumeWindow = shared.ResumeWindow
+	}
+	return cfg
 }
 
 // Server is the jam hub and everything it serves over HTTP.
 type Server struct {
-	mux *http.ServeMux
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	hub     *hub
+	resume  *resumeStore
+	metrics *metrics
+	beat    *heartbeat
+
+	// wg counts every goroutine the server starts for its connections, so
+	// that Drain can wait for all of them.
+	wg sync.WaitGroup
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	draining bool
+	gone     chan struct{} // closed when draining and conns is empty
 }
 
 // New returns a Server.
 func New(cfg Config) *Server {
-	s := &Server{mux: http.NewServeMux()}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:    cfg,
+		log:    cfg.Log,
+		mux:    http.NewServeMux(),
+		resume: newResumeStore(),
+		conns:  make(map[*conn]struct{}),
+		gone:   make(chan struct{}),
+	}
+	s.hub = newHub(s)
+	s.metrics = newMetrics(s.hub)
+	s.beat = newHeartbeat(s)
+	s.mux.HandleFunc("GET /socket", s.serveSocket)
+	s.mux.HandleFunc("GET /api/loops", s.serveLoops)
+	s.mux.HandleFunc("GET /api/stats", s.serveStats)
+	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /loops/", newLoopFiles())
 	if cfg.App != nil {
 		s.mux.Handle("/", cfg.App)
@@ -40,5 +139,74 @@ func New(cfg Config) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Drain stops accepting joins, closes every socket with 1001 and waits for
-// the connections to end or ctx to be done.
-func (s *Server) Drain(ctx context.Context) {}
+// the connections to end or ctx to be done. It may be called more than once.
+func (s *Server) Drain(ctx context.Context) {
+	s.mu.Lock()
+	s.draining = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	if len(s.conns) == 0 {
+		s.closeGone()
+	}
+	s.mu.Unlock()
+	s.hub.drain()
+	for _, c := range conns {
+		c.closeAsync(statusGoingAway, "server shutting down", reasonDraining)
+	}
+	select {
+	case <-s.gone:
+	case <-ctx.Done():
+		return
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// isDraining reports whether Drain was called.
+func (s *Server) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
+// track adds c to the live connections; it reports false when the server
+// is draining and c must be closed instead.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.beat.add(c)
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	s.beat.remove(c)
+	if s.draining && len(s.conns) == 0 {
+		s.closeGone()
+	}
+}
+
+func (s *Server) closeGone() {
+	select {
+	case <-s.gone:
+	default:
+		close(s.gone)
+	}
+}
+
+// nowMs returns the server clock in protocol milliseconds.
+func (s *Server) nowMs() float64 { return toMs(s.cfg.Now()) }
+
+func toMs(t time.Time) float64 { return float64(t.UnixNano()) / 1e6 }

@@ -1,0 +1,37 @@
+//go:build !wasm
+
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// serveLoops serves GET /api/loops: the loop catalog.
+func (s *Server) serveLoops(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, shared.Catalog)
+}
+
+// serveStats serves GET /api/stats.
+func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, s.hub.stats())
+}
+
+// serveHealth serves GET /healthz: 200 while joins are accepted, 503 while
+// the server drains.
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.isDraining() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,212 @@
+//go:build !wasm
+
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// The close statuses the hub sends.
+const (
+	statusGoingAway       = websocket.StatusCode(shared.StatusGoingAway)
+	statusUnsupportedData = websocket.StatusCode(shared.StatusUnsupportedData)
+	statusPolicyViolation = websocket.StatusCode(shared.StatusPolicyViolation)
+)
+
+// maxCloseReason is the longest close reason a close frame carries.
+const maxCloseReason = 123
+
+// conn is one client's connection. Its read loop runs on the HTTP handler's
+// goroutine and is the only reader; frames to the client go through send.
+type conn struct {
+	s     *Server
+	ws    *websocket.Conn
+	born  time.Time
+	rate  rateLimiter // read loop only
+	token string      // guarded by hub.mu
+	slot  int         // guarded by Server.mu
+
+	member atomic.Pointer[member] // nil while not in a jam
+	missed atomic.Int32           // pings sent and not answered
+
+	mu      sync.Mutex // guards what follows
+	out     []frame
+	writing bool
+	closed  bool
+}
+
+func newConn(s *Server, ws *websocket.Conn) *conn {
+	return &conn{s: s, ws: ws, born: time.Now(), rate: newRateLimiter(s.cfg)}
+}
+
+// serve reads and handles the client's messages until the connection ends.
+func (c *conn) serve() {
+	for {
+		typ, data, err := c.ws.Read(context.Background())
+		at := time.Now()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.s.metrics.in.Inc()
+		if typ != websocket.MessageText {
+			c.close(statusUnsupportedData, "binary frames are not accepted", reasonBinary)
+			return
+		}
+		if since := at.Sub(c.born); !c.rate.allow(since) {
+			if c.rate.excess(since) {
+				c.close(statusPolicyViolation, "rate limit exceeded for too long", reasonRateLimited)
+				return
+			}
+			c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d messages in %v", c.s.cfg.RateLimit, c.s.cfg.RateWindow), at)
+			continue
+		}
+		msg, err := shared.DecodeClient(data)
+		if err != nil {
+			var bad *shared.BadFrameError
+			if errors.As(err, &bad) {
+				c.close(websocket.StatusCode(bad.Status), bad.Reason, reasonBadFrame)
+				return
+			}
+			c.sendErr(err, at)
+			continue
+		}
+		if !c.handle(msg, at) {
+			return
+		}
+	}
+}
+
+// handle acts on one message; it reports false when the connection ended.
+func (c *conn) handle(msg shared.Message, at time.Time) bool {
+	if join, ok := msg.(*shared.Join); ok {
+		return c.join(join, at)
+	}
+	m := c.member.Load()
+	if m == nil {
+		c.sendError(shared.Errorf(shared.CodeNotJoined, "join a jam first"), at)
+		return true
+	}
+	switch msg := msg.(type) {
+	case *shared.Ping:
+		c.send(shared.MustEncode(&shared.Pong{ID: msg.ID, T0: msg.T0, Now: c.s.nowMs()}), at)
+	case *shared.Play:
+		m.jam.play(m, c.s.nowMs(), at)
+	case *shared.Stop:
+		m.jam.stop(m, c.s.nowMs(), at)
+	case *shared.Swap:
+		if err := m.jam.swap(m, msg.Loop, c.s.nowMs(), at); err != nil {
+			c.sendErr(err, at)
+		}
+	case *shared.Leave:
+		c.s.hub.leave(c)
+	}
+	return true
+}
+
+func (c *conn) join(join *shared.Join, at time.Time) bool {
+	if c.member.Load() != nil {
+		c.sendError(shared.Errorf(shared.CodeAlreadyJoined, "already in a jam"), at)
+		return true
+	}
+	if join.Jam != "" && !validJamID(join.Jam) {
+		c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", maxJamIDLen), at)
+		return true
+	}
+	back := c.s.resume.take(join.Resume, c.s.cfg.Now())
+	err := c.s.hub.join(c, join.Jam, back, at)
+	if errors.Is(err, errDraining) {
+		c.close(statusGoingAway, "server shutting down", reasonDraining)
+		return false
+	}
+	if err != nil {
+		c.sendErr(err, at)
+	}
+	return true
+}
+
+func (c *conn) sendError(e *shared.Error, at time.Time) {
+	c.send(shared.MustEncode(e), at)
+}
+
+// sendErr sends err as an error frame; it is always a *shared.Error.
+func (c *conn) sendErr(err error, at time.Time) {
+	var e *shared.Error
+	if !errors.As(err, &e) {
+		e = shared.Errorf(shared.CodeUnknownType, "%v", err)
+	}
+	c.sendError(e, at)
+}
+
+// readFailed ends the connection after a failed read: the client closed or
+// went away, the frame was too big, or the server closed the connection.
+func (c *conn) readFailed(err error) {
+	reason := reasonClient
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		// The library has sent the 1009 close frame already.
+		reason = reasonTooBig
+	}
+	c.markClosed(reason)
+	c.s.hub.leave(c)
+	_ = c.ws.CloseNow()
+}
+
+// markClosed stops all writing to c and reports whether it was the first
+// call, counting the close under reason.
+func (c *conn) markClosed(reason string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.closed = true
+	c.out = nil
+	c.s.metrics.closes.WithLabelValues(reason).Inc()
+	return true
+}
+
+// close leaves the jam, then closes the connection with status and reason,
+// waiting for the close handshake. Only the read loop calls it.
+func (c *conn) close(status websocket.StatusCode, reason, label string) {
+	first := c.markClosed(label)
+	c.s.hub.leave(c)
+	if first {
+		_ = c.ws.Close(status, truncateReason(reason))
+	}
+	_ = c.ws.CloseNow()
+}
+
+// closeAsync is close for any goroutine, even one holding a jam's or the
+// hub's lock: it returns at once and never blocks on the client.
+func (c *conn) closeAsync(status websocket.StatusCode, reason, label string) {
+	if !c.markClosed(label) {
+		return
+	}
+	c.s.wg.Add(1)
+	go func() {
+		defer c.s.wg.Done()
+		c.s.hub.leave(c)
+		_ = c.ws.Close(status, truncateReason(reason))
+	}()
+}
+
+// truncateReason cuts reason to what a close frame carries, on a rune
+// boundary.
+func truncateReason(reason string) string {
+	if len(reason) <= maxCloseReason {
+		return reason
+	}
+	cut := maxCloseReason
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut]
+}

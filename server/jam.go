@@ -1,0 +1,153 @@
+//go:build !wasm
+
+package server
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// jam is one jam: its timeline and its members. Its lock guards the members'
+// loops and playing states; the member list itself changes only with the
+// hub's lock held too. Every frame a jam sends is encoded once and the same
+// bytes are queued to every member, under the lock, so that every member
+// sees the jam's events in one order.
+type jam struct {
+	id       string
+	seq      uint64 // creation order, for the balancer's ties
+	timeline shared.Timeline
+
+	mu      sync.Mutex
+	members []*member // in joining order
+	taken   []bool    // by catalog index
+}
+
+// member is one user in a jam.
+type member struct {
+	id   string
+	conn *conn
+	jam  *jam
+
+	// Guarded by jam.mu.
+	loop    int // catalog index
+	playing bool
+	bar     int64
+	gone    bool
+}
+
+func newJam(id string, seq uint64, tl shared.Timeline) *jam {
+	return &jam{id: id, seq: seq, timeline: tl, taken: make([]bool, len(shared.Catalog))}
+}
+
+func (m *member) view() shared.Member {
+	return shared.Member{ID: m.id, Loop: shared.Catalog[m.loop].ID, Playing: m.playing, Bar: m.bar}
+}
+
+// add makes c's user a member, on the loop prefer when it is free and
+// otherwise the first free one of the catalog, and sends the welcome to the
+// user and joined to everyone else. The hub's lock is held and the jam has
+// room.
+func (j *jam) add(c *conn, userID string, prefer int, token string, redirected bool, nowMs float64, at time.Time) *member {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	loop := prefer
+	if loop < 0 || loop >= len(j.taken) || j.taken[loop] {
+		loop = 0
+		for j.taken[loop] {
+			loop++
+		}
+	}
+	m := &member{id: userID, conn: c, jam: j, loop: loop, bar: j.timeline.BarAt(nowMs)}
+	j.taken[loop] = true
+	j.members = append(j.members, m)
+
+	views := make([]shared.Member, len(j.members))
+	for i, o := range j.members {
+		views[i] = o.view()
+	}
+	c.send(shared.MustEncode(&shared.Welcome{
+		You:        userID,
+		Resume:     token,
+		Loop:       shared.Catalog[loop].ID,
+		Redirected: redirected,
+		Now:        nowMs,
+		Jam:        shared.JamInfo{ID: j.id, Timeline: j.timeline, Capacity: shared.Capacity},
+		Members:    views,
+	}), at)
+	j.broadcast(shared.MustEncode(&shared.Joined{Member: m.view()}), at, m)
+	return m
+}
+
+// remove takes m out of the jam, tells the others and returns the loop m
+// had. The hub's lock is held.
+func (j *jam) remove(m *member, at time.Time) (loop int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if i := slices.Index(j.members, m); i >= 0 {
+		j.members = slices.Delete(j.members, i, i+1)
+	}
+	m.gone = true
+	j.taken[m.loop] = false
+	j.broadcast(shared.MustEncode(&shared.Left{ID: m.id}), at, nil)
+	return m.loop
+}
+
+// broadcast queues frame to every member but skip. j.mu is held.
+func (j *jam) broadcast(frame []byte, at time.Time, skip *member) {
+	for _, m := range j.members {
+		if m != skip {
+			m.conn.send(frame, at)
+		}
+	}
+}
+
+// play queues m's loop from the next bar; it reports false when m already
+// plays or is queued.
+func (j *jam) play(m *member, nowMs float64, at time.Time) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if m.gone || m.playing {
+		return false
+	}
+	m.playing, m.bar = true, j.timeline.NextBar(nowMs)
+	j.broadcast(shared.MustEncode(&shared.Played{ID: m.id, Bar: m.bar}), at, nil)
+	return true
+}
+
+// stop stops m's loop at the next bar; it reports false when m is already
+// stopped or stopping.
+func (j *jam) stop(m *member, nowMs float64, at time.Time) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if m.gone || !m.playing {
+		return false
+	}
+	m.playing, m.bar = false, j.timeline.NextBar(nowMs)
+	j.broadcast(shared.MustEncode(&shared.Stopped{ID: m.id, Bar: m.bar}), at, nil)
+	return true
+}
+
+// swap gives m the loop from the next bar on, or returns the protocol error
+// that says why not.
+func (j *jam) swap(m *member, loopID string, nowMs float64, at time.Time) error {
+	idx := shared.LoopIndex(loopID)
+	if idx < 0 {
+		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loopID)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if m.gone {
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	if j.taken[idx] {
+		return shared.Errorf(shared.CodeLoopTaken, "loop %q is taken in this jam", loopID)
+	}
+	j.taken[m.loop], j.taken[idx] = false, true
+	m.loop = idx
+	bar := j.timeline.NextBar(nowMs)
+	j.broadcast(shared.MustEncode(&shared.Swapped{ID: m.id, Loop: loopID, Bar: bar}), at, nil)
+	return nil
+}

@@ -1,0 +1,72 @@
+//go:build !wasm
+
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Close reasons, the "reason" label of loops_closes_total.
+const (
+	reasonClient      = "client"       // the client closed or went away
+	reasonBadFrame    = "bad_frame"    // 1007
+	reasonBinary      = "binary"       // 1003
+	reasonTooBig      = "too_big"      // 1009
+	reasonRateLimited = "rate_limited" // 1008
+	reasonSlow        = "slow"         // 1008, outgoing queue full
+	reasonNoPong      = "no_pong"      // 1008, two pings unanswered
+	reasonWriteFailed = "write_failed" // a write failed or timed out
+	reasonDraining    = "draining"     // 1001
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own so
+// that any number of servers can live in one process.
+type metrics struct {
+	reg    *prometheus.Registry
+	joins  prometheus.Counter
+	in     prometheus.Counter
+	out    prometheus.Counter
+	closes *prometheus.CounterVec
+	fanout prometheus.Histogram
+}
+
+func newMetrics(h *hub) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		joins: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loops_joins_total", Help: "Users placed in a jam.",
+		}),
+		in: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loops_messages_in_total", Help: "Frames received from clients.",
+		}),
+		out: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loops_messages_out_total", Help: "Frames written to clients.",
+		}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "loops_closes_total", Help: "Connections ended, by reason.",
+		}, []string{"reason"}),
+		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "loops_fanout_seconds",
+			Help: "Time from receiving a message to writing a frame it caused to one member.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
+	}
+	m.reg.MustRegister(m.joins, m.in, m.out, m.closes, m.fanout,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_jams", Help: "Jams with members."},
+			func() float64 { jams, _ := h.counts(); return float64(jams) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_users", Help: "Users in a jam."},
+			func() float64 { _, users := h.counts(); return float64(users) }),
+	)
+	for _, r := range []string{reasonClient, reasonBadFrame, reasonBinary, reasonTooBig, reasonRateLimited,
+		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining} {
+		m.closes.WithLabelValues(r)
+	}
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
