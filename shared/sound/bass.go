@@ -1,0 +1,64 @@
+package sound
+
+// The bass: a sine with a filtered saw on top (so it speaks on small
+// speakers), plucked by a filter envelope, locked to the kick.
+var bassPart = &part{
+	id: "bass", level: -28, seed: 0xba55,
+	voices: bassVoices,
+}
+
+// note is a note of a part: step, length in steps, MIDI note offset from
+// the chord's root (or absolute, per part), velocity.
+type note struct {
+	step, steps int
+	pitch       int
+	vel         float32
+}
+
+// bassLine follows the kick (kickHits); pitch is relative to the chord root.
+var bassLine = []note{
+	{0, 3, 0, 1}, {3, 1, 12, 0.5}, {7, 2, 0, 0.8},
+	{8, 2, 0, 0.95}, {10, 3, 0, 0.85}, {14, 1, 12, 0.55},
+	{16, 3, 0, 1}, {19, 1, 7, 0.5}, {22, 2, 0, 0.8},
+	{24, 2, 0, 0.95}, {26, 2, 0, 0.85}, {29, 2, 2, 0.7},
+}
+
+func bassVoices(g grid, _ *noise) []voice {
+	var vs []voice
+	for _, n := range bassLine {
+		beat := swing(n.step, drumSwing)
+		hz := midiHz(float64(chordAt(beat).root + n.pitch))
+		gate := g.beats(float64(n.steps)/stepsPerBeat) - g.secs(0.02)
+		vs = append(vs, newVoice(g, beat, gate+g.secs(0.08), 0, n.vel, 0, bassNote(g.sr, hz, gate, n.vel)))
+	}
+	return vs
+}
+
+func bassNote(sr int, hz float64, gate int, vel float32) func(out []float32) {
+	return func(out []float32) {
+		inc := phaseInc(hz, sr)
+		s := newSaw(hz, sr, 0)
+		var f svf
+		cut := float32(0.6 + 0.6*vel)
+		kc := decayCoef(0.25, sr)
+		var ph uint32
+		for i := range out {
+			if i%16 == 0 {
+				f.set(float32(hz)*(1.5+8*cut)/float32(sr), 1.1)
+				cut *= pow16(kc)
+			}
+			ph += inc
+			lp, _, _ := f.tick(s.next())
+			out[i] = softClip(sinp(ph)*0.8 + lp*0.5)
+		}
+		shape(out, sr, 0.004, 0.4, 0.7, gate, 0.05)
+	}
+}
+
+// pow16 returns k^16: the factor of a per-frame decay over 16 frames.
+func pow16(k float32) float32 {
+	k *= k
+	k *= k
+	k *= k
+	return k * k
+}

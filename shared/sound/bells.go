@@ -1,0 +1,50 @@
+package sound
+
+// The bells: FM chimes (a carrier with a 1:3.5 modulator whose index falls
+// fast, the strike, and a 1:1 pair for the hum), playing a sparse
+// counter-melody of chord tones high up, through echo and room.
+var bellsPart = &part{
+	id: "bells", level: -31, seed: 0xbe11,
+	voices: bellVoices,
+	echo:   &echo{beats: 0.75, feedback: 0.45, taps: 4, wet: 0.4},
+	room:   &room{size: 1.5, decay: 2.0, damp: 6000, wet: 0.4},
+}
+
+// bellTune picks chord tones: pitch indexes the chord's tones, from E5 up.
+var bellTune = []note{{0, 6, 2, 1}, {6, 4, 0, 0.7}, {12, 4, 1, 0.8}, {19, 4, 3, 0.75}, {26, 6, 2, 0.8}}
+
+func bellVoices(g grid, _ *noise) []voice {
+	var vs []voice
+	for _, n := range bellTune {
+		beat := swing(n.step, drumSwing)
+		m := nearest(chordAt(beat).tones[n.pitch], 79)
+		p := -0.3 + 0.6*float64(n.step%3)/2
+		vs = append(vs, newVoice(g, beat, g.secs(2.2), p, n.vel, 0.7, bell(g.sr, midiHz(float64(m)))))
+	}
+	return vs
+}
+
+func bell(sr int, hz float64) func(out []float32) {
+	return func(out []float32) {
+		inc := phaseInc(hz, sr)
+		incM := phaseInc(hz*3.5, sr)
+		var pc, pm, ph, pm2 uint32
+		idx := float32(1.2)
+		ki := decayCoef(0.3, sr)
+		amp := float32(1)
+		ka := decayCoef(2.0, sr)
+		const toPhase = float32(1 << 32 / (2 * 3.14159265))
+		for i := range out {
+			pc += inc
+			pm += incM
+			ph += inc * 2
+			pm2 += inc * 2
+			strike := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
+			hum := sinp(ph + uint32(int32(sinp(pm2)*0.5*toPhase)))
+			out[i] = (strike + 0.25*hum) * amp
+			idx *= ki
+			amp *= ka
+		}
+		shape(out, sr, 0.001, 60, 1, len(out)-sr/10, 0.08)
+	}
+}

@@ -1,0 +1,244 @@
+package sound
+
+import "math"
+
+// The building blocks every part is made of. They work on float32 and avoid
+// math.Sin, math.Exp and friends per sample: a table, a recurrence or a
+// one-pole does the job for a fraction of the cost, and the math package's
+// Exp and Log have per-architecture assembly that would make a server's WAV
+// and a browser's loop differ in the last bits.
+
+const (
+	sinBits = 12
+	sinSize = 1 << sinBits
+	// sinShift turns a 32-bit phase into a table index.
+	sinShift = 32 - sinBits
+	// sinFrac scales the bits below the index into [0, 1).
+	sinFrac = 1.0 / (1 << sinShift)
+)
+
+// sinTab holds one period of a sine, with the first value repeated at the
+// end so that interpolation never wraps.
+var sinTab = func() (t [sinSize + 1]float32) {
+	for i := range t {
+		t[i] = float32(math.Sin(2 * math.Pi * float64(i) / sinSize))
+	}
+	return t
+}()
+
+// sinp returns the sine of a 32-bit phase (2^32 is a full turn).
+func sinp(phase uint32) float32 {
+	i := phase >> sinShift
+	a := sinTab[i]
+	return a + (sinTab[i+1]-a)*float32(phase&(1<<sinShift-1))*sinFrac
+}
+
+// phaseInc returns the per-frame phase step of a frequency.
+func phaseInc(hz float64, sr int) uint32 {
+	return uint32(int64(hz / float64(sr) * (1 << 32)))
+}
+
+// expd returns e^x computed with plain arithmetic, so that every
+// architecture gets the same bits (math.Exp has assembly on amd64).
+func expd(x float64) float64 {
+	if x < -700 {
+		return 0
+	}
+	const (
+		ln2Hi = 6.93147180369123816490e-01
+		ln2Lo = 1.90821492927058770002e-10
+	)
+	k := math.Floor(x/math.Ln2 + 0.5)
+	r := (x - k*ln2Hi) - k*ln2Lo
+	// Taylor series of e^r for |r| <= ln2/2: 13 terms reach double precision.
+	s := 1.0
+	term := 1.0
+	for i := 1; i <= 13; i++ {
+		term = term * r / float64(i)
+		s += term
+	}
+	return math.Ldexp(s, int(k))
+}
+
+// midiHz returns the frequency of a MIDI note (A4 = 69 = 440 Hz).
+func midiHz(note float64) float64 {
+	return 440 * expd((note-69)/12*math.Ln2)
+}
+
+// decayCoef returns the per-frame factor of an exponential decay that falls
+// by 60 dB in seconds.
+func decayCoef(seconds float64, sr int) float32 {
+	return float32(expd(-6.907755278982137 / (seconds * float64(sr))))
+}
+
+// onePoleCoef returns the coefficient of a one-pole lowpass with cutoff hz.
+func onePoleCoef(hz float64, sr int) float32 {
+	return float32(1 - expd(-2*math.Pi*hz/float64(sr)))
+}
+
+// noise is a xorshift32 generator: seeded, so every render is the same.
+type noise uint32
+
+func newNoise(seed uint32) noise {
+	if seed == 0 {
+		seed = 0x9e3779b9
+	}
+	return noise(seed)
+}
+
+// next returns a uniform value in [-1, 1).
+func (n *noise) next() float32 {
+	x := uint32(*n)
+	x ^= x << 13
+	x ^= x >> 17
+	x ^= x << 5
+	*n = noise(x)
+	return float32(int32(x)) * (1.0 / (1 << 31))
+}
+
+// unit returns a uniform value in [0, 1).
+func (n *noise) unit() float64 {
+	return float64(n.next())*0.5 + 0.5
+}
+
+// svf is a state-variable filter in the topology-preserving form (Zavalishin,
+// Simper): stable at any cutoff, and cheap to retune per sample.
+type svf struct {
+	g, k, a1, a2, a3 float32
+	ic1, ic2         float32
+}
+
+// tanPi approximates tan(pi*x) for the filter prewarp with a Padé form,
+// within 0.2% up to x = 0.3.
+func tanPi(x float32) float32 {
+	if x > 0.3 {
+		x = 0.3
+	}
+	w := x * math.Pi
+	w2 := w * w
+	return w * (15 - w2) / (15 - 6*w2)
+}
+
+// set tunes the filter: cutoff as a fraction of the sample rate, and q.
+func (f *svf) set(cut, q float32) {
+	f.g = tanPi(cut)
+	f.k = 1 / q
+	f.a1 = 1 / (1 + f.g*(f.g+f.k))
+	f.a2 = f.g * f.a1
+	f.a3 = f.g * f.a2
+}
+
+// tick filters one sample and returns the lowpass, bandpass and highpass
+// outputs.
+func (f *svf) tick(v0 float32) (lp, bp, hp float32) {
+	v3 := v0 - f.ic2
+	v1 := f.a1*f.ic1 + f.a2*v3
+	v2 := f.ic2 + f.a2*f.ic1 + f.a3*v3
+	f.ic1 = 2*v1 - f.ic1
+	f.ic2 = 2*v2 - f.ic2
+	return v2, v1, v0 - f.k*v1 - v2
+}
+
+// polyBLEP is the correction that takes the aliasing out of a saw or pulse
+// edge; t is the phase in [0, 1), dt the phase step.
+func polyBLEP(t, dt float32) float32 {
+	if t < dt {
+		t /= dt
+		return t + t - t*t - 1
+	}
+	if t > 1-dt {
+		t = (t - 1) / dt
+		return t*t + t + t + 1
+	}
+	return 0
+}
+
+// saw is a band-limited sawtooth.
+type saw struct {
+	t, dt float32
+}
+
+func newSaw(hz float64, sr int, phase float32) saw {
+	return saw{t: phase, dt: float32(hz / float64(sr))}
+}
+
+func (s *saw) next() float32 {
+	v := 2*s.t - 1 - polyBLEP(s.t, s.dt)
+	s.t += s.dt
+	if s.t >= 1 {
+		s.t--
+	}
+	return v
+}
+
+// softClip is a cheap saturator: odd, smooth, and flat at +-1 beyond |x| = 1.5.
+func softClip(x float32) float32 {
+	if x > 1.5 {
+		return 1
+	}
+	if x < -1.5 {
+		return -1
+	}
+	return x - x*x*x*(4.0/27)
+}
+
+// pan returns the constant-power gains of a position from -1 (left) to 1
+// (right).
+func pan(p float64) (l, r float32) {
+	a := (p + 1) * math.Pi / 4
+	return float32(math.Cos(a)), float32(math.Sin(a))
+}
+
+// dbGain returns the amplitude of a level in dB.
+func dbGain(db float64) float64 { return expd(db / 20 * math.Ln10) }
+
+// shape multiplies out by an envelope: a linear attack, an exponential decay
+// towards sustain, held until gate frames, then an exponential release
+// (60 dB in release seconds) that is faded to exactly zero at the end of
+// out, so that a voice never stops with a click.
+func shape(out []float32, sr int, attack, decay float64, sustain float32, gate int, release float64) {
+	a := max(1, int(attack*float64(sr)))
+	kd := decayCoef(decay, sr)
+	kr := decayCoef(release, sr)
+	e := float32(1)
+	var v float32
+	for i := range out {
+		switch {
+		case i < a && i < gate:
+			v = float32(i) / float32(a)
+		case i < gate:
+			v = sustain + (1-sustain)*e
+			e *= kd
+		default:
+			v *= kr
+		}
+		out[i] *= v
+	}
+	fade(out, sr)
+}
+
+// fade ramps the last 5 ms of out down to zero.
+func fade(out []float32, sr int) {
+	f := min(len(out), sr/200)
+	tail := out[len(out)-f:]
+	for i := range tail {
+		tail[i] *= float32(f-i) / float32(f)
+	}
+}
+
+// newVoice returns a mono voice at a position in beats, panned from -1 to 1,
+// with a gain and a send level.
+func newVoice(g grid, beat float64, frames int, p float64, gain, send float32, render func(out []float32)) voice {
+	l, r := pan(p)
+	return voice{start: g.at(beat), frames: frames, gl: l * gain, gr: r * gain, send: send, render: render}
+}
+
+// swing returns the position in beats of sixteenth step s, with the
+// off-beat sixteenths pushed late by amount (a share of a sixteenth).
+func swing(s int, amount float64) float64 {
+	b := float64(s) / stepsPerBeat
+	if s%2 == 1 {
+		b += amount / stepsPerBeat
+	}
+	return b
+}

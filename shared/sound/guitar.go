@@ -1,0 +1,73 @@
+package sound
+
+// The guitar: Karplus-Strong plucked strings (a noise burst in a tuned
+// delay line, an averaging loop filter, an allpass for exact tuning),
+// fingerpicking the chord tones up the neck, on the right.
+var guitarPart = &part{
+	id: "guitar", level: -29, seed: 0x6172,
+	voices: guitarVoices,
+	room:   &room{size: 0.9, decay: 0.9, damp: 3500, wet: 0.3},
+}
+
+// guitarPattern picks chord tones (index into the chord's tones, from the
+// upper octave) over one chord.
+var guitarPattern = []note{
+	{0, 3, 0, 0.9}, {2, 3, 2, 0.6}, {3, 3, 3, 0.7}, {5, 3, 1, 0.6}, {6, 2, 2, 0.75},
+}
+
+func guitarVoices(g grid, rng *noise) []voice {
+	var vs []voice
+	for c, ch := range progression {
+		for _, r := range guitarPattern {
+			step := c*beatsPerChord*stepsPerBeat + r.step
+			m := nearest(ch.tones[r.pitch], 62+r.pitch*3)
+			gate := g.beats(float64(r.steps) / stepsPerBeat)
+			vel := r.vel * (0.85 + 0.15*float32(rng.unit()))
+			seed := uint32(rng.next()*(1<<30)) | 1
+			vs = append(vs, newVoice(g, swing(step, drumSwing), gate+g.secs(0.15), 0.45, vel, 0.5,
+				pluck(g.sr, midiHz(float64(m)), gate, vel, seed)))
+		}
+	}
+	return vs
+}
+
+// pluck is a Karplus-Strong string.
+func pluck(sr int, hz float64, gate int, vel float32, seed uint32) func(out []float32) {
+	return func(out []float32) {
+		period := float64(sr)/hz - 0.5
+		n := int(period)
+		frac := period - float64(n)
+		if frac < 0.1 {
+			n--
+			frac++
+		}
+		c := float32((1 - frac) / (1 + frac))
+		line := make([]float32, n)
+		rng := newNoise(seed)
+		// The pick: noise, softened more for a softer stroke.
+		var lp float32
+		a := 0.3 + 0.5*vel
+		for i := range line {
+			lp += a * (rng.next() - lp)
+			line[i] = lp
+		}
+		// Loop gain per period for a 2.5 s ring.
+		rho := float32(expd(-6.907755278982137 / (2.5 * hz)))
+		var prev, apx, apy float32
+		p := 0
+		for i := range out {
+			x := line[p]
+			y := 0.5 * (x + prev) * rho
+			prev = x
+			// First-order allpass for the fractional delay.
+			ap := c*(y-apy) + apx
+			apx, apy = y, ap
+			line[p] = ap
+			if p++; p == n {
+				p = 0
+			}
+			out[i] = x
+		}
+		shape(out, sr, 0.001, 60, 1, gate, 0.08)
+	}
+}

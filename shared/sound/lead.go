@@ -1,0 +1,76 @@
+package sound
+
+// The lead: a formant "voice". A band-limited saw, the glottal source, sung
+// legato with portamento and a delayed vibrato, through three band-passes
+// at the formants of an open "ah" that close towards "oh" as each note goes
+// on.
+var leadPart = &part{
+	id: "lead", level: -29, seed: 0x1ead,
+	voices: leadVoices,
+	room:   &room{size: 1.4, decay: 1.6, damp: 4500, wet: 0.5},
+	echo:   &echo{beats: 1.5, feedback: 0.4, taps: 2, wet: 0.2},
+}
+
+// leadMelody is the tune: position and length in sixteenths, MIDI note.
+var leadMelody = []note{
+	{0, 5, 76, 1}, {6, 2, 74, 0.8},
+	{8, 5, 72, 0.95}, {14, 2, 69, 0.8},
+	{16, 3, 71, 0.9}, {19, 3, 72, 0.85}, {22, 2, 74, 0.8},
+	{24, 6, 74, 0.9}, {30, 1, 71, 0.7},
+}
+
+// formant is a band of the vocal tract: centre in Hz at "ah" and at "oh",
+// and gain.
+type formant struct {
+	ah, oh float32
+	gain   float32
+}
+
+var formants = [3]formant{{800, 500, 1}, {1200, 850, 0.6}, {2800, 2600, 0.25}}
+
+func leadVoices(g grid, _ *noise) []voice {
+	var vs []voice
+	for _, n := range leadMelody {
+		gate := g.beats(float64(n.steps)/stepsPerBeat) - g.secs(0.03)
+		vs = append(vs, newVoice(g, swing(n.step, drumSwing), gate+g.secs(0.25), 0, n.vel, 0.6,
+			leadNote(g.sr, midiHz(float64(n.pitch)), gate)))
+	}
+	return vs
+}
+
+func leadNote(sr int, hz float64, gate int) func(out []float32) {
+	return func(out []float32) {
+		src := newSaw(hz, sr, 0)
+		base := src.dt
+		var bands [3]svf
+		open := float32(1)
+		ko := pow16(decayCoef(1.8, sr))
+		vib := phaseInc(5.2, sr)
+		var vp uint32
+		depth := float32(0)
+		dmax := float32(0.006)
+		kd := 16 / (0.5 * float32(sr))
+		for i := range out {
+			if i%16 == 0 {
+				for k, f := range formants {
+					c := f.oh + (f.ah-f.oh)*open
+					bands[k].set(c/float32(sr), 6)
+				}
+				open *= ko
+				if i > sr/4 {
+					depth = min(dmax, depth+dmax*kd)
+				}
+			}
+			vp += vib
+			src.dt = base * (1 + depth*sinp(vp))
+			x := src.next()
+			var y float32
+			for k := range bands {
+				_, bp, _ := bands[k].tick(x)
+				y += bp * formants[k].gain
+			}
+			out[i] = y
+		}
+		shape(out, sr, 0.04, 1.5, 0.75, gate, 0.15)
+	}
+}

@@ -1,0 +1,179 @@
+package sound
+
+import "math"
+
+// voice is one note (or hit, or bed) of a part: render fills out, which is
+// zeroed and frames long, and the renderer adds it into the loop at start,
+// wrapping what passes the loop end around to its beginning, so tails that
+// cross the loop point sound at the start of the next pass.
+type voice struct {
+	start, frames int
+	// gl and gr are the voice's gains into the left and right channels.
+	gl, gr float32
+	// send is the voice's level into the part's room and echo.
+	send float32
+	// stereo voices get a buffer twice as long: left, then right.
+	stereo bool
+	render func(out []float32)
+}
+
+// job is a slice of a render's work. A job with split set may be run in
+// pieces (run(from, to) over [0, cost)); others run whole.
+type job struct {
+	cost  int
+	split bool
+	run   func(from, to int)
+}
+
+// Renderer renders one loop a bounded slice at a time, so that a browser can
+// yield to its event loop between slices. The zero value is not usable; see
+// NewRenderer.
+type Renderer struct {
+	n            int
+	left, right  []float32
+	send         []float32
+	scratch      []float32
+	jobs         []job
+	cur, pos     int
+	spent, total int
+}
+
+// NewRenderer returns a Renderer of the loop id at sampleRate frames per
+// second. It fails for an id not in the catalog (ErrUnknownLoop) and for a
+// sample rate outside [MinSampleRate, MaxSampleRate].
+func NewRenderer(id string, sampleRate int) (*Renderer, error) {
+	p, err := lookup(id, sampleRate)
+	if err != nil {
+		return nil, err
+	}
+	g := grid{sr: sampleRate, n: LoopFrames(sampleRate)}
+	r := &Renderer{n: g.n, left: make([]float32, g.n), right: make([]float32, g.n)}
+	rng := newNoise(p.seed)
+	voices := p.voices(g, &rng)
+	for i := range voices {
+		v := &voices[i]
+		if v.send != 0 && r.send == nil {
+			r.send = make([]float32, g.n)
+		}
+		r.jobs = append(r.jobs, job{cost: v.frames, run: func(int, int) { r.place(v) }})
+	}
+	if p.echo != nil && r.send != nil {
+		r.jobs = append(r.jobs, p.echo.jobs(g, r.send, r.left, r.right)...)
+	}
+	if p.room != nil && r.send != nil {
+		r.jobs = append(r.jobs, p.room.job(g, r.send, r.left, r.right))
+	}
+	r.jobs = append(r.jobs, r.levelJobs(p.level)...)
+	for _, j := range r.jobs {
+		r.total += j.cost
+	}
+	return r, nil
+}
+
+// place renders a voice and adds it into the loop.
+func (r *Renderer) place(v *voice) {
+	size := v.frames
+	if v.stereo {
+		size *= 2
+	}
+	if cap(r.scratch) < size {
+		r.scratch = make([]float32, size)
+	}
+	buf := r.scratch[:size]
+	clear(buf)
+	v.render(buf)
+	bl, br := buf[:v.frames], buf[:v.frames]
+	if v.stereo {
+		br = buf[v.frames:]
+	}
+	for start, off := v.start%r.n, 0; off < v.frames; start = 0 {
+		m := min(v.frames-off, r.n-start)
+		sl, sr := bl[off:off+m], br[off:off+m]
+		l, rt := r.left[start:start+m], r.right[start:start+m]
+		for i := range sl {
+			l[i] += sl[i] * v.gl
+			rt[i] += sr[i] * v.gr
+		}
+		if v.send != 0 {
+			snd := r.send[start : start+m]
+			for i := range sl {
+				snd[i] += (sl[i] + sr[i]) * (0.5 * v.send)
+			}
+		}
+		off += m
+	}
+}
+
+// levelJobs measure the loop and scale it to its level: an RMS in dBFS,
+// lowered if need be so that the loop's peak stays under peakLimit.
+func (r *Renderer) levelJobs(levelDB float64) []job {
+	var sum float64
+	var peak float32
+	var gain float32
+	measure := job{cost: r.n, split: true, run: func(from, to int) {
+		// Summed in float64 frame by frame, so that the total does not
+		// depend on how Step slices the work.
+		for i := from; i < to; i++ {
+			l, rt := r.left[i], r.right[i]
+			sum += float64(l*l + rt*rt)
+			peak = max(peak, l, -l, rt, -rt)
+		}
+		if to == r.n {
+			rms := math.Sqrt(sum / float64(2*r.n))
+			if rms == 0 {
+				return
+			}
+			g := dbGain(levelDB) / rms
+			if lim := dbGain(peakLimitDB); float64(peak)*g > lim {
+				g = lim / float64(peak)
+			}
+			gain = float32(g)
+		}
+	}}
+	scale := job{cost: r.n, split: true, run: func(from, to int) {
+		l, rt := r.left[from:to], r.right[from:to]
+		for i := range l {
+			l[i] *= gain
+			rt[i] *= gain
+		}
+	}}
+	return []job{measure, scale}
+}
+
+// Step does about maxFrames frames' worth of work (at least one note) and
+// reports whether the loop is done.
+func (r *Renderer) Step(maxFrames int) (done bool) {
+	budget := max(maxFrames, 1)
+	for r.cur < len(r.jobs) && budget > 0 {
+		j := r.jobs[r.cur]
+		if !j.split {
+			j.run(0, j.cost)
+			r.spent += j.cost
+			budget -= j.cost
+			r.cur++
+			continue
+		}
+		to := min(j.cost, r.pos+budget)
+		j.run(r.pos, to)
+		r.spent += to - r.pos
+		budget -= to - r.pos
+		r.pos = to
+		if r.pos == j.cost {
+			r.cur++
+			r.pos = 0
+		}
+	}
+	return r.cur == len(r.jobs)
+}
+
+// Progress returns the share of the work done, from 0 to 1.
+func (r *Renderer) Progress() float64 {
+	if r.total == 0 {
+		return 1
+	}
+	return float64(r.spent) / float64(r.total)
+}
+
+// Result returns the loop's left and right channels, LoopFrames long. They
+// are complete once Step has reported done.
+func (r *Renderer) Result() (left, right []float32) { return r.left, r.right }

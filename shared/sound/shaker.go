@@ -1,0 +1,49 @@
+package sound
+
+// The shaker: sixteenths of band-passed noise, each a short swell and a
+// quick fall (the beads travel, then hit), accented on the off-beats.
+var shakerPart = &part{
+	id: "shaker", level: -31, seed: 0x5a4e,
+	voices: shakerVoices,
+	room:   &room{size: 0.6, decay: 0.4, damp: 6000, wet: 0.3},
+}
+
+func shakerVoices(g grid, rng *noise) []voice {
+	var vs []voice
+	for s := 0; s < stepsPerLoop; s++ {
+		vel := float32(0.45)
+		switch s % 4 {
+		case 2:
+			vel = 1
+		case 0:
+			vel = 0.6
+		}
+		vel *= 0.85 + 0.15*float32(rng.unit())
+		seed := uint32(rng.next()*(1<<30)) | 1
+		vs = append(vs, newVoice(g, swing(s, drumSwing)-0.02, g.secs(0.16), 0.3, vel, vel*0.4, shake(g.sr, seed)))
+	}
+	return vs
+}
+
+func shake(sr int, seed uint32) func(out []float32) {
+	return func(out []float32) {
+		n := newNoise(seed)
+		var f svf
+		f.set(float32(6500)/float32(sr), 1.4)
+		swell := sr / 50
+		amp := float32(1)
+		k := decayCoef(0.09, sr)
+		for i := range out {
+			_, bp, hp := f.tick(n.next())
+			e := amp
+			if i < swell {
+				x := float32(i) / float32(swell)
+				e = x * x
+			} else {
+				amp *= k
+			}
+			out[i] = (bp + 0.3*hp) * e
+		}
+		fade(out, sr)
+	}
+}

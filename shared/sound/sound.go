@@ -1,0 +1,147 @@
+// Package sound synthesizes the loop kit: every loop of the catalog, made by
+// code at any sample rate, all in one key (A minor) over one chord
+// progression, so that any of them sound good together.
+//
+// A loop is two bars at 100 BPM, 4.8 seconds. Rendering is deterministic:
+// the same loop at the same sample rate is the same samples on every run
+// (seeded noise, no map order, no clock), and on every platform that does
+// not fuse multiply-adds (amd64, wasm). Notes and room tails that cross the
+// loop end wrap around to its start, so a loop repeats without a click.
+//
+// The package imports only shared, so it runs in the browser (GOOS=js) as
+// well as on the server.
+package sound
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// The sample rates Render accepts.
+const (
+	MinSampleRate = 8000
+	MaxSampleRate = 384000
+)
+
+// peakLimitDB is the highest peak of a single loop, in dBFS.
+const peakLimitDB = -6
+
+// ErrUnknownLoop is returned for a loop id that is not in the catalog.
+var ErrUnknownLoop = errors.New("unknown loop")
+
+// ErrSampleRate is returned for a sample rate outside [MinSampleRate,
+// MaxSampleRate].
+var ErrSampleRate = errors.New("unsupported sample rate")
+
+// LoopFrames returns the number of frames in one loop at sampleRate:
+// sampleRate * 4.8 (two bars of four beats at 100 BPM), rounded to the
+// nearest whole frame when that is not whole (never at 8, 11.025, 16, 22.05,
+// 44.1, 48 or 96 kHz, which give 211680 frames at 44.1 kHz and 230400 at 48
+// kHz). A rounded loop drifts from the jam's timeline by less than half a
+// frame per pass; the player re-syncs on the timeline, not on the buffer.
+func LoopFrames(sampleRate int) int {
+	num := int64(sampleRate) * 60 * beatsPerLoop
+	return int((2*num + shared.DefaultBPM) / (2 * shared.DefaultBPM))
+}
+
+// part is one loop of the kit: how to make its notes and what to run them
+// through.
+type part struct {
+	id string
+	// level is the loop's RMS in dBFS: near the kit's median for every part,
+	// so that none drowns the others.
+	level float64
+	// seed seeds the part's noise.
+	seed uint32
+	// voices returns the notes of the loop, in a fixed order.
+	voices func(g grid, rng *noise) []voice
+	room   *room
+	echo   *echo
+}
+
+// kit lists the parts in catalog order.
+var kit = []*part{
+	drumsPart, bassPart, keysPart, guitarPart, congasPart, padPart,
+	arpPart, leadPart, shakerPart, bellsPart, texturePart, clavPart,
+}
+
+// IDs returns the ids of the loops the package makes, in catalog order.
+func IDs() []string {
+	ids := make([]string, len(kit))
+	for i, p := range kit {
+		ids[i] = p.id
+	}
+	return ids
+}
+
+func lookup(id string, sampleRate int) (*part, error) {
+	if sampleRate < MinSampleRate || sampleRate > MaxSampleRate {
+		return nil, fmt.Errorf("sound: %w: %d Hz", ErrSampleRate, sampleRate)
+	}
+	for _, p := range kit {
+		if p.id == id {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("sound: %w: %q", ErrUnknownLoop, id)
+}
+
+// Render returns the loop id at sampleRate as left and right channels of
+// exactly LoopFrames(sampleRate) samples each.
+func Render(id string, sampleRate int) (left, right []float32, err error) {
+	r, err := NewRenderer(id, sampleRate)
+	if err != nil {
+		return nil, nil, err
+	}
+	for !r.Step(1 << 30) {
+	}
+	left, right = r.Result()
+	return left, right, nil
+}
+
+// Mix returns the sum of the loops ids at sampleRate, the way a browser
+// playing them together sums them. A duplicate id is summed twice.
+func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
+	n := LoopFrames(sampleRate)
+	if _, err := lookup("", sampleRate); errors.Is(err, ErrSampleRate) {
+		return nil, nil, err
+	}
+	left, right = make([]float32, n), make([]float32, n)
+	for _, id := range ids {
+		l, r, err := Render(id, sampleRate)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range left {
+			left[i] += l[i]
+			right[i] += r[i]
+		}
+	}
+	return left, right, nil
+}
+
+// Peaks returns n peak magnitudes, from 0 to 1, of equal slices of the loop
+// (both channels), for drawing its waveform.
+func Peaks(left, right []float32, n int) []float32 {
+	if n <= 0 {
+		return nil
+	}
+	out := make([]float32, n)
+	frames := max(len(left), len(right))
+	if frames == 0 {
+		return out
+	}
+	for k := range out {
+		from, to := k*frames/n, (k+1)*frames/n
+		var p float32
+		for _, ch := range [2][]float32{left, right} {
+			for _, s := range ch[min(from, len(ch)):min(to, len(ch))] {
+				p = max(p, s, -s)
+			}
+		}
+		out[k] = min(p, 1)
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package sound
+
+// The texture: night air. Wind (noise through a slowly sweeping band-pass,
+// one breath per loop), bottle-like whistles tuned to each chord's root and
+// fifth, and the odd crackle of an old record.
+var texturePart = &part{
+	id: "texture", level: -32, seed: 0x7e47,
+	voices: textureVoices,
+	room:   &room{size: 1.6, decay: 1.8, damp: 3000, wet: 0.4},
+}
+
+func textureVoices(g grid, rng *noise) []voice {
+	xf := g.secs(0.5)
+	vs := []voice{{
+		start: 0, frames: g.n + xf, gl: 0.5, gr: 0.5, stereo: true, send: 0.3,
+		render: wind(g, xf, uint32(rng.next()*(1<<30))|1),
+	}}
+	for c, ch := range progression {
+		for k, pc := range [2]int{ch.tones[0], ch.tones[2]} {
+			m := nearest(pc, 81+k*5)
+			seed := uint32(rng.next()*(1<<30)) | 1
+			p := -0.5 + float64(k)
+			vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.9), p, 0.9, 0.6,
+				whistle(g.sr, midiHz(float64(m)), seed)))
+		}
+	}
+	for i := 0; i < 24; i++ {
+		pos := rng.unit() * beatsPerLoop
+		seed := uint32(rng.next()*(1<<30)) | 1
+		vel := 0.2 + 0.6*float32(rng.unit())
+		vs = append(vs, newVoice(g, pos, g.secs(0.004), rng.unit()*1.6-0.8, vel, 0, crackle(g.sr, seed)))
+	}
+	return vs
+}
+
+// wind is stereo noise through band-passes swept by a sine of the loop's
+// phase, crossfaded over xf frames across the loop end.
+func wind(g grid, xf int, seed uint32) func(out []float32) {
+	return func(out []float32) {
+		frames := len(out) / 2
+		left, right := out[:frames], out[frames:]
+		n := newNoise(seed)
+		var fl, fr svf
+		for i := 0; i < frames; i++ {
+			if i%32 == 0 {
+				ph := uint32(uint64(i%g.n) * (1 << 32) / uint64(g.n))
+				cut := (700 + 450*sinp(ph)) / float32(g.sr)
+				fl.set(cut, 1.8)
+				fr.set(cut*1.25, 1.8)
+			}
+			_, l, _ := fl.tick(n.next())
+			_, r, _ := fr.tick(n.next())
+			left[i], right[i] = l, r
+		}
+		// Equal-power crossfade: the fade-in at the start meets the fade-out
+		// past the end, which wraps onto it.
+		for i := 0; i < xf; i++ {
+			ph := uint32(uint64(i) * (1 << 30) / uint64(xf))
+			in, out := sinp(ph), sinp(ph+1<<30)
+			left[i] *= in
+			right[i] *= in
+			left[g.n+i] *= out
+			right[g.n+i] *= out
+		}
+	}
+}
+
+// whistle is noise through a narrow band-pass at hz, swelling in and out.
+func whistle(sr int, hz float64, seed uint32) func(out []float32) {
+	return func(out []float32) {
+		n := newNoise(seed)
+		var f svf
+		f.set(float32(hz)/float32(sr), 40)
+		for i := range out {
+			_, bp, _ := f.tick(n.next())
+			out[i] = bp * 4
+		}
+		shape(out, sr, 0.5, 60, 1, len(out)-sr*6/10, 0.5)
+	}
+}
+
+// crackle is a click of dust.
+func crackle(sr int, seed uint32) func(out []float32) {
+	return func(out []float32) {
+		n := newNoise(seed)
+		for i := range out {
+			out[i] = n.next() * float32(len(out)-i) / float32(len(out))
+		}
+	}
+}
