@@ -49,8 +49,8 @@ func newMetrics(h *hub) *metrics {
 			Name: "loops_closes_total", Help: "Connections ended, by reason.",
 		}, []string{"reason"}),
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "loops_fanout_seconds",
-			Help: "Time from receiving a message to writing a frame it caused to one member.",
+			Name:    "loops_fanout_seconds",
+			Help:    "Time from receiving a message to writing a frame it caused to one member.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
