@@ -1,0 +1,262 @@
+//go:build !wasm
+
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// role is what a client does during a run.
+type role int
+
+const (
+	// roleSteady joins, toggles its loop every period and stays.
+	roleSteady role = iota
+	// roleDropper is a steady client that drops its TCP connection once at
+	// a random moment and comes back with its resume token.
+	roleDropper
+	// The misbehaving roles join, then send one kind of bad input and
+	// expect to be closed with the status PROTOCOL.md gives it.
+	roleMalformed
+	roleOversized
+	roleBinary
+	roleFlood
+)
+
+func (r role) String() string {
+	return [...]string{"steady", "dropper", "malformed", "oversized", "binary", "flood"}[r]
+}
+
+// wellBehaved reports whether the client follows the protocol, so that its
+// view and its deliveries are checked.
+func (r role) wellBehaved() bool { return r == roleSteady || r == roleDropper }
+
+// client is one protocol client. Its fields are guarded by mu; the reader
+// goroutine of its current session and the scheduler share it.
+type client struct {
+	idx  int
+	role role
+	g    *gen
+
+	mu       sync.Mutex
+	conn     *websocket.Conn
+	session  int  // counts the client's connections
+	open     bool // the current session has a welcome and is not closed
+	closing  bool // the generator is closing the connection on purpose
+	welcomed chan struct{}
+	readDone chan struct{}
+	you      string
+	token    string
+	jam      string
+	view     map[string]shared.Member
+	want     bool     // the playing state the client last asked for
+	events   []*event // the events this client sent, oldest first
+	closeErr error    // why the last session ended, when the server ended it
+	rateErrs int      // rate_limited errors received
+	resumes  int      // successful resumes (same user id)
+	lostIDs  int      // resumes that came back with another user id
+}
+
+// dial opens a session: the socket, the join, and the welcome. resume is a
+// token or empty.
+func (c *client) dial(ctx context.Context, resume string) (time.Duration, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, c.g.cfg.JoinTimeout)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, c.g.cfg.URL, c.g.dialOptions(c.idx))
+	if err != nil {
+		return 0, fmt.Errorf("dial: %w", err)
+	}
+	// Frames from the server are small; a larger limit only costs memory.
+	conn.SetReadLimit(64 << 10)
+	welcomed := make(chan struct{})
+	readDone := make(chan struct{})
+	c.mu.Lock()
+	c.conn = conn
+	c.session++
+	session := c.session
+	c.open = false
+	c.closing = false
+	c.closeErr = nil
+	c.welcomed = welcomed
+	c.readDone = readDone
+	c.mu.Unlock()
+	go c.read(conn, session, welcomed, readDone)
+
+	frame := shared.MustEncode(&shared.Join{Resume: resume})
+	if err := conn.Write(ctx, websocket.MessageText, frame); err != nil {
+		c.abort(conn)
+		return 0, fmt.Errorf("send join: %w", err)
+	}
+	select {
+	case <-welcomed:
+		return time.Since(start), nil
+	case <-readDone:
+		c.abort(conn)
+		return 0, fmt.Errorf("closed before welcome: %w", c.lastCloseErr())
+	case <-ctx.Done():
+		c.abort(conn)
+		return 0, fmt.Errorf("no welcome: %w", ctx.Err())
+	}
+}
+
+// abort closes conn on purpose and waits for its reader.
+func (c *client) abort(conn *websocket.Conn) {
+	c.mu.Lock()
+	done := c.readDone
+	if c.conn == conn {
+		c.closing = true
+		c.open = false
+	}
+	c.mu.Unlock()
+	conn.CloseNow()
+	if done != nil {
+		<-done
+	}
+}
+
+func (c *client) lastCloseErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeErr == nil {
+		return errors.New("no close status")
+	}
+	return c.closeErr
+}
+
+// read reads one session's frames until the socket ends.
+func (c *client) read(conn *websocket.Conn, session int, welcomed, done chan struct{}) {
+	defer close(done)
+	g := c.g
+	for {
+		typ, frame, err := conn.Read(context.Background())
+		if err != nil {
+			c.mu.Lock()
+			wasOpen := c.open
+			onPurpose := c.closing
+			if c.session == session {
+				c.open = false
+				c.closeErr = err
+			}
+			c.mu.Unlock()
+			if !onPurpose {
+				g.noteClose(c, wasOpen, err)
+			}
+			return
+		}
+		if typ != websocket.MessageText {
+			g.notef("client %d: a binary frame from the server", c.idx)
+			continue
+		}
+		now := time.Now()
+		m, err := shared.DecodeServer(frame)
+		if err != nil {
+			g.notef("client %d: undecodable frame %q: %v", c.idx, truncate(frame), err)
+			continue
+		}
+		c.handle(m, now, session, welcomed)
+	}
+}
+
+// handle applies one server message to the client's view and, for played
+// and stopped, records the delivery.
+func (c *client) handle(m shared.Message, now time.Time, session int, welcomed chan struct{}) {
+	g := c.g
+	var sender string
+	var bar int64
+	var stop bool
+	c.mu.Lock()
+	switch m := m.(type) {
+	case *shared.Welcome:
+		c.you, c.token, c.jam = m.You, m.Resume, m.Jam.ID
+		c.view = make(map[string]shared.Member, len(m.Members))
+		for _, mem := range m.Members {
+			c.view[mem.ID] = mem
+		}
+		c.want = c.view[m.You].Playing
+		c.open = true
+		g.byID.Store(m.You, c)
+		close(welcomed)
+	case *shared.Joined:
+		c.view[m.Member.ID] = m.Member
+	case *shared.Left:
+		delete(c.view, m.ID)
+	case *shared.Played:
+		mem := c.view[m.ID]
+		mem.Playing, mem.Bar = true, m.Bar
+		c.view[m.ID] = mem
+		sender, bar = m.ID, m.Bar
+	case *shared.Stopped:
+		mem := c.view[m.ID]
+		mem.Playing, mem.Bar = false, m.Bar
+		c.view[m.ID] = mem
+		sender, bar, stop = m.ID, m.Bar, true
+	case *shared.Swapped:
+		mem := c.view[m.ID]
+		mem.Loop = m.Loop
+		c.view[m.ID] = mem
+	case *shared.Error:
+		if m.Code == shared.CodeRateLimited {
+			c.rateErrs++
+		} else if c.role.wellBehaved() {
+			g.notef("client %d: error %s: %s", c.idx, m.Code, m.Message)
+		}
+	}
+	c.mu.Unlock()
+	if sender != "" {
+		g.deliver(c, session, sender, bar, stop, now)
+	}
+}
+
+// snapshot returns the client's view of its jam, or ok false when the client
+// has no open session.
+func (c *client) snapshot() (jam, you string, view map[string]shared.Member, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.open {
+		return "", "", nil, false
+	}
+	view = make(map[string]shared.Member, len(c.view))
+	for id, m := range c.view {
+		view[id] = m
+	}
+	return c.jam, c.you, view, true
+}
+
+// close ends the client's session with a normal closure.
+func (c *client) close() {
+	c.mu.Lock()
+	conn := c.conn
+	done := c.readDone
+	c.closing = true
+	c.open = false
+	c.mu.Unlock()
+	if conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Leave first so the server frees the place at once; Close then waits
+	// for the close handshake (bounded by the library at 5 s).
+	_ = conn.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Leave{}))
+	_ = conn.Close(websocket.StatusNormalClosure, "")
+	conn.CloseNow()
+	if done != nil {
+		<-done
+	}
+}
+
+func truncate(b []byte) []byte {
+	if len(b) > 80 {
+		return b[:80]
+	}
+	return b
+}

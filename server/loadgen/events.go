@@ -1,0 +1,235 @@
+//go:build !wasm
+
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// event is one play or stop a client sent, with the members that must
+// receive its played or stopped: the well-behaved members of the sender's
+// view when it was sent, the sender included. Its fields are guarded by the
+// sender's mu.
+type event struct {
+	stop     bool
+	sentAt   time.Time
+	session  int // the sender's session
+	bar      int64
+	barKnown bool
+	failed   bool // the write failed: the server may never have seen it
+	to       []recipient
+	receipts int
+}
+
+// recipient is a member that must receive an event, in the session it had
+// when the event was sent.
+type recipient struct {
+	c       *client
+	session int
+	got     bool
+}
+
+// toggle sends the client's next play or stop and records it as an event.
+func (c *client) toggle(ctx context.Context) {
+	g := c.g
+	c.mu.Lock()
+	if !c.open || c.conn == nil {
+		c.mu.Unlock()
+		return
+	}
+	session := c.session
+	ids := make([]string, 0, len(c.view))
+	for id := range c.view {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+
+	// The recipients are read without holding c.mu: two clients toggling
+	// at once must not lock each other in opposite orders.
+	to := make([]recipient, 0, len(ids))
+	for _, id := range ids {
+		v, ok := g.byID.Load(id)
+		if !ok {
+			continue // a misbehaving or unknown member: not checked
+		}
+		m := v.(*client)
+		if !m.role.wellBehaved() {
+			continue
+		}
+		if m == c {
+			to = append(to, recipient{c: m, session: session})
+			continue
+		}
+		m.mu.Lock()
+		ms, ok := m.session, m.open && m.you == id
+		m.mu.Unlock()
+		if ok {
+			to = append(to, recipient{c: m, session: ms})
+		}
+	}
+
+	c.mu.Lock()
+	if !c.open || c.session != session {
+		c.mu.Unlock()
+		return
+	}
+	e := &event{stop: c.want, session: session, to: to}
+	c.want = !c.want
+	conn := c.conn
+	var frame []byte
+	if e.stop {
+		frame = stopFrame
+	} else {
+		frame = playFrame
+	}
+	e.sentAt = time.Now()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := conn.Write(ctx, websocket.MessageText, frame); err != nil {
+		c.mu.Lock()
+		e.failed = true
+		c.mu.Unlock()
+	}
+	g.sent.Add(1)
+}
+
+var (
+	playFrame = shared.MustEncode(&shared.Play{})
+	stopFrame = shared.MustEncode(&shared.Stop{})
+)
+
+// deliver records that r, in session, received sender's played (stop false)
+// or stopped at bar.
+func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop bool, at time.Time) {
+	v, ok := g.byID.Load(senderID)
+	if !ok {
+		return
+	}
+	s := v.(*client)
+	s.mu.Lock()
+	var e *event
+	// The newest event of that kind with that bar, or the newest whose bar
+	// is not known yet.
+	for i := len(s.events) - 1; i >= 0 && i >= len(s.events)-4; i-- {
+		x := s.events[i]
+		if x.stop != stop {
+			continue
+		}
+		if (x.barKnown && x.bar == bar) || !x.barKnown {
+			e = x
+			break
+		}
+	}
+	if e == nil {
+		s.mu.Unlock()
+		g.untracked.Add(1)
+		return
+	}
+	e.bar, e.barKnown = bar, true
+	e.receipts++
+	for i := range e.to {
+		if e.to[i].c == r && e.to[i].session == session {
+			e.to[i].got = true
+		}
+	}
+	lat := at.Sub(e.sentAt)
+	s.mu.Unlock()
+	g.lat.add(r.idx, lat)
+}
+
+// latencies holds every delivery's latency, sharded to keep the readers off
+// one lock.
+type latencies struct {
+	shards [64]struct {
+		mu sync.Mutex
+		ns []int64
+	}
+}
+
+func (l *latencies) add(key int, d time.Duration) {
+	s := &l.shards[key%len(l.shards)]
+	s.mu.Lock()
+	s.ns = append(s.ns, int64(d))
+	s.mu.Unlock()
+}
+
+// summary returns the count and the p50, p90, p99 and max in milliseconds.
+func (l *latencies) summary() LatencySummary {
+	var all []int64
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		all = append(all, s.ns...)
+		s.mu.Unlock()
+	}
+	if len(all) == 0 {
+		return LatencySummary{}
+	}
+	slices.Sort(all)
+	q := func(p float64) float64 {
+		i := int(p * float64(len(all)-1))
+		return float64(all[i]) / 1e6
+	}
+	return LatencySummary{Count: len(all), P50: q(0.50), P90: q(0.90), P99: q(0.99), P999: q(0.999), Max: float64(all[len(all)-1]) / 1e6}
+}
+
+// accountEvents counts the events and the deliveries that never came: a
+// member that kept its session open from the send until now and did not get
+// an event the server processed. An event the sender's session may not
+// have delivered to the server (the write failed, or the sender dropped
+// before anyone got it) is void.
+func (g *gen) accountEvents() (events, void, lost int, samples []string) {
+	for _, s := range g.clients {
+		s.mu.Lock()
+		evs := slices.Clone(s.events)
+		senderSession, senderOpen := s.session, s.open
+		s.mu.Unlock()
+		for _, e := range evs {
+			s.mu.Lock()
+			receipts, failed, session := e.receipts, e.failed, e.session
+			to := slices.Clone(e.to)
+			s.mu.Unlock()
+			events++
+			if receipts == 0 && (failed || session != senderSession || !senderOpen) {
+				void++
+				continue
+			}
+			for _, r := range to {
+				if r.got {
+					continue
+				}
+				r.c.mu.Lock()
+				stable := r.c.session == r.session && r.c.open
+				r.c.mu.Unlock()
+				if !stable {
+					continue
+				}
+				lost++
+				if len(samples) < 10 {
+					kind := "played"
+					if e.stop {
+						kind = "stopped"
+					}
+					samples = append(samples, kindLine(s, r.c, kind, e))
+				}
+			}
+		}
+	}
+	return events, void, lost, samples
+}
+
+func kindLine(s, r *client, kind string, e *event) string {
+	return fmt.Sprintf("client %d never got the %s of client %d sent at %s",
+		r.idx, kind, s.idx, e.sentAt.Format("15:04:05.000"))
+}

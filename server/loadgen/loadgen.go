@@ -1,0 +1,563 @@
+//go:build !wasm
+
+// Package loadgen is the hub's load generator: it opens many protocol
+// clients against a running server over loopback, has them toggle their
+// loops, and measures joins, fan-out latency, lost messages, closes and the
+// server's memory and CPU. With chaos on, some clients drop and resume,
+// others send bad input, and every invariant of PROTOCOL.md is checked
+// against every well-behaved client's view and /api/stats.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Config configures a run. Zero fields take the defaults in brackets.
+type Config struct {
+	// URL is the server's socket, e.g. ws://127.0.0.1:8080/socket.
+	URL string
+	// Origin is the handshake's Origin header [http://host of URL].
+	Origin string
+	// Clients is how many well-behaved clients join [100].
+	Clients int
+	// Duration is how long the clients toggle their loops [30s].
+	Duration time.Duration
+	// Period is how often each client toggles its loop [5s].
+	Period time.Duration
+	// Settle is how long the generator waits after the last toggle before
+	// it counts what never arrived and checks the views [3s].
+	Settle time.Duration
+	// DialConcurrency bounds the handshakes in flight [200].
+	DialConcurrency int
+	// ClientsPerIP is how many clients share one loopback source address
+	// before the next (127.0.0.2, ...) is used: one address has about 28k
+	// ephemeral ports [20000].
+	ClientsPerIP int
+	// JoinTimeout bounds each dial, join and welcome [15s].
+	JoinTimeout time.Duration
+	// PID is the server's process, read through /proc; 0 when unknown.
+	PID int
+	// InProcess says the server runs in this process: its goroutines and
+	// heap are read from the runtime (they include the generator's own).
+	InProcess bool
+	// Chaos turns on dropping, resuming and bad input.
+	Chaos bool
+	// DropFraction is the share of clients that drop and resume [0.1].
+	DropFraction float64
+	// BadPerKind is how many extra clients send each kind of bad input
+	// (malformed, oversized, binary, flood) [Clients/200, at least 1].
+	BadPerKind int
+	// Seed makes the run's randomness repeatable [1].
+	Seed uint64
+	// Progress receives one line per phase; nil discards them.
+	Progress io.Writer
+}
+
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.URL == "" {
+		return cfg, errors.New("loadgen: no URL")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return cfg, fmt.Errorf("loadgen: parse url: %w", err)
+	}
+	if cfg.Origin == "" {
+		cfg.Origin = "http://" + u.Host
+	}
+	if cfg.Clients <= 0 {
+		cfg.Clients = 100
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 30 * time.Second
+	}
+	if cfg.Period <= 0 {
+		cfg.Period = 5 * time.Second
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 3 * time.Second
+	}
+	if cfg.DialConcurrency <= 0 {
+		cfg.DialConcurrency = 200
+	}
+	if cfg.ClientsPerIP <= 0 {
+		cfg.ClientsPerIP = 20000
+	}
+	if cfg.JoinTimeout <= 0 {
+		cfg.JoinTimeout = 15 * time.Second
+	}
+	if cfg.DropFraction <= 0 {
+		cfg.DropFraction = 0.1
+	}
+	if cfg.BadPerKind <= 0 {
+		cfg.BadPerKind = max(1, cfg.Clients/200)
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	return cfg, nil
+}
+
+// gen is one run's state.
+type gen struct {
+	cfg     Config
+	rng     *rand.Rand
+	probe   *serverProbe
+	clients []*client
+	byID    sync.Map // user id -> *client
+	lat     latencies
+
+	sent      atomic.Int64
+	untracked atomic.Int64
+
+	dialMu  sync.Mutex
+	dialers map[int]*http.Client
+	host    net.IP
+
+	mu         sync.Mutex
+	unexpected int
+	reasons    map[string]int
+	notes      []string
+	noteCount  int
+}
+
+// Run runs the load and returns its report. The error is for a run that
+// could not be made (no server); a run that breaks an invariant returns a
+// report whose Pass is false.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	probe, err := newServerProbe(cfg.URL, cfg.PID, cfg.InProcess)
+	if err != nil {
+		return nil, err
+	}
+	g := &gen{
+		cfg:     cfg,
+		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		probe:   probe,
+		dialers: make(map[int]*http.Client),
+		reasons: make(map[string]int),
+	}
+	if u, err := url.Parse(cfg.URL); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() && ip.To4() != nil {
+			g.host = ip
+		}
+	}
+	return g.run(ctx)
+}
+
+func (g *gen) progress(format string, args ...any) {
+	fmt.Fprintf(g.cfg.Progress, "%s load: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// notef keeps the first notes of things a client saw that it should not.
+func (g *gen) notef(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.noteCount++
+	if len(g.notes) < 20 {
+		g.notes = append(g.notes, fmt.Sprintf(format, args...))
+	}
+}
+
+// noteClose records a session the generator did not end itself.
+func (g *gen) noteClose(c *client, wasOpen bool, err error) {
+	if !c.role.wellBehaved() {
+		return // the chaos code reads the status it expects
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.unexpected++
+	g.reasons[closeReason(err)]++
+}
+
+func closeReason(err error) string {
+	if s := websocket.CloseStatus(err); s != -1 {
+		return fmt.Sprintf("status %d", int(s))
+	}
+	if errors.Is(err, io.EOF) {
+		return "EOF"
+	}
+	return "error: " + err.Error()
+}
+
+// dialOptions returns the handshake options of client idx: its source
+// address and the Origin.
+func (g *gen) dialOptions(idx int) *websocket.DialOptions {
+	return &websocket.DialOptions{
+		HTTPClient: g.httpClient(idx / g.cfg.ClientsPerIP),
+		HTTPHeader: http.Header{"Origin": {g.cfg.Origin}},
+	}
+}
+
+func (g *gen) httpClient(slot int) *http.Client {
+	g.dialMu.Lock()
+	defer g.dialMu.Unlock()
+	if hc, ok := g.dialers[slot]; ok {
+		return hc
+	}
+	d := &net.Dialer{Timeout: g.cfg.JoinTimeout}
+	if g.host != nil {
+		// 127.0.0.1, 127.0.0.2, ...: all loopback, each with its own ports.
+		ip := make(net.IP, 4)
+		copy(ip, g.host.To4())
+		ip[3] = byte(1 + slot%250)
+		ip[2] += byte(slot / 250)
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext:         d.DialContext,
+		MaxIdleConnsPerHost: -1,
+		DisableCompression:  true,
+	}}
+	g.dialers[slot] = hc
+	return hc
+}
+
+func (g *gen) run(ctx context.Context) (*Report, error) {
+	cfg := g.cfg
+	r := &Report{
+		URL: cfg.URL, Clients: cfg.Clients, Duration: cfg.Duration.String(),
+		Period: cfg.Period.String(), PID: cfg.PID, InProcess: cfg.InProcess,
+		CloseReasons: map[string]int{},
+	}
+	if _, err := g.probe.stats(ctx); err != nil {
+		return nil, fmt.Errorf("loadgen: the server does not answer: %w", err)
+	}
+
+	// Who does what.
+	drops := 0
+	if cfg.Chaos {
+		drops = int(float64(cfg.Clients)*cfg.DropFraction + 0.5)
+	}
+	for i := range cfg.Clients {
+		role := roleSteady
+		if i < drops {
+			role = roleDropper
+		}
+		g.clients = append(g.clients, &client{role: role, g: g})
+	}
+	if cfg.Chaos {
+		for _, bad := range []role{roleMalformed, roleOversized, roleBinary, roleFlood} {
+			for range cfg.BadPerKind {
+				g.clients = append(g.clients, &client{role: bad, g: g})
+			}
+		}
+	}
+	// Shuffled, so that droppers and misbehaving clients land in jams
+	// among well-behaved ones.
+	g.rng.Shuffle(len(g.clients), func(i, j int) { g.clients[i], g.clients[j] = g.clients[j], g.clients[i] })
+	for i, c := range g.clients {
+		c.idx = i
+	}
+
+	// Idle.
+	idle := g.probe.proc()
+	r.Server.RSSIdleKB = idle.rssKB
+	r.Server.GoroutinesIdle = g.probe.goroutines(ctx)
+	var heapIdle int64
+	if cfg.InProcess {
+		heapIdle = heapKB()
+		r.Server.HeapIdleKB = heapIdle
+	}
+
+	// Joins.
+	g.progress("joining %d clients (%d concurrent handshakes)", len(g.clients), cfg.DialConcurrency)
+	joinStart := time.Now()
+	var joinLat latencies
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	sem := make(chan struct{}, cfg.DialConcurrency)
+	var wg sync.WaitGroup
+	for _, c := range g.clients {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var err error
+			for attempt := range 3 {
+				var d time.Duration
+				if d, err = c.dial(ctx, ""); err == nil {
+					joinLat.add(c.idx, d)
+					return
+				}
+				time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+			}
+			failed.Add(1)
+			firstErr.CompareAndSwap(nil, err.Error())
+		}()
+	}
+	wg.Wait()
+	joinSecs := time.Since(joinStart).Seconds()
+	r.JoinFailed = int(failed.Load())
+	if e, ok := firstErr.Load().(string); ok {
+		r.JoinError = e
+	}
+	r.Connected = len(g.clients) - r.JoinFailed
+	r.JoinSeconds = joinSecs
+	r.JoinsPerSec = float64(r.Connected) / joinSecs
+	r.JoinLatency = joinLat.summary()
+	g.progress("%d joined in %.1fs (%.0f/s), %d failed", r.Connected, joinSecs, r.JoinsPerSec, r.JoinFailed)
+
+	// Loaded, before any toggle.
+	time.Sleep(time.Second)
+	loaded := g.probe.proc()
+	r.Server.RSSLoadKB = loaded.rssKB
+	if r.Connected > 0 && loaded.rssKB > 0 {
+		r.Server.RSSPerConnKB = float64(loaded.rssKB-idle.rssKB) / float64(r.Connected)
+	}
+	r.Server.GoroutinesLoad = g.probe.goroutines(ctx)
+	if cfg.InProcess {
+		r.Server.HeapLoadKB = heapKB()
+		if r.Connected > 0 {
+			r.Server.HeapPerConnKB = float64(r.Server.HeapLoadKB-heapIdle) / float64(r.Connected)
+		}
+	}
+	if st, err := g.probe.stats(ctx); err == nil {
+		r.JamsAfterJoin, r.UsersAfterJoin = st.Jams, st.Users
+	}
+	r.Server.CPUJoinPercent = cpuPercent(idle, loaded)
+
+	// Toggles, with chaos alongside.
+	g.progress("toggling every %s for %s", cfg.Period, cfg.Duration)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	end := start.Add(cfg.Duration)
+	var chaos *chaosRun
+	if cfg.Chaos {
+		chaos = g.startChaos(runCtx, start)
+	}
+	peak := g.samplePeak(runCtx, end)
+	before := g.probe.proc()
+	g.toggleUntil(runCtx, start, end)
+	after := g.probe.proc()
+	r.Server.CPUPercent = cpuPercent(before, after)
+	r.Server.RSSPeakKB = <-peak
+	if chaos != nil {
+		g.progress("waiting for the chaos clients")
+		r.Chaos = chaos.wait()
+	}
+
+	// Settle, then count and check.
+	time.Sleep(cfg.Settle)
+	r.Toggles = int(g.sent.Load())
+	r.Events, r.Void, r.Lost, r.LostSamples = g.accountEvents()
+	r.Latency = g.lat.summary()
+	r.Untracked = int(g.untracked.Load())
+	g.progress("%d toggles, %d deliveries, p99 %.1f ms, %d lost", r.Toggles, r.Latency.Count, r.Latency.P99, r.Lost)
+	inv := g.checkInvariants(ctx)
+	r.Invariants = inv
+
+	// Leave, then look for what stays behind.
+	g.progress("closing the clients")
+	g.closeAll()
+	g.release()
+	r.Server.RSSAfterKB, r.Server.GoroutinesAfter, r.Server.HeapAfterKB = g.waitDrained(ctx, r.Server.GoroutinesIdle, heapIdle, &r.Invariants)
+	if cfg.InProcess && r.Server.HeapLoadKB > heapIdle {
+		// The resume store keeps a little of every user for a minute, so
+		// the heap need not fall all the way; half of it must.
+		if left := r.Server.HeapAfterKB - heapIdle; left > (r.Server.HeapLoadKB-heapIdle)/2 {
+			r.Invariants.Violations = append(r.Invariants.Violations,
+				fmt.Sprintf("heap %d KB after every client left, %d KB idle, %d KB loaded", r.Server.HeapAfterKB, heapIdle, r.Server.HeapLoadKB))
+		}
+	}
+
+	g.mu.Lock()
+	r.UnexpectedCloses = g.unexpected
+	for k, v := range g.reasons {
+		r.CloseReasons[k] = v
+	}
+	r.Notes = append(r.Notes, g.notes...)
+	if g.noteCount > len(g.notes) {
+		r.Notes = append(r.Notes, fmt.Sprintf("... and %d more", g.noteCount-len(g.notes)))
+	}
+	g.mu.Unlock()
+	r.Pass = r.JoinFailed == 0 && r.Lost == 0 && r.UnexpectedCloses == 0 && len(r.Invariants.Violations) == 0 &&
+		(r.Chaos == nil || r.Chaos.ok())
+	return r, nil
+}
+
+func cpuPercent(a, b procSample) float64 {
+	if !a.ok || !b.ok || !b.at.After(a.at) {
+		return 0
+	}
+	return 100 * (b.cpuSec - a.cpuSec) / b.at.Sub(a.at).Seconds()
+}
+
+// samplePeak reads the server's RSS every second until end and sends the
+// highest.
+func (g *gen) samplePeak(ctx context.Context, end time.Time) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for time.Now().Before(end) {
+			if s := g.probe.proc(); s.rssKB > peak {
+				peak = s.rssKB
+			}
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				out <- peak
+				return
+			}
+		}
+		out <- peak
+	}()
+	return out
+}
+
+// toggleUntil has every well-behaved client toggle its loop once a period,
+// each at its own random phase, until end. One scheduler walks the clients
+// in phase order and hands them to a few senders, so that a slow write
+// never delays the schedule of the others.
+func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
+	type slot struct {
+		c     *client
+		phase time.Duration
+	}
+	var slots []slot
+	for _, c := range g.clients {
+		if c.role.wellBehaved() {
+			slots = append(slots, slot{c, time.Duration(g.rng.Int64N(int64(g.cfg.Period)))})
+		}
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].phase < slots[j].phase })
+
+	sendq := make(chan *client, 1024)
+	var wg sync.WaitGroup
+	for range min(32, max(1, len(slots))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range sendq {
+				c.toggle(ctx)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer close(sendq)
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for round := 0; ; round++ {
+		base := start.Add(time.Duration(round) * g.cfg.Period)
+		for _, s := range slots {
+			at := base.Add(s.phase)
+			if !at.Before(end) {
+				return
+			}
+			if d := time.Until(at); d > time.Millisecond {
+				timer.Reset(d)
+				select {
+				case <-timer.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+			select {
+			case sendq <- s.c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// closeAll ends every session with a leave and a normal closure.
+func (g *gen) closeAll() {
+	sem := make(chan struct{}, 256)
+	var wg sync.WaitGroup
+	for _, c := range g.clients {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c.close()
+		}()
+	}
+	wg.Wait()
+	g.dialMu.Lock()
+	for _, hc := range g.dialers {
+		hc.CloseIdleConnections()
+	}
+	g.dialMu.Unlock()
+}
+
+// release drops what the generator holds of its clients, so that an
+// in-process heap reading after the run shows the server's own.
+func (g *gen) release() {
+	for _, c := range g.clients {
+		c.mu.Lock()
+		c.conn, c.view, c.events = nil, nil, nil
+		c.mu.Unlock()
+	}
+	g.byID.Clear()
+	for i := range g.lat.shards {
+		g.lat.shards[i].ns = nil
+	}
+	g.dialMu.Lock()
+	clear(g.dialers)
+	g.dialMu.Unlock()
+}
+
+// waitDrained waits for the server to have no users and its goroutines to
+// fall back near where they were idle, and returns its RSS, goroutines and
+// (in process) heap then. What stays behind is added to inv.
+func (g *gen) waitDrained(ctx context.Context, idleGoroutines int, heapIdle int64, inv *InvariantReport) (rss int64, goroutines int, heap int64) {
+	deadline := time.Now().Add(15 * time.Second)
+	users := -1
+	for time.Now().Before(deadline) {
+		if st, err := g.probe.stats(ctx); err == nil {
+			users = st.Users
+			if users == 0 {
+				break
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if users != 0 {
+		inv.Violations = append(inv.Violations, fmt.Sprintf("/api/stats still counts %d users after every client left", users))
+	}
+	// A few goroutines come and go (timers, the HTTP server's idle
+	// connections, the probe's own requests).
+	slack := 20
+	for time.Now().Before(deadline) {
+		goroutines = g.probe.goroutines(ctx)
+		if goroutines < 0 || idleGoroutines < 0 || goroutines <= idleGoroutines+slack {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if goroutines >= 0 && idleGoroutines >= 0 && goroutines > idleGoroutines+slack {
+		inv.Violations = append(inv.Violations, fmt.Sprintf("%d goroutines after every client left, %d when idle", goroutines, idleGoroutines))
+	}
+	if g.cfg.InProcess {
+		heap = heapKB()
+	}
+	return g.probe.proc().rssKB, goroutines, heap
+}

@@ -1,0 +1,177 @@
+//go:build !wasm
+
+package loadgen
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat; it
+// is 100 on every Linux the project runs on.
+const clockTicks = 100
+
+// procSample is a server process's memory and CPU time at one moment.
+type procSample struct {
+	at     time.Time
+	rssKB  int64
+	cpuSec float64
+	ok     bool
+}
+
+// readProc reads /proc/PID/status VmRSS and /proc/PID/stat utime+stime.
+func readProc(pid int) procSample {
+	s := procSample{at: time.Now()}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return s
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				s.rssKB, _ = strconv.ParseInt(f[0], 10, 64)
+			}
+		}
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return s
+	}
+	// The command name may hold spaces; the fields after it are fixed.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return s
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return s
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	s.cpuSec = float64(ut+st) / clockTicks
+	s.ok = true
+	return s
+}
+
+// serverProbe reads the server's figures: its process through /proc (when
+// the PID is known), its goroutines through /metrics or, in process, the
+// runtime, and its jams through /api/stats.
+type serverProbe struct {
+	base      string // http://host:port
+	pid       int
+	inProcess bool
+	http      *http.Client
+}
+
+func newServerProbe(wsURL string, pid int, inProcess bool) (*serverProbe, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse url: %w", err)
+	}
+	scheme := "http"
+	if u.Scheme == "wss" || u.Scheme == "https" {
+		scheme = "https"
+	}
+	if inProcess && pid == 0 {
+		pid = os.Getpid()
+	}
+	return &serverProbe{
+		base:      scheme + "://" + u.Host,
+		pid:       pid,
+		inProcess: inProcess,
+		http:      &http.Client{Timeout: 10 * time.Second},
+	}, nil
+}
+
+func (p *serverProbe) proc() procSample {
+	if p.pid <= 0 {
+		return procSample{at: time.Now()}
+	}
+	return readProc(p.pid)
+}
+
+// Stats is the body of GET /api/stats.
+type Stats struct {
+	Jams     int            `json:"jams"`
+	Users    int            `json:"users"`
+	JamSizes map[string]int `json:"jam_sizes"`
+}
+
+func (p *serverProbe) stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	body, err := p.get(ctx, "/api/stats")
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return st, fmt.Errorf("decode /api/stats: %w", err)
+	}
+	return st, nil
+}
+
+// goroutines returns the server's goroutines: the runtime's count in
+// process, else go_goroutines of /metrics; -1 when unknown.
+func (p *serverProbe) goroutines(ctx context.Context) int {
+	if p.inProcess {
+		return runtime.NumGoroutine()
+	}
+	body, err := p.get(ctx, "/metrics")
+	if err != nil {
+		return -1
+	}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err == nil {
+				return int(v)
+			}
+		}
+	}
+	return -1
+}
+
+func (p *serverProbe) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", path, err)
+	}
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("get %s: %s", path, resp.Status)
+	}
+	return body, nil
+}
+
+// heapKB returns the in-process heap in use after a collection, in KB.
+func heapKB() int64 {
+	// Two collections: the first moves sync.Pool contents to the victim
+	// cache, the second frees them.
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse) / 1024
+}

@@ -1,0 +1,201 @@
+//go:build !wasm
+
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Report is what a run measured.
+type Report struct {
+	URL       string `json:"url"`
+	Clients   int    `json:"clients"`
+	Duration  string `json:"duration"`
+	Period    string `json:"period"`
+	PID       int    `json:"pid,omitempty"`
+	InProcess bool   `json:"in_process,omitempty"`
+
+	// Connected counts the clients that got a welcome; JoinsPerSec is
+	// Connected over the time from the first dial to the last welcome.
+	Connected      int            `json:"connected"`
+	JoinFailed     int            `json:"join_failed"`
+	JoinError      string         `json:"join_error,omitempty"`
+	JoinSeconds    float64        `json:"join_seconds"`
+	JoinsPerSec    float64        `json:"joins_per_sec"`
+	JoinLatency    LatencySummary `json:"join_latency_ms"`
+	JamsAfterJoin  int            `json:"jams_after_join"`
+	UsersAfterJoin int            `json:"users_after_join"`
+
+	// Toggles counts the plays and stops sent; Latency is from a toggle's
+	// send to its played or stopped at each member, the sender included.
+	Toggles     int            `json:"toggles"`
+	Events      int            `json:"events"`
+	Void        int            `json:"void_events"`
+	Latency     LatencySummary `json:"fanout_latency_ms"`
+	Lost        int            `json:"lost"`
+	LostSamples []string       `json:"lost_samples,omitempty"`
+	Untracked   int            `json:"untracked_deliveries"`
+
+	UnexpectedCloses int            `json:"unexpected_closes"`
+	CloseReasons     map[string]int `json:"close_reasons,omitempty"`
+
+	Server     ServerFigures   `json:"server"`
+	Chaos      *ChaosReport    `json:"chaos,omitempty"`
+	Invariants InvariantReport `json:"invariants"`
+	Notes      []string        `json:"notes,omitempty"`
+	Pass       bool            `json:"pass"`
+}
+
+// LatencySummary is a latency distribution in milliseconds.
+type LatencySummary struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// ServerFigures are the server's memory, CPU and goroutines.
+type ServerFigures struct {
+	RSSIdleKB       int64   `json:"rss_idle_kb"`
+	RSSLoadKB       int64   `json:"rss_load_kb"`
+	RSSPeakKB       int64   `json:"rss_peak_kb"`
+	RSSAfterKB      int64   `json:"rss_after_kb"`
+	RSSPerConnKB    float64 `json:"rss_per_conn_kb"`
+	HeapIdleKB      int64   `json:"heap_idle_kb,omitempty"`
+	HeapLoadKB      int64   `json:"heap_load_kb,omitempty"`
+	HeapAfterKB     int64   `json:"heap_after_kb,omitempty"`
+	HeapPerConnKB   float64 `json:"heap_per_conn_kb,omitempty"`
+	CPUJoinPercent  float64 `json:"cpu_join_percent"`
+	CPUPercent      float64 `json:"cpu_percent"`
+	GoroutinesIdle  int     `json:"goroutines_idle"`
+	GoroutinesLoad  int     `json:"goroutines_load"`
+	GoroutinesAfter int     `json:"goroutines_after"`
+}
+
+// ChaosReport is what the droppers and the misbehaving clients saw.
+type ChaosReport struct {
+	Drops        int                         `json:"drops"`
+	Resumed      int                         `json:"resumed_same_user"`
+	NewIdentity  int                         `json:"resumed_as_new_user"`
+	ResumeFailed int                         `json:"resume_failed"`
+	Misbehaving  map[string]*MisbehaveResult `json:"misbehaving"`
+	Problems     []string                    `json:"problems,omitempty"`
+}
+
+func (c *ChaosReport) ok() bool {
+	if c.NewIdentity > 0 || c.ResumeFailed > 0 {
+		return false
+	}
+	for _, m := range c.Misbehaving {
+		if m.AsExpected != m.Clients {
+			return false
+		}
+	}
+	return true
+}
+
+// MisbehaveResult counts the close statuses one kind of bad input got.
+type MisbehaveResult struct {
+	Clients           int            `json:"clients"`
+	Expected          string         `json:"expected"`
+	AsExpected        int            `json:"as_expected"`
+	Got               map[string]int `json:"got"`
+	RateLimitedErrors int            `json:"rate_limited_errors,omitempty"`
+}
+
+// InvariantReport is the check of the views against each other and
+// /api/stats after the run settled.
+type InvariantReport struct {
+	Clients     int      `json:"clients_checked"`
+	Jams        int      `json:"jams_checked"`
+	ServerJams  int      `json:"server_jams"`
+	ServerUsers int      `json:"server_users"`
+	Violations  []string `json:"violations"`
+}
+
+// Format writes the report for people.
+func (r *Report) Format(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	mode := "load"
+	if r.Chaos != nil {
+		mode = "load + chaos"
+	}
+	p("Hub %s: %d clients against %s, toggling every %s for %s", mode, r.Clients, r.URL, r.Period, r.Duration)
+	p("joins        %d connected, %d failed, %.1f s, %.0f joins/s (join p50 %.1f ms, p99 %.1f ms)",
+		r.Connected, r.JoinFailed, r.JoinSeconds, r.JoinsPerSec, r.JoinLatency.P50, r.JoinLatency.P99)
+	if r.JoinError != "" {
+		p("             first failure: %s", r.JoinError)
+	}
+	p("jams         %d jams for %d users after the joins", r.JamsAfterJoin, r.UsersAfterJoin)
+	p("toggles      %d sent, %d void (sender dropped before any delivery)", r.Toggles, r.Void)
+	l := r.Latency
+	p("fan-out      %d deliveries: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
+	p("lost         %d", r.Lost)
+	for _, s := range r.LostSamples {
+		p("             %s", s)
+	}
+	p("closes       %d unexpected %s", r.UnexpectedCloses, formatCounts(r.CloseReasons))
+	s := r.Server
+	p("server RSS   idle %s, loaded %s, peak %s, after %s; %.1f KB per connection",
+		kb(s.RSSIdleKB), kb(s.RSSLoadKB), kb(s.RSSPeakKB), kb(s.RSSAfterKB), s.RSSPerConnKB)
+	if r.InProcess {
+		p("heap         idle %s, loaded %s, after %s; %.1f KB per connection (in process: generator included)",
+			kb(s.HeapIdleKB), kb(s.HeapLoadKB), kb(s.HeapAfterKB), s.HeapPerConnKB)
+	}
+	p("server CPU   %.0f%% while joining, %.0f%% while toggling (100%% = one core)", s.CPUJoinPercent, s.CPUPercent)
+	p("goroutines   idle %d, loaded %d, after %d", s.GoroutinesIdle, s.GoroutinesLoad, s.GoroutinesAfter)
+	if c := r.Chaos; c != nil {
+		p("chaos        %d drops: %d resumed as the same user, %d as a new user, %d failed",
+			c.Drops, c.Resumed, c.NewIdentity, c.ResumeFailed)
+		for _, kind := range slices.Sorted(maps.Keys(c.Misbehaving)) {
+			m := c.Misbehaving[kind]
+			extra := ""
+			if m.RateLimitedErrors > 0 {
+				extra = fmt.Sprintf(", %d rate_limited errors", m.RateLimitedErrors)
+			}
+			p("             %-9s %d/%d closed with %s %s%s", kind, m.AsExpected, m.Clients, m.Expected, formatCounts(m.Got), extra)
+		}
+		for _, s := range c.Problems {
+			p("             %s", s)
+		}
+	}
+	iv := r.Invariants
+	p("invariants   %d clients in %d jams checked against /api/stats (%d jams, %d users): %d violations",
+		iv.Clients, iv.Jams, iv.ServerJams, iv.ServerUsers, len(iv.Violations))
+	for _, v := range iv.Violations {
+		p("             %s", v)
+	}
+	for _, n := range r.Notes {
+		p("note         %s", n)
+	}
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	p("result       %s", verdict)
+}
+
+func kb(v int64) string {
+	if v <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MB", float64(v)/1024)
+}
+
+func formatCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
