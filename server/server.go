@@ -30,8 +30,10 @@ type Config struct {
 	// Now is the server's wall clock, the one every protocol time is read
 	// from; nil means time.Now.
 	Now func() time.Time
-	// QueueSize is how many frames may wait for a slow connection before
-	// it is closed with 1008. Small, because every connection has one.
+	// QueueSize is how many frames may wait for a connection before it
+	// counts as too slow and is closed with 1008. It is a limit, not an
+	// allocation: the queue grows only as far as frames wait, so it can be
+	// large enough for every burst the rate limit lets through a jam.
 	QueueSize int
 	// WriteTimeout bounds each write to a socket; a write that takes longer
 	// ends the connection.
@@ -53,7 +55,7 @@ type Config struct {
 
 // The defaults of the tunables.
 const (
-	DefaultQueueSize    = 32
+	DefaultQueueSize    = 256
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultPingInterval = 20 * time.Second
 )
