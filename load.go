@@ -1,0 +1,128 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/loopswithfriends/loops/server/loadgen"
+)
+
+// load runs the load generator: `loops load -url ws://127.0.0.1:8080/socket
+// -clients 10000 -duration 60s -pid N`, or with -spawn, against a server it
+// starts itself from this binary.
+func load(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loops load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg loadgen.Config
+	fs.StringVar(&cfg.URL, "url", "ws://127.0.0.1:8080/socket", "the server's socket")
+	fs.IntVar(&cfg.Clients, "clients", 1000, "well-behaved clients")
+	fs.DurationVar(&cfg.Duration, "duration", 60*time.Second, "how long the clients toggle their loops")
+	fs.DurationVar(&cfg.Period, "period", 5*time.Second, "how often each client toggles its loop")
+	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after the last toggle before counting losses")
+	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its RSS and CPU from /proc")
+	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
+	fs.IntVar(&cfg.DialConcurrency, "concurrency", 200, "handshakes in flight")
+	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 20000, "clients per loopback source address (127.0.0.1, .2, ...)")
+	seed := fs.Uint64("seed", 1, "seed of the run's randomness")
+	asJSON := fs.Bool("json", false, "write the report as JSON")
+	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.Seed = *seed
+	cfg.Progress = stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *spawn != "" {
+		srv, err := spawnServer(ctx, *spawn, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		cfg.URL = "ws://" + *spawn + "/socket"
+		cfg.PID = srv.cmd.Process.Pid
+	}
+
+	rep, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+	} else {
+		rep.Format(stdout)
+	}
+	if !rep.Pass {
+		return errors.New("load: the run broke a goal or an invariant")
+	}
+	return nil
+}
+
+type spawned struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// spawnServer starts this binary as the server on addr and waits for its
+// /healthz.
+func spawnServer(ctx context.Context, addr string, stderr io.Writer) (*spawned, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("spawn: %w", err)
+	}
+	cmd := exec.Command(exe, "-addr", addr)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("spawn: %w", err)
+	}
+	s := &spawned{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case <-s.done:
+			return nil, errors.New("spawn: the server exited")
+		case <-ctx.Done():
+			s.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	s.stop()
+	return nil, fmt.Errorf("spawn: no /healthz on %s", addr)
+}
+
+// stop drains the spawned server and waits for it (at most 15 s).
+func (s *spawned) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
