@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ const testTimeout = 5 * time.Second
 // testServer is a Server behind a real httptest.Server.
 type testServer struct {
 	*Server
-	ts *httptest.Server
+	ts         *httptest.Server
+	shrinkNext *atomic.Bool // for dialSmall; nil but on newSmallBufferServer
 }
 
 // newTestServer starts a server with cfg; it drains and stops when the test
