@@ -42,8 +42,8 @@ func conga(sr int, hz float64, slap bool, seed uint32) func(out []float32) {
 	return func(out []float32) {
 		scale := float32(1<<32) / float32(sr)
 		f := float32(hz)
-		bend := float32(0.25)
-		kb := decayCoef(0.05, sr)
+		bend := float32(0.025)
+		kb := decayCoef(0.04, sr)
 		amp := float32(1)
 		ka := decayCoef(0.35, sr)
 		amp2 := float32(0.5)

@@ -24,7 +24,7 @@ func keysVoices(g grid, rng *noise) []voice {
 				beat := swing(step, drumSwing) + float64(k)*0.012
 				vel := r.vel * (0.85 + 0.15*float32(rng.unit()))
 				p := -0.45 + 0.3*float64(k)
-				vs = append(vs, newVoice(g, beat, gate+g.secs(0.35), p, vel*0.5, 0.5, epNote(g.sr, midiHz(float64(m)), gate, vel)))
+				vs = append(vs, newVoice(g, beat, gate+g.secs(0.25), p, vel*0.5, 0.5, epNote(g.sr, midiHz(float64(m)), gate, vel)))
 			}
 		}
 	}
@@ -40,15 +40,22 @@ func epNote(sr int, hz float64, gate int, vel float32) func(out []float32) {
 		tine := 0.6 * vel
 		kt := decayCoef(0.06, sr)
 		const toPhase = float32(1 << 32 / (2 * 3.14159265))
-		for i := range out {
+		// The bark is gone (-60 dB) after 60 ms: stop computing it then.
+		bark := min(len(out), sr*6/100)
+		for i := range out[:bark] {
 			pm += inc
 			pt += inc * 14
 			pc += inc
-			mod := sinp(pm) * idx
-			bark := sinp(pt) * tine
-			out[i] = sinp(pc + uint32(int32((mod+bark)*toPhase)))
+			mod := sinp(pm)*idx + sinp(pt)*tine
+			out[i] = sinp(pc + uint32(int32(mod*toPhase)))
 			idx = 0.25 + (idx-0.25)*ki
 			tine *= kt
+		}
+		for i := bark; i < len(out); i++ {
+			pm += inc
+			pc += inc
+			out[i] = sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
+			idx = 0.25 + (idx-0.25)*ki
 		}
 		shape(out, sr, 0.002, 2.5, 0, gate, 0.25)
 	}

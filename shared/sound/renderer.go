@@ -29,7 +29,7 @@ type job struct {
 // yield to its event loop between slices. The zero value is not usable; see
 // NewRenderer.
 type Renderer struct {
-	n            int
+	sr, n        int
 	left, right  []float32
 	send         []float32
 	scratch      []float32
@@ -47,7 +47,7 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 		return nil, err
 	}
 	g := grid{sr: sampleRate, n: LoopFrames(sampleRate)}
-	r := &Renderer{n: g.n, left: make([]float32, g.n), right: make([]float32, g.n)}
+	r := &Renderer{sr: sampleRate, n: g.n, left: make([]float32, g.n), right: make([]float32, g.n)}
 	rng := newNoise(p.seed)
 	voices := p.voices(g, &rng)
 	for i := range voices {
@@ -86,6 +86,17 @@ func (r *Renderer) place(v *voice) {
 	if v.stereo {
 		br = buf[v.frames:]
 	}
+	// Every voice starts from silence over half a millisecond: a note on
+	// the loop's first frame must not make a step at the seam, and no note
+	// anywhere should click.
+	ramp := min(v.frames, r.sr/2000)
+	for i := range ramp {
+		w := float32(i) / float32(ramp)
+		bl[i] *= w
+		if v.stereo {
+			br[i] *= w
+		}
+	}
 	for start, off := v.start%r.n, 0; off < v.frames; start = 0 {
 		m := min(v.frames-off, r.n-start)
 		sl, sr := bl[off:off+m], br[off:off+m]
@@ -107,28 +118,39 @@ func (r *Renderer) place(v *voice) {
 // levelJobs measure the loop and scale it to its level: an RMS in dBFS,
 // lowered if need be so that the loop's peak stays under peakLimit.
 func (r *Renderer) levelJobs(levelDB float64) []job {
-	var sum float64
-	var peak float32
 	var gain float32
-	measure := job{cost: r.n, split: true, run: func(from, to int) {
-		// Summed in float64 frame by frame, so that the total does not
-		// depend on how Step slices the work.
-		for i := from; i < to; i++ {
-			l, rt := r.left[i], r.right[i]
-			sum += float64(l*l + rt*rt)
-			peak = max(peak, l, -l, rt, -rt)
-		}
-		if to == r.n {
-			rms := math.Sqrt(sum / float64(2*r.n))
-			if rms == 0 {
-				return
+	measure := job{cost: r.n, run: func(int, int) {
+		var sum float64
+		var peak float32
+		for from := 0; from < r.n; from += 4096 {
+			var s float32
+			for i := from; i < min(from+4096, r.n); i++ {
+				l, rt := r.left[i], r.right[i]
+				s += l*l + rt*rt
+				if l < 0 {
+					l = -l
+				}
+				if rt < 0 {
+					rt = -rt
+				}
+				if l > peak {
+					peak = l
+				}
+				if rt > peak {
+					peak = rt
+				}
 			}
-			g := dbGain(levelDB) / rms
-			if lim := dbGain(peakLimitDB); float64(peak)*g > lim {
-				g = lim / float64(peak)
-			}
-			gain = float32(g)
+			sum += float64(s)
 		}
+		rms := math.Sqrt(sum / float64(2*r.n))
+		if rms == 0 {
+			return
+		}
+		g := dbGain(levelDB) / rms
+		if lim := dbGain(peakLimitDB); float64(peak)*g > lim {
+			g = lim / float64(peak)
+		}
+		gain = float32(g)
 	}}
 	scale := job{cost: r.n, split: true, run: func(from, to int) {
 		l, rt := r.left[from:to], r.right[from:to]

@@ -2,7 +2,7 @@ package sound
 
 // room is a small reverb: two allpass diffusers into a four-line feedback
 // delay network with damping, read out to left and right from different
-// lines. It runs over the loop and on past its end for the length of its
+// lines. It runs (at half rate) over the loop and on past its end for the length of its
 // tail, adding what rings past the end to the loop's start, so the loop's
 // reverb is the reverb it would have when played over and over.
 type room struct {
@@ -24,65 +24,81 @@ var (
 
 // job returns the reverb's work: send in, left and right out.
 func (rm *room) job(g grid, send, left, right []float32) job {
-	var lines [4][]float32
-	var pos [4]int
-	var fb [4]float32
-	for i, ms := range roomLines {
-		n := max(1, g.secs(ms*rm.size/1000))
-		lines[i] = make([]float32, n)
-		fb[i] = float32(expd(-6.907755278982137 * float64(n) / (rm.decay * float64(g.sr))))
+	// The network runs at half the sample rate, on pairs of frames: a room
+	// is dark anyway, and it halves the cost.
+	line := func(ms float64) []float32 { return make([]float32, max(1, g.secs(ms*rm.size/2000))) }
+	d0, d1, d2, d3 := line(roomLines[0]), line(roomLines[1]), line(roomLines[2]), line(roomLines[3])
+	a0, a1 := line(roomDiffusers[0]), line(roomDiffusers[1])
+	gain := func(d []float32) float32 {
+		return float32(expd(-6.907755278982137 * float64(2*len(d)) / (rm.decay * float64(g.sr))))
 	}
-	var diff [2][]float32
-	var dpos [2]int
-	for i, ms := range roomDiffusers {
-		diff[i] = make([]float32, max(1, g.secs(ms*rm.size/1000)))
-	}
-	var lp [4]float32
-	a := onePoleCoef(rm.damp, g.sr)
+	// The Hadamard mix is scaled by 1/2 to stay unitary.
+	f0, f1, f2, f3 := 0.5*gain(d0), 0.5*gain(d1), 0.5*gain(d2), 0.5*gain(d3)
+	var p0, p1, p2, p3, q0, q1 int
+	var l0, l1, l2, l3 float32
+	a := onePoleCoef(rm.damp, g.sr/2)
 	wet := rm.wet
-	tail := g.secs(rm.decay)
 	n := g.n
-	return job{cost: n + tail, split: true, run: func(from, to int) {
-		for t := from; t < to; t++ {
+	var prevL, prevR float32
+	// Work is counted in pairs of frames.
+	return job{cost: (n + g.secs(rm.decay) + 1) / 2, split: true, run: func(from, to int) {
+		for k := from; k < to; k++ {
+			t := 2 * k
 			var in float32
-			if t < n {
-				in = send[t]
+			if t+1 < n {
+				in = 0.5 * (send[t] + send[t+1])
+			} else if t < n {
+				in = 0.5 * send[t]
 			}
 			// Allpass diffusers smear the input so the lines ring densely.
-			for k := range diff {
-				d := diff[k]
-				p := dpos[k]
-				z := d[p]
-				y := z - 0.6*in
-				d[p] = in + 0.6*y
-				in = y
-				if p++; p == len(d) {
-					p = 0
-				}
-				dpos[k] = p
+			z := a0[q0]
+			y := z - 0.6*in
+			a0[q0] = in + 0.6*y
+			z = a1[q1]
+			in = z - 0.6*y
+			a1[q1] = y + 0.6*in
+			l0 += a * (d0[p0] - l0)
+			l1 += a * (d1[p1] - l1)
+			l2 += a * (d2[p2] - l2)
+			l3 += a * (d3[p3] - l3)
+			s01, m01 := l0+l1, l0-l1
+			s23, m23 := l2+l3, l2-l3
+			d0[p0] = in + (s01+s23)*f0
+			d1[p1] = in + (m01+m23)*f1
+			d2[p2] = -in + (s01-s23)*f2
+			d3[p3] = -in + (m01-m23)*f3
+			if p0++; p0 == len(d0) {
+				p0 = 0
 			}
-			for k := range lines {
-				lp[k] += a * (lines[k][pos[k]] - lp[k])
+			if p1++; p1 == len(d1) {
+				p1 = 0
 			}
-			h0 := (lp[0] + lp[1] + lp[2] + lp[3]) * 0.5
-			h1 := (lp[0] - lp[1] + lp[2] - lp[3]) * 0.5
-			h2 := (lp[0] + lp[1] - lp[2] - lp[3]) * 0.5
-			h3 := (lp[0] - lp[1] - lp[2] + lp[3]) * 0.5
-			lines[0][pos[0]] = in + h0*fb[0]
-			lines[1][pos[1]] = in + h1*fb[1]
-			lines[2][pos[2]] = -in + h2*fb[2]
-			lines[3][pos[3]] = -in + h3*fb[3]
-			for k := range pos {
-				if pos[k]++; pos[k] == len(lines[k]) {
-					pos[k] = 0
-				}
+			if p2++; p2 == len(d2) {
+				p2 = 0
 			}
+			if p3++; p3 == len(d3) {
+				p3 = 0
+			}
+			if q0++; q0 == len(a0) {
+				q0 = 0
+			}
+			if q1++; q1 == len(a1) {
+				q1 = 0
+			}
+			// Out at full rate: the midpoint, then the new value.
+			outL, outR := wet*(l0+l2), wet*(l1-l3)
 			j := t
-			for j >= n {
+			if j >= n {
 				j -= n
 			}
-			left[j] += wet * (lp[0] + lp[2])
-			right[j] += wet * (lp[1] - lp[3])
+			left[j] += 0.5 * (prevL + outL)
+			right[j] += 0.5 * (prevR + outR)
+			if j++; j == n {
+				j = 0
+			}
+			left[j] += outL
+			right[j] += outR
+			prevL, prevR = outL, outR
 		}
 	}}
 }
