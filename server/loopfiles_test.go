@@ -1,0 +1,218 @@
+//go:build !wasm
+
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/loopswithfriends/loops/shared/sound"
+)
+
+// loopFilesServer serves newLoopFiles, counting its renders.
+func loopFilesServer(t *testing.T) (*httptest.Server, *loopFiles, *atomic.Int32) {
+	t.Helper()
+	lf := newLoopFiles().(*loopFiles)
+	var renders atomic.Int32
+	render := lf.render
+	lf.render = func(ids []string) ([]byte, error) {
+		renders.Add(1)
+		return render(ids)
+	}
+	ts := httptest.NewServer(lf)
+	t.Cleanup(ts.Close)
+	return ts, lf, &renders
+}
+
+func get(t *testing.T, url string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func wantWAV(t *testing.T, ids []string) []byte {
+	t.Helper()
+	l, r, err := sound.Mix(ids, 48000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := sound.EncodeWAV(&b, 48000, l, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestLoopFiles(t *testing.T) {
+	t.Run("a loop is a 48 kHz 16-bit stereo WAV of the kit's samples, cacheable", func(t *testing.T) {
+		ts, _, _ := loopFilesServer(t)
+		resp, body := get(t, ts.URL+"/loops/bass.wav")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "audio/wav" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
+			t.Errorf("Cache-Control %q", cc)
+		}
+		if resp.Header.Get("ETag") == "" {
+			t.Error("no ETag")
+		}
+		le := binary.LittleEndian
+		if len(body) != 44+4*230400 || le.Uint32(body[24:]) != 48000 || le.Uint16(body[22:]) != 2 || le.Uint16(body[34:]) != 16 {
+			t.Fatalf("%d bytes, header % x", len(body), body[:min(44, len(body))])
+		}
+		if !bytes.Equal(body, wantWAV(t, []string{"bass"})) {
+			t.Error("the file is not the kit's bass loop")
+		}
+	})
+
+	t.Run("a request with the ETag gets 304 Not Modified", func(t *testing.T) {
+		ts, _, renders := loopFilesServer(t)
+		resp, _ := get(t, ts.URL+"/loops/drums.wav")
+		resp2, body := get(t, ts.URL+"/loops/drums.wav", "If-None-Match", resp.Header.Get("ETag"))
+		if resp2.StatusCode != http.StatusNotModified || len(body) != 0 {
+			t.Errorf("status %d, %d bytes", resp2.StatusCode, len(body))
+		}
+		if n := renders.Load(); n != 1 {
+			t.Errorf("%d renders, want 1", n)
+		}
+	})
+
+	t.Run("a range request gets part of the file", func(t *testing.T) {
+		ts, _, _ := loopFilesServer(t)
+		resp, body := get(t, ts.URL+"/loops/keys.wav", "Range", "bytes=0-43")
+		if resp.StatusCode != http.StatusPartialContent || len(body) != 44 || string(body[:4]) != "RIFF" {
+			t.Errorf("status %d, %d bytes", resp.StatusCode, len(body))
+		}
+	})
+
+	t.Run("a mix is the sum of its loops, whatever their order and repeats", func(t *testing.T) {
+		ts, _, renders := loopFilesServer(t)
+		resp, body := get(t, ts.URL+"/loops/mix.wav?ids=pad,drums,bass")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		if !bytes.Equal(body, wantWAV(t, []string{"bass", "drums", "pad"})) {
+			t.Error("the mix is not the sum of bass, drums and pad")
+		}
+		resp2, body2 := get(t, ts.URL+"/loops/mix.wav?ids=bass,pad,drums,pad")
+		if resp2.StatusCode != http.StatusOK || !bytes.Equal(body, body2) || resp.Header.Get("ETag") != resp2.Header.Get("ETag") {
+			t.Error("the same loops in another order, with a repeat, are another file")
+		}
+		if n := renders.Load(); n != 1 {
+			t.Errorf("%d renders, want 1", n)
+		}
+	})
+
+	t.Run("unknown loops are 404 and bad mixes 400", func(t *testing.T) {
+		ts, _, renders := loopFilesServer(t)
+		for path, want := range map[string]int{
+			"/loops/kazoo.wav":               http.StatusNotFound,
+			"/loops/drums.mp3":               http.StatusNotFound,
+			"/loops/drums":                   http.StatusNotFound,
+			"/loops/a/drums.wav":             http.StatusNotFound,
+			"/loops/.wav":                    http.StatusNotFound,
+			"/loops/mix.wav":                 http.StatusBadRequest,
+			"/loops/mix.wav?ids=":            http.StatusBadRequest,
+			"/loops/mix.wav?ids=drums,kazoo": http.StatusBadRequest,
+			"/loops/mix.wav?ids=drums,,bass": http.StatusBadRequest,
+			"/loops/mix.wav?ids=" + strings.Repeat("drums,", 24) + "drums": http.StatusBadRequest,
+		} {
+			if resp, body := get(t, ts.URL+path); resp.StatusCode != want {
+				t.Errorf("GET %s: status %d, want %d (%s)", path, resp.StatusCode, want, body)
+			}
+		}
+		if n := renders.Load(); n != 0 {
+			t.Errorf("%d renders for bad requests", n)
+		}
+	})
+
+	t.Run("concurrent requests for one file render it once", func(t *testing.T) {
+		ts, _, renders := loopFilesServer(t)
+		var wg sync.WaitGroup
+		bodies := make([][]byte, 8)
+		for i := range bodies {
+			wg.Go(func() {
+				resp, err := http.Get(ts.URL + "/loops/mix.wav?ids=arp,lead")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				bodies[i], _ = io.ReadAll(resp.Body)
+			})
+		}
+		wg.Wait()
+		if n := renders.Load(); n != 1 {
+			t.Errorf("%d renders, want 1", n)
+		}
+		for i, b := range bodies {
+			if !bytes.Equal(b, bodies[0]) || len(b) != 44+4*230400 {
+				t.Errorf("response %d differs (%d bytes)", i, len(b))
+			}
+		}
+	})
+
+	t.Run("the cache keeps only the most recently used files", func(t *testing.T) {
+		ts, lf, renders := loopFilesServer(t)
+		lf.maxEntries = 2
+		for _, id := range []string{"drums", "bass", "keys", "keys", "bass", "drums"} {
+			if resp, _ := get(t, ts.URL+"/loops/"+id+".wav"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d", id, resp.StatusCode)
+			}
+		}
+		// drums, bass, keys render; keys and bass hit; drums was evicted.
+		if n := renders.Load(); n != 4 {
+			t.Errorf("%d renders, want 4", n)
+		}
+		lf.mu.Lock()
+		defer lf.mu.Unlock()
+		if len(lf.files) != 2 || lf.lru.Len() != 2 {
+			t.Errorf("%d files cached, want 2", len(lf.files))
+		}
+	})
+
+	t.Run("only GET and HEAD are served", func(t *testing.T) {
+		ts, _, _ := loopFilesServer(t)
+		resp, err := http.Post(ts.URL+"/loops/drums.wav", "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST: status %d", resp.StatusCode)
+		}
+		resp, err = http.Head(ts.URL + "/loops/drums.wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.ContentLength != 44+4*230400 {
+			t.Errorf("HEAD: status %d, length %d", resp.StatusCode, resp.ContentLength)
+		}
+	})
+}
