@@ -26,6 +26,12 @@ func serve(args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		// Subcommands (render, load) are added here by their issues.
+		case "render":
+			if err := render(args[1:], os.Stdout, os.Stderr); err != nil {
+				fmt.Fprintln(os.Stderr, "loops:", err)
+				return 1
+			}
+			return 0
 		case "load":
 			if err := load(args[1:], os.Stdout, os.Stderr); err != nil {
 				fmt.Fprintln(os.Stderr, "loops:", err)
