@@ -3,10 +3,24 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
 	"net/http"
 
 	"github.com/coder/websocket"
 	"github.com/loopswithfriends/loops/shared"
+)
+
+// The sizes of a socket's read and write buffers. net/http hands a hijacked
+// connection 4 KiB of each; the protocol's frames are far smaller (a welcome
+// of a full jam is under 1 KiB), and bufio reads and writes anything larger
+// straight through, so small buffers cost nothing but save most of 8 KiB a
+// connection.
+const (
+	readBufferSize  = 512
+	writeBufferSize = 1024
 )
 
 // serveSocket serves GET /socket: the WebSocket of PROTOCOL.md. The origin
@@ -17,7 +31,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		OriginPatterns:  s.cfg.AllowedOrigins,
 		CompressionMode: websocket.CompressionDisabled,
 	})
@@ -31,6 +45,44 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close(statusGoingAway, "server shutting down")
 		return
 	}
-	defer s.untrack(c)
-	c.serve()
+	// The read loop gets a goroutine of its own and this one returns, so
+	// that net/http's per-request state and this deeper stack are freed
+	// while the connection lives on.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.untrack(c)
+		c.serve()
+	}()
 }
+
+// smallBuffers is a ResponseWriter whose Hijack returns the connection with
+// buffers of readBufferSize and writeBufferSize.
+type smallBuffers struct{ http.ResponseWriter }
+
+// Hijack hijacks the connection, keeping any bytes the client already sent.
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(nc, readBufferSize)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// Bytes the client sent right after its handshake: they must be
+		// in the new reader's buffer, where Accept looks for them.
+		b, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc), max(readBufferSize, n))
+		if _, err := br.Peek(n); err != nil {
+			_ = nc.Close()
+			return nil, nil, err
+		}
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		_ = nc.Close()
+		return nil, nil, err
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, writeBufferSize)), nil
+}
+
+// Unwrap returns the ResponseWriter, for http.ResponseController.
+func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
