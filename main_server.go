@@ -84,13 +84,19 @@ func run(args []string, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	stop() // a second signal ends the process at once
 	log.Info("draining")
+	// Sockets get most of the 10 seconds to close; the HTTP server gets
+	// the rest to finish its last requests.
 	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Second)
 	defer cancel()
-	srv.Drain(ctx)
+	drainCtx, cancelDrain := context.WithTimeout(ctx, 7*time.Second)
+	srv.Drain(drainCtx)
+	cancelDrain()
 	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 
