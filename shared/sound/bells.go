@@ -19,7 +19,7 @@ func bellVoices(g grid, _ *noise) []voice {
 		beat := swing(n.step, drumSwing)
 		m := nearest(chordAt(beat).tones[n.pitch], 79)
 		p := -0.3 + 0.6*float64(n.step%3)/2
-		vs = append(vs, newVoice(g, beat, g.secs(2.2), p, n.vel, 0.7, bell(g.sr, midiHz(float64(m)))))
+		vs = append(vs, newVoice(g, beat, g.secs(1.7), p, n.vel, 0.7, bell(g.sr, midiHz(float64(m)))))
 	}
 	return vs
 }
@@ -32,7 +32,7 @@ func bell(sr int, hz float64) func(out []float32) {
 		idx := float32(1.2)
 		ki := decayCoef(0.3, sr)
 		amp := float32(1)
-		ka := decayCoef(2.0, sr)
+		ka := decayCoef(1.6, sr)
 		const toPhase = float32(1 << 32 / (2 * 3.14159265))
 		for i := range out {
 			pc += inc

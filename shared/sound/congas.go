@@ -24,15 +24,27 @@ var congaPattern = []congaHit{
 var congaPitch = [2]float64{57, 64}
 
 func congaVoices(g grid, rng *noise) []voice {
+	// Each stroke of each drum rendered twice (two hands), then placed.
+	var strokes [2][2][2]*sample
+	for d := range strokes {
+		for slap := range strokes[d] {
+			for hand := range strokes[d][slap] {
+				seed := uint32(rng.next()*(1<<30)) | 1
+				strokes[d][slap][hand] = newSample(g.secs(0.45), conga(g.sr, midiHz(congaPitch[d]), slap == 1, seed))
+			}
+		}
+	}
 	var vs []voice
 	for bar := 0; bar < 2; bar++ {
-		for _, h := range congaPattern {
+		for i, h := range congaPattern {
 			step := bar*16 + h.step
 			vel := h.vel * (0.9 + 0.1*float32(rng.unit()))
-			seed := uint32(rng.next()*(1<<30)) | 1
 			p := -0.35 + 0.7*float64(h.drum)
-			vs = append(vs, newVoice(g, swing(step, drumSwing), g.secs(0.45), p, vel, vel*0.5,
-				conga(g.sr, midiHz(congaPitch[h.drum]), h.slap, seed)))
+			slap := 0
+			if h.slap {
+				slap = 1
+			}
+			vs = append(vs, play(g, swing(step, drumSwing), strokes[h.drum][slap][i%2], p, vel, vel*0.5))
 		}
 	}
 	return vs

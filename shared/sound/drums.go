@@ -23,29 +23,36 @@ var (
 const drumSwing = 0.16
 
 func drumVoices(g grid, rng *noise) []voice {
+	// Each drum is rendered once (the snare and hats in a few variants, so
+	// the repeats are not identical) and placed at every hit.
+	kickS := newSample(g.secs(0.42), kick(g.sr))
+	var snares, hats [3]*sample
+	for i := range snares {
+		snares[i] = newSample(g.secs(0.3), snare(g.sr, uint32(rng.next()*(1<<30))|1))
+		hats[i] = newSample(g.secs(0.07), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.05))
+	}
+	openHat := newSample(g.secs(0.4), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.32))
 	var vs []voice
 	for _, h := range kickHits {
-		vs = append(vs, newVoice(g, swing(h.step, drumSwing), g.secs(0.42), 0, h.vel, 0, kick(g.sr)))
+		vs = append(vs, play(g, swing(h.step, drumSwing), kickS, 0, h.vel, 0))
 	}
-	for _, h := range snareHits {
-		seed := uint32(rng.next()*(1<<30)) | 1
-		vs = append(vs, newVoice(g, swing(h.step, drumSwing), g.secs(0.3), 0.08, h.vel*0.8, h.vel*0.6, snare(g.sr, seed)))
+	for i, h := range snareHits {
+		vs = append(vs, play(g, swing(h.step, drumSwing), snares[i%len(snares)], 0.08, h.vel*0.8, h.vel*0.6))
 	}
 	for s := 0; s < stepsPerLoop; s++ {
-		vel := float32(0.28)
+		vel := float32(0.3)
 		switch {
 		case s%4 == 0:
-			vel = 0.6
+			vel = 0.65
 		case s%2 == 0:
-			vel = 0.45
+			vel = 0.5
 		}
 		vel *= 0.9 + 0.2*float32(rng.unit())
-		decay := 0.05
+		h := hats[s%len(hats)]
 		if s == 14 || s == 30 {
-			vel, decay = 0.5, 0.32
+			h, vel = openHat, 0.55
 		}
-		seed := uint32(rng.next()*(1<<30)) | 1
-		vs = append(vs, newVoice(g, swing(s, drumSwing), g.secs(decay*1.2), -0.25, vel*0.35, 0, hat(g.sr, seed, decay)))
+		vs = append(vs, play(g, swing(s, drumSwing), h, -0.25, vel*0.9, 0))
 	}
 	return vs
 }

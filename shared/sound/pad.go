@@ -1,6 +1,6 @@
 package sound
 
-// The pad: per chord, three detuned saws a note spread across the stereo
+// The pad: per chord, two detuned saws a note, one each side of the stereo
 // field, through a lowpass that breathes with the loop, slow in and out so
 // each chord melts into the next.
 var padPart = &part{
@@ -8,8 +8,9 @@ var padPart = &part{
 	voices: padVoices,
 }
 
-// padDetune is the saws' detune, as a frequency ratio.
-var padDetune = [3]float64{0.9962, 1, 1.0041}
+// padDetune is the saws' detune, as a frequency ratio: about 7 cents
+// either way, a slow chorus.
+var padDetune = [2]float64{0.9961, 1.0041}
 
 func padVoices(g grid, _ *noise) []voice {
 	var vs []voice
@@ -28,11 +29,11 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
-		var saws [4][3]saw
+		var saws [4][2]saw
 		for k, m := range ch.voicing {
 			hz := midiHz(float64(m))
 			for d, r := range padDetune {
-				saws[k][d] = newSaw(hz*r, g.sr, float32(k*3+d)*0.27)
+				saws[k][d] = newSaw(hz*r, g.sr, float32(k*2+d)*0.37)
 			}
 		}
 		var fl, fr svf
@@ -47,13 +48,13 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 			}
 			var l, r float32
 			for k := range saws {
-				a, b, c := saws[k][0].next(), saws[k][1].next(), saws[k][2].next()
+				a, b := saws[k][0].next(), saws[k][1].next()
 				if k%2 == 0 {
-					l += a + 0.6*b
-					r += c + 0.4*b
+					l += a
+					r += b
 				} else {
-					r += a + 0.6*b
-					l += c + 0.4*b
+					r += a
+					l += b
 				}
 			}
 			left[i], _, _ = fl.tick(l)

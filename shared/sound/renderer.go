@@ -15,6 +15,29 @@ type voice struct {
 	// stereo voices get a buffer twice as long: left, then right.
 	stereo bool
 	render func(out []float32)
+	// sample, when set, replaces render: a sound several voices play,
+	// rendered once.
+	sample *sample
+}
+
+// sample is a sound rendered once and played by several voices (a drum
+// hit, say), each with its own gain and place.
+type sample struct {
+	render   func(out []float32)
+	buf      []float32
+	rendered bool
+}
+
+// play returns a voice that plays a sample at a position in beats, panned
+// from -1 to 1, with a gain and a send level.
+func play(g grid, beat float64, s *sample, p float64, gain, send float32) voice {
+	l, r := pan(p)
+	return voice{start: g.at(beat), frames: len(s.buf), gl: l * gain, gr: r * gain, send: send, sample: s}
+}
+
+// newSample returns a sample of frames rendered by render.
+func newSample(frames int, render func(out []float32)) *sample {
+	return &sample{render: render, buf: make([]float32, frames)}
 }
 
 // job is a slice of a render's work. A job with split set may be run in
@@ -72,29 +95,31 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 
 // place renders a voice and adds it into the loop.
 func (r *Renderer) place(v *voice) {
-	size := v.frames
-	if v.stereo {
-		size *= 2
-	}
-	if cap(r.scratch) < size {
-		r.scratch = make([]float32, size)
-	}
-	buf := r.scratch[:size]
-	clear(buf)
-	v.render(buf)
-	bl, br := buf[:v.frames], buf[:v.frames]
-	if v.stereo {
-		br = buf[v.frames:]
-	}
-	// Every voice starts from silence over half a millisecond: a note on
-	// the loop's first frame must not make a step at the seam, and no note
-	// anywhere should click.
-	ramp := min(v.frames, r.sr/2000)
-	for i := range ramp {
-		w := float32(i) / float32(ramp)
-		bl[i] *= w
+	var bl, br []float32
+	switch {
+	case v.sample != nil:
+		if !v.sample.rendered {
+			v.sample.render(v.sample.buf)
+			r.ramp(v.sample.buf)
+			v.sample.rendered = true
+		}
+		bl, br = v.sample.buf[:v.frames], v.sample.buf[:v.frames]
+	default:
+		size := v.frames
 		if v.stereo {
-			br[i] *= w
+			size *= 2
+		}
+		if cap(r.scratch) < size {
+			r.scratch = make([]float32, size)
+		}
+		buf := r.scratch[:size]
+		clear(buf)
+		v.render(buf)
+		bl, br = buf[:v.frames], buf[:v.frames]
+		r.ramp(bl)
+		if v.stereo {
+			br = buf[v.frames:]
+			r.ramp(br)
 		}
 	}
 	for start, off := v.start%r.n, 0; off < v.frames; start = 0 {
@@ -160,6 +185,15 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 		}
 	}}
 	return []job{measure, scale}
+}
+
+// ramp fades a voice in over half a millisecond: a note on the loop's first
+// frame must not make a step at the seam, and no note anywhere should click.
+func (r *Renderer) ramp(buf []float32) {
+	n := min(len(buf), r.sr/2000)
+	for i := range n {
+		buf[i] *= float32(i) / float32(n)
+	}
 }
 
 // Step does about maxFrames frames' worth of work (at least one note) and

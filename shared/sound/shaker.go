@@ -9,6 +9,10 @@ var shakerPart = &part{
 }
 
 func shakerVoices(g grid, rng *noise) []voice {
+	var shakes [4]*sample
+	for i := range shakes {
+		shakes[i] = newSample(g.secs(0.16), shake(g.sr, uint32(rng.next()*(1<<30))|1))
+	}
 	var vs []voice
 	for s := 0; s < stepsPerLoop; s++ {
 		vel := float32(0.45)
@@ -19,8 +23,7 @@ func shakerVoices(g grid, rng *noise) []voice {
 			vel = 0.6
 		}
 		vel *= 0.85 + 0.15*float32(rng.unit())
-		seed := uint32(rng.next()*(1<<30)) | 1
-		vs = append(vs, newVoice(g, swing(s, drumSwing)-0.02, g.secs(0.16), 0.3, vel, vel*0.4, shake(g.sr, seed)))
+		vs = append(vs, play(g, swing(s, drumSwing)-0.02, shakes[s%len(shakes)], 0.3, vel, vel*0.4))
 	}
 	return vs
 }

@@ -1,13 +1,16 @@
 package sound
 
 // The texture: night air. Wind (noise through a slowly sweeping band-pass,
-// one breath per loop), bottle-like whistles tuned to each chord's root and
-// fifth, and the odd crackle of an old record.
+// one breath per loop), bottle-like whistles tuned to a tone of each chord,
+// and the odd crackle of an old record.
 var texturePart = &part{
 	id: "texture", level: -32, seed: 0x7e47,
 	voices: textureVoices,
 	room:   &room{size: 1.6, decay: 1.8, damp: 3000, wet: 0.4},
 }
+
+// whistleTones picks each chord's whistle from its tones.
+var whistleTones = [4]int{2, 1, 2, 2}
 
 func textureVoices(g grid, rng *noise) []voice {
 	xf := g.secs(0.5)
@@ -16,13 +19,14 @@ func textureVoices(g grid, rng *noise) []voice {
 		render: wind(g, xf, uint32(rng.next()*(1<<30))|1),
 	}}
 	for c, ch := range progression {
-		for k, pc := range [2]int{ch.tones[0], ch.tones[2]} {
-			m := nearest(pc, 81+k*5)
-			seed := uint32(rng.next()*(1<<30)) | 1
-			p := -0.5 + float64(k)
-			vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.9), p, 0.9, 0.6,
-				whistle(g.sr, midiHz(float64(m)), seed)))
-		}
+		// A chord tone a chord, four different ones (E, A, G, D), from
+		// alternate sides.
+		k := c % 2
+		m := nearest(ch.tones[whistleTones[c]], 81+k*3)
+		seed := uint32(rng.next()*(1<<30)) | 1
+		p := -0.5 + float64(k)
+		vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.9), p, 2, 0.6,
+			whistle(g.sr, midiHz(float64(m)), seed)))
 	}
 	for i := 0; i < 24; i++ {
 		pos := rng.unit() * beatsPerLoop
