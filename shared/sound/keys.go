@@ -4,7 +4,7 @@ package sound
 // for the tine's bark), each note of the chord placed across the stereo
 // field, in a small room.
 var keysPart = &part{
-	id: "keys", level: -29, seed: 0x4e75,
+	id: "keys", level: -30, seed: 0x4e75,
 	voices: keysVoices,
 	room:   &room{size: 1.1, decay: 1.2, damp: 4000, wet: 0.35},
 }

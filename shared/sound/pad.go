@@ -4,7 +4,7 @@ package sound
 // field, through a lowpass that breathes with the loop, slow in and out so
 // each chord melts into the next.
 var padPart = &part{
-	id: "pad", level: -30, seed: 0x9ad,
+	id: "pad", level: -31, seed: 0x9ad,
 	voices: padVoices,
 }
 

@@ -42,63 +42,53 @@ func (rm *room) job(g grid, send, left, right []float32) job {
 	var prevL, prevR float32
 	// Work is counted in pairs of frames.
 	return job{cost: (n + g.secs(rm.decay) + 1) / 2, split: true, run: func(from, to int) {
-		for k := from; k < to; k++ {
-			t := 2 * k
-			var in float32
-			if t+1 < n {
-				in = 0.5 * (send[t] + send[t+1])
-			} else if t < n {
-				in = 0.5 * send[t]
+		for k := from; k < to; {
+			// A run of pairs in which no delay line wraps, so the inner loop
+			// indexes plain slices.
+			m := min(to-k, len(d0)-p0, len(d1)-p1, len(d2)-p2, len(d3)-p3, len(a0)-q0, len(a1)-q1)
+			D0, D1, D2, D3 := d0[p0:p0+m], d1[p1:p1+m], d2[p2:p2+m], d3[p3:p3+m]
+			A0, A1 := a0[q0:q0+m], a1[q1:q1+m]
+			for i := range D0 {
+				t := 2 * (k + i)
+				var in float32
+				if t+1 < n {
+					in = 0.5 * (send[t] + send[t+1])
+				} else if t < n {
+					in = 0.5 * send[t]
+				}
+				// Allpass diffusers smear the input so the lines ring densely.
+				y := A0[i] - 0.6*in
+				A0[i] = in + 0.6*y
+				in = A1[i] - 0.6*y
+				A1[i] = y + 0.6*in
+				l0 += a * (D0[i] - l0)
+				l1 += a * (D1[i] - l1)
+				l2 += a * (D2[i] - l2)
+				l3 += a * (D3[i] - l3)
+				s01, m01 := l0+l1, l0-l1
+				s23, m23 := l2+l3, l2-l3
+				D0[i] = in + (s01+s23)*f0
+				D1[i] = in + (m01+m23)*f1
+				D2[i] = -in + (s01-s23)*f2
+				D3[i] = -in + (m01-m23)*f3
+				// Out at full rate: the midpoint, then the new value.
+				outL, outR := wet*(l0+l2), wet*(l1-l3)
+				j := t
+				if j >= n {
+					j -= n
+				}
+				left[j] += 0.5 * (prevL + outL)
+				right[j] += 0.5 * (prevR + outR)
+				if j++; j == n {
+					j = 0
+				}
+				left[j] += outL
+				right[j] += outR
+				prevL, prevR = outL, outR
 			}
-			// Allpass diffusers smear the input so the lines ring densely.
-			z := a0[q0]
-			y := z - 0.6*in
-			a0[q0] = in + 0.6*y
-			z = a1[q1]
-			in = z - 0.6*y
-			a1[q1] = y + 0.6*in
-			l0 += a * (d0[p0] - l0)
-			l1 += a * (d1[p1] - l1)
-			l2 += a * (d2[p2] - l2)
-			l3 += a * (d3[p3] - l3)
-			s01, m01 := l0+l1, l0-l1
-			s23, m23 := l2+l3, l2-l3
-			d0[p0] = in + (s01+s23)*f0
-			d1[p1] = in + (m01+m23)*f1
-			d2[p2] = -in + (s01-s23)*f2
-			d3[p3] = -in + (m01-m23)*f3
-			if p0++; p0 == len(d0) {
-				p0 = 0
-			}
-			if p1++; p1 == len(d1) {
-				p1 = 0
-			}
-			if p2++; p2 == len(d2) {
-				p2 = 0
-			}
-			if p3++; p3 == len(d3) {
-				p3 = 0
-			}
-			if q0++; q0 == len(a0) {
-				q0 = 0
-			}
-			if q1++; q1 == len(a1) {
-				q1 = 0
-			}
-			// Out at full rate: the midpoint, then the new value.
-			outL, outR := wet*(l0+l2), wet*(l1-l3)
-			j := t
-			if j >= n {
-				j -= n
-			}
-			left[j] += 0.5 * (prevL + outL)
-			right[j] += 0.5 * (prevR + outR)
-			if j++; j == n {
-				j = 0
-			}
-			left[j] += outL
-			right[j] += outR
-			prevL, prevR = outL, outR
+			k += m
+			p0, p1, p2, p3 = (p0+m)%len(d0), (p1+m)%len(d1), (p2+m)%len(d2), (p3+m)%len(d3)
+			q0, q1 = (q0+m)%len(a0), (q1+m)%len(a1)
 		}
 	}}
 }

@@ -3,7 +3,7 @@ package sound
 // The shaker: sixteenths of band-passed noise, each a short swell and a
 // quick fall (the beads travel, then hit), accented on the off-beats.
 var shakerPart = &part{
-	id: "shaker", level: -31, seed: 0x5a4e,
+	id: "shaker", level: -32, seed: 0x5a4e,
 	voices: shakerVoices,
 	room:   &room{size: 0.6, decay: 0.4, damp: 6000, wet: 0.3},
 }
@@ -31,13 +31,16 @@ func shakerVoices(g grid, rng *noise) []voice {
 func shake(sr int, seed uint32) func(out []float32) {
 	return func(out []float32) {
 		n := newNoise(seed)
-		var f svf
+		var f, top svf
 		f.set(float32(6500)/float32(sr), 1.4)
+		top.set(float32(11000)/float32(sr), 0.7)
 		swell := sr / 50
 		amp := float32(1)
 		k := decayCoef(0.09, sr)
 		for i := range out {
 			_, bp, hp := f.tick(n.next())
+			// Beads rattle, they do not hiss: nothing much above 11 kHz.
+			lp, _, _ := top.tick(bp + 0.4*hp)
 			e := amp
 			if i < swell {
 				x := float32(i) / float32(swell)
@@ -45,7 +48,7 @@ func shake(sr int, seed uint32) func(out []float32) {
 			} else {
 				amp *= k
 			}
-			out[i] = (bp + 0.3*hp) * e
+			out[i] = lp * e
 		}
 		fade(out, sr)
 	}

@@ -63,8 +63,8 @@ type part struct {
 
 // kit lists the parts in catalog order.
 var kit = []*part{
-	drumsPart, bassPart, keysPart, guitarPart, congasPart, padPart,
-	arpPart, leadPart, shakerPart, bellsPart, texturePart, clavPart,
+	drumsPart, bassPart, keysPart, guitarPart, leadPart, padPart,
+	arpPart, congasPart, shakerPart, bellsPart, texturePart, clavPart,
 }
 
 // IDs returns the ids of the loops the package makes, in catalog order.
