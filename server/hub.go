@@ -4,7 +4,6 @@ package server
 
 import (
 	"errors"
-	"sort"
 	"sync"
 	"time"
 
@@ -145,16 +144,4 @@ func (h *hub) counts() (jams, users int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.jams), h.users
-}
-
-// jamIDs returns the ids of the jams, sorted; for tests and logs.
-func (h *hub) jamIDs() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ids := make([]string, 0, len(h.jams))
-	for id := range h.jams {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }

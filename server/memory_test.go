@@ -77,15 +77,10 @@ func rss() uint64 {
 	return 0
 }
 
-// TestMemoryPerConnection measures the server's memory per idle, joined
-// connection in a process of its own. It runs only with LOOPS_MEMTEST set
-// (LOOPS_MEMTEST=2000 go test -run TestMemoryPerConnection ./server/),
-// and means most without -race.
-func TestMemoryPerConnection(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("LOOPS_MEMTEST"))
-	if n <= 0 {
-		t.Skip("set LOOPS_MEMTEST to the number of connections to measure")
-	}
+// startServerProcess runs TestMemoryServerProcess in a process of its own
+// and returns its address and a function that reads its memory.
+func startServerProcess(t *testing.T) (addr string, mem func() memStats) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryServerProcess$")
 	cmd.Env = append(os.Environ(), "LOOPS_MEM_SERVER=1")
 	stdin, _ := cmd.StdinPipe()
@@ -93,8 +88,7 @@ func TestMemoryPerConnection(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { stdin.Close(); _ = cmd.Wait() }()
-	var addr string
+	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "ADDR" {
@@ -106,7 +100,7 @@ func TestMemoryPerConnection(t *testing.T) {
 		for sc.Scan() {
 		}
 	}()
-	mem := func() memStats {
+	return addr, func() memStats {
 		res, err := http.Get("http://" + addr + "/debug/mem")
 		if err != nil {
 			t.Fatal(err)
@@ -116,6 +110,18 @@ func TestMemoryPerConnection(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&m)
 		return m
 	}
+}
+
+// TestMemoryPerConnection measures the server's memory per idle, joined
+// connection in a process of its own. It runs only with LOOPS_MEMTEST set
+// (LOOPS_MEMTEST=2000 go test -run TestMemoryPerConnection ./server/),
+// and means most without -race.
+func TestMemoryPerConnection(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("LOOPS_MEMTEST"))
+	if n <= 0 {
+		t.Skip("set LOOPS_MEMTEST to the number of connections to measure")
+	}
+	addr, mem := startServerProcess(t)
 	before := mem()
 
 	conns := make([]*websocket.Conn, n)

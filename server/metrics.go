@@ -51,7 +51,7 @@ func newMetrics(h *hub) *metrics {
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loops_fanout_seconds",
 			Help:    "Time from receiving a message to writing a frame it caused to one member.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
 	m.reg.MustRegister(m.joins, m.in, m.out, m.closes, m.fanout,

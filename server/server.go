@@ -111,6 +111,8 @@ type Server struct {
 	gone     chan struct{} // closed when draining and conns is empty
 }
 
+var _ http.Handler = (*Server)(nil)
+
 // New returns a Server.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()

@@ -56,6 +56,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}()
 }
 
+var _ http.Hijacker = smallBuffers{}
+
 // smallBuffers is a ResponseWriter whose Hijack returns the connection with
 // buffers of readBufferSize and writeBufferSize.
 type smallBuffers struct{ http.ResponseWriter }
