@@ -38,6 +38,9 @@ test: vet build browser-deps
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	# The hub: 10,000 clients, then the chaos run at full size (BENCHMARKS.md).
+	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18080 -clients 10000 -duration 60s
+	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18081 -clients 10000 -duration 60s -chaos
 
 clean:
 	rm -rf bin $(WASM) $(WASM).br $(WASM).gz

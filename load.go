@@ -9,13 +9,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
+	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/server/loadgen"
 )
 
@@ -38,6 +43,9 @@ func load(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the run's randomness")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
+	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
+	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +54,47 @@ func load(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		cfg.OnLoaded = func() {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				fmt.Fprintln(stderr, "loops: load:", err)
+				return
+			}
+			defer f.Close()
+			runtime.GC()
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				fmt.Fprintln(stderr, "loops: load:", err)
+			}
+		}
+	}
+	if !*inProcess && os.Getenv("GOGC") == "" {
+		// The generator keeps every client and every delivery; collecting
+		// less often keeps its pauses out of the latencies it measures.
+		debug.SetGCPercent(400)
+	}
+	if *inProcess {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		hs := &http.Server{Handler: server.New(server.Config{}), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = hs.Serve(ln) }()
+		defer hs.Close()
+		cfg.URL = "ws://" + ln.Addr().String() + "/socket"
+		cfg.InProcess = true
+	}
 	if *spawn != "" {
 		srv, err := spawnServer(ctx, *spawn, stderr)
 		if err != nil {

@@ -100,6 +100,8 @@ func (c *client) toggle(ctx context.Context) {
 		c.mu.Lock()
 		e.failed = true
 		c.mu.Unlock()
+	} else {
+		g.writeLat.add(c.idx, time.Since(e.sentAt))
 	}
 	g.sent.Add(1)
 }
@@ -146,6 +148,9 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 	lat := at.Sub(e.sentAt)
 	s.mu.Unlock()
 	g.lat.add(r.idx, lat)
+	if r == s {
+		g.echoLat.add(r.idx, lat)
+	}
 }
 
 // latencies holds every delivery's latency, sharded to keep the readers off

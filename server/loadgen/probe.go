@@ -165,6 +165,55 @@ func (p *serverProbe) get(ctx context.Context, path string) ([]byte, error) {
 	return body, nil
 }
 
+// serverFanout reads the server's own loops_fanout_seconds histogram (from
+// receiving a message to writing a frame it caused) and returns its count
+// and the upper bounds of the buckets holding its p50 and p99, in ms; ok is
+// false when /metrics has no such histogram.
+func (p *serverProbe) serverFanout(ctx context.Context) (h ServerHistogram, ok bool) {
+	body, err := p.get(ctx, "/metrics")
+	if err != nil {
+		return h, false
+	}
+	type bucket struct {
+		le    float64
+		count float64
+	}
+	var buckets []bucket
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, found := strings.CutPrefix(line, `loops_fanout_seconds_bucket{le="`)
+		if !found {
+			continue
+		}
+		le, count, found := strings.Cut(rest, `"} `)
+		if !found {
+			continue
+		}
+		l, err1 := strconv.ParseFloat(le, 64)
+		n, err2 := strconv.ParseFloat(strings.TrimSpace(count), 64)
+		if err1 == nil && err2 == nil {
+			buckets = append(buckets, bucket{l, n})
+		}
+	}
+	if len(buckets) == 0 {
+		return h, false
+	}
+	total := buckets[len(buckets)-1].count
+	h.Count = int64(total)
+	at := func(q float64) float64 {
+		for _, b := range buckets {
+			if b.count >= q*total {
+				return b.le * 1000
+			}
+		}
+		return buckets[len(buckets)-1].le * 1000
+	}
+	h.P50Below, h.P99Below, h.P999Below = at(0.5), at(0.99), at(0.999)
+	return h, true
+}
+
 // heapKB returns the in-process heap in use after a collection, in KB.
 func heapKB() int64 {
 	// Two collections: the first moves sync.Pool contents to the victim

@@ -32,22 +32,29 @@ type Report struct {
 
 	// Toggles counts the plays and stops sent; Latency is from a toggle's
 	// send to its played or stopped at each member, the sender included.
-	Toggles     int            `json:"toggles"`
-	Events      int            `json:"events"`
-	Void        int            `json:"void_events"`
-	Latency     LatencySummary `json:"fanout_latency_ms"`
-	Lost        int            `json:"lost"`
-	LostSamples []string       `json:"lost_samples,omitempty"`
-	Untracked   int            `json:"untracked_deliveries"`
+	Toggles int            `json:"toggles"`
+	Events  int            `json:"events"`
+	Void    int            `json:"void_events"`
+	Latency LatencySummary `json:"fanout_latency_ms"`
+	// WriteLatency is the generator's write of each toggle; EchoLatency
+	// the sender's own played or stopped.
+	WriteLatency LatencySummary `json:"write_latency_ms"`
+	EchoLatency  LatencySummary `json:"echo_latency_ms"`
+	Lost         int            `json:"lost"`
+	LostSamples  []string       `json:"lost_samples,omitempty"`
+	Untracked    int            `json:"untracked_deliveries"`
 
 	UnexpectedCloses int            `json:"unexpected_closes"`
 	CloseReasons     map[string]int `json:"close_reasons,omitempty"`
 
-	Server     ServerFigures   `json:"server"`
-	Chaos      *ChaosReport    `json:"chaos,omitempty"`
-	Invariants InvariantReport `json:"invariants"`
-	Notes      []string        `json:"notes,omitempty"`
-	Pass       bool            `json:"pass"`
+	Server ServerFigures `json:"server"`
+	// GeneratorCPUPercent is this process's CPU while toggling (in
+	// process, the server's too).
+	GeneratorCPUPercent float64         `json:"generator_cpu_percent"`
+	Chaos               *ChaosReport    `json:"chaos,omitempty"`
+	Invariants          InvariantReport `json:"invariants"`
+	Notes               []string        `json:"notes,omitempty"`
+	Pass                bool            `json:"pass"`
 }
 
 // LatencySummary is a latency distribution in milliseconds.
@@ -62,20 +69,32 @@ type LatencySummary struct {
 
 // ServerFigures are the server's memory, CPU and goroutines.
 type ServerFigures struct {
-	RSSIdleKB       int64   `json:"rss_idle_kb"`
-	RSSLoadKB       int64   `json:"rss_load_kb"`
-	RSSPeakKB       int64   `json:"rss_peak_kb"`
-	RSSAfterKB      int64   `json:"rss_after_kb"`
-	RSSPerConnKB    float64 `json:"rss_per_conn_kb"`
-	HeapIdleKB      int64   `json:"heap_idle_kb,omitempty"`
-	HeapLoadKB      int64   `json:"heap_load_kb,omitempty"`
-	HeapAfterKB     int64   `json:"heap_after_kb,omitempty"`
-	HeapPerConnKB   float64 `json:"heap_per_conn_kb,omitempty"`
-	CPUJoinPercent  float64 `json:"cpu_join_percent"`
-	CPUPercent      float64 `json:"cpu_percent"`
-	GoroutinesIdle  int     `json:"goroutines_idle"`
-	GoroutinesLoad  int     `json:"goroutines_load"`
-	GoroutinesAfter int     `json:"goroutines_after"`
+	RSSIdleKB      int64   `json:"rss_idle_kb"`
+	RSSLoadKB      int64   `json:"rss_load_kb"`
+	RSSPeakKB      int64   `json:"rss_peak_kb"`
+	RSSAfterKB     int64   `json:"rss_after_kb"`
+	RSSPerConnKB   float64 `json:"rss_per_conn_kb"`
+	HeapIdleKB     int64   `json:"heap_idle_kb,omitempty"`
+	HeapLoadKB     int64   `json:"heap_load_kb,omitempty"`
+	HeapAfterKB    int64   `json:"heap_after_kb,omitempty"`
+	HeapPerConnKB  float64 `json:"heap_per_conn_kb,omitempty"`
+	CPUJoinPercent float64 `json:"cpu_join_percent"`
+	CPUPercent     float64 `json:"cpu_percent"`
+	// Fanout is the server's own histogram over the whole run (every
+	// frame: welcomes, joins and lefts too).
+	Fanout          *ServerHistogram `json:"fanout,omitempty"`
+	GoroutinesIdle  int              `json:"goroutines_idle"`
+	GoroutinesLoad  int              `json:"goroutines_load"`
+	GoroutinesAfter int              `json:"goroutines_after"`
+}
+
+// ServerHistogram is the server's own fan-out histogram
+// (loops_fanout_seconds): the bucket bounds below which its quantiles lie.
+type ServerHistogram struct {
+	Count     int64   `json:"count"`
+	P50Below  float64 `json:"p50_below_ms"`
+	P99Below  float64 `json:"p99_below_ms"`
+	P999Below float64 `json:"p999_below_ms"`
 }
 
 // ChaosReport is what the droppers and the misbehaving clients saw.
@@ -137,6 +156,8 @@ func (r *Report) Format(w io.Writer) {
 	l := r.Latency
 	p("fan-out      %d deliveries: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
 		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
+	p("             (the sender's own echo: p50 %.2f ms, p99 %.2f ms; the toggle's write: p50 %.2f ms, p99 %.2f ms)",
+		r.EchoLatency.P50, r.EchoLatency.P99, r.WriteLatency.P50, r.WriteLatency.P99)
 	p("lost         %d", r.Lost)
 	for _, s := range r.LostSamples {
 		p("             %s", s)
@@ -150,6 +171,11 @@ func (r *Report) Format(w io.Writer) {
 			kb(s.HeapIdleKB), kb(s.HeapLoadKB), kb(s.HeapAfterKB), s.HeapPerConnKB)
 	}
 	p("server CPU   %.0f%% while joining, %.0f%% while toggling (100%% = one core)", s.CPUJoinPercent, s.CPUPercent)
+	if h := s.Fanout; h != nil {
+		p("server own   %d frames written: p50 < %g ms, p99 < %g ms, p99.9 < %g ms (loops_fanout_seconds, receipt to write)",
+			h.Count, h.P50Below, h.P99Below, h.P999Below)
+	}
+	p("generator    %.0f%% CPU while toggling", r.GeneratorCPUPercent)
 	p("goroutines   idle %d, loaded %d, after %d", s.GoroutinesIdle, s.GoroutinesLoad, s.GoroutinesAfter)
 	if c := r.Chaos; c != nil {
 		p("chaos        %d drops: %d resumed as the same user, %d as a new user, %d failed",
