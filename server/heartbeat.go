@@ -78,6 +78,12 @@ func (h *heartbeat) fire() {
 // beat closes c if it left its last two pings unanswered, and otherwise
 // pings it again.
 func (c *conn) beat() {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return
+	}
 	if c.missed.Load() >= 2 {
 		c.closeAsync(statusPolicyViolation, "no pong to two pings", reasonNoPong)
 		return

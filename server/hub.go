@@ -128,6 +128,9 @@ type Stats struct {
 	JamSizes map[string]int `json:"jam_sizes"`
 }
 
+// Stats returns the numbers GET /api/stats serves, read at one instant.
+func (s *Server) Stats() Stats { return s.hub.stats() }
+
 // stats returns the hub's numbers, read at one instant.
 func (h *hub) stats() Stats {
 	h.mu.Lock()

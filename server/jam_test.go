@@ -190,6 +190,19 @@ func TestResume(t *testing.T) {
 		}
 	})
 
+	t.Run("a user back in a jam that emptied gets the jam again with their loop", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		c, w := s.join(t, "solo")
+		c.send(&shared.Swap{Loop: "bells"})
+		expect[*shared.Swapped](c)
+		c.ws.CloseNow()
+		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
+		back := s.dial(t).join("", w.Resume)
+		if back.You != w.You || back.Jam.ID != "solo" || back.Loop != "bells" || back.Redirected {
+			t.Fatalf("back as %+v", back)
+		}
+	})
+
 	t.Run("a forged, live or stale token is ignored", func(t *testing.T) {
 		clock := newFakeClock()
 		s := newTestServer(t, Config{Now: clock.Now, ResumeWindow: time.Minute})

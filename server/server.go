@@ -2,6 +2,20 @@
 
 // Package server is the jam hub: HTTP, the WebSocket protocol, jams and the
 // balancer.
+//
+// Who owns what: the hub's lock covers the set of jams and every join and
+// leave, so the balancer sees sizes that cannot change under it and a jam
+// never passes its capacity; each jam's lock covers its members' loops and
+// playing states, so plays, stops and swaps of different jams never wait on
+// each other. Every frame a jam sends is encoded once, and its bytes are
+// queued to each member under the jam's lock, so all members see one order.
+//
+// What a connection costs: one goroutine, its read loop, parked in a read;
+// small socket buffers; an outgoing queue that is a nil slice while empty
+// and whose writer goroutine exists only while frames wait. Queuing never
+// blocks: a connection whose queue is full is closed with 1008. WebSocket
+// pings come from one shared timer that pings a slice of the connections
+// at a time.
 package server
 
 import (
