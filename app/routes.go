@@ -4,19 +4,27 @@
 package app
 
 import (
-	"io/fs"
-	"net/http"
+	"regexp"
+	"strings"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Routes registers the app's pages with go-app.
+// jamPath matches the path of an invite link, /jam/{id}.
+var jamPath = regexp.MustCompile(`^/jam/([A-Za-z0-9_-]{1,64})$`)
+
+// Routes registers the app's pages with go-app: "/" joins whichever jam has
+// room, "/jam/{id}" joins that jam.
 func Routes() {
-	// Filled in by the app issue.
+	goapp.Route("/", func() goapp.Composer { return newJamPage() })
+	goapp.RouteWithRegexp(jamPath.String(), func() goapp.Composer { return newJamPage() })
 }
 
-// Handler returns the HTTP handler that serves the app (its pages, the WASM
-// and its static files) for the build version.
-func Handler(version string, static fs.FS) http.Handler {
-	return &goapp.Handler{Name: "Loops With Friends", Version: version}
+// jamFromPath returns the jam id of an invite link's path, or "".
+func jamFromPath(p string) string {
+	m := jamPath.FindStringSubmatch(strings.TrimSuffix(p, "/"))
+	if m == nil {
+		return ""
+	}
+	return m[1]
 }

@@ -1,0 +1,424 @@
+//go:build !wasm
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The browser tests drive headless Debian chromium against the real server
+// binary, bin/loops (`make test` builds it first; the test builds it when
+// it is missing). Screenshots land in artifacts/.
+
+// loopsServer is the server binary running as a subprocess.
+type loopsServer struct {
+	bin, addr string
+	cmd       *exec.Cmd
+	done      chan struct{}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func startLoopsServer(t *testing.T) *loopsServer {
+	t.Helper()
+	root := repoRoot(t)
+	bin := filepath.Join(root, "bin", "loops")
+	if _, err := os.Stat(bin); err != nil {
+		t.Log("bin/loops is missing: running make build")
+		cmd := exec.Command("make", "build")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("make build: %v\n%s", err, out)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s := &loopsServer{bin: bin, addr: addr}
+	s.start(t)
+	return s
+}
+
+func (s *loopsServer) start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "-addr", s.addr)
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(s.cmd, s.done)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(s.url() + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the server did not come up within 15s")
+}
+
+// kill ends the server abruptly, as a crash would.
+func (s *loopsServer) kill() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func (s *loopsServer) url() string { return "http://" + s.addr }
+
+// browser is one headless chromium with its own fresh profile.
+type browser struct {
+	name   string
+	ctx    context.Context
+	cancel func()
+}
+
+func chromium() string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func newBrowser(t *testing.T, name string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(420, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			desc := d.Text
+			if d.Exception != nil {
+				desc += " " + d.Exception.Description
+			}
+			t.Logf("%s: exception: %s", name, desc)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == "error" || os.Getenv("LOOPS_CONSOLE") != "" {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, strings.Trim(string(a.Value), `"`)+a.Description)
+				}
+				t.Logf("%s: console.error: %s", name, strings.Join(parts, " "))
+			}
+		}
+	}))
+	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: start chromium: %v", name, err)
+	}
+	t.Cleanup(b.cancel)
+	return b
+}
+
+// run runs actions with a timeout.
+func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", b.name, err)
+	}
+}
+
+// eval evaluates a JS expression, awaiting promises.
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %s: %v", b.name, expr, err)
+	}
+	return v
+}
+
+// waitJS polls a JS expression until it is true.
+func (b *browser) waitJS(t *testing.T, what, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(async () => !!(await ("+expr+")))()", chromedp.EvalAwaitPromise))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.screenshot(t, "failed-"+strings.ReplaceAll(what, " ", "-"))
+			t.Fatalf("%s: no %s within %v (last error %v)", b.name, what, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("%s: screenshot: %v", b.name, err)
+		return
+	}
+	dir := filepath.Join(repoRoot(t), "artifacts")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, fmt.Sprintf("%s-%s.png", b.name, name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Log(err)
+	}
+}
+
+// waitLive waits for the WASM to run the page: the server's prerendered
+// HTML shows the same button, but nothing answers it yet.
+func (b *browser) waitLive(t *testing.T) {
+	t.Helper()
+	b.waitJS(t, "live app", `typeof window.loopsDiagnostics === "function" && !document.getElementById("app-wasm-loader") && document.querySelector("#welcome-start")`, 60*time.Second)
+}
+
+// join opens url, taps "Let's jam" and waits to be online with a card.
+func (b *browser) join(t *testing.T, url string) (me, jamURL string) {
+	t.Helper()
+	b.run(t, 60*time.Second, chromedp.Navigate(url))
+	b.waitLive(t)
+	b.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+	b.waitJS(t, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
+	b.waitJS(t, "own card", `document.querySelector('#loop-toggle') && document.querySelector('#loop-toggle').closest('[data-member-id]')`, 30*time.Second)
+	me = eval[string](t, b, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+	jamURL = eval[string](t, b, `document.querySelector('#invite-link').textContent`)
+	return me, jamURL
+}
+
+type cardState struct {
+	State string `json:"state"`
+	Bar   string `json:"bar"`
+	Loop  string `json:"loop"`
+}
+
+func (b *browser) card(t *testing.T, member string) cardState {
+	t.Helper()
+	return eval[cardState](t, b, fmt.Sprintf(`(() => { const e = document.querySelector('[data-member-id=%q]'); return e ? {state: e.dataset.state, bar: e.dataset.bar, loop: e.dataset.loop} : {}; })()`, member))
+}
+
+type diagnostics struct {
+	Audio struct {
+		State      string  `json:"state"`
+		SampleRate float64 `json:"sampleRate"`
+	} `json:"audio"`
+	Clock struct {
+		OffsetMs float64 `json:"offsetMs"`
+		RTTMs    float64 `json:"rttMs"`
+		Samples  int     `json:"samples"`
+	} `json:"clock"`
+	Scheduled []struct {
+		Member    string  `json:"member"`
+		Loop      string  `json:"loop"`
+		Bar       int64   `json:"bar"`
+		ServerMs  float64 `json:"serverMs"`
+		AudioTime float64 `json:"audioTime"`
+		WallMs    float64 `json:"wallMs"`
+	} `json:"scheduled"`
+}
+
+func (b *browser) diagnostics(t *testing.T) diagnostics {
+	t.Helper()
+	s := eval[string](t, b, `JSON.stringify(window.loopsDiagnostics())`)
+	var d diagnostics
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		t.Fatalf("%s: diagnostics %q: %v", b.name, s, err)
+	}
+	return d
+}
+
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	if chromium() == "" {
+		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
+	}
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	top := t // browsers live as long as the whole test, not one subtest
+
+	var (
+		a, b, c      *browser
+		aID, bID     string
+		jamURL, bURL string
+	)
+	t.Run("two browsers land in the same jam and see each other", func(t *testing.T) {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); a = newBrowser(top, "a") }()
+		go func() { defer wg.Done(); b = newBrowser(top, "b") }()
+		wg.Wait()
+		aID, jamURL = a.join(t, srv.url()+"/")
+		bID, bURL = b.join(t, srv.url()+"/")
+		if jamURL != bURL || !strings.Contains(jamURL, "/jam/") {
+			t.Fatalf("invite links %q and %q, want one jam", jamURL, bURL)
+		}
+		a.waitJS(t, "b's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, bID), 10*time.Second)
+		b.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("a click turns both cards queued, then playing on the same bar", func(t *testing.T) {
+		loop := a.card(t, aID).Loop
+		// The loop's audio must be ready in both, or the start is late.
+		for _, br := range []*browser{a, b} {
+			br.waitJS(t, "rendered loop", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, aID), 90*time.Second)
+		}
+		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		seen := map[*browser][]cardState{}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			done := true
+			for _, br := range []*browser{a, b} {
+				cs := br.card(t, aID)
+				if n := len(seen[br]); n == 0 || seen[br][n-1] != cs {
+					seen[br] = append(seen[br], cs)
+				}
+				done = done && cs.State == loopPlaying
+			}
+			if done {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, br := range []*browser{a, b} {
+			states := seen[br]
+			var names []string
+			for _, s := range states {
+				names = append(names, s.State)
+			}
+			last := states[len(states)-1]
+			if last.State != loopPlaying || !contains(names, loopQueued) {
+				t.Errorf("%s saw %v, want queued then playing", br.name, names)
+			}
+			if last.Loop != loop {
+				t.Errorf("%s shows loop %q, want %q", br.name, last.Loop, loop)
+			}
+		}
+		if ba, bb := seen[a][len(seen[a])-1].Bar, seen[b][len(seen[b])-1].Bar; ba != bb {
+			t.Errorf("bars %s and %s, want the same", ba, bb)
+		}
+		a.screenshot(t, "playing")
+		b.screenshot(t, "playing")
+	})
+	t.Run("both schedule the start at the same server time and wall time", func(t *testing.T) {
+		find := func(br *browser) (float64, float64, diagnostics) {
+			d := br.diagnostics(t)
+			for i := len(d.Scheduled) - 1; i >= 0; i-- {
+				if s := d.Scheduled[i]; s.Member == aID {
+					return s.ServerMs, s.WallMs, d
+				}
+			}
+			t.Fatalf("%s scheduled no start of %s: %+v", br.name, aID, d)
+			return 0, 0, d
+		}
+		sa, wa, da := find(a)
+		sb, wb, db := find(b)
+		t.Logf("a: serverMs %.3f wallMs %.3f audio %+v clock %+v", sa, wa, da.Audio, da.Clock)
+		t.Logf("b: serverMs %.3f wallMs %.3f audio %+v clock %+v", sb, wb, db.Audio, db.Clock)
+		if sa != sb {
+			t.Errorf("serverMs %v and %v differ", sa, sb)
+		}
+		if d := math.Abs(wa - wb); d > 5 {
+			t.Errorf("wallMs %v and %v are %.2f ms apart, want within 5", wa, wb, d)
+		}
+		for _, d := range []diagnostics{da, db} {
+			if d.Audio.State != "running" || d.Audio.SampleRate == 0 || d.Clock.Samples < 3 {
+				t.Errorf("diagnostics %+v", d)
+			}
+		}
+	})
+	t.Run("a third browser opening the invite link joins that jam", func(t *testing.T) {
+		c = newBrowser(top, "c")
+		_, cURL := c.join(t, jamURL)
+		if cURL != jamURL {
+			t.Errorf("c is in %q, want %q", cURL, jamURL)
+		}
+		c.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
+		c.waitJS(t, "a's loop playing", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, aID), 10*time.Second)
+		c.screenshot(t, "joined")
+	})
+	if c == nil {
+		return
+	}
+	t.Run("killing and restarting the server brings every page back online", func(t *testing.T) {
+		srv.kill()
+		for _, br := range []*browser{a, b, c} {
+			br.waitJS(t, "offline state", `document.querySelector('#connection[data-state="offline"]')`, 10*time.Second)
+		}
+		a.screenshot(t, "offline")
+		srv.start(t)
+		for _, br := range []*browser{a, b, c} {
+			br.waitJS(t, "online state again", `document.querySelector('#connection[data-state="online"]')`, 20*time.Second)
+		}
+		aJam := eval[string](t, a, `document.querySelector('#invite-link').textContent`)
+		cJam := eval[string](t, c, `document.querySelector('#invite-link').textContent`)
+		if aJam != jamURL || cJam != jamURL {
+			t.Errorf("after the restart a is in %q and c in %q, want %q", aJam, cJam, jamURL)
+		}
+		a.screenshot(t, "back-online")
+	})
+	t.Run("a reload without the server still opens the app", func(t *testing.T) {
+		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)
+		a.waitJS(t, "cached WASM", `caches.match('/web/app.wasm').then(r => !!r)`, 20*time.Second)
+		srv.kill()
+		a.run(t, 30*time.Second, chromedp.Reload())
+		a.waitLive(t)
+		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		a.waitJS(t, "offline state", `document.querySelector('#connection[data-state="offline"]')`, 15*time.Second)
+		a.screenshot(t, "offline-reload")
+	})
+}

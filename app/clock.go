@@ -1,0 +1,97 @@
+package app
+
+import (
+	"math"
+	"sort"
+)
+
+// clock estimates the offset from this browser's clock to the server's from
+// ping round trips: server ms = local ms + offset. It trusts the samples
+// with the shortest round trips (the least queueing, so the least skew) and
+// moves the offset it reports slowly, so that a new estimate never shifts
+// the schedule audibly.
+type clock struct {
+	// window is how many recent samples are kept: enough to ride out a
+	// burst of slow round trips, few enough to follow a drifting clock.
+	window int
+	// best is how many of the shortest round trips the estimate averages.
+	best int
+	// slewMs is the most the offset moves per estimate once it is set;
+	// 2 ms every few seconds is far below what an ear can hear.
+	slewMs float64
+	// snapMs is the change beyond which the offset jumps at once: the
+	// local clock was set, or the server changed, and slewing would take
+	// minutes.
+	snapMs float64
+
+	samples []clockSample
+	offset  float64
+	rtt     float64
+	// basis is the round trip of the samples the offset last came from
+	// outright: much shorter round trips are better evidence, worth a jump.
+	basis float64
+	ready bool
+	total int
+}
+
+type clockSample struct {
+	offset, rtt float64
+}
+
+func newClock() *clock {
+	return &clock{window: 16, best: 3, slewMs: 2, snapMs: 50}
+}
+
+// Add records a pong: t0 and t1 are the local ms the ping left and the pong
+// arrived, server the server's ms in the pong.
+func (c *clock) Add(t0, t1, server float64) {
+	rtt := t1 - t0
+	if rtt < 0 || math.IsNaN(rtt) || math.IsInf(rtt, 0) {
+		return
+	}
+	c.samples = append(c.samples, clockSample{offset: server - (t0+t1)/2, rtt: rtt})
+	if len(c.samples) > c.window {
+		c.samples = c.samples[len(c.samples)-c.window:]
+	}
+	c.total++
+	c.estimate()
+}
+
+func (c *clock) estimate() {
+	sorted := append([]clockSample(nil), c.samples...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].rtt < sorted[j].rtt })
+	n := min(c.best, len(sorted))
+	var offset, rtt float64
+	for _, s := range sorted[:n] {
+		offset += s.offset
+		rtt += s.rtt
+	}
+	offset /= float64(n)
+	c.rtt = rtt / float64(n)
+	// The first samples set the offset outright: nothing is scheduled yet.
+	// So do samples far better than those the offset came from (the first
+	// ones are often taken while the page is still busy starting), and a
+	// change too large to slew away in reasonable time.
+	if !c.ready || c.total <= c.best || c.rtt < 0.6*c.basis || math.Abs(offset-c.offset) > c.snapMs {
+		c.offset, c.basis = offset, c.rtt
+		c.ready = true
+		return
+	}
+	c.offset += math.Max(-c.slewMs, math.Min(c.slewMs, offset-c.offset))
+}
+
+// Offset returns the smoothed offset in ms, and whether any sample came.
+func (c *clock) Offset() (float64, bool) { return c.offset, c.ready }
+
+// RTT returns the mean round trip of the samples the estimate trusts.
+func (c *clock) RTT() float64 { return c.rtt }
+
+// Samples returns how many pongs the clock has seen.
+func (c *clock) Samples() int { return c.total }
+
+// Reset forgets every sample: the server may be another one now.
+func (c *clock) Reset() {
+	c.samples = nil
+	c.ready = false
+	c.total = 0
+}

@@ -1,0 +1,180 @@
+package app
+
+import (
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// The app's colors: a warm, dark stage. Kept in step with web/static/loops.css.
+const (
+	backgroundColor = "#1b1512"
+	themeColor      = "#1b1512"
+)
+
+// Handler returns the HTTP handler that serves the app (its pages, the WASM
+// and its static files) for the build version. static holds the folder
+// "static" of the web package; version "dev" (an unstamped build) lets go-app
+// pick a version per start, so a rebuilt server still reaches the players.
+func Handler(version string, static fs.FS) http.Handler {
+	files, err := fs.Sub(static, "static")
+	if err != nil {
+		files = static
+	}
+	if version == "dev" {
+		version = ""
+	}
+	res := newStaticFiles(files)
+	h := &goapp.Handler{
+		Name:            "Loops With Friends",
+		ShortName:       "Loops",
+		Title:           "Loops With Friends",
+		Description:     "Jam with up to six friends: everyone starts and stops a loop, every loop lands on the same beat.",
+		Author:          "Loops With Friends",
+		Keywords:        []string{"music", "jam", "loops", "collaborative"},
+		Lang:            "en",
+		BackgroundColor: backgroundColor,
+		ThemeColor:      themeColor,
+		LoadingLabel:    "Tuning up… {progress}%",
+		Icon: goapp.Icon{
+			Default:  "/web/icon-192.png",
+			Large:    "/web/icon-512.png",
+			SVG:      "/web/icon.svg",
+			Maskable: "/web/icon-512.png",
+		},
+		Styles:                []string{"/web/loops.css"},
+		Version:               version,
+		Resources:             res,
+		WasmContentLength:     res.wasmLength(),
+		ServiceWorkerTemplate: serviceWorker(),
+	}
+	return h
+}
+
+// staticFiles serves the files of web/static at /web/, and app.wasm from its
+// precompressed copies. It is the go-app handler's ResourceResolver.
+type staticFiles struct {
+	files fs.FS
+	plain http.Handler
+}
+
+var (
+	_ goapp.ResourceResolver = (*staticFiles)(nil)
+	_ http.Handler           = (*staticFiles)(nil)
+)
+
+func newStaticFiles(files fs.FS) *staticFiles {
+	return &staticFiles{files: files, plain: http.StripPrefix("/web", http.FileServerFS(files))}
+}
+
+// Resolve keeps every location on this server: /web/x stays /web/x.
+func (s *staticFiles) Resolve(location string) string {
+	if location == "" {
+		return "/"
+	}
+	return location
+}
+
+// wasmLength returns the size of the uncompressed WASM, which the loader
+// needs to show progress while the browser decompresses a smaller body.
+func (s *staticFiles) wasmLength() string {
+	info, err := fs.Stat(s.files, "app.wasm")
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatInt(info.Size(), 10)
+}
+
+// ServeHTTP serves a file under /web/.
+func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if path.Clean(r.URL.Path) == "/web/app.wasm" {
+		s.serveWasm(w, r)
+		return
+	}
+	s.plain.ServeHTTP(w, r)
+}
+
+// serveWasm sends app.wasm as brotli or gzip when the browser takes it and
+// the copy exists, and as is otherwise.
+func (s *staticFiles) serveWasm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	w.Header().Set("Content-Type", "application/wasm")
+	for _, enc := range []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.name) {
+			continue
+		}
+		data, err := fs.ReadFile(s.files, "app.wasm"+enc.ext)
+		if err != nil {
+			continue
+		}
+		w.Header().Set("Content-Encoding", enc.name)
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		if r.Method != http.MethodHead {
+			w.Write(data)
+		}
+		return
+	}
+	data, err := fs.ReadFile(s.files, "app.wasm")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	if r.Method != http.MethodHead {
+		w.Write(data)
+	}
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header takes the coding
+// with a quality above zero.
+func acceptsEncoding(header, coding string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), coding) {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		if v, ok := strings.CutPrefix(q, "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f <= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// serviceWorker returns go-app's worker with one change: a page of the app
+// that is not cached yet (a /jam/{id} link) opens from the cached "/" when
+// the network is gone, so the app still opens offline.
+func serviceWorker() string {
+	const fetchWithCache = `async function fetchWithCache(request) {
+  const cachedResponse = await caches.match(request);
+  if (cachedResponse) {
+    return cachedResponse;
+  }
+  return await fetch(request);
+}`
+	const fetchWithFallback = `async function fetchWithCache(request) {
+  const cachedResponse = await caches.match(request);
+  if (cachedResponse) {
+    return cachedResponse;
+  }
+  try {
+    return await fetch(request);
+  } catch (err) {
+    if (request.mode === "navigate") {
+      const page = await caches.match("/");
+      if (page) {
+        return page;
+      }
+    }
+    throw err;
+  }
+}`
+	return strings.Replace(goapp.DefaultAppWorkerJS, fetchWithCache, fetchWithFallback, 1)
+}

@@ -1,0 +1,118 @@
+//go:build !wasm
+
+package app
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func testStatic() fstest.MapFS {
+	return fstest.MapFS{
+		"static/app.wasm":    {Data: []byte("\x00asm-plain")},
+		"static/app.wasm.br": {Data: []byte("brotli!")},
+		"static/app.wasm.gz": {Data: []byte("gzip!!")},
+		"static/loops.css":   {Data: []byte("body{}")},
+		"static/icon.svg":    {Data: []byte("<svg/>")},
+	}
+}
+
+func get(t *testing.T, h http.Handler, path string, header ...string) (*http.Response, string) {
+	t.Helper()
+	r := httptest.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	res := w.Result()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func TestHandler(t *testing.T) {
+	Routes()
+	h := Handler("v123", testStatic())
+
+	t.Run("the WASM is sent as brotli to browsers that take it", func(t *testing.T) {
+		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
+		if body != "brotli!" || res.Header.Get("Content-Encoding") != "br" {
+			t.Errorf("got %q with encoding %q", body, res.Header.Get("Content-Encoding"))
+		}
+		if res.Header.Get("Content-Type") != "application/wasm" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("headers %v", res.Header)
+		}
+	})
+	t.Run("as gzip to browsers without brotli", func(t *testing.T) {
+		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, br;q=0")
+		if body != "gzip!!" || res.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("got %q with encoding %q", body, res.Header.Get("Content-Encoding"))
+		}
+	})
+	t.Run("and as is otherwise", func(t *testing.T) {
+		res, body := get(t, h, "/web/app.wasm")
+		if body != "\x00asm-plain" || res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("got %q with encoding %q", body, res.Header.Get("Content-Encoding"))
+		}
+	})
+	t.Run("static files are served from the embedded folder", func(t *testing.T) {
+		res, body := get(t, h, "/web/loops.css")
+		if res.StatusCode != 200 || body != "body{}" {
+			t.Errorf("status %d body %q", res.StatusCode, body)
+		}
+	})
+	t.Run("the pages of the app are served, invite links included", func(t *testing.T) {
+		for _, path := range []string{"/", "/jam/abc-123"} {
+			res, body := get(t, h, path)
+			if res.StatusCode != 200 || !strings.Contains(body, "/web/loops.css") || !strings.Contains(body, "/web/icon.svg") {
+				t.Errorf("%s: status %d", path, res.StatusCode)
+			}
+			if strings.Contains(body, "githubusercontent") {
+				t.Errorf("%s links a resource outside the server", path)
+			}
+		}
+	})
+	t.Run("the manifest names the app with its own icons", func(t *testing.T) {
+		_, body := get(t, h, "/manifest.webmanifest")
+		for _, want := range []string{`"name":"Loops With Friends"`, "/web/icon-512.png", "/web/icon.svg", "/web/icon-192.png"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("manifest lacks %s: %s", want, body)
+			}
+		}
+	})
+	t.Run("the service worker caches the version and opens links offline", func(t *testing.T) {
+		_, body := get(t, h, "/app-worker.js")
+		for _, want := range []string{`"app-" + "v123"`, `request.mode === "navigate"`, "/web/app.wasm", "/web/loops.css"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("worker lacks %s", want)
+			}
+		}
+	})
+	t.Run("the loader knows the WASM's real size for its progress", func(t *testing.T) {
+		_, body := get(t, h, "/app.js")
+		if !strings.Contains(body, `goappWasmContentLength = "10"`) {
+			t.Errorf("app.js does not carry the WASM size")
+		}
+	})
+}
+
+func TestAcceptsEncoding(t *testing.T) {
+	for _, c := range []struct {
+		header, coding string
+		want           bool
+	}{
+		{"gzip, deflate, br", "br", true},
+		{"gzip;q=1.0, br;q=0", "br", false},
+		{"GZIP", "gzip", true},
+		{"", "gzip", false},
+		{"identity", "gzip", false},
+	} {
+		if got := acceptsEncoding(c.header, c.coding); got != c.want {
+			t.Errorf("acceptsEncoding(%q, %q) = %v", c.header, c.coding, got)
+		}
+	}
+}

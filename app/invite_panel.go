@@ -1,0 +1,60 @@
+package app
+
+import (
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// invitePanel shows the jam's invite link with a copy button.
+type invitePanel struct {
+	goapp.Compo
+
+	Iurl   string
+	Ialone bool
+
+	copied bool
+}
+
+func newInvitePanel() *invitePanel { return &invitePanel{} }
+
+// URL sets the invite link.
+func (p *invitePanel) URL(u string) *invitePanel { p.Iurl = u; return p }
+
+// Alone says that nobody else is in the jam, so the link is the next step.
+func (p *invitePanel) Alone(v bool) *invitePanel { p.Ialone = v; return p }
+
+// Render draws the panel.
+func (p *invitePanel) Render() goapp.UI {
+	class := "invite"
+	if p.Ialone {
+		class += " invite-alone"
+	}
+	copyText := "Copy link"
+	if p.copied {
+		copyText = "Copied!"
+	}
+	return goapp.Section().Class(class).Aria("label", "Invite friends").Body(
+		goapp.If(p.Ialone, func() goapp.UI {
+			return goapp.P().Class("alone").Text("Nobody else is here yet. Send this link to a friend and jam together:")
+		}).Else(func() goapp.UI {
+			return goapp.P().Class("invite-label").Text("Invite a friend to this jam:")
+		}),
+		goapp.Div().Class("invite-row").Body(
+			goapp.A().ID("invite-link").Class("invite-link").Href(p.Iurl).Text(p.Iurl),
+			goapp.Button().
+				ID("invite-copy").
+				Class("copy").
+				Aria("label", "Copy the invite link").
+				OnClick(p.copy).
+				Text(copyText),
+		),
+	)
+}
+
+func (p *invitePanel) copy(ctx goapp.Context, e goapp.Event) {
+	e.PreventDefault()
+	if clip := goapp.Window().Get("navigator").Get("clipboard"); clip.Truthy() {
+		clip.Call("writeText", p.Iurl)
+	}
+	p.copied = true
+	ctx.After(2e9, func(ctx goapp.Context) { p.copied = false })
+}

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/loopswithfriends/loops/shared"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// actionSwap asks the page to swap the player's loop; its value is the id.
+const actionSwap = "loops/swap"
+
+// loopPicker lists the catalog so the player can swap to any free loop.
+type loopPicker struct {
+	goapp.Compo
+
+	Icurrent string
+	Itaken   []string
+	Ionline  bool
+}
+
+func newLoopPicker() *loopPicker { return &loopPicker{} }
+
+// Current sets the player's loop.
+func (p *loopPicker) Current(id string) *loopPicker { p.Icurrent = id; return p }
+
+// Taken sets the loops other members have.
+func (p *loopPicker) Taken(ids []string) *loopPicker { p.Itaken = ids; return p }
+
+// Online sets whether a swap can reach the server.
+func (p *loopPicker) Online(v bool) *loopPicker { p.Ionline = v; return p }
+
+// Render draws the picker.
+func (p *loopPicker) Render() goapp.UI {
+	taken := make(map[string]bool, len(p.Itaken))
+	for _, id := range p.Itaken {
+		taken[id] = true
+	}
+	return goapp.Details().Class("picker").Body(
+		goapp.Summary().Text("Swap to another loop"),
+		goapp.Ul().Class("picker-list").Body(
+			goapp.Range(shared.Catalog).Slice(func(i int) goapp.UI {
+				l := shared.Catalog[i]
+				current := l.ID == p.Icurrent
+				free := !current && !taken[l.ID]
+				label := "Swap to " + l.Name
+				switch {
+				case current:
+					label = l.Name + ": your loop"
+				case taken[l.ID]:
+					label = l.Name + ": taken"
+				}
+				return goapp.Li().Body(
+					goapp.Button().
+						Class("chip").
+						Style("--loop-color", l.Color).
+						DataSet("loop", l.ID).
+						Aria("label", label).
+						Aria("current", strconv.FormatBool(current)).
+						Disabled(!free || !p.Ionline).
+						OnClick(func(ctx goapp.Context, e goapp.Event) {
+							ctx.NewActionWithValue(actionSwap, l.ID)
+						}).
+						Body(
+							goapp.Span().Class("swatch").Aria("hidden", "true"),
+							goapp.Text(l.Name),
+						),
+				)
+			}),
+		),
+	)
+}

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared/sound"
+)
+
+// loopRenderer renders loops for the engine at the AudioContext's rate, one
+// at a time and in small steps, sleeping between steps so that the page
+// never freezes (in the browser a sleep hands the thread back to the event
+// loop). The loops asked for first, or asked for again, render first.
+type loopRenderer struct {
+	sampleRate int
+	// peaks is how many bars a waveform has.
+	peaks int
+	// stepFrames is one step of work; steps run until budget is spent,
+	// then the renderer yields, so the page keeps answering (pongs too).
+	stepFrames int
+	budget     time.Duration
+	// done receives each rendered loop, from the renderer's goroutine.
+	done func(id string, left, right, peaks []float32)
+
+	mu      sync.Mutex
+	queue   []string
+	started map[string]bool
+	wake    chan struct{}
+}
+
+func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32)) *loopRenderer {
+	return &loopRenderer{
+		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
+		started: make(map[string]bool), wake: make(chan struct{}, 1),
+	}
+}
+
+// Want asks for loops, most wanted first; loops already rendered or
+// rendering are skipped.
+func (r *loopRenderer) Want(ids ...string) {
+	r.mu.Lock()
+	var front []string
+	for _, id := range ids {
+		if id == "" || r.started[id] {
+			continue
+		}
+		front = append(front, id)
+	}
+	rest := r.queue[:0:0]
+	for _, id := range r.queue {
+		if !contains(front, id) {
+			rest = append(rest, id)
+		}
+	}
+	r.queue = append(front, rest...)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *loopRenderer) next() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for len(r.queue) > 0 {
+		id := r.queue[0]
+		r.queue = r.queue[1:]
+		if !r.started[id] {
+			r.started[id] = true
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// Run renders what is wanted until ctx is done.
+func (r *loopRenderer) Run(ctx context.Context) {
+	for {
+		id, ok := r.next()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.wake:
+				continue
+			}
+		}
+		rd, err := sound.NewRenderer(id, r.sampleRate)
+		if err != nil {
+			continue
+		}
+		for done := false; !done; {
+			start := time.Now()
+			for !done && time.Since(start) < r.budget {
+				done = rd.Step(r.stepFrames)
+			}
+			if done {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		left, right := rd.Result()
+		r.done(id, left, right, sound.Peaks(left, right, r.peaks))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,181 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/loopswithfriends/loops/shared"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Actions the cards send to the page.
+const (
+	actionToggle = "loops/toggle"
+	actionVolume = "loops/volume"
+	actionMute   = "loops/mute"
+)
+
+// volumeChange is the value of actionVolume.
+type volumeChange struct {
+	member string
+	volume float64
+}
+
+// memberCard is one member of the jam: their loop, its waveform and
+// playhead, its state, and a local volume and mute. The player's own card
+// is the big one, with the toggle.
+type memberCard struct {
+	goapp.Compo
+
+	Imember    shared.Member
+	Istate     string
+	Icountdown int
+	Iyou       bool
+	Ipeaks     []float32
+	Ivolume    float64
+	Imuted     bool
+	// Ionline enables the toggle: starts and stops go through the server.
+	Ionline bool
+}
+
+func newMemberCard() *memberCard { return &memberCard{Ivolume: 1} }
+
+// Member sets the member shown.
+func (c *memberCard) Member(m shared.Member) *memberCard { c.Imember = m; return c }
+
+// State sets the loop state and the beats left until it takes effect.
+func (c *memberCard) State(state string, countdown int) *memberCard {
+	c.Istate, c.Icountdown = state, countdown
+	return c
+}
+
+// You marks the player's own card.
+func (c *memberCard) You(v bool) *memberCard { c.Iyou = v; return c }
+
+// Peaks sets the waveform.
+func (c *memberCard) Peaks(p []float32) *memberCard { c.Ipeaks = p; return c }
+
+// Volume sets the local volume and mute.
+func (c *memberCard) Volume(v float64, muted bool) *memberCard {
+	c.Ivolume, c.Imuted = v, muted
+	return c
+}
+
+// Online sets whether the toggle can reach the server.
+func (c *memberCard) Online(v bool) *memberCard { c.Ionline = v; return c }
+
+// Render draws the card.
+func (c *memberCard) Render() goapp.UI {
+	loop, _ := shared.LoopByID(c.Imember.Loop)
+	if loop.Name == "" {
+		loop.Name, loop.Color = c.Imember.Loop, "#aa8866"
+	}
+	sounding := c.Istate == loopPlaying || c.Istate == loopStopping
+	class := "card"
+	if c.Iyou {
+		class += " card-you"
+	}
+	who := "A friend"
+	if c.Iyou {
+		who = "You"
+	}
+	return goapp.Article().
+		Class(class).
+		Class("state-"+c.Istate).
+		Style("--loop-color", loop.Color).
+		DataSet("member-id", c.Imember.ID).
+		DataSet("loop", c.Imember.Loop).
+		DataSet("state", c.Istate).
+		DataSet("bar", c.Imember.Bar).
+		Aria("label", fmt.Sprintf("%s: %s, %s", who, loop.Name, c.Istate)).
+		Body(
+			goapp.Header().Class("card-head").Body(
+				goapp.Span().Class("swatch").Aria("hidden", "true"),
+				goapp.Div().Class("card-title").Body(
+					goapp.Span().Class("loop-name").Text(loop.Name),
+					goapp.Span().Class("loop-role").Text(who+" · "+loop.Role),
+				),
+				goapp.Span().
+					Class("state-badge").
+					Aria("live", "polite").
+					Text(stateLabel(c.Istate, c.Icountdown)),
+			),
+			newWaveform().Peaks(c.Ipeaks).Color(loop.Color).Active(sounding),
+			goapp.If(c.Iyou, func() goapp.UI { return c.renderToggle() }),
+			c.renderVolume(loop.Name),
+		)
+}
+
+func (c *memberCard) renderToggle() goapp.UI {
+	label, text := "Start your loop", "Play"
+	switch c.Istate {
+	case loopQueued:
+		label, text = "Cancel: stop your loop", fmt.Sprintf("Starts in %d", c.Icountdown)
+	case loopPlaying:
+		label, text = "Stop your loop", "Stop"
+	case loopStopping:
+		label, text = "Start your loop again", fmt.Sprintf("Stops in %d", c.Icountdown)
+	}
+	pressed := c.Istate == loopQueued || c.Istate == loopPlaying
+	return goapp.Button().
+		ID("loop-toggle").
+		Class("toggle").
+		DataSet("state", c.Istate).
+		Aria("label", label+" (Space)").
+		Aria("pressed", strconv.FormatBool(pressed)).
+		Disabled(!c.Ionline).
+		Title(label+" (Space)").
+		OnClick(func(ctx goapp.Context, e goapp.Event) {
+			ctx.NewAction(actionToggle)
+		}).
+		Body(
+			goapp.Span().Class("toggle-icon").Aria("hidden", "true"),
+			goapp.Span().Class("toggle-text").Text(text),
+		)
+}
+
+func (c *memberCard) renderVolume(name string) goapp.UI {
+	id := c.Imember.ID
+	muteLabel := "Mute " + name
+	if c.Imuted {
+		muteLabel = "Unmute " + name
+	}
+	return goapp.Div().Class("volume").Body(
+		goapp.Button().
+			Class("mute").
+			Aria("label", muteLabel).
+			Aria("pressed", strconv.FormatBool(c.Imuted)).
+			Title(muteLabel).
+			OnClick(func(ctx goapp.Context, e goapp.Event) {
+				ctx.NewActionWithValue(actionMute, id)
+			}).
+			Text(map[bool]string{false: "🔊", true: "🔇"}[c.Imuted]),
+		goapp.Input().
+			Type("range").
+			Class("volume-slider").
+			Min(0).Max(100).Step(1).
+			Value(strconv.Itoa(int(c.Ivolume*100+0.5))).
+			Aria("label", "Volume of "+name+" (only for you)").
+			OnInput(func(ctx goapp.Context, e goapp.Event) {
+				v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+				if err != nil {
+					return
+				}
+				ctx.NewActionWithValue(actionVolume, volumeChange{member: id, volume: v / 100})
+			}),
+	)
+}
+
+// stateLabel returns what a card's badge says.
+func stateLabel(state string, countdown int) string {
+	switch state {
+	case loopQueued:
+		return fmt.Sprintf("starts in %d", countdown)
+	case loopPlaying:
+		return "playing"
+	case loopStopping:
+		return fmt.Sprintf("stops in %d", countdown)
+	default:
+		return "stopped"
+	}
+}

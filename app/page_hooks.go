@@ -1,0 +1,98 @@
+package app
+
+import (
+	"github.com/loopswithfriends/loops/shared"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// pageHooks are the page's listeners on the window: a tap or key resumes
+// suspended audio (during the gesture, as browsers require), Space toggles
+// the player's loop, every frame moves the playheads, and
+// window.loopsDiagnostics() reports the engine's state. They are JS
+// callbacks, so they are released when the page goes.
+type pageHooks struct {
+	eng *engine
+	clk *clock
+
+	timeline shared.Timeline
+	offsetMs float64
+
+	gesture, key, frame, diag goapp.Func
+	stringify                 goapp.Value
+	frameID                   goapp.Value
+	done                      bool
+}
+
+func installPageHooks(eng *engine, clk *clock, toggle func()) *pageHooks {
+	h := &pageHooks{eng: eng, clk: clk, timeline: shared.NewTimeline(0)}
+	win := goapp.Window()
+	h.gesture = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		eng.Resume()
+		return nil
+	})
+	h.key = goapp.FuncOf(func(this goapp.Value, args []goapp.Value) any {
+		ev := args[0]
+		if ev.Get("code").String() != "Space" || ev.Get("repeat").Bool() {
+			return nil
+		}
+		if welcome := win.GetElementByID("welcome"); welcome.Truthy() {
+			return nil
+		}
+		switch ev.Get("target").Get("tagName").String() {
+		case "BUTTON", "INPUT", "TEXTAREA", "SELECT", "SUMMARY", "A":
+			return nil // Space already means something there
+		}
+		ev.Call("preventDefault")
+		toggle()
+		return nil
+	})
+	h.frame = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		if h.done {
+			return nil
+		}
+		phase := h.timeline.Phase(localMs()+h.offsetMs) / h.timeline.LoopMs()
+		win.Get("document").Get("documentElement").Get("style").Call("setProperty", "--jam-phase", phase)
+		h.frameID = win.Call("requestAnimationFrame", h.frame)
+		return nil
+	})
+	h.stringify = win.Get("Function").New("return JSON.stringify(this)")
+	h.diag = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		obj := win.Get("JSON").Call("parse", eng.Diagnostics(clk))
+		win.Get("Object").Call("defineProperty", obj, "toString", map[string]any{"value": h.stringify, "enumerable": false})
+		return obj
+	})
+	for _, ev := range []string{"pointerdown", "keydown", "touchend"} {
+		win.Call("addEventListener", ev, h.gesture, map[string]any{"capture": true, "passive": true})
+	}
+	win.Call("addEventListener", "keydown", h.key)
+	win.Set("loopsDiagnostics", h.diag)
+	h.frameID = win.Call("requestAnimationFrame", h.frame)
+	return h
+}
+
+func (h *pageHooks) setTimeline(t shared.Timeline) {
+	if h != nil {
+		h.timeline = t
+	}
+}
+
+func (h *pageHooks) setOffset(ms float64) {
+	if h != nil {
+		h.offsetMs = ms
+	}
+}
+
+func (h *pageHooks) release() {
+	win := goapp.Window()
+	h.done = true
+	win.Call("cancelAnimationFrame", h.frameID)
+	for _, ev := range []string{"pointerdown", "keydown", "touchend"} {
+		win.Call("removeEventListener", ev, h.gesture, map[string]any{"capture": true})
+	}
+	win.Call("removeEventListener", "keydown", h.key)
+	win.Delete("loopsDiagnostics")
+	h.gesture.Release()
+	h.key.Release()
+	h.frame.Release()
+	h.diag.Release()
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/loopswithfriends/loops/shared"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// actionPreview auditions a loop alone; its value is the id, "" to stop.
+const actionPreview = "loops/preview"
+
+// previewPanel lets the player audition every loop of the catalog alone, on
+// this device only, on the jam's grid (a local one when offline).
+type previewPanel struct {
+	goapp.Compo
+
+	Iplaying string
+	Iready   []string
+	Ioffline bool
+}
+
+func newPreviewPanel() *previewPanel { return &previewPanel{} }
+
+// Playing sets the loop being auditioned.
+func (p *previewPanel) Playing(id string) *previewPanel { p.Iplaying = id; return p }
+
+// Ready sets the loops that are rendered.
+func (p *previewPanel) Ready(ids []string) *previewPanel { p.Iready = ids; return p }
+
+// Offline says the jam is out of reach: preview is what the player can do.
+func (p *previewPanel) Offline(v bool) *previewPanel { p.Ioffline = v; return p }
+
+// Render draws the panel.
+func (p *previewPanel) Render() goapp.UI {
+	ready := make(map[string]bool, len(p.Iready))
+	for _, id := range p.Iready {
+		ready[id] = true
+	}
+	intro := "Audition any loop alone, only on this device. The jam is muted meanwhile."
+	if p.Ioffline {
+		intro = "You are offline: audition the loops alone while the jam comes back."
+	}
+	return goapp.Details().
+		ID("preview").
+		Class("preview").
+		Open(p.Ioffline || p.Iplaying != "").
+		Body(
+			goapp.Summary().Text("Preview loops"),
+			goapp.P().Class("hint").Text(intro),
+			goapp.Ul().Class("picker-list").Body(
+				goapp.Range(shared.Catalog).Slice(func(i int) goapp.UI {
+					l := shared.Catalog[i]
+					on := p.Iplaying == l.ID
+					label := "Preview " + l.Name
+					next := l.ID
+					if on {
+						label, next = "Stop previewing "+l.Name, ""
+					}
+					text := l.Name
+					if !ready[l.ID] && on {
+						text += " (rendering…)"
+					}
+					return goapp.Li().Body(
+						goapp.Button().
+							Class("chip").
+							Style("--loop-color", l.Color).
+							DataSet("preview", l.ID).
+							Aria("label", label).
+							Aria("pressed", strconv.FormatBool(on)).
+							OnClick(func(ctx goapp.Context, e goapp.Event) {
+								ctx.NewActionWithValue(actionPreview, next)
+							}).
+							Body(
+								goapp.Span().Class("swatch").Aria("hidden", "true"),
+								goapp.Text(text),
+							),
+					)
+				}),
+			),
+		)
+}

@@ -1,0 +1,250 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// Connection states, the values of #connection's data-state.
+const (
+	stateConnecting = "connecting"
+	stateOnline     = "online"
+	stateOffline    = "offline"
+)
+
+// socketEvent is what the socket client reports: a new connection state, a
+// message of the server, or a pong with the local times around it.
+type socketEvent struct {
+	state string
+	msg   shared.Message
+	pong  *pongSample
+}
+
+type pongSample struct {
+	t0, t1, server float64
+}
+
+// jamClient keeps the player in a jam over the protocol's socket: it joins,
+// answers for the clock with pings, and on a lost connection reconnects by
+// itself with backoff and the resume token, so the player keeps their id,
+// jam and loop through a blip. Run it in its own goroutine.
+type jamClient struct {
+	url string
+	// now is the local clock, in ms, that pings are stamped with.
+	now func() float64
+	// emit receives every event; it is called from the client's goroutines.
+	emit func(socketEvent)
+	// minBackoff and maxBackoff bound the wait between two connection
+	// attempts: quick for a blip, patient for a server that is down.
+	minBackoff, maxBackoff time.Duration
+	// burst pings, burstGap apart, start the clock after each welcome; then
+	// one every pingEvery keeps the estimate fresh.
+	burst               int
+	burstGap, pingEvery time.Duration
+	// writeTimeout bounds every write, so a dead peer never wedges a sender.
+	writeTimeout time.Duration
+
+	mu     sync.Mutex
+	jam    string
+	resume string
+	out    chan []byte
+}
+
+func newJamClient(url, jam string, now func() float64, emit func(socketEvent)) *jamClient {
+	return &jamClient{
+		url: url, jam: jam, now: now, emit: emit,
+		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
+		burst: 8, burstGap: 40 * time.Millisecond, pingEvery: 3 * time.Second,
+		writeTimeout: 5 * time.Second,
+	}
+}
+
+// Send queues m for the server. It reports false when there is no
+// connection (the player is offline) or the queue is full.
+func (c *jamClient) Send(m shared.Message) bool {
+	frame, err := shared.Encode(m)
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	out := c.out
+	c.mu.Unlock()
+	if out == nil {
+		return false
+	}
+	select {
+	case out <- frame:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run connects and reconnects until ctx is done.
+func (c *jamClient) Run(ctx context.Context) {
+	backoff := c.minBackoff
+	c.emit(socketEvent{state: stateConnecting})
+	for ctx.Err() == nil {
+		welcomed, _ := c.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		c.emit(socketEvent{state: stateOffline})
+		if welcomed {
+			backoff = c.minBackoff
+		}
+		// Jitter spreads the reconnects of a whole jam after a restart.
+		wait := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, c.maxBackoff)
+	}
+}
+
+// session runs one connection, from dial to close. It reports whether the
+// server welcomed the player.
+func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
+	dialCtx, cancelDial := context.WithTimeout(ctx, 5*time.Second)
+	conn, _, err := websocket.Dial(dialCtx, c.url, nil)
+	cancelDial()
+	if err != nil {
+		return false, err
+	}
+	defer conn.CloseNow()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	c.mu.Lock()
+	join := &shared.Join{Jam: c.jam, Resume: c.resume}
+	out := make(chan []byte, 64)
+	c.mu.Unlock()
+	if err := c.write(ctx, conn, shared.MustEncode(join)); err != nil {
+		return false, err
+	}
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		var id int64
+		defer wg.Done()
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case frame := <-out:
+				if frame == nil {
+					// A ping, stamped as late as possible so that the
+					// time it waited in the queue is not taken for
+					// network.
+					id++
+					frame = shared.MustEncode(&shared.Ping{ID: id, T0: c.now()})
+				}
+				if c.write(ctx, conn, frame) != nil {
+					return
+				}
+			}
+		}
+	}()
+
+	for {
+		_, frame, err := conn.Read(ctx)
+		if err != nil {
+			c.setOut(nil)
+			return welcomed, err
+		}
+		t1 := c.now()
+		m, err := shared.DecodeServer(frame)
+		if err != nil {
+			var perr *shared.Error
+			if errors.As(err, &perr) {
+				continue // a newer server's message type: not ours to read
+			}
+			c.setOut(nil)
+			return welcomed, err
+		}
+		switch m := m.(type) {
+		case *shared.Welcome:
+			c.mu.Lock()
+			c.jam, c.resume = m.Jam.ID, m.Resume
+			c.mu.Unlock()
+			c.setOut(out)
+			if !welcomed {
+				welcomed = true
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c.ping(ctx, out)
+				}()
+			}
+			c.emit(socketEvent{msg: m})
+			c.emit(socketEvent{state: stateOnline})
+		case *shared.Pong:
+			c.emit(socketEvent{pong: &pongSample{t0: m.T0, t1: t1, server: m.Now}})
+		default:
+			c.emit(socketEvent{msg: m})
+		}
+	}
+}
+
+func (c *jamClient) setOut(out chan []byte) {
+	c.mu.Lock()
+	c.out = out
+	c.mu.Unlock()
+}
+
+// ping sends the burst, then a ping every second for a while (the first
+// samples are often taken while the page is busy starting), then one every
+// pingEvery. A nil frame asks the writer for a ping.
+func (c *jamClient) ping(ctx context.Context, out chan<- []byte) {
+	send := func() {
+		select {
+		case out <- nil:
+		default:
+		}
+	}
+	for i := 0; i < c.burst; i++ {
+		send()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(c.burstGap):
+		}
+	}
+	for i := 0; ; i++ {
+		wait := c.pingEvery
+		if i < 10 {
+			wait = min(time.Second, c.pingEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+			send()
+		}
+	}
+}
+
+func (c *jamClient) write(ctx context.Context, conn *websocket.Conn, frame []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
+	defer cancel()
+	return conn.Write(ctx, websocket.MessageText, frame)
+}
+
+// Jam returns the id of the jam the client is in, or asks for.
+func (c *jamClient) Jam() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.jam
+}

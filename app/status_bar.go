@@ -1,0 +1,68 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// statusBar is the top of the page: the app's name, the connection and the
+// clock sync, shown honestly with the measured offset and round trip.
+type statusBar struct {
+	goapp.Compo
+
+	Iconn     string
+	IoffsetMs float64
+	IrttMs    float64
+	Isynced   bool
+}
+
+func newStatusBar() *statusBar { return &statusBar{Iconn: stateConnecting} }
+
+// Connection sets the connection state.
+func (s *statusBar) Connection(state string) *statusBar { s.Iconn = state; return s }
+
+// Sync sets the clock's offset and round trip, once it has samples.
+func (s *statusBar) Sync(offsetMs, rttMs float64, synced bool) *statusBar {
+	s.IoffsetMs, s.IrttMs, s.Isynced = offsetMs, rttMs, synced
+	return s
+}
+
+// Render draws the bar.
+func (s *statusBar) Render() goapp.UI {
+	conn := map[string]string{
+		stateConnecting: "Connecting…",
+		stateOnline:     "Online",
+		stateOffline:    "Offline, reconnecting…",
+	}[s.Iconn]
+	sync := "Syncing clock…"
+	if s.Isynced {
+		sync = fmt.Sprintf("clock %+.1f ms · rtt %.1f ms", s.IoffsetMs, s.IrttMs)
+	}
+	return goapp.Header().Class("topbar").Body(
+		goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
+			goapp.Img().Src("/web/icon.svg").Alt("").Class("brand-icon"),
+			goapp.Span().Class("brand-name").Text("Loops With Friends"),
+		),
+		goapp.Div().Class("status").Body(
+			goapp.Span().
+				ID("connection").
+				Class("pill conn-"+s.Iconn).
+				DataSet("state", s.Iconn).
+				Attr("role", "status").
+				Aria("label", "Connection: "+conn).
+				Body(
+					goapp.Span().Class("dot").Aria("hidden", "true"),
+					goapp.Span().Text(conn),
+				),
+			goapp.Span().
+				ID("sync").
+				Class("pill sync").
+				DataSet("offset-ms", strconv.FormatFloat(s.IoffsetMs, 'f', 2, 64)).
+				DataSet("rtt-ms", strconv.FormatFloat(s.IrttMs, 'f', 2, 64)).
+				Title("Offset of this device's clock to the jam's, and the round trip it was measured over").
+				Text(sync),
+		),
+	)
+}

@@ -1,0 +1,48 @@
+package app
+
+import (
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// actionWelcome closes the welcome dialog; the tap on it unlocks audio.
+const actionWelcome = "loops/welcome"
+
+// welcomeDialog greets the player. Its button is the gesture browsers and
+// phones need before they let a page make sound.
+type welcomeDialog struct {
+	goapp.Compo
+
+	Iredirected bool
+}
+
+func newWelcomeDialog() *welcomeDialog { return &welcomeDialog{} }
+
+// Redirected says that the jam of the link was full.
+func (d *welcomeDialog) Redirected(v bool) *welcomeDialog { d.Iredirected = v; return d }
+
+// Render draws the dialog.
+func (d *welcomeDialog) Render() goapp.UI {
+	return goapp.Div().Class("overlay").Body(
+		goapp.Div().
+			ID("welcome").
+			Class("dialog").
+			Attr("role", "dialog").
+			Aria("modal", "true").
+			Aria("labelledby", "welcome-title").
+			Body(
+				goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt(""),
+				goapp.H1().ID("welcome-title").Text("Loops With Friends"),
+				goapp.P().Text("You get a loop. Your friends get theirs. Start and stop yours whenever you like: every loop lands on the same beat, for everyone."),
+				goapp.Button().
+					ID("welcome-start").
+					Class("cta").
+					AutoFocus(true).
+					Aria("label", "Let's jam: start the sound").
+					OnClick(func(ctx goapp.Context, e goapp.Event) {
+						ctx.NewAction(actionWelcome)
+					}).
+					Text("Let's jam"),
+				goapp.P().Class("hint").Text("Space starts and stops your loop. Headphones help."),
+			),
+	)
+}
