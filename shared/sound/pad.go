@@ -18,7 +18,7 @@ func padVoices(g grid, _ *noise) []voice {
 		beat := float64(c * beatsPerChord)
 		gate := g.beats(float64(beatsPerChord))
 		vs = append(vs, voice{
-			start: g.at(beat), frames: gate + g.secs(0.7), gl: 0.5, gr: 0.5, stereo: true,
+			start: g.at(beat), frames: gate + g.secs(0.55), gl: 0.5, gr: 0.5, stereo: true,
 			render: padChord(g, ch, gate, g.at(beat)),
 		})
 	}
@@ -29,12 +29,17 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
-		var saws [4][2]saw
+		// Plain (not band-limited) saws: the lowpass is far below where
+		// their aliases fold back, and a pad has eight of them per frame.
+		var tl, tr, dl, dr [4]float32
 		for k, m := range ch.voicing {
 			hz := midiHz(float64(m))
-			for d, r := range padDetune {
-				saws[k][d] = newSaw(hz*r, g.sr, float32(k*2+d)*0.37)
+			a, b := float32(hz*padDetune[0]/float64(g.sr)), float32(hz*padDetune[1]/float64(g.sr))
+			if k%2 == 1 {
+				a, b = b, a
 			}
+			dl[k], dr[k] = a, b
+			tl[k], tr[k] = float32(k)*0.37, float32(k)*0.61+0.2
 		}
 		var fl, fr svf
 		for i := 0; i < frames; i++ {
@@ -47,20 +52,24 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 				fr.set(cut*1.1, 0.9)
 			}
 			var l, r float32
-			for k := range saws {
-				a, b := saws[k][0].next(), saws[k][1].next()
-				if k%2 == 0 {
-					l += a
-					r += b
-				} else {
-					r += a
-					l += b
+			for k := range tl {
+				x, y := tl[k]+dl[k], tr[k]+dr[k]
+				if x >= 1 {
+					x--
 				}
+				if y >= 1 {
+					y--
+				}
+				tl[k], tr[k] = x, y
+				l += x
+				r += y
 			}
-			left[i], _, _ = fl.tick(l)
-			right[i], _, _ = fr.tick(r)
+			// Each saw is 2t-1: the -1s sum to a constant the filter would
+			// pass as DC, so take them out once.
+			left[i], _, _ = fl.tick(2*l - 4)
+			right[i], _, _ = fr.tick(2*r - 4)
 		}
-		shape(left, g.sr, 0.35, 60, 1, len(left)-g.secs(0.7), 0.6)
-		shape(right, g.sr, 0.35, 60, 1, len(right)-g.secs(0.7), 0.6)
+		shape(left, g.sr, 0.35, 60, 1, len(left)-g.secs(0.55), 0.45)
+		shape(right, g.sr, 0.35, 60, 1, len(right)-g.secs(0.55), 0.45)
 	}
 }

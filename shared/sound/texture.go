@@ -25,7 +25,7 @@ func textureVoices(g grid, rng *noise) []voice {
 		m := nearest(ch.tones[whistleTones[c]], 81+k*3)
 		seed := uint32(rng.next()*(1<<30)) | 1
 		p := -0.5 + float64(k)
-		vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.9), p, 2, 0.6,
+		vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.6), p, 2, 0.6,
 			whistle(g.sr, midiHz(float64(m)), seed)))
 	}
 	for i := 0; i < 24; i++ {
@@ -79,7 +79,7 @@ func whistle(sr int, hz float64, seed uint32) func(out []float32) {
 			_, bp, _ := f.tick(n.next())
 			out[i] = bp * 4
 		}
-		shape(out, sr, 0.5, 60, 1, len(out)-sr*6/10, 0.5)
+		shape(out, sr, 0.4, 60, 1, len(out)-sr*45/100, 0.4)
 	}
 }
 
