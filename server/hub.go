@@ -44,15 +44,7 @@ func (h *hub) create(id string) *jam {
 // want is the jam the client asked for ("" for none, well-formed otherwise);
 // back is the resume entry the client presented, or nil.
 func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.draining {
-		return errDraining
-	}
-	if c.member.Load() != nil {
-		return shared.Errorf(shared.CodeAlreadyJoined, "already in a jam")
-	}
-
+	// The random ids are drawn before taking the lock every join waits on.
 	userID, prefer := "", -1
 	if back != nil {
 		userID = back.user
@@ -62,9 +54,20 @@ func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error 
 		if want == back.jam {
 			prefer = back.loop
 		}
-	}
-	if userID == "" {
+	} else {
 		userID = uuid.NewString()
+	}
+	token := h.s.resume.issue(userID)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.draining {
+		h.s.resume.forget(token)
+		return errDraining
+	}
+	if c.member.Load() != nil {
+		h.s.resume.forget(token)
+		return shared.Errorf(shared.CodeAlreadyJoined, "already in a jam")
 	}
 
 	var j *jam
@@ -84,7 +87,6 @@ func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error 
 	if c.token != "" {
 		h.s.resume.forget(c.token) // a token of this connection's earlier user
 	}
-	token := h.s.resume.issue(userID)
 	c.token = token
 	m := j.add(c, userID, prefer, token, redirected, h.s.nowMs(), at)
 	c.member.Store(m)
