@@ -4,7 +4,7 @@ package sound
 // modes and band-passed noise, and noise hats, playing a laid-back back beat
 // with swung sixteenths and a little room on the snare.
 var drumsPart = &part{
-	id: "drums", level: -29, seed: 0xd2c1,
+	id: "drums", level: -28, seed: 0xd2c1,
 	voices: drumVoices,
 	room:   &room{size: 0.7, decay: 0.5, damp: 5000, wet: 0.5},
 }
@@ -88,8 +88,9 @@ func kick(sr int) func(out []float32) {
 func snare(sr int, seed uint32) func(out []float32) {
 	return func(out []float32) {
 		n := newNoise(seed)
-		var f svf
+		var f, top svf
 		f.set(float32(3500)/float32(sr), 0.8)
+		top.set(float32(9000)/float32(sr), 0.7)
 		i1, i2 := phaseInc(185, sr), phaseInc(330, sr)
 		var p1, p2 uint32
 		body := float32(1)
@@ -100,7 +101,8 @@ func snare(sr int, seed uint32) func(out []float32) {
 			p1 += i1
 			p2 += i2
 			_, bp, hp := f.tick(n.next())
-			out[i] = (sinp(p1)+0.5*sinp(p2))*body*0.6 + (bp+0.5*hp)*hiss*0.7
+			wires, _, _ := top.tick(bp + 0.5*hp)
+			out[i] = (sinp(p1)+0.5*sinp(p2))*body*0.6 + wires*hiss*0.8
 			body *= kb
 			hiss *= kn
 		}

@@ -21,18 +21,21 @@ type chord struct {
 	name string
 	// root is the bass note (MIDI, octave 2).
 	root int
-	// voicing is a close voicing around middle C for keys and pads.
+	// voicing is a close voicing around middle C, for the keys.
 	voicing [4]int
+	// open is a spread voicing (root and fifth low, third and seventh or
+	// sixth high), for the pad, so it does not double the keys.
+	open [4]int
 	// tones are the chord tones as pitch classes, root first.
 	tones [4]int
 }
 
 // progression is the loop's chords, one per two beats.
 var progression = [4]chord{
-	{"Am7", 45, [4]int{55, 60, 64, 69}, [4]int{9, 0, 4, 7}},
-	{"Fmaj7", 41, [4]int{53, 57, 60, 64}, [4]int{5, 9, 0, 4}},
-	{"Cmaj7", 36, [4]int{55, 59, 64, 67}, [4]int{0, 4, 7, 11}},
-	{"G6", 43, [4]int{55, 59, 62, 64}, [4]int{7, 11, 2, 4}},
+	{"Am7", 45, [4]int{55, 60, 64, 69}, [4]int{57, 64, 67, 72}, [4]int{9, 0, 4, 7}},
+	{"Fmaj7", 41, [4]int{53, 57, 60, 64}, [4]int{53, 60, 64, 69}, [4]int{5, 9, 0, 4}},
+	{"Cmaj7", 36, [4]int{55, 59, 64, 67}, [4]int{48, 55, 64, 71}, [4]int{0, 4, 7, 11}},
+	{"G6", 43, [4]int{55, 59, 62, 64}, [4]int{55, 62, 64, 71}, [4]int{7, 11, 2, 4}},
 }
 
 // The loop's grid.

@@ -32,7 +32,7 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 		// Plain (not band-limited) saws: the lowpass is far below where
 		// their aliases fold back, and a pad has eight of them per frame.
 		var tl, tr, dl, dr [4]float32
-		for k, m := range ch.voicing {
+		for k, m := range ch.open {
 			hz := midiHz(float64(m))
 			a, b := float32(hz*padDetune[0]/float64(g.sr)), float32(hz*padDetune[1]/float64(g.sr))
 			if k%2 == 1 {

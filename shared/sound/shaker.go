@@ -15,12 +15,12 @@ func shakerVoices(g grid, rng *noise) []voice {
 	}
 	var vs []voice
 	for s := 0; s < stepsPerLoop; s++ {
-		vel := float32(0.45)
+		vel := float32(0.55)
 		switch s % 4 {
 		case 2:
 			vel = 1
 		case 0:
-			vel = 0.6
+			vel = 0.7
 		}
 		vel *= 0.85 + 0.15*float32(rng.unit())
 		vs = append(vs, play(g, swing(s, drumSwing)-0.02, shakes[s%len(shakes)], 0.3, vel, vel*0.4))
@@ -49,6 +49,18 @@ func shake(sr int, seed uint32) func(out []float32) {
 				amp *= k
 			}
 			out[i] = lp * e
+		}
+		// Saturated to a fixed level: the noise's rare high peaks would
+		// otherwise set the part's level and poke out of the mix.
+		var peak float32
+		for _, x := range out {
+			peak = max(peak, x, -x)
+		}
+		if peak > 0 {
+			k := 2 / peak
+			for i, x := range out {
+				out[i] = softClip(x * k)
+			}
 		}
 		fade(out, sr)
 	}
