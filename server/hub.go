@@ -122,17 +122,6 @@ func (h *hub) drain() {
 	h.draining = true
 }
 
-// Stats is the body of GET /api/stats: how many jams and users there are and
-// how many members each jam has.
-type Stats struct {
-	Jams     int            `json:"jams"`
-	Users    int            `json:"users"`
-	JamSizes map[string]int `json:"jam_sizes"`
-}
-
-// Stats returns the numbers GET /api/stats serves, read at one instant.
-func (s *Server) Stats() Stats { return s.hub.stats() }
-
 // stats returns the hub's numbers, read at one instant.
 func (h *hub) stats() Stats {
 	h.mu.Lock()
