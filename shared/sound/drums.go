@@ -50,7 +50,7 @@ func drumVoices(g grid, rng *noise) []voice {
 		vel *= 0.9 + 0.2*float32(rng.unit())
 		h := hats[s%len(hats)]
 		if s == 14 || s == 30 {
-			h, vel = openHat, 0.55
+			h, vel = openHat, 0.4
 		}
 		vs = append(vs, play(g, swing(s, drumSwing), h, -0.25, vel*0.9, 0))
 	}

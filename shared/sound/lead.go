@@ -28,20 +28,28 @@ type formant struct {
 
 var formants = [3]formant{{800, 500, 1}, {1200, 850, 0.6}, {2800, 2600, 0.25}}
 
-func leadVoices(g grid, _ *noise) []voice {
+func leadVoices(g grid, rng *noise) []voice {
 	var vs []voice
-	for _, n := range leadMelody {
+	for i, n := range leadMelody {
 		gate := g.beats(float64(n.steps)/stepsPerBeat) - g.secs(0.03)
+		// Each note slides in from the one before, as a singer's does; the
+		// first from the last, the loop being a loop.
+		prev := leadMelody[(i+len(leadMelody)-1)%len(leadMelody)]
+		seed := uint32(rng.next()*(1<<30)) | 1
 		vs = append(vs, newVoice(g, swing(n.step, drumSwing), gate+g.secs(0.25), 0, n.vel, 0.6,
-			leadNote(g.sr, midiHz(float64(n.pitch)), gate)))
+			leadNote(g.sr, midiHz(float64(n.pitch)), midiHz(float64(prev.pitch)), gate, seed)))
 	}
 	return vs
 }
 
-func leadNote(sr int, hz float64, gate int) func(out []float32) {
+func leadNote(sr int, hz, from float64, gate int, seed uint32) func(out []float32) {
 	return func(out []float32) {
-		src := newSaw(hz, sr, 0)
+		src := newSaw(from, sr, 0)
 		base := src.dt
+		target := float32(hz / float64(sr))
+		// The slide: 90% of the way in about 50 ms.
+		glide := 1 - pow16(decayCoef(0.15, sr))
+		breath := newNoise(seed)
 		var bands [3]svf
 		open := float32(1)
 		ko := pow16(decayCoef(1.8, sr))
@@ -57,13 +65,15 @@ func leadNote(sr int, hz float64, gate int) func(out []float32) {
 					bands[k].set(c/float32(sr), 6)
 				}
 				open *= ko
+				base += (target - base) * glide
 				if i > sr/4 {
 					depth = min(dmax, depth+dmax*kd)
 				}
 			}
 			vp += vib
 			src.dt = base * (1 + depth*sinp(vp))
-			x := src.next()
+			// A little breath under the buzz of the folds.
+			x := src.next() + 0.15*breath.next()
 			var y float32
 			for k := range bands {
 				_, bp, _ := bands[k].tick(x)

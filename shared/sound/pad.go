@@ -42,6 +42,9 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 			tl[k], tr[k] = float32(k)*0.37, float32(k)*0.61+0.2
 		}
 		var fl, fr svf
+		// A one-pole highpass at 160 Hz keeps the pad out of the bass's way.
+		hpA := onePoleCoef(160, g.sr)
+		var hl, hr float32
 		for i := 0; i < frames; i++ {
 			if i%32 == 0 {
 				// The cutoff follows a slow sine of the loop's phase, so it
@@ -66,8 +69,11 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 			}
 			// Each saw is 2t-1: the -1s sum to a constant the filter would
 			// pass as DC, so take them out once.
-			left[i], _, _ = fl.tick(2*l - 4)
-			right[i], _, _ = fr.tick(2*r - 4)
+			x, _, _ := fl.tick(2*l - 4)
+			y, _, _ := fr.tick(2*r - 4)
+			hl += hpA * (x - hl)
+			hr += hpA * (y - hr)
+			left[i], right[i] = x-hl, y-hr
 		}
 		shape(left, g.sr, 0.35, 60, 1, len(left)-g.secs(0.55), 0.45)
 		shape(right, g.sr, 0.35, 60, 1, len(right)-g.secs(0.55), 0.45)
