@@ -169,6 +169,18 @@ func (l *latencies) add(key int, d time.Duration) {
 	s.mu.Unlock()
 }
 
+// count returns how many latencies were added.
+func (l *latencies) count() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.ns)
+		s.mu.Unlock()
+	}
+	return n
+}
+
 // summary returns the count and the p50, p90, p99 and max in milliseconds.
 func (l *latencies) summary() LatencySummary {
 	var all []int64

@@ -362,7 +362,9 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	}
 	peak := g.samplePeak(runCtx, end)
 	before, selfBefore := g.probe.proc(), readProc(os.Getpid())
+	r.LoadAvg[0] = loadAvg()
 	g.toggleUntil(runCtx, start, end)
+	r.LoadAvg[1] = loadAvg()
 	after, selfAfter := g.probe.proc(), readProc(os.Getpid())
 	r.Server.CPUPercent = cpuPercent(before, after)
 	r.GeneratorCPUPercent = cpuPercent(selfBefore, selfAfter)
@@ -372,8 +374,21 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		r.Chaos = chaos.wait()
 	}
 
-	// Settle, then count and check.
-	time.Sleep(cfg.Settle)
+	// Settle: at least cfg.Settle, and on until no delivery arrived for a
+	// second (at most 30 s), then count and check.
+	settleStart := time.Now()
+	last := -1
+	for {
+		time.Sleep(500 * time.Millisecond)
+		n := g.lat.count()
+		if time.Since(settleStart) >= cfg.Settle && n == last || time.Since(settleStart) > 30*time.Second {
+			break
+		}
+		if n != last {
+			last = n
+		}
+	}
+	r.SettleSeconds = time.Since(settleStart).Seconds()
 	r.Toggles = int(g.sent.Load())
 	r.Events, r.Void, r.Lost, r.LostSamples = g.accountEvents()
 	r.Latency = g.lat.summary()
@@ -381,6 +396,7 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	r.EchoLatency = g.echoLat.summary()
 	r.Untracked = int(g.untracked.Load())
 	g.progress("%d toggles, %d deliveries, p99 %.1f ms, %d lost", r.Toggles, r.Latency.Count, r.Latency.P99, r.Lost)
+	r.Server.Closes = g.probe.serverCloses(ctx)
 	if h, ok := g.probe.serverFanout(ctx); ok {
 		r.Server.Fanout = &h
 	}

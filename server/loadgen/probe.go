@@ -214,6 +214,43 @@ func (p *serverProbe) serverFanout(ctx context.Context) (h ServerHistogram, ok b
 	return h, true
 }
 
+// serverCloses reads loops_closes_total from /metrics: the connections the
+// server ended, by reason (zero counts left out).
+func (p *serverProbe) serverCloses(ctx context.Context) map[string]int {
+	body, err := p.get(ctx, "/metrics")
+	if err != nil {
+		return nil
+	}
+	out := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		rest, found := strings.CutPrefix(sc.Text(), `loops_closes_total{reason="`)
+		if !found {
+			continue
+		}
+		reason, count, found := strings.Cut(rest, `"} `)
+		if n, err := strconv.ParseFloat(strings.TrimSpace(count), 64); found && err == nil && n > 0 {
+			out[reason] = int(n)
+		}
+	}
+	return out
+}
+
+// loadAvg returns the one-minute load average, or 0.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
 // heapKB returns the in-process heap in use after a collection, in KB.
 func heapKB() int64 {
 	// Two collections: the first moves sync.Pool contents to the victim

@@ -18,6 +18,9 @@ type Report struct {
 	Period    string `json:"period"`
 	PID       int    `json:"pid,omitempty"`
 	InProcess bool   `json:"in_process,omitempty"`
+	// LoadAvg is /proc/loadavg's one-minute figure before the toggles and
+	// after them: the box is shared, and other work skews the latencies.
+	LoadAvg [2]float64 `json:"loadavg"`
 
 	// Connected counts the clients that got a welcome; JoinsPerSec is
 	// Connected over the time from the first dial to the last welcome.
@@ -32,10 +35,13 @@ type Report struct {
 
 	// Toggles counts the plays and stops sent; Latency is from a toggle's
 	// send to its played or stopped at each member, the sender included.
-	Toggles int            `json:"toggles"`
-	Events  int            `json:"events"`
-	Void    int            `json:"void_events"`
-	Latency LatencySummary `json:"fanout_latency_ms"`
+	Toggles int `json:"toggles"`
+	// SettleSeconds is how long the generator waited after the last toggle
+	// for deliveries to stop arriving.
+	SettleSeconds float64        `json:"settle_seconds"`
+	Events        int            `json:"events"`
+	Void          int            `json:"void_events"`
+	Latency       LatencySummary `json:"fanout_latency_ms"`
 	// WriteLatency is the generator's write of each toggle; EchoLatency
 	// the sender's own played or stopped.
 	WriteLatency LatencySummary `json:"write_latency_ms"`
@@ -82,10 +88,13 @@ type ServerFigures struct {
 	CPUPercent     float64 `json:"cpu_percent"`
 	// Fanout is the server's own histogram over the whole run (every
 	// frame: welcomes, joins and lefts too).
-	Fanout          *ServerHistogram `json:"fanout,omitempty"`
-	GoroutinesIdle  int              `json:"goroutines_idle"`
-	GoroutinesLoad  int              `json:"goroutines_load"`
-	GoroutinesAfter int              `json:"goroutines_after"`
+	Fanout *ServerHistogram `json:"fanout,omitempty"`
+	// Closes are loops_closes_total before the generator closed its
+	// clients: the connections the server ended, by reason.
+	Closes          map[string]int `json:"closes,omitempty"`
+	GoroutinesIdle  int            `json:"goroutines_idle"`
+	GoroutinesLoad  int            `json:"goroutines_load"`
+	GoroutinesAfter int            `json:"goroutines_after"`
 }
 
 // ServerHistogram is the server's own fan-out histogram
@@ -146,6 +155,7 @@ func (r *Report) Format(w io.Writer) {
 		mode = "load + chaos"
 	}
 	p("Hub %s: %d clients against %s, toggling every %s for %s", mode, r.Clients, r.URL, r.Period, r.Duration)
+	p("machine      load average %.2f before the toggles, %.2f after (2 cores)", r.LoadAvg[0], r.LoadAvg[1])
 	p("joins        %d connected, %d failed, %.1f s, %.0f joins/s (join p50 %.1f ms, p99 %.1f ms)",
 		r.Connected, r.JoinFailed, r.JoinSeconds, r.JoinsPerSec, r.JoinLatency.P50, r.JoinLatency.P99)
 	if r.JoinError != "" {
@@ -158,7 +168,7 @@ func (r *Report) Format(w io.Writer) {
 		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
 	p("             (the sender's own echo: p50 %.2f ms, p99 %.2f ms; the toggle's write: p50 %.2f ms, p99 %.2f ms)",
 		r.EchoLatency.P50, r.EchoLatency.P99, r.WriteLatency.P50, r.WriteLatency.P99)
-	p("lost         %d", r.Lost)
+	p("lost         %d (counted %.1f s after the last toggle)", r.Lost, r.SettleSeconds)
 	for _, s := range r.LostSamples {
 		p("             %s", s)
 	}
@@ -174,6 +184,9 @@ func (r *Report) Format(w io.Writer) {
 	if h := s.Fanout; h != nil {
 		p("server own   %d frames written: p50 < %g ms, p99 < %g ms, p99.9 < %g ms (loops_fanout_seconds, receipt to write)",
 			h.Count, h.P50Below, h.P99Below, h.P999Below)
+	}
+	if s.Closes != nil {
+		p("server closes %s (loops_closes_total before the clients left)", formatCounts(s.Closes))
 	}
 	p("generator    %.0f%% CPU while toggling", r.GeneratorCPUPercent)
 	p("goroutines   idle %d, loaded %d, after %d", s.GoroutinesIdle, s.GoroutinesLoad, s.GoroutinesAfter)
