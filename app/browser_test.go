@@ -113,7 +113,7 @@ func chromium() string {
 	return ""
 }
 
-func newBrowser(t *testing.T, name string) *browser {
+func newBrowser(t *testing.T, name string, width, height int) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium()),
@@ -129,7 +129,7 @@ func newBrowser(t *testing.T, name string) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.WindowSize(420, 900),
+		chromedp.WindowSize(width, height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
@@ -297,8 +297,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("two browsers land in the same jam and see each other", func(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); a = newBrowser(top, "a") }()
-		go func() { defer wg.Done(); b = newBrowser(top, "b") }()
+		go func() { defer wg.Done(); a = newBrowser(top, "a", 420, 900) }()
+		go func() { defer wg.Done(); b = newBrowser(top, "b", 1280, 860) }()
 		wg.Wait()
 		aID, jamURL = a.join(t, srv.url()+"/")
 		bID, bURL = b.join(t, srv.url()+"/")
@@ -355,6 +355,13 @@ func TestBrowser(t *testing.T) {
 		b.screenshot(t, "playing")
 	})
 	t.Run("both schedule the start at the same server time and wall time", func(t *testing.T) {
+		// The clocks settle once the pages are done starting (rendering
+		// loops keeps a page busy, and busy pages measure long round
+		// trips); the engine then re-anchors what it started earlier.
+		for _, br := range []*browser{a, b} {
+			br.waitJS(t, "settled clock", `+document.querySelector('#sync').dataset.rttMs < 25`, 30*time.Second)
+		}
+		time.Sleep(2 * time.Second)
 		find := func(br *browser) (float64, float64, diagnostics) {
 			d := br.diagnostics(t)
 			for i := len(d.Scheduled) - 1; i >= 0; i-- {
@@ -367,8 +374,8 @@ func TestBrowser(t *testing.T) {
 		}
 		sa, wa, da := find(a)
 		sb, wb, db := find(b)
-		t.Logf("a: serverMs %.3f wallMs %.3f audio %+v clock %+v", sa, wa, da.Audio, da.Clock)
-		t.Logf("b: serverMs %.3f wallMs %.3f audio %+v clock %+v", sb, wb, db.Audio, db.Clock)
+		t.Logf("a: serverMs %.3f wallMs %.3f audio %+v clock %+v starts %d", sa, wa, da.Audio, da.Clock, len(da.Scheduled))
+		t.Logf("b: serverMs %.3f wallMs %.3f audio %+v clock %+v starts %d", sb, wb, db.Audio, db.Clock, len(db.Scheduled))
 		if sa != sb {
 			t.Errorf("serverMs %v and %v differ", sa, sb)
 		}
@@ -382,7 +389,7 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 	t.Run("a third browser opening the invite link joins that jam", func(t *testing.T) {
-		c = newBrowser(top, "c")
+		c = newBrowser(top, "c", 420, 900)
 		_, cURL := c.join(t, jamURL)
 		if cURL != jamURL {
 			t.Errorf("c is in %q, want %q", cURL, jamURL)
@@ -411,6 +418,20 @@ func TestBrowser(t *testing.T) {
 		}
 		a.screenshot(t, "back-online")
 	})
+	t.Run("Space toggles the player's loop", func(t *testing.T) {
+		// The restarted server knew nobody: b is a new member now.
+		bID = eval[string](t, b, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+		b.waitJS(t, "b's toggle enabled", `!document.querySelector('#loop-toggle').disabled`, 10*time.Second)
+		eval[bool](t, b, `(document.activeElement && document.activeElement.blur(), true)`)
+		b.run(t, 5*time.Second, chromedp.KeyEvent(" "))
+		b.waitJS(t, "b queued by Space", fmt.Sprintf(`['queued','playing'].includes(document.querySelector('[data-member-id=%q]').dataset.state)`, bID), 5*time.Second)
+		a.waitJS(t, "b's card playing in a", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, bID), 10*time.Second)
+		pressed := eval[string](t, b, `document.querySelector('#loop-toggle').getAttribute('aria-pressed')`)
+		if pressed != "true" {
+			t.Errorf("aria-pressed %q on a playing toggle, want true", pressed)
+		}
+		b.screenshot(t, "two-playing")
+	})
 	t.Run("a reload without the server still opens the app", func(t *testing.T) {
 		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)
 		a.waitJS(t, "cached WASM", `caches.match('/web/app.wasm').then(r => !!r)`, 20*time.Second)
@@ -419,6 +440,8 @@ func TestBrowser(t *testing.T) {
 		a.waitLive(t)
 		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
 		a.waitJS(t, "offline state", `document.querySelector('#connection[data-state="offline"]')`, 15*time.Second)
+		eval[bool](t, a, `(document.querySelector('[data-preview="bass"]').click(), true)`)
+		a.waitJS(t, "the preview playing", `document.querySelector('[data-preview="bass"][aria-pressed="true"]')`, 5*time.Second)
 		a.screenshot(t, "offline-reload")
 	})
 }

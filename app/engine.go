@@ -27,6 +27,8 @@ type engine struct {
 	offsetMs float64
 	// scheduled is every loop start, for window.loopsDiagnostics().
 	scheduled []scheduledStart
+	// stamps are the recent readings of the output clock.
+	stamps []stamp
 }
 
 // Ramps that keep starts, stops and volume changes free of clicks.
@@ -52,6 +54,9 @@ type voice struct {
 	// src and env are the sounding source and its envelope, if any.
 	src, env goapp.Value
 	srcLoop  string
+	// anchor is the audio time the source took for the start of its bar:
+	// when the clock mapping moves away from it, the source is re-anchored.
+	anchor float64
 	volume   float64
 	muted    bool
 }
@@ -244,7 +249,7 @@ func (e *engine) startVoice(member string, v *voice) {
 	src.Call("connect", env)
 	env.Call("connect", v.out)
 	src.Call("start", when, offset)
-	v.src, v.env, v.srcLoop = src, env, v.loop
+	v.src, v.env, v.srcLoop, v.anchor = src, env, v.loop, at
 	if !v.preview {
 		e.scheduled = append(e.scheduled, scheduledStart{
 			Member: member, Loop: v.loop, Bar: v.bar,
@@ -271,6 +276,35 @@ func (e *engine) stopSource(v *voice, at float64) {
 	g.Call("linearRampToValueAtTime", 0, at+fadeOutSec)
 	v.src.Call("stop", at+fadeOutSec+0.005)
 	v.src, v.env, v.srcLoop = nil, nil, ""
+}
+
+// driftSec is how far a sounding loop may drift from where the clock says
+// it should be before it is re-anchored: past a few milliseconds two
+// browsers would start to sound apart, below it the re-anchoring (a short
+// crossfade) would be more audible than the error.
+const driftSec = 0.004
+
+// Realign re-anchors every sounding loop that drifted from its place on the
+// jam's grid: the clock offset was corrected after it started (a busy page
+// takes bad samples at first), or the audio clock drifts from the system
+// clock. The new source crossfades in, in phase, at once; a start still to
+// come is simply moved.
+func (e *engine) Realign() {
+	if !e.ok() {
+		return
+	}
+	now := e.ctx.Get("currentTime").Float()
+	for id, v := range e.voices {
+		if v.src == nil {
+			continue
+		}
+		at := e.audioTime(e.timeline.BarStart(v.bar))
+		if math.Abs(at-v.anchor) < driftSec {
+			continue
+		}
+		e.stopSource(v, now+lateLeadSec)
+		e.startVoice(id, v)
+	}
 }
 
 // Remove stops a member that left, with a fade.
@@ -314,21 +348,56 @@ func ramp(g goapp.Value, target, at float64) {
 // audioTime returns the AudioContext time at which a sample must be
 // scheduled to reach the speakers at server time serverMs.
 func (e *engine) audioTime(serverMs float64) float64 {
-	ctxTime, perfMs := e.outputStamp()
-	local := serverMs - e.offsetMs
-	return ctxTime + (local-perfMs)/1000
+	return (serverMs - e.offsetMs - e.outputOffset()) / 1000
 }
 
 // wallMs returns the local wall-clock ms (performance.timeOrigin +
 // performance.now()) at which audio time t reaches the speakers.
 func (e *engine) wallMs(t float64) float64 {
-	ctxTime, perfMs := e.outputStamp()
-	return perfMs + (t-ctxTime)*1000
+	return t*1000 + e.outputOffset()
 }
 
+// stampWindow is how long the readings of the output clock are kept.
+const stampWindow = 2.0
+
+// Sample takes a reading of the output clock; the page calls it often, so
+// that the mapping from audio time to wall time rests on many readings.
+func (e *engine) Sample() {
+	if e.ok() {
+		e.outputOffset()
+	}
+}
+
+// outputOffset returns d such that audio time t reaches the speakers at
+// local wall ms t*1000 + d. Each reading (getOutputTimestamp where the
+// browser has it, else the context's clock plus its latencies) is late by
+// however long the audio thread waited to be scheduled, by some
+// milliseconds, so the smallest reading of the last seconds is the truest.
+func (e *engine) outputOffset() float64 {
+	if e.State() != "running" {
+		e.stamps = e.stamps[:0]
+	}
+	ctxTime, wall := e.outputStamp()
+	d := wall - ctxTime*1000
+	keep := e.stamps[:0]
+	for _, s := range e.stamps {
+		if ctxTime-s.at < stampWindow && s.at <= ctxTime {
+			keep = append(keep, s)
+		}
+	}
+	e.stamps = append(keep, stamp{at: ctxTime, d: d})
+	best := d
+	for _, s := range e.stamps {
+		best = math.Min(best, s.d)
+	}
+	return best
+}
+
+// stamp is one reading of the output clock.
+type stamp struct{ at, d float64 }
+
 // outputStamp returns a pair of an audio time and the local wall ms at
-// which its sample reaches the speakers. getOutputTimestamp gives it where
-// the browser knows; otherwise the context's clock plus its latencies.
+// which its sample reaches the speakers.
 func (e *engine) outputStamp() (ctxTime, wallMs float64) {
 	origin := performanceOrigin()
 	if ts := e.ctx.Call("getOutputTimestamp"); ts.Truthy() {
@@ -337,10 +406,7 @@ func (e *engine) outputStamp() (ctxTime, wallMs float64) {
 			return c, origin + p
 		}
 	}
-	latency := e.ctx.Get("baseLatency").Float() + e.ctx.Get("outputLatency").Float()
-	if math.IsNaN(latency) {
-		latency = 0
-	}
+	latency := finite(e.ctx.Get("baseLatency").Float()) + finite(e.ctx.Get("outputLatency").Float())
 	return e.ctx.Get("currentTime").Float(), localMs() + latency*1000
 }
 

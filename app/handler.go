@@ -47,6 +47,7 @@ func Handler(version string, static fs.FS) http.Handler {
 			Maskable: "/web/icon-512.png",
 		},
 		Styles:                []string{"/web/loops.css"},
+		CacheableResources:    []string{"/web/icon.svg"},
 		Version:               version,
 		Resources:             res,
 		WasmContentLength:     res.wasmLength(),

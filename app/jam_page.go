@@ -115,6 +115,7 @@ func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 		p.offsetMs, p.synced = p.clk.Offset()
 		p.rttMs = p.clk.RTT()
 		p.eng.SetOffset(p.offsetMs)
+		p.eng.Realign()
 		p.hooks.setOffset(p.offsetMs)
 	case ev.msg != nil:
 		p.onMessage(ctx, ev.msg)
@@ -139,9 +140,6 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 			p.eng.Apply(mb.ID, mb.Loop, mb.Playing, mb.Bar)
 		}
 		p.eng.Retain(keep)
-		if m.Redirected {
-			p.notice = "The jam of that link was full, so we found you a place in another one. Have fun!"
-		}
 		p.want()
 		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
 			u := *ctx.Page().URL()
@@ -207,6 +205,7 @@ func (p *jamPage) onRendered(id string, left, right, peaks []float32) {
 // tick moves the page's clock; it renders only when a state or a
 // countdown changed.
 func (p *jamPage) tick(ctx goapp.Context) {
+	p.eng.Sample()
 	p.nowMs = localMs() + p.offsetMs
 	var b strings.Builder
 	for _, m := range p.j.members {
@@ -305,6 +304,9 @@ func (p *jamPage) Render() goapp.UI {
 	}
 	return goapp.Div().Class("app").Body(
 		newStatusBar().Connection(p.conn).Sync(p.offsetMs, p.rttMs, p.synced),
+		goapp.If(p.j.redirected, func() goapp.UI {
+			return goapp.P().ID("redirected").Class("notice").Attr("role", "status").Text("The jam of that link was full, so we found you a place in another one. Have fun!")
+		}),
 		goapp.If(p.notice != "", func() goapp.UI {
 			return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)
 		}),
@@ -325,8 +327,13 @@ func (p *jamPage) Render() goapp.UI {
 			goapp.Section().Class("others").Aria("labelledby", "others-title").Body(
 				goapp.H2().ID("others-title").Body(
 					goapp.Text("The others"),
-					goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(p.j.info.Capacity-1, 0))),
+					goapp.If(joined, func() goapp.UI {
+						return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(p.j.info.Capacity-1, 0)))
+					}),
 				),
+				goapp.If(!joined, func() goapp.UI {
+					return goapp.P().Class("hint").Text("Friends show up here once you are in a jam.")
+				}),
 				goapp.If(len(others) > 0, func() goapp.UI {
 					return goapp.Div().Class("cards").Body(
 						goapp.Range(others).Slice(func(i int) goapp.UI {

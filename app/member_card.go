@@ -149,7 +149,7 @@ func (c *memberCard) renderVolume(name string) goapp.UI {
 			OnClick(func(ctx goapp.Context, e goapp.Event) {
 				ctx.NewActionWithValue(actionMute, id)
 			}).
-			Text(map[bool]string{false: "🔊", true: "🔇"}[c.Imuted]),
+			Body(goapp.Raw(speakerSVG(c.Imuted))),
 		goapp.Input().
 			Type("range").
 			Class("volume-slider").
@@ -164,6 +164,16 @@ func (c *memberCard) renderVolume(name string) goapp.UI {
 				ctx.NewActionWithValue(actionVolume, volumeChange{member: id, volume: v / 100})
 			}),
 	)
+}
+
+// speakerSVG returns the mute button's icon: a speaker, with waves or a
+// cross. Drawn here, since emoji fonts are not everywhere.
+func speakerSVG(muted bool) string {
+	mark := `<path d="M16 9a4 4 0 0 1 0 6M18.5 6.5a7.5 7.5 0 0 1 0 11" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>`
+	if muted {
+		mark = `<path d="M16 9l5 6M21 9l-5 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>`
+	}
+	return `<svg class="speaker" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M3 9h4l5-4v14l-5-4H3z" fill="currentColor"/>` + mark + `</svg>`
 }
 
 // stateLabel returns what a card's badge says.

@@ -42,7 +42,7 @@ func (s *statusBar) Render() goapp.UI {
 	}
 	return goapp.Header().Class("topbar").Body(
 		goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
-			goapp.Img().Src("/web/icon.svg").Alt("").Class("brand-icon"),
+			goapp.Img().Src("/web/icon.svg").Alt("").Aria("hidden", "true").Class("brand-icon"),
 			goapp.Span().Class("brand-name").Text("Loops With Friends"),
 		),
 		goapp.Div().Class("status").Body(

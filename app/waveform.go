@@ -54,12 +54,20 @@ func (w *waveform) Render() goapp.UI {
 		)
 }
 
-// waveformSVG returns a mirrored bar chart of the peaks, 100 units tall.
+// waveformSVG returns a mirrored bar chart of the peaks, 100 units tall,
+// scaled so the loudest peak fills it: a quiet pad reads as well as drums.
 func waveformSVG(peaks []float32) string {
+	var top float32
+	for _, p := range peaks {
+		top = max(top, p)
+	}
+	if top <= 0 {
+		top = 1
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="waveform-svg" viewBox="0 0 %d 100" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><path d="`, len(peaks))
 	for i, p := range peaks {
-		h := float64(p) * 46
+		h := float64(p/top) * 46
 		if h < 1 {
 			h = 1
 		}

@@ -30,7 +30,7 @@ func (d *welcomeDialog) Render() goapp.UI {
 			Aria("modal", "true").
 			Aria("labelledby", "welcome-title").
 			Body(
-				goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt(""),
+				goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt("").Aria("hidden", "true"),
 				goapp.H1().ID("welcome-title").Text("Loops With Friends"),
 				goapp.P().Text("You get a loop. Your friends get theirs. Start and stop yours whenever you like: every loop lands on the same beat, for everyone."),
 				goapp.Button().

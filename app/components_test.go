@@ -1,0 +1,163 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/loopswithfriends/loops/shared"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// load mounts a component in go-app's test engine and returns its markup.
+func load(t *testing.T, c goapp.Composer) string {
+	t.Helper()
+	e := goapp.NewTestEngine()
+	if err := e.Load(c); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	return goapp.HTMLString(c)
+}
+
+func wantIn(t *testing.T, html string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(html, p) {
+			t.Errorf("markup lacks %s:\n%s", p, html)
+		}
+	}
+}
+
+func TestMemberCard(t *testing.T) {
+	t.Run("the player's card carries the test contract and the toggle", func(t *testing.T) {
+		c := newMemberCard().
+			Member(shared.Member{ID: "u1", Loop: "drums", Playing: true, Bar: 12}).
+			State(loopQueued, 3).
+			You(true).
+			Online(true)
+		html := load(t, c)
+		wantIn(t, html,
+			`data-member-id="u1"`, `data-loop="drums"`, `data-state="queued"`, `data-bar="12"`,
+			`id="loop-toggle"`, "Starts in 3", `aria-pressed `, `aria-label="Cancel: stop your loop (Space)"`,
+			"Drum Kit")
+		// The badge: article > header > third span > its text.
+		if err := goapp.Match(goapp.Text("starts in 3"), c, 0, 0, 2, 0); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("another member's card has no toggle but a local volume and mute", func(t *testing.T) {
+		c := newMemberCard().
+			Member(shared.Member{ID: "u2", Loop: "bass", Playing: true, Bar: 4}).
+			State(loopPlaying, 0).
+			Volume(0.5, true)
+		html := load(t, c)
+		if strings.Contains(html, "loop-toggle") {
+			t.Error("another member's card has the toggle")
+		}
+		wantIn(t, html, `data-state="playing"`, `aria-label="Unmute Round Bass"`, `value="50"`, `aria-label="Volume of Round Bass (only for you)"`)
+		if err := goapp.Match(goapp.Text("playing"), c, 0, 0, 2, 0); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("the toggle waits for the connection", func(t *testing.T) {
+		html := load(t, newMemberCard().Member(shared.Member{ID: "u1", Loop: "drums"}).State(loopStopped, 0).You(true))
+		wantIn(t, html, `id="loop-toggle"`, "disabled", "Play")
+		if strings.Contains(html, `disabled="false"`) {
+			t.Error("the toggle is enabled while offline")
+		}
+	})
+}
+
+func TestStatusBar(t *testing.T) {
+	html := load(t, newStatusBar().Connection(stateOnline).Sync(-1.234, 3.5, true))
+	wantIn(t, html, `id="connection"`, `data-state="online"`, `id="sync"`, `data-offset-ms="-1.23"`, `data-rtt-ms="3.50"`, "clock -1.2 ms · rtt 3.5 ms")
+}
+
+func TestInvitePanel(t *testing.T) {
+	t.Run("alone, it says so and offers the link", func(t *testing.T) {
+		p := newInvitePanel().URL("http://x/jam/abc").Alone(true)
+		html := load(t, p)
+		wantIn(t, html, `id="invite-link"`, `href="http://x/jam/abc"`, "Nobody else is here yet", "Copy link")
+		if err := goapp.Match(goapp.Text("http://x/jam/abc"), p, 0, 1, 0, 0); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestLoopPicker(t *testing.T) {
+	html := load(t, newLoopPicker().Current("drums").Taken([]string{"bass"}).Online(true))
+	wantIn(t, html, `aria-label="Drum Kit: your loop"`, `aria-label="Round Bass: taken"`, `aria-label="Swap to Electric Piano"`)
+	// go-app writes a false boolean attribute out as ="false".
+	if n := strings.Count(html, "disabled") - strings.Count(html, `disabled="false"`); n != 2 {
+		t.Errorf("%d disabled loops, want 2 (yours and the taken one)", n)
+	}
+}
+
+func TestWelcomeDialog(t *testing.T) {
+	d := newWelcomeDialog()
+	html := load(t, d)
+	wantIn(t, html, `id="welcome-start"`, `role="dialog"`, `aria-modal`)
+	if err := goapp.Match(goapp.Text("Let's jam"), d, 0, 0, 3, 0); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestJamPage(t *testing.T) {
+	page := func(members ...shared.Member) *jamPage {
+		p := newJamPage()
+		p.origin = "http://loops.test"
+		p.conn = stateOnline
+		p.started = true
+		p.j.apply(&shared.Welcome{
+			You: "me", Loop: "drums",
+			Jam:     shared.JamInfo{ID: "abc", Timeline: shared.NewTimeline(0), Capacity: 7},
+			Members: members,
+		})
+		p.nowMs = p.j.info.BarStart(10) + 100
+		return p
+	}
+	t.Run("alone, the page says so and offers the invite link", func(t *testing.T) {
+		html := load(t, page(shared.Member{ID: "me", Loop: "drums"}))
+		wantIn(t, html, `data-member-id="me"`, `id="loop-toggle"`, "Nobody else is here yet",
+			`id="invite-link"`, "http://loops.test/jam/abc", `data-state="online"`)
+		if strings.Contains(html, "welcome-start") {
+			t.Error("the welcome dialog is still open")
+		}
+	})
+	t.Run("every member has a card with its state at the page's time", func(t *testing.T) {
+		p := page(
+			shared.Member{ID: "me", Loop: "drums", Playing: true, Bar: 11},
+			shared.Member{ID: "ann", Loop: "bass", Playing: true, Bar: 3},
+			shared.Member{ID: "bob", Loop: "keys", Playing: false, Bar: 11},
+		)
+		html := load(t, p)
+		wantIn(t, html,
+			`data-member-id="me"`, `data-member-id="ann"`, `data-member-id="bob"`,
+			`data-state="queued"`, `data-state="playing"`, `data-state="stopping"`, " 2/6")
+		if strings.Contains(html, "Nobody else is here yet") {
+			t.Error("the page says the player is alone")
+		}
+	})
+	t.Run("cards come and go with joined and left", func(t *testing.T) {
+		p := page(shared.Member{ID: "me", Loop: "drums"})
+		p.j.apply(&shared.Joined{Member: shared.Member{ID: "cat", Loop: "guitar"}})
+		wantIn(t, load(t, p), `data-member-id="cat"`, `data-loop="guitar"`)
+		p = page(shared.Member{ID: "me", Loop: "drums"}, shared.Member{ID: "cat", Loop: "guitar"})
+		p.j.apply(&shared.Left{ID: "cat"})
+		if strings.Contains(load(t, p), `data-member-id="cat"`) {
+			t.Error("a member who left still has a card")
+		}
+	})
+	t.Run("a player placed elsewhere because the jam was full gets a friendly note", func(t *testing.T) {
+		p := page(shared.Member{ID: "me", Loop: "drums"})
+		if strings.Contains(load(t, p), `id="redirected"`) {
+			t.Error("a note without a redirect")
+		}
+		p.j.redirected = true
+		wantIn(t, load(t, p), `id="redirected"`, "was full")
+	})
+	t.Run("a new page greets the player and is connecting", func(t *testing.T) {
+		html := load(t, newJamPage())
+		wantIn(t, html, `id="welcome-start"`, `data-state="connecting"`, "Joining a jam")
+	})
+}
