@@ -1,7 +1,7 @@
 package sound
 
 // The bells: FM chimes (a carrier with a 1:3.5 modulator whose index falls
-// fast, the strike, and a 1:1 pair for the hum), playing a sparse
+// fast, the strike, and a pure octave for the hum), playing a sparse
 // counter-melody of chord tones high up, through echo and room.
 var bellsPart = &part{
 	id: "bells", level: -32, seed: 0xbe11,
@@ -19,7 +19,7 @@ func bellVoices(g grid, _ *noise) []voice {
 		beat := swing(n.step, drumSwing)
 		m := nearest(chordAt(beat).tones[n.pitch], 79)
 		p := -0.3 + 0.6*float64(n.step%3)/2
-		vs = append(vs, newVoice(g, beat, g.secs(1.7), p, n.vel, 0.7, bell(g.sr, midiHz(float64(m)))))
+		vs = append(vs, newVoice(g, beat, g.secs(1.4), p, n.vel, 0.7, bell(g.sr, midiHz(float64(m)))))
 	}
 	return vs
 }
@@ -28,7 +28,7 @@ func bell(sr int, hz float64) func(out []float32) {
 	return func(out []float32) {
 		inc := phaseInc(hz, sr)
 		incM := phaseInc(hz*3.5, sr)
-		var pc, pm, ph, pm2 uint32
+		var pc, pm, ph uint32
 		idx := float32(1.2)
 		ki := decayCoef(0.3, sr)
 		amp := float32(1)
@@ -38,9 +38,8 @@ func bell(sr int, hz float64) func(out []float32) {
 			pc += inc
 			pm += incM
 			ph += inc * 2
-			pm2 += inc * 2
 			strike := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
-			hum := sinp(ph + uint32(int32(sinp(pm2)*0.5*toPhase)))
+			hum := sinp(ph)
 			out[i] = (strike + 0.25*hum) * amp
 			idx *= ki
 			amp *= ka

@@ -10,7 +10,7 @@ var keysPart = &part{
 }
 
 // keysRhythm is the comping pattern of one chord (eight sixteenths).
-var keysRhythm = []note{{0, 5, 0, 0.9}, {6, 2, 0, 0.6}}
+var keysRhythm = []note{{0, 4, 0, 0.9}, {6, 2, 0, 0.6}}
 
 // keysStrum is the delay from one note of a chord to the next, in seconds:
 // a pianist's hand, lowest note first.

@@ -2,7 +2,7 @@ package sound
 
 // room is a small reverb: two allpass diffusers into a four-line feedback
 // delay network with damping, read out to left and right from different
-// lines. It runs (at half rate) over the loop and on past its end for the length of its
+// lines. It runs (at a quarter rate) over the loop and on past its end for the length of its
 // tail, adding what rings past the end to the loop's start, so the loop's
 // reverb is the reverb it would have when played over and over.
 type room struct {
@@ -22,39 +22,47 @@ var (
 	roomDiffusers = [2]float64{4.7, 1.63}
 )
 
+// roomDecim is how many frames the network takes as one: it runs at a
+// quarter of the sample rate. A room is dark (its damping is below 6 kHz),
+// and this makes it a quarter of the cost.
+const roomDecim = 4
+
 // job returns the reverb's work: send in, left and right out.
 func (rm *room) job(g grid, send, left, right []float32) job {
-	// The network runs at half the sample rate, on pairs of frames: a room
-	// is dark anyway, and it halves the cost.
-	line := func(ms float64) []float32 { return make([]float32, max(1, g.secs(ms*rm.size/2000))) }
+	line := func(ms float64) []float32 {
+		return make([]float32, max(1, g.secs(ms*rm.size/1000/roomDecim)))
+	}
 	d0, d1, d2, d3 := line(roomLines[0]), line(roomLines[1]), line(roomLines[2]), line(roomLines[3])
 	a0, a1 := line(roomDiffusers[0]), line(roomDiffusers[1])
 	gain := func(d []float32) float32 {
-		return float32(expd(-6.907755278982137 * float64(2*len(d)) / (rm.decay * float64(g.sr))))
+		return float32(expd(-6.907755278982137 * float64(roomDecim*len(d)) / (rm.decay * float64(g.sr))))
 	}
 	// The Hadamard mix is scaled by 1/2 to stay unitary.
 	f0, f1, f2, f3 := 0.5*gain(d0), 0.5*gain(d1), 0.5*gain(d2), 0.5*gain(d3)
 	var p0, p1, p2, p3, q0, q1 int
 	var l0, l1, l2, l3 float32
-	a := onePoleCoef(rm.damp, g.sr/2)
+	a := onePoleCoef(rm.damp, g.sr/roomDecim)
 	wet := rm.wet
 	n := g.n
 	var prevL, prevR float32
-	// Work is counted in pairs of frames.
-	return job{cost: (n + g.secs(rm.decay) + 1) / 2, split: true, run: func(from, to int) {
+	// Work is counted in blocks of roomDecim frames.
+	return job{cost: (n + g.secs(rm.decay) + roomDecim - 1) / roomDecim, split: true, run: func(from, to int) {
 		for k := from; k < to; {
-			// A run of pairs in which no delay line wraps, so the inner loop
-			// indexes plain slices.
+			// A run of blocks in which no delay line wraps, so the inner
+			// loop indexes plain slices.
 			m := min(to-k, len(d0)-p0, len(d1)-p1, len(d2)-p2, len(d3)-p3, len(a0)-q0, len(a1)-q1)
 			D0, D1, D2, D3 := d0[p0:p0+m], d1[p1:p1+m], d2[p2:p2+m], d3[p3:p3+m]
 			A0, A1 := a0[q0:q0+m], a1[q1:q1+m]
 			for i := range D0 {
-				t := 2 * (k + i)
+				t := roomDecim * (k + i)
 				var in float32
-				if t+1 < n {
-					in = 0.5 * (send[t] + send[t+1])
-				} else if t < n {
-					in = 0.5 * send[t]
+				if t+roomDecim <= n {
+					b := send[t : t+roomDecim]
+					in = (b[0] + b[1] + b[2] + b[3]) * (1.0 / roomDecim)
+				} else {
+					for j := t; j < min(n, t+roomDecim); j++ {
+						in += send[j] * (1.0 / roomDecim)
+					}
 				}
 				// Allpass diffusers smear the input so the lines ring densely.
 				y := A0[i] - 0.6*in
@@ -71,19 +79,21 @@ func (rm *room) job(g grid, send, left, right []float32) job {
 				D1[i] = in + (m01+m23)*f1
 				D2[i] = -in + (s01-s23)*f2
 				D3[i] = -in + (m01-m23)*f3
-				// Out at full rate: the midpoint, then the new value.
+				// Out at full rate, interpolated from the last block's value
+				// to this one's; what passes the loop end wraps to its start.
 				outL, outR := wet*(l0+l2), wet*(l1-l3)
+				dl, dr := (outL-prevL)*(1.0/roomDecim), (outR-prevR)*(1.0/roomDecim)
 				j := t
 				if j >= n {
 					j -= n
 				}
-				left[j] += 0.5 * (prevL + outL)
-				right[j] += 0.5 * (prevR + outR)
-				if j++; j == n {
-					j = 0
+				for q := 1; q <= roomDecim; q++ {
+					left[j] += prevL + dl*float32(q)
+					right[j] += prevR + dr*float32(q)
+					if j++; j == n {
+						j = 0
+					}
 				}
-				left[j] += outL
-				right[j] += outR
 				prevL, prevR = outL, outR
 			}
 			k += m
