@@ -153,6 +153,7 @@ func TestJamPage(t *testing.T) {
 		if strings.Contains(load(t, p), `id="redirected"`) {
 			t.Error("a note without a redirect")
 		}
+		p = page(shared.Member{ID: "me", Loop: "drums"})
 		p.j.redirected = true
 		wantIn(t, load(t, p), `id="redirected"`, "was full")
 	})

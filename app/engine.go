@@ -57,8 +57,8 @@ type voice struct {
 	// anchor is the audio time the source took for the start of its bar:
 	// when the clock mapping moves away from it, the source is re-anchored.
 	anchor float64
-	volume   float64
-	muted    bool
+	volume float64
+	muted  bool
 }
 
 // scheduledStart is one loop start the engine scheduled.
