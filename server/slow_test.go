@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,7 +73,7 @@ func newSmallBufferServer(t *testing.T, cfg Config) *testServer {
 
 func TestSlowConsumer(t *testing.T) {
 	t.Run("a client that never reads is closed and the others keep getting messages at once", func(t *testing.T) {
-		s := newSmallBufferServer(t, Config{RateLimit: 100000})
+		s := newSmallBufferServer(t, Config{QueueSize: 32, RateLimit: 100000})
 		a, wa := s.join(t, "slow")
 		b, _ := s.join(t, "slow")
 		expect[*shared.Joined](a)
@@ -83,64 +82,51 @@ func TestSlowConsumer(t *testing.T) {
 		expect[*shared.Joined](a)
 		jb := expect[*shared.Joined](b)
 
-		// a plays and stops as fast as it can; b must see every frame
-		// promptly, and the slow client must be dropped on the way.
-		const toggles = 1000
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < toggles; i++ {
-				if _, err := a.read(testTimeout); err != nil {
-					t.Errorf("a: %v", err)
-					return
-				}
-				time.Sleep(500 * time.Microsecond)
-			}
-		}()
-		sentAt := make(chan time.Time, toggles)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			play, stop := shared.MustEncode(&shared.Play{}), shared.MustEncode(&shared.Stop{})
-			for i := 0; i < toggles; i++ {
-				sentAt <- time.Now()
-				frame := play
-				if i%2 == 1 {
-					frame = stop
-				}
-				if err := a.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
-					t.Errorf("a: %v", err)
-					return
-				}
-				time.Sleep(500 * time.Microsecond)
-			}
-		}()
+		// a plays and stops in lockstep with b, so that a's and b's queues
+		// stay short while the slow client's fills; b must get every frame
+		// at once, and the slow client must be dropped on the way.
+		const toggles = 600
 		var worst time.Duration
 		sawLeft := false
-		for got := 0; got < toggles; {
-			m := b.next()
-			switch m := m.(type) {
-			case *shared.Left:
-				if m.ID != jb.Member.ID {
-					t.Fatalf("left %s, want the slow %s", m.ID, jb.Member.ID)
-				}
-				sawLeft = true
-				continue
-			case *shared.Played:
-				if m.ID != wa.You {
-					t.Fatalf("played %+v", m)
-				}
-			case *shared.Stopped:
-			default:
-				t.Fatalf("b got %T", m)
+		for i := 0; i < toggles; i++ {
+			sent := time.Now()
+			if i%2 == 0 {
+				a.send(&shared.Play{})
+			} else {
+				a.send(&shared.Stop{})
 			}
-			if d := time.Since(<-sentAt); d > worst {
+			for {
+				m := b.next()
+				if l, ok := m.(*shared.Left); ok {
+					if l.ID != jb.Member.ID {
+						t.Fatalf("left %s, want the slow %s", l.ID, jb.Member.ID)
+					}
+					sawLeft = true
+					continue
+				}
+				switch m := m.(type) {
+				case *shared.Played:
+					if m.ID != wa.You {
+						t.Fatalf("played %+v", m)
+					}
+				case *shared.Stopped:
+					if m.ID != wa.You {
+						t.Fatalf("stopped %+v", m)
+					}
+				default:
+					t.Fatalf("b got %T", m)
+				}
+				break
+			}
+			if d := time.Since(sent); d > worst {
 				worst = d
 			}
-			got++
+			for {
+				if _, ok := a.next().(*shared.Left); !ok {
+					break
+				}
+			}
 		}
-		wg.Wait()
 		if !sawLeft {
 			m := b.next()
 			if l, ok := m.(*shared.Left); !ok || l.ID != jb.Member.ID {
