@@ -26,7 +26,7 @@ var goldenHashes = map[string]uint64{
 	"congas":  0x5973da435761275f,
 	"shaker":  0x4a76b1924c19f867,
 	"bells":   0xb2ae9faee31c313c,
-	"texture": 0xb74fa50d47da099b,
+	"texture": 0x55581b9a93b885c9,
 	"clav":    0x54498f45149e961e,
 }
 

@@ -144,12 +144,15 @@ func (r *Renderer) place(v *voice) {
 // lowered if need be so that the loop's peak stays under peakLimit.
 func (r *Renderer) levelJobs(levelDB float64) []job {
 	var gain float32
-	measure := job{cost: r.n, run: func(int, int) {
-		var sum float64
-		var hi, lo float32
-		for from := 0; from < r.n; from += 4096 {
-			var s float32
-			l, rt := r.left[from:min(from+4096, r.n)], r.right[from:min(from+4096, r.n)]
+	var sum float64
+	var s, hi, lo float32
+	measure := job{cost: r.n, split: true, run: func(from, to int) {
+		// Squares are summed in float32 over blocks of 4096 frames counted
+		// from the loop start, then in float64: the same sums however Step
+		// slices the work.
+		for b := from; b < to; {
+			e := min(to, (b/4096+1)*4096)
+			l, rt := r.left[b:e], r.right[b:e]
 			for i, x := range l {
 				y := rt[i]
 				s += x*x + y*y
@@ -168,7 +171,14 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 					lo = y
 				}
 			}
-			sum += float64(s)
+			if e%4096 == 0 || e == r.n {
+				sum += float64(s)
+				s = 0
+			}
+			b = e
+		}
+		if to < r.n {
+			return
 		}
 		peak := max(hi, -lo)
 		rms := math.Sqrt(sum / float64(2*r.n))

@@ -199,6 +199,24 @@ func TestKit(t *testing.T) {
 		}
 	})
 
+	t.Run("no step of a Renderer does more than two seconds of sound at once", func(t *testing.T) {
+		for _, id := range IDs() {
+			r, err := NewRenderer(id, 48000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst, last := 0, 0
+			for !r.Step(1) {
+				worst = max(worst, r.spent-last)
+				last = r.spent
+			}
+			worst = max(worst, r.spent-last)
+			if worst > 2*48000 {
+				t.Errorf("%s: a step of %d frames (%.2f s)", id, worst, float64(worst)/48000)
+			}
+		}
+	})
+
 	t.Run("every pitched loop's strongest pitch classes are in A minor", func(t *testing.T) {
 		inKey := map[int]bool{}
 		for _, pc := range Scale {

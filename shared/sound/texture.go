@@ -13,11 +13,17 @@ var texturePart = &part{
 var whistleTones = [4]int{2, 1, 2, 2}
 
 func textureVoices(g grid, rng *noise) []voice {
-	xf := g.secs(0.5)
-	vs := []voice{{
-		start: 0, frames: g.n + xf, gl: 0.5, gr: 0.5, stereo: true, send: 0.3,
-		render: wind(g, xf, uint32(rng.next()*(1<<30))|1),
-	}}
+	// The wind in four stretches that crossfade, each its own noise, so no
+	// one voice is a long piece of work.
+	xf := g.secs(0.3)
+	var vs []voice
+	for k := range windStretches {
+		from, to := k*g.n/windStretches, (k+1)*g.n/windStretches
+		vs = append(vs, voice{
+			start: from, frames: to - from + xf, gl: 0.5, gr: 0.5, stereo: true, send: 0.3,
+			render: wind(g, from, xf, uint32(rng.next()*(1<<30))|1),
+		})
+	}
 	for c, ch := range progression {
 		// A chord tone a chord, four different ones (E, A, G, D), from
 		// alternate sides.
@@ -37,9 +43,13 @@ func textureVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
-// wind is stereo noise through band-passes swept by a sine of the loop's
-// phase, crossfaded over xf frames across the loop end.
-func wind(g grid, xf int, seed uint32) func(out []float32) {
+// windStretches is how many voices make the wind.
+const windStretches = 4
+
+// wind is a stretch of stereo noise, from frame start of the loop, through
+// band-passes swept by a sine of the loop's phase, faded in and out over xf
+// frames to crossfade with the stretches before and after.
+func wind(g grid, start, xf int, seed uint32) func(out []float32) {
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
@@ -47,7 +57,7 @@ func wind(g grid, xf int, seed uint32) func(out []float32) {
 		var fl, fr svf
 		for i := 0; i < frames; i++ {
 			if i%32 == 0 {
-				ph := uint32(uint64(i%g.n) * (1 << 32) / uint64(g.n))
+				ph := uint32(uint64((start+i)%g.n) * (1 << 32) / uint64(g.n))
 				cut := (700 + 450*sinp(ph)) / float32(g.sr)
 				fl.set(cut, 1.8)
 				fr.set(cut*1.25, 1.8)
@@ -56,15 +66,16 @@ func wind(g grid, xf int, seed uint32) func(out []float32) {
 			_, r, _ := fr.tick(n.next())
 			left[i], right[i] = l, r
 		}
-		// Equal-power crossfade: the fade-in at the start meets the fade-out
-		// past the end, which wraps onto it.
+		// Equal-power crossfades: this stretch's fade-out meets the next
+		// one's fade-in (the last one's wraps round to the first's).
+		end := frames - xf
 		for i := 0; i < xf; i++ {
 			ph := uint32(uint64(i) * (1 << 30) / uint64(xf))
 			in, out := sinp(ph), sinp(ph+1<<30)
 			left[i] *= in
 			right[i] *= in
-			left[g.n+i] *= out
-			right[g.n+i] *= out
+			left[end+i] *= out
+			right[end+i] *= out
 		}
 	}
 }
