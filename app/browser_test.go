@@ -416,6 +416,9 @@ func TestBrowser(t *testing.T) {
 		if aJam != jamURL || cJam != jamURL {
 			t.Errorf("after the restart a is in %q and c in %q, want %q", aJam, cJam, jamURL)
 		}
+		// a was playing: its loop plays again, for everyone.
+		aID = eval[string](t, a, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+		c.waitJS(t, "a playing again after the restart", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, aID), 10*time.Second)
 		a.screenshot(t, "back-online")
 	})
 	t.Run("Space toggles the player's loop", func(t *testing.T) {

@@ -131,7 +131,12 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 			p.eng.SetOffset(p.offsetMs)
 			p.hooks.setOffset(p.offsetMs)
 		}
+		prev, _ := p.j.member(p.j.you)
+		fresh := p.j.you != "" && m.You != p.j.you && m.Jam.ID == p.j.info.ID
 		p.j.apply(m)
+		if fresh {
+			p.restore(prev)
+		}
 		p.eng.SetTimeline(m.Jam.Timeline)
 		p.hooks.setTimeline(m.Jam.Timeline)
 		keep := make(map[string]bool)
@@ -179,6 +184,22 @@ func idOf(m shared.Message) string {
 		return m.ID
 	}
 	return ""
+}
+
+// restore asks for the loop the player had, playing as it was, after the
+// server forgot them (it restarted, or the connection was down longer than
+// the resume window): the jam comes back as it was, not in silence.
+func (p *jamPage) restore(prev shared.Member) {
+	if p.client == nil || prev.ID == "" {
+		return
+	}
+	me, _ := p.j.member(p.j.you)
+	if prev.Loop != me.Loop && !p.j.taken(prev.Loop) {
+		p.client.Send(&shared.Swap{Loop: prev.Loop})
+	}
+	if prev.Playing && !me.Playing {
+		p.client.Send(&shared.Play{})
+	}
 }
 
 // want asks the renderer for the player's loop first, then the others'.
