@@ -21,7 +21,7 @@ var goldenHashes = map[string]uint64{
 	"keys":    0x4bece2234582c241,
 	"guitar":  0xfa0a719905df8b27,
 	"lead":    0xe5e95bcf8c4db69c,
-	"pad":     0x407a285064425b06,
+	"pad":     0x3aa8c997b6413638,
 	"arp":     0x45553a1ef333cb7f,
 	"congas":  0x5973da435761275f,
 	"shaker":  0x4a76b1924c19f867,

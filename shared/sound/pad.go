@@ -2,7 +2,9 @@ package sound
 
 // The pad: per chord, two detuned saws a note, one each side of the stereo
 // field, through a lowpass that breathes with the loop, slow in and out so
-// each chord melts into the next.
+// each chord melts into the next, and ducking under the kick drum's hits
+// (the drums part's kickHits) so that it pumps with the groove even when the
+// drums are not playing.
 var padPart = &part{
 	id: "pad", level: -31, seed: 0x9ad,
 	voices: padVoices,
@@ -13,19 +15,20 @@ var padPart = &part{
 var padDetune = [2]float64{0.9961, 1.0041}
 
 func padVoices(g grid, _ *noise) []voice {
+	duck := kickDuck(g)
 	var vs []voice
 	for c, ch := range progression {
 		beat := float64(c * beatsPerChord)
 		gate := g.beats(float64(beatsPerChord))
 		vs = append(vs, voice{
 			start: g.at(beat), frames: gate + g.secs(0.55), gl: 0.5, gr: 0.5, stereo: true,
-			render: padChord(g, ch, gate, g.at(beat)),
+			render: padChord(g, ch, gate, g.at(beat), duck),
 		})
 	}
 	return vs
 }
 
-func padChord(g grid, ch chord, gate, start int) func(out []float32) {
+func padChord(g grid, ch chord, gate, start int, duck []float32) func(out []float32) {
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
@@ -75,7 +78,46 @@ func padChord(g grid, ch chord, gate, start int) func(out []float32) {
 			hr += hpA * (y - hr)
 			left[i], right[i] = x-hl, y-hr
 		}
+		pos := start % g.n
+		for i := range left {
+			d := duck[pos/duckBlock]
+			left[i] *= d
+			right[i] *= d
+			if pos++; pos == g.n {
+				pos = 0
+			}
+		}
 		shape(left, g.sr, 0.35, 60, 1, len(left)-g.secs(0.55), 0.45)
 		shape(right, g.sr, 0.35, 60, 1, len(right)-g.secs(0.55), 0.45)
 	}
+}
+
+// duckBlock is the resolution of the ducking curve in frames.
+const duckBlock = 16
+
+// kickDuck returns the gain of a sidechain duck for every duckBlock frames of
+// the loop: down 4.5 dB at each kick, back over about a third of a second,
+// smoothed so it never steps. It goes round the loop twice so the curve at
+// the start knows the kicks at the end.
+func kickDuck(g grid) []float32 {
+	blocks := (g.n + duckBlock - 1) / duckBlock
+	hit := make([]bool, blocks)
+	for _, h := range kickHits {
+		hit[g.at(swing(h.step, drumSwing))/duckBlock] = true
+	}
+	duck := make([]float32, blocks)
+	release := pow16(decayCoef(0.8, g.sr))
+	smooth := 1 - pow16(decayCoef(0.012, g.sr))
+	var env, gain float32 = 0, 1
+	for pass := 0; pass < 2; pass++ {
+		for b := range duck {
+			if hit[b] {
+				env = 1
+			}
+			gain += (1 - 0.4*env - gain) * smooth
+			env *= release
+			duck[b] = gain
+		}
+	}
+	return duck
 }
