@@ -68,7 +68,14 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	}
 	run, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	p.client = newJamClient(socketURL(u), jamFromPath(u.Path), localMs, func(ev socketEvent) {
+	// A reload within the resume window keeps the player's id, jam and
+	// loop: the tab remembers its last welcome.
+	jamID, resume := jamFromPath(u.Path), ""
+	var last savedWelcome
+	if ctx.SessionStorage().Get(savedWelcomeKey, &last) == nil && (jamID == "" || jamID == last.Jam) {
+		jamID, resume = last.Jam, last.Resume
+	}
+	p.client = newJamClient(socketURL(u), jamID, resume, localMs, func(ev socketEvent) {
 		ctx.Dispatch(func(ctx goapp.Context) { p.onSocket(ctx, ev) })
 	})
 	ctx.Async(func() { p.client.Run(run) })
@@ -131,6 +138,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 			p.eng.SetOffset(p.offsetMs)
 			p.hooks.setOffset(p.offsetMs)
 		}
+		ctx.SessionStorage().Set(savedWelcomeKey, savedWelcome{Jam: m.Jam.ID, Resume: m.Resume})
 		prev, _ := p.j.member(p.j.you)
 		fresh := p.j.you != "" && m.You != p.j.you && m.Jam.ID == p.j.info.ID
 		p.j.apply(m)
@@ -142,7 +150,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 		keep := make(map[string]bool)
 		for _, mb := range m.Members {
 			keep[mb.ID] = true
-			p.eng.Apply(mb.ID, mb.Loop, mb.Playing, mb.Bar)
+			p.play(mb, mb.Loop, mb.Bar)
 		}
 		p.eng.Retain(keep)
 		p.want()
@@ -159,20 +167,32 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 		}
 		switch m := m.(type) {
 		case *shared.Joined:
-			p.eng.Apply(m.Member.ID, m.Member.Loop, m.Member.Playing, m.Member.Bar)
+			p.play(m.Member, m.Member.Loop, m.Member.Bar)
 			p.want()
 		case *shared.Left:
 			p.eng.Remove(m.ID)
 		case *shared.Played, *shared.Stopped:
 			if mb, ok := p.j.member(idOf(m)); ok {
-				p.eng.Apply(mb.ID, mb.Loop, mb.Playing, mb.Bar)
+				p.play(mb, mb.Loop, mb.Bar)
 			}
 		case *shared.Swapped:
 			if mb, ok := p.j.member(m.ID); ok {
-				p.eng.Apply(mb.ID, m.Loop, mb.Playing, m.Bar)
+				p.play(mb, m.Loop, m.Bar)
 			}
 			p.want()
 		}
+	}
+}
+
+// play tells the engine what a member plays from bar on, with the local
+// volume the player chose for them.
+func (p *jamPage) play(m shared.Member, loop string, bar int64) {
+	p.eng.Apply(m.ID, loop, m.Playing, bar)
+	if v, ok := p.volumes[m.ID]; ok || p.muted[m.ID] {
+		if !ok {
+			v = 1
+		}
+		p.eng.SetVolume(m.ID, v, p.muted[m.ID])
 	}
 }
 
@@ -237,6 +257,7 @@ func (p *jamPage) tick(ctx goapp.Context) {
 		}
 		b.WriteByte(';')
 	}
+	b.WriteString(p.eng.State())
 	if sig := b.String(); sig != p.sig {
 		p.sig = sig
 		return
@@ -328,6 +349,13 @@ func (p *jamPage) Render() goapp.UI {
 		goapp.If(p.j.redirected, func() goapp.UI {
 			return goapp.P().ID("redirected").Class("notice").Attr("role", "status").Text("The jam of that link was full, so we found you a place in another one. Have fun!")
 		}),
+		goapp.If(p.started && p.eng.ok() && p.eng.State() != "running", func() goapp.UI {
+			return goapp.Button().
+				ID("audio-resume").
+				Class("notice notice-button").
+				OnClick(func(ctx goapp.Context, e goapp.Event) { p.eng.Resume() }).
+				Text("The sound is paused by the browser. Tap here (or anywhere) to bring it back.")
+		}),
 		goapp.If(p.notice != "", func() goapp.UI {
 			return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)
 		}),
@@ -384,6 +412,14 @@ func (p *jamPage) card(m shared.Member, you bool) *memberCard {
 		You(you).
 		Peaks(p.peaks[m.Loop]).
 		Volume(p.volume(m.ID), p.muted[m.ID])
+}
+
+// savedWelcomeKey is where the tab keeps its last welcome's jam and token.
+const savedWelcomeKey = "loops.welcome"
+
+type savedWelcome struct {
+	Jam    string `json:"jam"`
+	Resume string `json:"resume"`
 }
 
 // socketURL returns the socket's URL on the page's own host.

@@ -56,9 +56,9 @@ type jamClient struct {
 	out    chan []byte
 }
 
-func newJamClient(url, jam string, now func() float64, emit func(socketEvent)) *jamClient {
+func newJamClient(url, jam, resume string, now func() float64, emit func(socketEvent)) *jamClient {
 	return &jamClient{
-		url: url, jam: jam, now: now, emit: emit,
+		url: url, jam: jam, resume: resume, now: now, emit: emit,
 		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
 		burst: 8, burstGap: 40 * time.Millisecond, pingEvery: 3 * time.Second,
 		writeTimeout: 5 * time.Second,

@@ -133,7 +133,7 @@ func TestJamClient(t *testing.T) {
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 
 	var evs events
-	c := newJamClient(url, "invite42", func() float64 { return float64(time.Now().UnixNano()) / 1e6 }, evs.add)
+	c := newJamClient(url, "invite42", "", func() float64 { return float64(time.Now().UnixNano()) / 1e6 }, evs.add)
 	c.minBackoff, c.maxBackoff = 20*time.Millisecond, 100*time.Millisecond
 	c.burstGap = 5 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
