@@ -7,12 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +40,9 @@ func TestMemoryServerProcess(t *testing.T) {
 	if os.Getenv("LOOPS_MEM_SERVER") == "" {
 		t.Skip("a helper process of TestMemoryPerConnection")
 	}
+	if os.Getenv("LOOPS_MEMTEST_HEAP") != "" {
+		runtime.MemProfileRate = 1
+	}
 	s := New(Config{})
 	mux := http.NewServeMux()
 	mux.Handle("/", s)
@@ -50,6 +55,10 @@ func TestMemoryServerProcess(t *testing.T) {
 			HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Sys: ms.Sys,
 			RSS: rss(), Goroutines: runtime.NumGoroutine(),
 		})
+	})
+	mux.HandleFunc("/debug/heap", func(w http.ResponseWriter, r *http.Request) {
+		runtime.GC()
+		_ = pprof.Lookup("heap").WriteTo(w, 0)
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,6 +160,13 @@ func TestMemoryPerConnection(t *testing.T) {
 	// Let the joined frames settle; the clients read nothing more.
 	time.Sleep(time.Second)
 	after := mem()
+	if path := os.Getenv("LOOPS_MEMTEST_HEAP"); path != "" {
+		if res, err := http.Get("http://" + addr + "/debug/heap"); err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			_ = os.WriteFile(path, b, 0o644)
+		}
+	}
 	for _, ws := range conns {
 		if ws != nil {
 			_ = ws.CloseNow()

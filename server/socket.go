@@ -14,13 +14,13 @@ import (
 )
 
 // The sizes of a socket's read and write buffers. net/http hands a hijacked
-// connection 4 KiB of each; the protocol's frames are far smaller (a welcome
-// of a full jam is under 1 KiB), and bufio reads and writes anything larger
-// straight through, so small buffers cost nothing but save most of 8 KiB a
-// connection.
+// connection 4 KiB of each; almost every frame of the protocol is under
+// 200 bytes (a welcome of a full jam is the largest, under 1 KiB), and
+// bufio reads and writes anything larger in a few more calls, so small
+// buffers cost next to nothing and save most of 8 KiB a connection.
 const (
-	readBufferSize  = 512
-	writeBufferSize = 1024
+	readBufferSize  = 256
+	writeBufferSize = 512
 )
 
 // serveSocket serves GET /socket: the WebSocket of PROTOCOL.md. The origin
