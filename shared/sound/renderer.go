@@ -1,6 +1,9 @@
 package sound
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // voice is one note (or hit, or bed) of a part: render fills out, which is
 // zeroed and frames long, and the renderer adds it into the loop at start,
@@ -41,11 +44,34 @@ func newSample(frames int, render func(out []float32)) *sample {
 }
 
 // job is a slice of a render's work. A job with split set may be run in
-// pieces (run(from, to) over [0, cost)); others run whole.
+// pieces (run(from, to) over [0, cost)), cut at multiples of grain if set;
+// others run whole.
 type job struct {
 	cost  int
 	split bool
+	grain int
 	run   func(from, to int)
+}
+
+// buffers recycles loop-sized buffers (a renderer's send and scratch, the
+// loops Mix sums): fewer allocations, less garbage to collect.
+var buffers sync.Pool
+
+// getBuf returns a zeroed buffer of n samples.
+func getBuf(n int) []float32 {
+	if p, ok := buffers.Get().(*[]float32); ok && cap(*p) >= n {
+		b := (*p)[:n]
+		clear(b)
+		return b
+	}
+	return make([]float32, n)
+}
+
+// putBuf gives a buffer back for reuse; its owner must not touch it again.
+func putBuf(b []float32) {
+	if cap(b) > 0 {
+		buffers.Put(&b)
+	}
 }
 
 // Renderer renders one loop a bounded slice at a time, so that a browser can
@@ -70,13 +96,13 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 		return nil, err
 	}
 	g := grid{sr: sampleRate, n: LoopFrames(sampleRate)}
-	r := &Renderer{sr: sampleRate, n: g.n, left: make([]float32, g.n), right: make([]float32, g.n)}
+	r := &Renderer{sr: sampleRate, n: g.n, left: getBuf(g.n), right: getBuf(g.n)}
 	rng := newNoise(p.seed)
 	voices := p.voices(g, &rng)
 	for i := range voices {
 		v := &voices[i]
 		if v.send != 0 && r.send == nil {
-			r.send = make([]float32, g.n)
+			r.send = getBuf(g.n)
 		}
 		r.jobs = append(r.jobs, job{cost: v.frames, run: func(int, int) { r.place(v) }})
 	}
@@ -110,7 +136,8 @@ func (r *Renderer) place(v *voice) {
 			size *= 2
 		}
 		if cap(r.scratch) < size {
-			r.scratch = make([]float32, size)
+			putBuf(r.scratch)
+			r.scratch = getBuf(size)
 		}
 		buf := r.scratch[:size]
 		clear(buf)
@@ -126,56 +153,62 @@ func (r *Renderer) place(v *voice) {
 		m := min(v.frames-off, r.n-start)
 		sl, sr := bl[off:off+m], br[off:off+m]
 		l, rt := r.left[start:start+m], r.right[start:start+m]
-		for i := range sl {
-			l[i] += sl[i] * v.gl
-			rt[i] += sr[i] * v.gr
-		}
+		gl, gr := v.gl, v.gr
 		if v.send != 0 {
-			snd := r.send[start : start+m]
+			snd, hs := r.send[start:start+m], 0.5*v.send
 			for i := range sl {
-				snd[i] += (sl[i] + sr[i]) * (0.5 * v.send)
+				a, b := sl[i], sr[i]
+				l[i] += a * gl
+				rt[i] += b * gr
+				snd[i] += (a + b) * hs
+			}
+		} else {
+			for i := range sl {
+				l[i] += sl[i] * gl
+				rt[i] += sr[i] * gr
 			}
 		}
 		off += m
 	}
 }
 
+// measureBlock is the grain of the level measurement, in frames.
+const measureBlock = 4096
+
 // levelJobs measure the loop and scale it to its level: an RMS in dBFS,
 // lowered if need be so that the loop's peak stays under peakLimit.
 func (r *Renderer) levelJobs(levelDB float64) []job {
 	var gain float32
 	var sum float64
-	var s, hi, lo float32
-	measure := job{cost: r.n, split: true, run: func(from, to int) {
-		// Squares are summed in float32 over blocks of 4096 frames counted
-		// from the loop start, then in float64: the same sums however Step
-		// slices the work.
-		for b := from; b < to; {
-			e := min(to, (b/4096+1)*4096)
-			l, rt := r.left[b:e], r.right[b:e]
-			for i, x := range l {
-				y := rt[i]
-				s += x*x + y*y
+	var hi, lo float32
+	// Whole blocks of measureBlock frames, counted from the loop start: the
+	// same sums however Step slices the work.
+	measure := job{cost: r.n, split: true, grain: measureBlock, run: func(from, to int) {
+		for b := from; b < to; b += measureBlock {
+			l, rt := r.left[b:min(b+measureBlock, r.n)], r.right[b:min(b+measureBlock, r.n)]
+			// Two sums, of even and odd frames, so the adds do not wait on
+			// each other.
+			var s0, s1 float32
+			i := 0
+			for ; i+1 < len(l); i += 2 {
+				x0, y0, x1, y1 := l[i], rt[i], l[i+1], rt[i+1]
+				s0 += x0*x0 + y0*y0
+				s1 += x1*x1 + y1*y1
 				// Branches that are almost never taken cost next to nothing;
 				// an abs of each sample would mispredict on every sign.
-				if x > hi {
-					hi = x
+				if x0 > hi || x1 > hi || y0 > hi || y1 > hi {
+					hi = max(hi, x0, x1, y0, y1)
 				}
-				if x < lo {
-					lo = x
-				}
-				if y > hi {
-					hi = y
-				}
-				if y < lo {
-					lo = y
+				if x0 < lo || x1 < lo || y0 < lo || y1 < lo {
+					lo = min(lo, x0, x1, y0, y1)
 				}
 			}
-			if e%4096 == 0 || e == r.n {
-				sum += float64(s)
-				s = 0
+			for ; i < len(l); i++ {
+				s0 += l[i]*l[i] + rt[i]*rt[i]
+				hi = max(hi, l[i], rt[i])
+				lo = min(lo, l[i], rt[i])
 			}
-			b = e
+			sum += float64(s0) + float64(s1)
 		}
 		if to < r.n {
 			return
@@ -223,7 +256,11 @@ func (r *Renderer) Step(maxFrames int) (done bool) {
 			r.cur++
 			continue
 		}
-		to := min(j.cost, r.pos+budget)
+		to := r.pos + budget
+		if j.grain > 1 {
+			to = (to + j.grain - 1) / j.grain * j.grain
+		}
+		to = min(j.cost, to)
 		j.run(r.pos, to)
 		r.spent += to - r.pos
 		budget -= to - r.pos
@@ -233,7 +270,14 @@ func (r *Renderer) Step(maxFrames int) (done bool) {
 			r.pos = 0
 		}
 	}
-	return r.cur == len(r.jobs)
+	if r.cur < len(r.jobs) {
+		return false
+	}
+	// Done: the working buffers go back for the next render.
+	putBuf(r.send)
+	putBuf(r.scratch)
+	r.send, r.scratch = nil, nil
+	return true
 }
 
 // Progress returns the share of the work done, from 0 to 1.

@@ -87,11 +87,23 @@ func (rm *room) job(g grid, send, left, right []float32) job {
 				if j >= n {
 					j -= n
 				}
-				for q := 1; q <= roomDecim; q++ {
-					left[j] += prevL + dl*float32(q)
-					right[j] += prevR + dr*float32(q)
-					if j++; j == n {
-						j = 0
+				if j+roomDecim <= n {
+					ol, or := left[j:j+roomDecim], right[j:j+roomDecim]
+					ol[0] += prevL + dl
+					ol[1] += prevL + 2*dl
+					ol[2] += prevL + 3*dl
+					ol[3] += outL
+					or[0] += prevR + dr
+					or[1] += prevR + 2*dr
+					or[2] += prevR + 3*dr
+					or[3] += outR
+				} else {
+					for q := 1; q <= roomDecim; q++ {
+						left[j] += prevL + dl*float32(q)
+						right[j] += prevR + dr*float32(q)
+						if j++; j == n {
+							j = 0
+						}
 					}
 				}
 				prevL, prevR = outL, outR

@@ -118,6 +118,8 @@ func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
 			left[i] += l[i]
 			right[i] += r[i]
 		}
+		putBuf(l)
+		putBuf(r)
 	}
 	return left, right, nil
 }
