@@ -18,8 +18,8 @@ import (
 var goldenHashes = map[string]uint64{
 	"drums":   0xddd712b2ebd163a5,
 	"bass":    0x7543e5955b5d1625,
-	"keys":    0xaa49b1f9d0750c0e,
-	"guitar":  0x015746369c0e59f0,
+	"keys":    0x3828739e9be608ee,
+	"guitar":  0x8e860a13cb596472,
 	"lead":    0x6e4c4d01ed32eb48,
 	"pad":     0xe77cf11488dd179a,
 	"arp":     0x73c0dc17a9006085,

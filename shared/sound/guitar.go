@@ -51,6 +51,11 @@ func pluck(sr int, hz float64, gate int, vel float32, seed uint32) func(out []fl
 			lp += a * (rng.next() - lp)
 			line[i] = lp
 		}
+		// Plucked a fifth of the way along the string: the comb takes out
+		// the harmonics that have a node there, as a real pick does.
+		for i, p := n-1, n/5; p > 0 && i >= p; i-- {
+			line[i] -= line[i-p]
+		}
 		// Loop gain per period for a 2.5 s ring.
 		rho := float32(expd(-6.907755278982137 / (2.5 * hz)))
 		var prev, apx, apy float32

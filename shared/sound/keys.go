@@ -2,7 +2,8 @@ package sound
 
 // The electric piano: two-operator FM (a 1:1 pair for the body, a 1:14 pair
 // for the tine's bark), each note of the chord placed across the stereo
-// field, in a small room.
+// field, swaying gently left and right as the old suitcase amps did, in a
+// small room.
 var keysPart = &part{
 	id: "keys", level: -30, seed: 0x4e75,
 	voices: keysVoices,
@@ -15,6 +16,9 @@ var keysRhythm = []note{{0, 4, 0, 0.9}, {6, 2, 0, 0.6}}
 // keysStrum is the delay from one note of a chord to the next, in seconds:
 // a pianist's hand, lowest note first.
 const keysStrum = 0.007
+
+// keysSway is how many times the keys sway left and back in a loop.
+const keysSway = 4
 
 func keysVoices(g grid, rng *noise) []voice {
 	var vs []voice
@@ -29,7 +33,7 @@ func keysVoices(g grid, rng *noise) []voice {
 			}
 			vs = append(vs, voice{
 				start: g.at(swing(step, drumSwing)), frames: gate + g.secs(0.18), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
-				render: epChord(g.sr, ch.voicing, vel, gate),
+				render: epChord(g, ch.voicing, vel, gate, g.at(swing(step, drumSwing))),
 			})
 		}
 	}
@@ -38,7 +42,8 @@ func keysVoices(g grid, rng *noise) []voice {
 
 // epChord renders the notes of a chord into one stereo buffer: one voice a
 // chord, not a note, halves the work of placing and shaping them.
-func epChord(sr int, notes [4]int, vel [4]float32, gate int) func(out []float32) {
+func epChord(g grid, notes [4]int, vel [4]float32, gate, start int) func(out []float32) {
+	sr := g.sr
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
@@ -79,6 +84,16 @@ func epChord(sr int, notes [4]int, vel [4]float32, gate int) func(out []float32)
 				r[i] += s * gr
 				idx = 0.25 + (idx-0.25)*ki
 			}
+		}
+		// The sway: keysSway turns a loop, in step with the loop wherever
+		// the chord starts.
+		inc := uint32(uint64(keysSway) * (1 << 32) / uint64(g.n))
+		ph := uint32(start) * inc
+		for i := range left {
+			s := 0.3 * sinp(ph)
+			left[i] *= 1 - s
+			right[i] *= 1 + s
+			ph += inc
 		}
 		shape(left, sr, 0.002, 2.5, 0, gate, 0.16)
 		shape(right, sr, 0.002, 2.5, 0, gate, 0.16)
