@@ -31,7 +31,7 @@ func drumVoices(g grid, rng *noise) []voice {
 		snares[i] = newSample(g.secs(0.3), snare(g.sr, uint32(rng.next()*(1<<30))|1))
 		hats[i] = newSample(g.secs(0.07), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.05))
 	}
-	openHat := newSample(g.secs(0.4), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.32))
+	openHat := newSample(g.secs(0.3), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.24))
 	var vs []voice
 	for _, h := range kickHits {
 		vs = append(vs, play(g, swing(h.step, drumSwing), kickS, 0, h.vel, 0))

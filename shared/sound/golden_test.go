@@ -16,7 +16,7 @@ import (
 // they do. A change to the sound changes them: the failure prints the new
 // table to paste here.
 var goldenHashes = map[string]uint64{
-	"drums":   0xddd712b2ebd163a5,
+	"drums":   0x0dba783672cf9f31,
 	"bass":    0x7543e5955b5d1625,
 	"keys":    0x3828739e9be608ee,
 	"guitar":  0x8e860a13cb596472,
