@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -152,12 +154,36 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 		}
 	}))
 	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
-	if err := chromedp.Do(ctx); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: outputMeter})
+		return err
+	})); err != nil {
 		t.Fatalf("%s: start chromium: %v", name, err)
 	}
 	t.Cleanup(b.cancel)
 	return b
 }
+
+// outputMeter taps whatever the page connects to its speakers, so a test
+// can tell sound from silence: window.__outputLevel() is the peak of the
+// last 40 ms of output.
+const outputMeter = `(() => {
+	const connect = AudioNode.prototype.connect;
+	AudioNode.prototype.connect = function (dest, ...rest) {
+		if (dest instanceof AudioDestinationNode && !this.context.__meter) {
+			const an = this.context.createAnalyser();
+			an.fftSize = 2048;
+			connect.call(this, an);
+			this.context.__meter = an;
+			window.__outputLevel = () => {
+				const buf = new Float32Array(an.fftSize);
+				an.getFloatTimeDomainData(buf);
+				return buf.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+			};
+		}
+		return connect.call(this, dest, ...rest);
+	};
+})();`
 
 // run runs actions with a timeout.
 func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
@@ -317,6 +343,9 @@ func TestBrowser(t *testing.T) {
 		for _, br := range []*browser{a, b} {
 			br.waitJS(t, "rendered loop", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, aID), 90*time.Second)
 		}
+		if level := eval[float64](t, a, `window.__outputLevel ? window.__outputLevel() : -1`); level < 0 || level > 0.001 {
+			t.Errorf("output level %v before anyone plays, want silence (and a meter)", level)
+		}
 		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
 		seen := map[*browser][]cardState{}
 		deadline := time.Now().Add(10 * time.Second)
@@ -350,6 +379,10 @@ func TestBrowser(t *testing.T) {
 		}
 		if ba, bb := seen[a][len(seen[a])-1].Bar, seen[b][len(seen[b])-1].Bar; ba != bb {
 			t.Errorf("bars %s and %s, want the same", ba, bb)
+		}
+		// And it sounds: both pages' output carries the loop.
+		for _, br := range []*browser{a, b} {
+			br.waitJS(t, "sound at the output", `window.__outputLevel && window.__outputLevel() > 0.01`, 5*time.Second)
 		}
 		a.screenshot(t, "playing")
 		b.screenshot(t, "playing")
@@ -396,7 +429,44 @@ func TestBrowser(t *testing.T) {
 		}
 		c.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
 		c.waitJS(t, "a's loop playing", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, aID), 10*time.Second)
+		// c heard of a's start after its bar: it starts a's loop at once,
+		// in phase, so its anchor on the wall clock is a's own.
+		c.waitJS(t, "a's loop scheduled in c", fmt.Sprintf(`window.loopsDiagnostics().scheduled.some(s => s.member == %q)`, aID), 30*time.Second)
+		c.waitJS(t, "settled clock", `+document.querySelector('#sync').dataset.rttMs < 25`, 30*time.Second)
+		time.Sleep(1500 * time.Millisecond)
+		last := func(br *browser) (bar int64, wall float64) {
+			d := br.diagnostics(t)
+			for _, s := range d.Scheduled {
+				if s.Member == aID {
+					bar, wall = s.Bar, s.WallMs
+				}
+			}
+			return
+		}
+		barA, wallA := last(a)
+		barC, wallC := last(c)
+		loopMs := 4800.0 // two bars of four beats at 100 bpm
+		skew := math.Mod(math.Abs(wallA-wallC), loopMs)
+		skew = math.Min(skew, loopMs-skew)
+		t.Logf("a anchors bar %d at %.3f, c anchors bar %d at %.3f: %.2f ms apart in phase", barA, wallA, barC, wallC, skew)
+		if barA != barC || skew > 5 {
+			t.Errorf("c's late start is %.2f ms out of phase with a (bars %d and %d)", skew, barA, barC)
+		}
 		c.screenshot(t, "joined")
+	})
+	t.Run("a swap shows in every browser; volume and mute stay local", func(t *testing.T) {
+		eval[bool](t, b, `(document.querySelector('.picker').open = true, true)`)
+		b.waitJS(t, "a free loop to pick", `document.querySelector('.picker [data-loop="pad"]:not([disabled])')`, 5*time.Second)
+		eval[bool](t, b, `(document.querySelector('.picker [data-loop="pad"]').click(), true)`)
+		for _, br := range []*browser{a, b, c} {
+			br.waitJS(t, "b's card on the pad", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-loop="pad"]')`, bID), 10*time.Second)
+		}
+		eval[bool](t, a, fmt.Sprintf(`(document.querySelector('[data-member-id=%q] .mute').click(), true)`, bID))
+		a.waitJS(t, "b muted in a", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .mute[aria-pressed="true"]')`, bID), 5*time.Second)
+		if muted := eval[bool](t, c, fmt.Sprintf(`!!document.querySelector('[data-member-id=%q] .mute[aria-pressed="true"]')`, bID)); muted {
+			t.Error("a's mute of b shows in c")
+		}
+		b.screenshot(t, "swapped")
 	})
 	if c == nil {
 		return
@@ -434,6 +504,17 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("aria-pressed %q on a playing toggle, want true", pressed)
 		}
 		b.screenshot(t, "two-playing")
+	})
+	t.Run("a reload within the resume window keeps the player", func(t *testing.T) {
+		before := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+		c.run(t, 30*time.Second, chromedp.Reload())
+		c.waitLive(t)
+		c.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		c.waitJS(t, "c online again", `document.querySelector('#connection[data-state="online"]')`, 15*time.Second)
+		after := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+		if after != before {
+			t.Errorf("c came back as %s, want %s", after, before)
+		}
 	})
 	t.Run("a reload without the server still opens the app", func(t *testing.T) {
 		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)
