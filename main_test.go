@@ -1,0 +1,132 @@
+//go:build !wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// TestBinary runs the real command: it builds bin/loops into a temporary
+// folder, serves, and stops it with SIGTERM.
+func TestBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "loops")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	t.Run("LOOPS_ADDR sets the address, and SIGTERM closes every socket with 1001 and exits within 10 s", func(t *testing.T) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin)
+		cmd.Env = append(os.Environ(), "LOOPS_ADDR="+addr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		waitHealthy(t, addr)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		var socks []*websocket.Conn
+		for i := range 3 {
+			c, _, err := websocket.Dial(ctx, "ws://"+addr+"/socket", nil)
+			if err != nil {
+				t.Fatalf("dial %d: %v", i, err)
+			}
+			if err := c.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Join{})); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.Read(ctx); err != nil { // welcome
+				t.Fatal(err)
+			}
+			socks = append(socks, c)
+		}
+
+		start := time.Now()
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range socks {
+			var err error
+			for err == nil {
+				_, _, err = c.Read(ctx) // joined frames of later sockets come first
+			}
+			if got := websocket.CloseStatus(err); got != websocket.StatusGoingAway {
+				t.Errorf("socket %d ended with %v (status %d), want 1001", i, err, got)
+			}
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("exit: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the server did not exit within 10 s of SIGTERM")
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("exit took %v", d)
+		}
+	})
+
+	t.Run("-addr beats LOOPS_ADDR and an unknown command is refused", func(t *testing.T) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin, "-addr", addr)
+		cmd.Env = append(os.Environ(), "LOOPS_ADDR=127.0.0.1:1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		waitHealthy(t, addr)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("exit: %v", err)
+		}
+
+		out, err := exec.Command(bin, "dance").CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("loops dance: %v, want exit status 2\n%s", err, out)
+		}
+	})
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(fmt.Sprintf("http://%s/healthz", addr))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never became healthy", addr)
+}
