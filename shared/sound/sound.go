@@ -1,6 +1,7 @@
 // Package sound synthesizes the loop kit: every loop of the catalog, made by
 // code at any sample rate, all in one key (A minor) over one chord
-// progression, so that any of them sound good together.
+// progression (Am7 Fmaj7 | Cmaj7 G6, two beats each), so that any of them
+// sound good together.
 //
 // A loop is two bars at 100 BPM, 4.8 seconds. Rendering is deterministic:
 // the same loop at the same sample rate is the same samples on every run
@@ -36,11 +37,12 @@ var ErrUnknownLoop = errors.New("unknown loop")
 var ErrSampleRate = errors.New("unsupported sample rate")
 
 // LoopFrames returns the number of frames in one loop at sampleRate:
-// sampleRate * 4.8 (two bars of four beats at 100 BPM), rounded to the
-// nearest whole frame when that is not whole (never at 8, 11.025, 16, 22.05,
-// 44.1, 48 or 96 kHz, which give 211680 frames at 44.1 kHz and 230400 at 48
-// kHz). A rounded loop drifts from the jam's timeline by less than half a
-// frame per pass; the player re-syncs on the timeline, not on the buffer.
+// sampleRate * 4.8 (two bars of four beats at 100 BPM), which is 211680 at
+// 44.1 kHz and 230400 at 48 kHz. It is whole for any rate that is a multiple
+// of 5 Hz (every common one); for other rates it is rounded to the nearest
+// frame, and a player looping that buffer drifts from the jam's timeline by
+// under half a frame a pass, so it should place each pass by the timeline
+// rather than by counting buffers.
 func LoopFrames(sampleRate int) int {
 	num := int64(sampleRate) * 60 * beatsPerLoop
 	return int((2*num + shared.DefaultBPM) / (2 * shared.DefaultBPM))
