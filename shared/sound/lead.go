@@ -50,6 +50,8 @@ func leadNote(sr int, hz, from float64, gate int, seed uint32) func(out []float3
 		// The slide: 90% of the way in about 50 ms.
 		glide := 1 - pow16(decayCoef(0.15, sr))
 		breath := newNoise(seed)
+		tiltA := onePoleCoef(1500, sr)
+		var tilt float32
 		var bands [3]svf
 		open := float32(1)
 		ko := pow16(decayCoef(1.8, sr))
@@ -72,8 +74,10 @@ func leadNote(sr int, hz, from float64, gate int, seed uint32) func(out []float3
 			}
 			vp += vib
 			src.dt = base * (1 + depth*sinp(vp))
-			// A little breath under the buzz of the folds.
-			x := src.next() + 0.15*breath.next()
+			// A little breath under the buzz of the folds, and the buzz
+			// tilted down as a glottal pulse is, not as bright as a saw.
+			tilt += tiltA * (src.next() - tilt)
+			x := tilt + 0.12*breath.next()
 			var y float32
 			for k := range bands {
 				_, bp, _ := bands[k].tick(x)
