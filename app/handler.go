@@ -112,6 +112,15 @@ func (s *staticFiles) serveWasm(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
+		// Each encoding is its own representation, with its own tag.
+		if tag := w.Header().Get("ETag"); tag != "" {
+			tag = strings.TrimSuffix(tag, `"`) + "-" + enc.name + `"`
+			w.Header().Set("ETag", tag)
+			if r.Header.Get("If-None-Match") == tag {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
 		w.Header().Set("Content-Encoding", enc.name)
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		if r.Method != http.MethodHead {

@@ -47,6 +47,21 @@ func TestHandler(t *testing.T) {
 			t.Errorf("headers %v", res.Header)
 		}
 	})
+	t.Run("each encoding has its own tag, and revalidates", func(t *testing.T) {
+		h := Handler("v9", testStatic())
+		res, _ := get(t, h, "/web/app.wasm", "Accept-Encoding", "br")
+		if tag := res.Header.Get("ETag"); tag != `"v9-br"` {
+			t.Fatalf("ETag %q", tag)
+		}
+		res, _ = get(t, h, "/web/app.wasm", "Accept-Encoding", "br", "If-None-Match", `"v9-br"`)
+		if res.StatusCode != http.StatusNotModified {
+			t.Errorf("status %d for a fresh copy, want 304", res.StatusCode)
+		}
+		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip", "If-None-Match", `"v9-br"`)
+		if res.StatusCode != 200 || body != "gzip!!" {
+			t.Errorf("status %d body %q for another encoding, want the gzip", res.StatusCode, body)
+		}
+	})
 	t.Run("as gzip to browsers without brotli", func(t *testing.T) {
 		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, br;q=0")
 		if body != "gzip!!" || res.Header.Get("Content-Encoding") != "gzip" {

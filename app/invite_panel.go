@@ -54,6 +54,16 @@ func (p *invitePanel) copy(ctx goapp.Context, e goapp.Event) {
 	e.PreventDefault()
 	if clip := goapp.Window().Get("navigator").Get("clipboard"); clip.Truthy() {
 		clip.Call("writeText", p.Iurl)
+	} else if link := goapp.Window().GetElementByID("invite-link"); link.Truthy() {
+		// Without the clipboard API (a page served over plain http from
+		// another host), select the link and copy the selection.
+		doc := goapp.Window().Get("document")
+		sel := goapp.Window().Call("getSelection")
+		rng := doc.Call("createRange")
+		rng.Call("selectNodeContents", link)
+		sel.Call("removeAllRanges")
+		sel.Call("addRange", rng)
+		doc.Call("execCommand", "copy")
 	}
 	p.copied = true
 	ctx.After(2e9, func(ctx goapp.Context) { p.copied = false })

@@ -154,6 +154,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 		}
 		p.eng.Retain(keep)
 		p.want()
+		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
 		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
 			u := *ctx.Page().URL()
 			u.Path = path
