@@ -21,6 +21,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -200,8 +201,13 @@ func closeReason(err error) string {
 	if s := websocket.CloseStatus(err); s != -1 {
 		return fmt.Sprintf("status %d", int(s))
 	}
-	if errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "EOF"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, net.ErrClosed):
+		return "closed"
 	}
 	return "error: " + err.Error()
 }
