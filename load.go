@@ -45,7 +45,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
 	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
-	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined (with -inprocess: server and generator)")
+	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,18 +66,24 @@ func load(args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	if *memProfile != "" {
-		cfg.OnLoaded = func() {
-			f, err := os.Create(*memProfile)
-			if err != nil {
-				fmt.Fprintln(stderr, "loops: load:", err)
-				return
-			}
-			defer f.Close()
-			runtime.GC()
-			if err := pprof.WriteHeapProfile(f); err != nil {
-				fmt.Fprintln(stderr, "loops: load:", err)
+		// One profile once every client joined, one after the last toggle:
+		// `go tool pprof -sample_index=alloc_space -base X X.toggled` shows
+		// what the toggles allocated.
+		heap := func(path string) func() {
+			return func() {
+				f, err := os.Create(path)
+				if err != nil {
+					fmt.Fprintln(stderr, "loops: load:", err)
+					return
+				}
+				defer f.Close()
+				runtime.GC()
+				if err := pprof.WriteHeapProfile(f); err != nil {
+					fmt.Fprintln(stderr, "loops: load:", err)
+				}
 			}
 		}
+		cfg.OnLoaded, cfg.OnToggled = heap(*memProfile), heap(*memProfile+".toggled")
 	}
 	if !*inProcess && os.Getenv("GOGC") == "" {
 		// The generator keeps every client and every delivery; collecting

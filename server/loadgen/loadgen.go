@@ -69,6 +69,9 @@ type Config struct {
 	// OnLoaded, when set, is called once every client joined, before the
 	// first toggle (for a heap profile of the loaded server, say).
 	OnLoaded func()
+	// OnToggled, when set, is called after the last toggle, before the
+	// settle (with OnLoaded, for the allocations of the toggles alone).
+	OnToggled func()
 }
 
 func (cfg Config) withDefaults() (Config, error) {
@@ -374,6 +377,9 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	after, selfAfter := g.probe.proc(), readProc(os.Getpid())
 	r.Server.CPUPercent = cpuPercent(before, after)
 	r.GeneratorCPUPercent = cpuPercent(selfBefore, selfAfter)
+	if cfg.OnToggled != nil {
+		cfg.OnToggled()
+	}
 	r.Server.RSSPeakKB = <-peak
 	if chaos != nil {
 		g.progress("waiting for the chaos clients")
