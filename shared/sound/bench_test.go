@@ -52,3 +52,13 @@ func BenchmarkRenderKit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMixKit is the whole kit through Mix: the loops render in
+// parallel where there are several CPUs, as the server renders mix.wav.
+func BenchmarkMixKit(b *testing.B) {
+	for b.Loop() {
+		if _, _, err := Mix(IDs(), 48000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -27,7 +27,7 @@ var goldenHashes = map[string]uint64{
 	"shaker":  0xfb7ae231345acd53,
 	"bells":   0xefd8896672c966a9,
 	"texture": 0xc0d326bc2f2952ad,
-	"clav":    0x3a8f7105742af384,
+	"clav":    0x48260056e3db4b17,
 }
 
 func loopHash(left, right []float32) uint64 {

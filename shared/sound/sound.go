@@ -16,6 +16,8 @@ package sound
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/loopswithfriends/loops/shared"
 )
@@ -104,24 +106,54 @@ func Render(id string, sampleRate int) (left, right []float32, err error) {
 }
 
 // Mix returns the sum of the loops ids at sampleRate, the way a browser
-// playing them together sums them. A duplicate id is summed twice.
+// playing them together sums them. A duplicate id is summed twice. Where
+// there are several CPUs the loops render in parallel; they are summed in
+// the order given either way, so the result is the same.
 func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
 	n := LoopFrames(sampleRate)
+	for _, id := range ids {
+		if _, err := lookup(id, sampleRate); err != nil {
+			return nil, nil, err
+		}
+	}
 	if _, err := lookup("", sampleRate); errors.Is(err, ErrSampleRate) {
 		return nil, nil, err
 	}
 	left, right = make([]float32, n), make([]float32, n)
-	for _, id := range ids {
-		l, r, err := Render(id, sampleRate)
-		if err != nil {
-			return nil, nil, err
-		}
+	add := func(l, r []float32) {
 		for i := range left {
 			left[i] += l[i]
 			right[i] += r[i]
 		}
 		putBuf(l)
 		putBuf(r)
+	}
+	// The ids are valid: Render cannot fail.
+	workers := min(runtime.GOMAXPROCS(0), len(ids))
+	if workers <= 1 {
+		for _, id := range ids {
+			l, r, _ := Render(id, sampleRate)
+			add(l, r)
+		}
+		return left, right, nil
+	}
+	loops := make([][2][]float32, len(ids))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				loops[i][0], loops[i][1], _ = Render(ids[i], sampleRate)
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, lr := range loops {
+		add(lr[0], lr[1])
 	}
 	return left, right, nil
 }
