@@ -29,7 +29,7 @@ func clavVoices(g grid, rng *noise) []voice {
 			}
 			for k := range dyads[p] {
 				m := nearest(ch.tones[1+p+k], 64+k*4)
-				dyads[p][k] = newSample(gate+g.secs(0.05), clavNote(g.sr, midiHz(float64(m)), gate, touch))
+				dyads[p][k] = newSample(g, gate+g.secs(0.05), clavNote(g.sr, midiHz(float64(m)), gate, touch))
 			}
 		}
 		for _, r := range clavRhythm {

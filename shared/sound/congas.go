@@ -30,7 +30,7 @@ func congaVoices(g grid, rng *noise) []voice {
 		for slap := range strokes[d] {
 			for hand := range strokes[d][slap] {
 				seed := uint32(rng.next()*(1<<30)) | 1
-				strokes[d][slap][hand] = newSample(g.secs(0.45), conga(g.sr, midiHz(congaPitch[d]), slap == 1, seed))
+				strokes[d][slap][hand] = newSample(g, g.secs(0.45), conga(g.sr, midiHz(congaPitch[d]), slap == 1, seed))
 			}
 		}
 	}

@@ -25,13 +25,13 @@ const drumSwing = 0.16
 func drumVoices(g grid, rng *noise) []voice {
 	// Each drum is rendered once (the snare and hats in a few variants, so
 	// the repeats are not identical) and placed at every hit.
-	kickS := newSample(g.secs(0.42), kick(g.sr))
+	kickS := newSample(g, g.secs(0.42), kick(g.sr))
 	var snares, hats [3]*sample
 	for i := range snares {
-		snares[i] = newSample(g.secs(0.3), snare(g.sr, uint32(rng.next()*(1<<30))|1))
-		hats[i] = newSample(g.secs(0.07), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.05))
+		snares[i] = newSample(g, g.secs(0.3), snare(g.sr, uint32(rng.next()*(1<<30))|1))
+		hats[i] = newSample(g, g.secs(0.07), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.05))
 	}
-	openHat := newSample(g.secs(0.3), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.24))
+	openHat := newSample(g, g.secs(0.3), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.24))
 	var vs []voice
 	for _, h := range kickHits {
 		vs = append(vs, play(g, swing(h.step, drumSwing), kickS, 0, h.vel, 0))

@@ -18,7 +18,7 @@ import (
 var goldenHashes = map[string]uint64{
 	"drums":   0x0dba783672cf9f31,
 	"bass":    0x7543e5955b5d1625,
-	"keys":    0x3828739e9be608ee,
+	"keys":    0x8e8bc33cbf2f4471,
 	"guitar":  0xf2491e6e959040d3,
 	"lead":    0x195ec57aa49a467d,
 	"pad":     0xe77cf11488dd179a,

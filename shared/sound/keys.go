@@ -10,7 +10,8 @@ var keysPart = &part{
 	room:   &room{size: 1.1, decay: 1.2, damp: 4000, wet: 0.35},
 }
 
-// keysRhythm is the comping pattern of one chord (eight sixteenths).
+// keysRhythm is the comping pattern of one chord (eight sixteenths): a held
+// chord, then a short, softer push.
 var keysRhythm = []note{{0, 4, 0, 0.9}, {6, 2, 0, 0.6}}
 
 // keysStrum is the delay from one note of a chord to the next, in seconds:
@@ -21,68 +22,55 @@ const keysStrum = 0.007
 const keysSway = 4
 
 func keysVoices(g grid, rng *noise) []voice {
+	// The voicings share notes (E4 is in all four chords): each note is
+	// rendered once per kind of hit and mixed into every chord that has it.
+	notes := map[[2]int]*sample{}
+	note := func(m, hit int) *sample {
+		s, ok := notes[[2]int{m, hit}]
+		if !ok {
+			r := keysRhythm[hit]
+			gate := g.beats(float64(r.steps) / stepsPerBeat)
+			s = newSample(g, gate+g.secs(0.18), epNote(g.sr, midiHz(float64(m)), r.vel, gate))
+			notes[[2]int{m, hit}] = s
+		}
+		return s
+	}
 	var vs []voice
 	for c, ch := range progression {
-		for _, r := range keysRhythm {
+		for hit, r := range keysRhythm {
 			step := c*beatsPerChord*stepsPerBeat + r.step
-			gate := g.beats(float64(r.steps) / stepsPerBeat)
-			var vel [4]float32
-			for k := range vel {
+			start := g.at(swing(step, drumSwing))
+			var chord [4]*sample
+			var gain [4]float32
+			for k, m := range ch.voicing {
+				chord[k] = note(m, hit)
 				// A little spread, so the chord does not sound stamped.
-				vel[k] = r.vel * (0.85 + 0.15*float32(rng.unit()))
+				gain[k] = 0.85 + 0.15*float32(rng.unit())
 			}
 			vs = append(vs, voice{
-				start: g.at(swing(step, drumSwing)), frames: gate + g.secs(0.18), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
-				render: epChord(g, ch.voicing, vel, gate, g.at(swing(step, drumSwing))),
+				start: start, frames: len(chord[0].buf) + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
+				render: epChord(g, chord, gain, start),
 			})
 		}
 	}
 	return vs
 }
 
-// epChord renders the notes of a chord into one stereo buffer: one voice a
-// chord, not a note, halves the work of placing and shaping them.
-func epChord(g grid, notes [4]int, vel [4]float32, gate, start int) func(out []float32) {
-	sr := g.sr
+// epChord mixes the notes of a chord into one stereo buffer, strummed,
+// spread from left to right and swaying.
+func epChord(g grid, notes [4]*sample, gain [4]float32, start int) func(out []float32) {
 	return func(out []float32) {
 		frames := len(out) / 2
 		left, right := out[:frames], out[frames:]
-		const toPhase = float32(1 << 32 / (2 * 3.14159265))
-		ki := decayCoef(0.9, sr)
-		kt := decayCoef(0.06, sr)
-		ramp := max(1, sr/2000)
-		for k, m := range notes {
-			inc := phaseInc(midiHz(float64(m)), sr)
+		for k, n := range notes {
+			n.ensure()
 			gl, gr := pan(-0.45 + 0.3*float64(k))
-			gl, gr = gl*vel[k], gr*vel[k]
-			idx := 0.8 + 1.6*vel[k]
-			tine := 0.6 * vel[k]
-			var pc, pm, pt uint32
-			from := min(frames, k*int(keysStrum*float64(sr)))
+			gl, gr = gl*gain[k], gr*gain[k]
+			from := min(frames, k*g.secs(keysStrum))
 			l, r := left[from:], right[from:]
-			// The bark is gone (-60 dB) after 60 ms: stop computing it then.
-			bark := min(len(l), sr*6/100)
-			for i := range l[:bark] {
-				pm += inc
-				pt += inc * 14
-				pc += inc
-				mod := sinp(pm)*idx + sinp(pt)*tine
-				s := sinp(pc + uint32(int32(mod*toPhase)))
-				if i < ramp {
-					s *= float32(i) / float32(ramp)
-				}
+			for i, s := range n.buf[:min(len(n.buf), len(l))] {
 				l[i] += s * gl
 				r[i] += s * gr
-				idx = 0.25 + (idx-0.25)*ki
-				tine *= kt
-			}
-			for i := bark; i < len(l); i++ {
-				pm += inc
-				pc += inc
-				s := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
-				l[i] += s * gl
-				r[i] += s * gr
-				idx = 0.25 + (idx-0.25)*ki
 			}
 		}
 		// The sway: keysSway turns a loop, in step with the loop wherever
@@ -95,7 +83,36 @@ func epChord(g grid, notes [4]int, vel [4]float32, gate, start int) func(out []f
 			right[i] *= 1 + s
 			ph += inc
 		}
-		shape(left, sr, 0.002, 2.5, 0, gate, 0.16)
-		shape(right, sr, 0.002, 2.5, 0, gate, 0.16)
+	}
+}
+
+// epNote is one note of the piano, struck at vel and held for gate frames.
+func epNote(sr int, hz float64, vel float32, gate int) func(out []float32) {
+	return func(out []float32) {
+		const toPhase = float32(1 << 32 / (2 * 3.14159265))
+		inc := phaseInc(hz, sr)
+		ki := decayCoef(0.9, sr)
+		kt := decayCoef(0.06, sr)
+		idx := 0.8 + 1.6*vel
+		tine := 0.6 * vel
+		var pc, pm, pt uint32
+		// The bark is gone (-60 dB) after 60 ms: stop computing it then.
+		bark := min(len(out), sr*6/100)
+		for i := range out[:bark] {
+			pm += inc
+			pt += inc * 14
+			pc += inc
+			mod := sinp(pm)*idx + sinp(pt)*tine
+			out[i] = sinp(pc+uint32(int32(mod*toPhase))) * vel
+			idx = 0.25 + (idx-0.25)*ki
+			tine *= kt
+		}
+		for i := bark; i < len(out); i++ {
+			pm += inc
+			pc += inc
+			out[i] = sinp(pc+uint32(int32(sinp(pm)*idx*toPhase))) * vel
+			idx = 0.25 + (idx-0.25)*ki
+		}
+		shape(out, sr, 0.002, 2.5, 0, gate, 0.16)
 	}
 }

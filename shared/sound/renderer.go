@@ -28,7 +28,18 @@ type voice struct {
 type sample struct {
 	render   func(out []float32)
 	buf      []float32
+	ramp     int
 	rendered bool
+}
+
+// ensure renders the sample if it has not been yet. Its start is ramped up
+// from silence over half a millisecond, as every voice's is (see ramp).
+func (s *sample) ensure() {
+	if !s.rendered {
+		s.render(s.buf)
+		rampUp(s.buf, s.ramp)
+		s.rendered = true
+	}
 }
 
 // play returns a voice that plays a sample at a position in beats, panned
@@ -39,8 +50,8 @@ func play(g grid, beat float64, s *sample, p float64, gain, send float32) voice 
 }
 
 // newSample returns a sample of frames rendered by render.
-func newSample(frames int, render func(out []float32)) *sample {
-	return &sample{render: render, buf: make([]float32, frames)}
+func newSample(g grid, frames int, render func(out []float32)) *sample {
+	return &sample{render: render, buf: make([]float32, frames), ramp: g.sr / 2000}
 }
 
 // job is a slice of a render's work. A job with split set may be run in
@@ -124,11 +135,7 @@ func (r *Renderer) place(v *voice) {
 	var bl, br []float32
 	switch {
 	case v.sample != nil:
-		if !v.sample.rendered {
-			v.sample.render(v.sample.buf)
-			r.ramp(v.sample.buf)
-			v.sample.rendered = true
-		}
+		v.sample.ensure()
 		bl, br = v.sample.buf[:v.frames], v.sample.buf[:v.frames]
 	default:
 		size := v.frames
@@ -236,8 +243,11 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 
 // ramp fades a voice in over half a millisecond: a note on the loop's first
 // frame must not make a step at the seam, and no note anywhere should click.
-func (r *Renderer) ramp(buf []float32) {
-	n := min(len(buf), r.sr/2000)
+func (r *Renderer) ramp(buf []float32) { rampUp(buf, r.sr/2000) }
+
+// rampUp fades buf in over its first n frames.
+func rampUp(buf []float32, n int) {
+	n = min(len(buf), n)
 	for i := range n {
 		buf[i] *= float32(i) / float32(n)
 	}

@@ -11,7 +11,7 @@ var shakerPart = &part{
 func shakerVoices(g grid, rng *noise) []voice {
 	var shakes [4]*sample
 	for i := range shakes {
-		shakes[i] = newSample(g.secs(0.16), shake(g.sr, uint32(rng.next()*(1<<30))|1))
+		shakes[i] = newSample(g, g.secs(0.16), shake(g.sr, uint32(rng.next()*(1<<30))|1))
 	}
 	var vs []voice
 	for s := 0; s < stepsPerLoop; s++ {
