@@ -36,10 +36,12 @@ browser-deps:
 test: vet build browser-deps
 	$(GO) test -race -count=1 ./...
 
-bench: build
+bench: build browser-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	# Loop synthesis as the browser runs it: WASM under Node (BENCHMARKS.md).
 	GOOS=js GOARCH=wasm $(GO) test -c -o bin/sound_test.wasm ./shared/sound && node "$$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js" bin/sound_test.wasm -test.run '^$$' -test.bench . -test.benchtime 10x
+	# The app in headless chromium: sync across browsers, then the app's load (BENCHMARKS.md).
+	LOOPS_BENCH=1 $(GO) test -count=1 -v -run '^Test(SyncBench|LoadBench)$$' -timeout 20m ./app/
 	# The hub: 10,000 clients, then the chaos run at full size (BENCHMARKS.md).
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18080 -clients 10000 -duration 60s
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18081 -clients 10000 -duration 60s -chaos
