@@ -505,6 +505,19 @@ func TestBrowser(t *testing.T) {
 		}
 		b.screenshot(t, "two-playing")
 	})
+	t.Run("a second click stops the loop on one bar in every browser", func(t *testing.T) {
+		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		for _, br := range []*browser{a, b, c} {
+			br.waitJS(t, "a stopped", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="stopped"]')`, aID), 10*time.Second)
+		}
+		bars := map[string]bool{}
+		for _, br := range []*browser{a, b, c} {
+			bars[br.card(t, aID).Bar] = true
+		}
+		if len(bars) != 1 {
+			t.Errorf("a's stop bar differs between browsers: %v", bars)
+		}
+	})
 	t.Run("a reload within the resume window keeps the player", func(t *testing.T) {
 		before := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
 		c.run(t, 30*time.Second, chromedp.Reload())

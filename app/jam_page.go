@@ -162,6 +162,11 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 		}
 	case *shared.Error:
 		p.notice = m.Message
+		ctx.After(5*time.Second, func(ctx goapp.Context) {
+			if p.notice == m.Message {
+				p.notice = ""
+			}
+		})
 	default:
 		if !p.j.apply(m) {
 			return
