@@ -196,7 +196,7 @@ func TestKit(t *testing.T) {
 		}
 	})
 
-	t.Run("no step of a Renderer does more than two seconds of sound at once", func(t *testing.T) {
+	t.Run("no step of a Renderer does more than two seconds of sound at once, and the smallest steps still give Render's samples", func(t *testing.T) {
 		for _, id := range IDs() {
 			r, err := NewRenderer(id, 48000)
 			if err != nil {
@@ -210,6 +210,10 @@ func TestKit(t *testing.T) {
 			worst = max(worst, r.spent-last)
 			if worst > 2*48000 {
 				t.Errorf("%s: a step of %d frames (%.2f s)", id, worst, float64(worst)/48000)
+			}
+			want, _, _ := Render(id, 48000)
+			if got, _ := r.Result(); !sameBits(got, want) {
+				t.Errorf("%s: rendered one job at a time, it differs from Render", id)
 			}
 		}
 	})
