@@ -243,11 +243,14 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	}
 }
 
-// waitLive waits for the WASM to run the page: the server's prerendered
-// HTML shows the same button, but nothing answers it yet.
+// waitLive waits for the WASM to run the page: the welcome button shows
+// only once the page is wired.
 func (b *browser) waitLive(t *testing.T) {
 	t.Helper()
-	b.waitJS(t, "live app", `typeof window.loopsDiagnostics === "function" && !document.getElementById("app-wasm-loader") && document.querySelector("#welcome-start")`, 60*time.Second)
+	b.run(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS("#welcome-start")))
+	if !eval[bool](t, b, `typeof window.loopsDiagnostics === "function"`) {
+		t.Fatalf("%s: the welcome button shows before the page is wired", b.name)
+	}
 }
 
 // join opens url, taps "Let's jam" and waits to be online with a card.

@@ -164,7 +164,12 @@ func TestJamPage(t *testing.T) {
 		wantIn(t, load(t, p), `id="redirected"`, "was full")
 	})
 	t.Run("a new page greets the player and is connecting", func(t *testing.T) {
-		html := load(t, newJamPage())
-		wantIn(t, html, `id="welcome-start"`, `data-state="connecting"`, "Joining a jam")
+		p := newJamPage()
+		if html := load(t, p); strings.Contains(html, "welcome-start") {
+			t.Error("the welcome dialog shows before the page is wired")
+		}
+		p = newJamPage()
+		p.live = true
+		wantIn(t, load(t, p), `id="welcome-start"`, `data-state="connecting"`, "Joining a jam")
 	})
 }

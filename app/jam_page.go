@@ -17,8 +17,12 @@ import (
 type jamPage struct {
 	goapp.Compo
 
-	conn     string
-	j        jam
+	conn string
+	j    jam
+	// live is set once OnMount wired everything: the welcome dialog shows
+	// only then, so no tap on it (or on the server's prerendered page) is
+	// lost.
+	live     bool
 	started  bool
 	nowMs    float64
 	offsetMs float64
@@ -53,7 +57,8 @@ func newJamPage() *jamPage {
 }
 
 // OnMount joins the jam and starts the clock, the renderer and the ticker.
-// On the server (prerendering) the page stays a still picture.
+// go-app calls it in the browser only: on the server the page is a still
+// picture.
 func (p *jamPage) OnMount(ctx goapp.Context) {
 	u := ctx.Page().URL()
 	p.origin = u.Scheme + "://" + u.Host
@@ -63,9 +68,6 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	ctx.Handle(actionMute, p.onMute)
 	ctx.Handle(actionSwap, p.onSwap)
 	ctx.Handle(actionPreview, p.onPreview)
-	if goapp.IsServer {
-		return
-	}
 	run, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	// A reload within the resume window keeps the player's id, jam and
@@ -100,6 +102,7 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	p.hooks = installPageHooks(p.eng, p.clk, func() {
 		ctx.Dispatch(func(ctx goapp.Context) { p.toggle(ctx) })
 	})
+	p.live = true
 }
 
 // OnDismount leaves the jam and releases the page's JS callbacks.
@@ -403,7 +406,7 @@ func (p *jamPage) Render() goapp.UI {
 			newPreviewPanel().Playing(p.preview).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
 		),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),
-		goapp.If(!p.started, func() goapp.UI {
+		goapp.If(p.live && !p.started, func() goapp.UI {
 			return newWelcomeDialog()
 		}),
 	)

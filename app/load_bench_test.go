@@ -48,7 +48,8 @@ func TestLoadBench(t *testing.T) {
 	srv := startLoopsServer(t)
 	defer srv.kill()
 	proxy := &netdelay.Proxy{Upstream: srv.addr}
-	go proxy.Serve(l)
+	wire := &sniffer{Listener: l}
+	go proxy.Serve(wire)
 	defer proxy.Close()
 
 	t.Run("the WASM's sizes", func(t *testing.T) {
@@ -70,11 +71,14 @@ func TestLoadBench(t *testing.T) {
 		b := newBrowser(t, fmt.Sprintf("load%d", i), 800, 700)
 		rec := recordNetwork(t, b)
 		markInteractive(t, b)
+		wire.take()
 		v := measureVisit(t, b, rec, proxy, proxyURL+"/", true)
 		t.Logf("LOAD first visit %d: %s", i+1, v)
+		t.Logf("on the wire: %s", strings.Join(wire.take(), " "))
 		first = append(first, v)
 		v = measureVisit(t, b, rec, proxy, proxyURL+"/", false)
 		t.Logf("LOAD repeat visit %d: %s", i+1, v)
+		t.Logf("on the wire: %s", strings.Join(wire.take(), " "))
 		repeat = append(repeat, v)
 		b.cancel()
 	}
@@ -282,4 +286,48 @@ func mb(n float64) string {
 		return fmt.Sprintf("%.1f KB", n/1e3)
 	}
 	return fmt.Sprintf("%.0f B", n)
+}
+
+// sniffer notes the request line of every HTTP request the browser sends
+// through the proxy, whichever target sent it (the page, the service
+// worker, the browser itself).
+type sniffer struct {
+	net.Listener
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *sniffer) Accept() (net.Conn, error) {
+	c, err := s.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &sniffedConn{Conn: c, s: s}, nil
+}
+
+// take returns the request lines noted since the last call.
+func (s *sniffer) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines := s.lines
+	s.lines = nil
+	return lines
+}
+
+type sniffedConn struct {
+	net.Conn
+	s *sniffer
+}
+
+func (c *sniffedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	for _, m := range []string{"GET ", "HEAD ", "POST "} {
+		if i := strings.Index(string(p[:n]), m); i == 0 {
+			line, _, _ := strings.Cut(string(p[:n]), "\r\n")
+			c.s.mu.Lock()
+			c.s.lines = append(c.s.lines, strings.TrimSuffix(line, " HTTP/1.1"))
+			c.s.mu.Unlock()
+		}
+	}
+	return n, err
 }
