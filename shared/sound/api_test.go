@@ -18,6 +18,28 @@ func TestAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("the progression is four chords of the key, two beats each", func(t *testing.T) {
+		if got := Chords(); !slices.Equal(got, []string{"Am7", "Fmaj7", "Cmaj7", "G6"}) {
+			t.Errorf("Chords() = %v", got)
+		}
+		inKey := map[int]bool{}
+		for _, pc := range Scale {
+			inKey[pc] = true
+		}
+		for _, c := range progression {
+			for _, m := range append(append(c.voicing[:], c.open[:]...), c.root) {
+				if !inKey[m%12] {
+					t.Errorf("%s: note %d is not in %s", c.name, m, Key)
+				}
+			}
+			for _, pc := range c.tones {
+				if !inKey[pc] {
+					t.Errorf("%s: tone %d is not in %s", c.name, pc, Key)
+				}
+			}
+		}
+	})
+
 	t.Run("a sample rate out of range is ErrSampleRate", func(t *testing.T) {
 		for _, sr := range []int{0, -1, MinSampleRate - 1, MaxSampleRate + 1} {
 			if _, err := NewRenderer("drums", sr); !errors.Is(err, ErrSampleRate) {

@@ -81,3 +81,13 @@ func nearest(pc, near int) int {
 	}
 	return n
 }
+
+// Chords returns the names of the progression's chords, in order, each
+// lasting two beats: the harmony every pitched loop follows.
+func Chords() []string {
+	names := make([]string, len(progression))
+	for i, c := range progression {
+		names[i] = c.name
+	}
+	return names
+}
