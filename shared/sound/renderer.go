@@ -87,7 +87,8 @@ func putBuf(b []float32) {
 
 // Renderer renders one loop a bounded slice at a time, so that a browser can
 // yield to its event loop between slices. The zero value is not usable; see
-// NewRenderer.
+// NewRenderer. A Renderer is for one goroutine at a time; separate
+// Renderers may run in parallel.
 type Renderer struct {
 	sr, n        int
 	left, right  []float32
