@@ -43,12 +43,33 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
+// stale reports whether bin is missing or older than a source of the app.
+func stale(root, bin string) bool {
+	info, err := os.Stat(bin)
+	if err != nil {
+		return true
+	}
+	newer := false
+	for _, dir := range []string{"app", "shared", "server", "web/static"} {
+		filepath.WalkDir(filepath.Join(root, dir), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") || strings.Contains(path, "app.wasm") {
+				return nil
+			}
+			if fi, err := d.Info(); err == nil && fi.ModTime().After(info.ModTime()) {
+				newer = true
+			}
+			return nil
+		})
+	}
+	return newer
+}
+
 func startLoopsServer(t *testing.T) *loopsServer {
 	t.Helper()
 	root := repoRoot(t)
 	bin := filepath.Join(root, "bin", "loops")
-	if _, err := os.Stat(bin); err != nil {
-		t.Log("bin/loops is missing: running make build")
+	if stale(root, bin) {
+		t.Log("bin/loops is missing or older than the app: running make build")
 		cmd := exec.Command("make", "build")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {

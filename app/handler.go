@@ -44,7 +44,7 @@ func Handler(version string, static fs.FS) http.Handler {
 			Default:  "/web/icon-192.png",
 			Large:    "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
-			Maskable: "/web/icon-512.png",
+			Maskable: "/web/icon-maskable-512.png",
 		},
 		Styles:                []string{"/web/loops.css"},
 		CacheableResources:    []string{"/web/icon.svg"},

@@ -65,12 +65,18 @@ func hexColor(s string) color.NRGBA {
 }
 
 // iconAt returns the icon's color at (x, y) in [0,1) units, and whether the
-// point is inside the icon at all.
-func iconAt(x, y float64) (color.NRGBA, bool) {
-	// The rounded square.
-	cx, cy := math.Max(math.Abs(x-0.5)-(0.5-iconCornerR), 0), math.Max(math.Abs(y-0.5)-(0.5-iconCornerR), 0)
-	if math.Hypot(cx, cy) > iconCornerR {
-		return color.NRGBA{}, false
+// point is inside the icon at all. A maskable icon fills its square (the
+// platform cuts its own shape) and keeps the mark within the safe circle.
+func iconAt(x, y float64, maskable bool) (color.NRGBA, bool) {
+	if maskable {
+		// Shrink the drawing to 80%: the ring then sits inside the safe zone.
+		x, y = 0.5+(x-0.5)/0.8, 0.5+(y-0.5)/0.8
+	} else {
+		// The rounded square.
+		cx, cy := math.Max(math.Abs(x-0.5)-(0.5-iconCornerR), 0), math.Max(math.Abs(y-0.5)-(0.5-iconCornerR), 0)
+		if math.Hypot(cx, cy) > iconCornerR {
+			return color.NRGBA{}, false
+		}
 	}
 	dx, dy := x-0.5, y-0.5
 	// The play mark: a triangle pointing right.
@@ -108,7 +114,7 @@ func iconAt(x, y float64) (color.NRGBA, bool) {
 }
 
 // iconPNG rasterizes the icon at size, 4x4 samples a pixel.
-func iconPNG(size int) []byte {
+func iconPNG(size int, maskable bool) []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	const ss = 4
 	for py := 0; py < size; py++ {
@@ -116,7 +122,7 @@ func iconPNG(size int) []byte {
 			var r, g, b, a float64
 			for sy := 0; sy < ss; sy++ {
 				for sx := 0; sx < ss; sx++ {
-					c, in := iconAt((float64(px)+(float64(sx)+0.5)/ss)/float64(size), (float64(py)+(float64(sy)+0.5)/ss)/float64(size))
+					c, in := iconAt((float64(px)+(float64(sx)+0.5)/ss)/float64(size), (float64(py)+(float64(sy)+0.5)/ss)/float64(size), maskable)
 					if in {
 						r += float64(c.R)
 						g += float64(c.G)
@@ -139,10 +145,10 @@ func iconPNG(size int) []byte {
 func TestIcons(t *testing.T) {
 	dir := filepath.Join("..", "web", "static")
 	files := map[string][]byte{"icon.svg": []byte(iconSVG())}
-	sizes := map[string]int{"icon-192.png": 192, "icon-512.png": 512}
+	sizes := map[string]int{"icon-192.png": 192, "icon-512.png": 512, "icon-maskable-512.png": 512}
 	if *updateIcons {
 		for name, size := range sizes {
-			files[name] = iconPNG(size)
+			files[name] = iconPNG(size, strings.Contains(name, "maskable"))
 		}
 		for name, data := range files {
 			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
