@@ -5,8 +5,10 @@
 //
 // A loop is two bars at 100 BPM, 4.8 seconds. Rendering is deterministic:
 // the same loop at the same sample rate is the same samples on every run
-// (seeded noise, no map order, no clock), and on every platform that does
-// not fuse multiply-adds (amd64, wasm). Notes and room tails that cross the
+// (seeded noise, no map order, no clock), and on every platform where the
+// compiler does not fuse multiply-adds: wasm, and amd64 at its default
+// GOAMD64 (v1; v3 fuses), so the server's WAV files and the browser's loops
+// are the same samples. Notes and room tails that cross the
 // loop end wrap around to its start, so a loop repeats without a click.
 //
 // The package imports only shared, so it runs in the browser (GOOS=js) as
