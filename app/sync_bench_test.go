@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/loopswithfriends/loops/server/netdelay"
 )
@@ -91,10 +94,15 @@ func syncRun(t *testing.T, n, rounds int, link netdelay.Link, goalMs float64) {
 
 // syncSample is one reading of every browser's view of one loop start.
 type syncSample struct {
-	bar      int64
-	wall     []float64 // wallMs of the start, one a browser
-	offset   []float64 // clock offset, ms: the true one is 0 here
-	rtt      []float64
+	bar    int64
+	wall   []float64 // wallMs of the start, one a browser
+	offset []float64 // clock offset, ms: the true one is 0 here
+	rtt    []float64
+	// moved is how far the start's wallMs is from where the clock offset
+	// alone puts it (serverMs - offset): how much the audio-to-wall
+	// mapping moved since the start was scheduled, plus any offset change
+	// not re-anchored yet.
+	moved    []float64
 	spreadMs float64
 }
 
@@ -106,6 +114,10 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 			name += "-delayed"
 		}
 		browsers[i] = newBrowser(t, name, 800, 700)
+		browsers[i].run(t, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: audioTap})
+			return err
+		}))
 	}
 	player, jamURL := browsers[0].join(t, srv.url()+"/")
 	for i, br := range browsers[1:] {
@@ -147,9 +159,13 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 			}
 			all = append(all, s)
 			last = s
+			if s.spreadMs > goalMs {
+				t.Logf("round %d, reading %d, bar %d: starts %s apart (%s); offsets %s ms; mapping moved %s ms",
+					r+1, k+1, s.bar, ms(s.spreadMs), wallList(s.wall), floats(s.offset), floats(s.moved))
+			}
 		}
-		t.Logf("round %d, bar %d: starts %s apart at most (%s); offsets %s ms; round trips %s ms",
-			r+1, last.bar, ms(last.spreadMs), wallList(last.wall), floats(last.offset), floats(last.rtt))
+		t.Logf("round %d, bar %d: starts %s apart at most (%s); offsets %s ms; round trips %s ms; mapping moved %s ms",
+			r+1, last.bar, ms(last.spreadMs), wallList(last.wall), floats(last.offset), floats(last.rtt), floats(last.moved))
 		browsers[0].run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
 		stopped := fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="stopped"]')`, player)
 		for _, br := range browsers {
@@ -159,6 +175,9 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 	}
 	if len(all) == 0 {
 		t.Fatal("no reading had the same start in every browser")
+	}
+	for _, br := range browsers {
+		t.Logf("%s: output clock %s", br.name, eval[string](t, br, outputClock))
 	}
 	spreads := make([]float64, len(all))
 	var worstOffset float64
@@ -178,6 +197,39 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 		len(browsers), len(all), rounds, ms(p50), ms(worst), ms(goalMs), verdict, ms(worstOffset))
 }
 
+// audioTap keeps the page's AudioContext in window.__audioCtx, so the
+// benchmark can read its output clock as the engine does.
+const audioTap = `(() => {
+	const createGain = AudioContext.prototype.createGain;
+	AudioContext.prototype.createGain = function (...args) {
+		window.__audioCtx = this;
+		return createGain.apply(this, args);
+	};
+})();`
+
+// outputClock reads getOutputTimestamp() 50 times, 20 ms apart, and tells
+// how much the mapping from audio time to wall ms it gives (wall ms minus
+// context ms) moves between readings: the engine keeps the smallest of the
+// last 2 s, as the readings are late by however long the audio thread
+// waited. It also gives the latencies the context reports.
+const outputClock = `(async () => {
+	const c = window.__audioCtx;
+	if (!c || !c.getOutputTimestamp) return "no AudioContext or no getOutputTimestamp";
+	const ds = [];
+	for (let i = 0; i < 50; i++) {
+		const ts = c.getOutputTimestamp();
+		if (ts.performanceTime > 0) ds.push(performance.timeOrigin + ts.performanceTime - ts.contextTime * 1000);
+		await new Promise(r => setTimeout(r, 20));
+	}
+	if (!ds.length) return "getOutputTimestamp gave no time";
+	ds.sort((a, b) => a - b);
+	const ts = c.getOutputTimestamp();
+	return "mapping over " + ds.length + " readings: median " + (ds[ds.length >> 1] - ds[0]).toFixed(2) +
+		" ms and max " + (ds[ds.length - 1] - ds[0]).toFixed(2) + " ms above the smallest; baseLatency " +
+		(c.baseLatency * 1000).toFixed(2) + " ms, outputLatency " + (c.outputLatency * 1000).toFixed(2) +
+		" ms, currentTime ahead of the output stamp by " + ((c.currentTime - ts.contextTime) * 1000).toFixed(2) + " ms";
+})()`
+
 // syncRead reads every browser's diagnostics and pairs their latest record
 // of the player's start, when all are of the same bar.
 func syncRead(t *testing.T, browsers []*browser, player string) (syncSample, bool) {
@@ -193,6 +245,7 @@ func syncRead(t *testing.T, browsers []*browser, player string) (syncSample, boo
 					return s, false
 				}
 				s.wall = append(s.wall, e.WallMs)
+				s.moved = append(s.moved, e.WallMs-(e.ServerMs-d.Clock.OffsetMs))
 				found = true
 				break
 			}
