@@ -6,14 +6,21 @@ import (
 	"time"
 )
 
+// BenchmarkRenderLoop renders each loop at 48 kHz. Besides the mean it
+// reports the fastest render (best-ms): on a shared machine the mean is
+// mostly the other tenants.
 func BenchmarkRenderLoop(b *testing.B) {
 	for _, id := range IDs() {
 		b.Run(id, func(b *testing.B) {
+			best := time.Duration(1 << 62)
 			for b.Loop() {
+				start := time.Now()
 				if _, _, err := Render(id, 48000); err != nil {
 					b.Fatal(err)
 				}
+				best = min(best, time.Since(start))
 			}
+			b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
 		})
 	}
 }
@@ -43,14 +50,20 @@ func BenchmarkStep(b *testing.B) {
 	b.ReportMetric(float64(len(times))/float64(b.N*len(IDs())), "steps/loop")
 }
 
+// BenchmarkRenderKit renders every loop at 48 kHz, one after another, and
+// reports the fastest kit (best-ms) besides the mean.
 func BenchmarkRenderKit(b *testing.B) {
+	best := time.Duration(1 << 62)
 	for b.Loop() {
+		start := time.Now()
 		for _, id := range IDs() {
 			if _, _, err := Render(id, 48000); err != nil {
 				b.Fatal(err)
 			}
 		}
+		best = min(best, time.Since(start))
 	}
+	b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
 }
 
 // BenchmarkMixKit is the whole kit through Mix: the loops render in
