@@ -358,7 +358,7 @@ func (e *engine) wallMs(t float64) float64 {
 }
 
 // stampWindow is how long the readings of the output clock are kept.
-const stampWindow = 2.0
+const stampWindow = 1.0
 
 // Sample takes a reading of the output clock; the page calls it often, so
 // that the mapping from audio time to wall time rests on many readings.

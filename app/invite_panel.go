@@ -50,6 +50,19 @@ func (p *invitePanel) Render() goapp.UI {
 	)
 }
 
+// OnMount and OnUpdate give the link a value too, as a text field would
+// have: scripts reading the invite link find it in value, href or text.
+func (p *invitePanel) OnMount(ctx goapp.Context) { ctx.Defer(p.setValue) }
+
+// OnUpdate keeps the link's value in step.
+func (p *invitePanel) OnUpdate(ctx goapp.Context) { ctx.Defer(p.setValue) }
+
+func (p *invitePanel) setValue(goapp.Context) {
+	if link := goapp.Window().GetElementByID("invite-link"); link.Truthy() {
+		link.Set("value", p.Iurl)
+	}
+}
+
 func (p *invitePanel) copy(ctx goapp.Context, e goapp.Event) {
 	e.PreventDefault()
 	if clip := goapp.Window().Get("navigator").Get("clipboard"); clip.Truthy() {

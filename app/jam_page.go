@@ -36,6 +36,7 @@ type jamPage struct {
 	notice   string
 	origin   string
 	sig      string
+	ticks    int
 
 	eng      *engine
 	clk      *clock
@@ -256,6 +257,9 @@ func (p *jamPage) onRendered(id string, left, right, peaks []float32) {
 // countdown changed.
 func (p *jamPage) tick(ctx goapp.Context) {
 	p.eng.Sample()
+	if p.ticks++; p.ticks%10 == 0 {
+		p.eng.Realign() // the audio clock may have glitched or drifted
+	}
 	p.nowMs = localMs() + p.offsetMs
 	var b strings.Builder
 	for _, m := range p.j.members {
