@@ -27,7 +27,7 @@ var goldenHashes = map[string]uint64{
 	"keys":    0x8e8bc33cbf2f4471,
 	"guitar":  0xf2491e6e959040d3,
 	"lead":    0x195ec57aa49a467d,
-	"pad":     0xe77cf11488dd179a,
+	"pad":     0x3e3c2de53eedac00,
 	"arp":     0x73c0dc17a9006085,
 	"congas":  0xec4582a73da49778,
 	"shaker":  0xfb7ae231345acd53,

@@ -78,9 +78,15 @@ func padChord(g grid, ch chord, gate, start int, duck []float32) func(out []floa
 			hr += hpA * (y - hr)
 			left[i], right[i] = x-hl, y-hr
 		}
+		// The duck's blocks are interpolated, so the gain glides.
 		pos := start % g.n
 		for i := range left {
-			d := duck[pos/duckBlock]
+			b := pos / duckBlock
+			next := b + 1
+			if next == len(duck) {
+				next = 0
+			}
+			d := duck[b] + (duck[next]-duck[b])*float32(pos%duckBlock)*(1.0/duckBlock)
 			left[i] *= d
 			right[i] *= d
 			if pos++; pos == g.n {
