@@ -86,6 +86,25 @@ func TestKit(t *testing.T) {
 		}
 	})
 
+	t.Run("every loop renders at low and odd sample rates, finite and in range", func(t *testing.T) {
+		for _, sr := range []int{MinSampleRate, 22050, 44101} {
+			for _, id := range IDs() {
+				l, r, err := Render(id, sr)
+				if err != nil {
+					t.Fatalf("%s at %d Hz: %v", id, sr, err)
+				}
+				if len(l) != LoopFrames(sr) || len(r) != LoopFrames(sr) {
+					t.Errorf("%s at %d Hz: %d frames, want %d", id, sr, len(l), LoopFrames(sr))
+				}
+				for i := range l {
+					if x, y := float64(l[i]), float64(r[i]); math.IsNaN(x+y) || math.Abs(x) >= 1 || math.Abs(y) >= 1 {
+						t.Fatalf("%s at %d Hz: frame %d is %v, %v", id, sr, i, x, y)
+					}
+				}
+			}
+		}
+	})
+
 	t.Run("every loop peaks below -1 dBFS", func(t *testing.T) {
 		for _, k := range renderKit(t, 48000) {
 			if p := dbfs(peak(k.left, k.right)); p >= -1 {
