@@ -386,34 +386,36 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		r.Chaos = chaos.wait()
 	}
 
-	// Settle: at least cfg.Settle, and on until no delivery arrived for a
-	// second (at most 30 s), then count and check.
+	// Settle: at least cfg.Settle, and on until no delivery arrived for two
+	// seconds (at most 30 s). The views are checked first, so that a close
+	// the server sent late has arrived before losses are counted.
 	settleStart := time.Now()
-	last := -1
-	for {
+	last, quiet := -1, 0
+	for time.Since(settleStart) < 30*time.Second {
 		time.Sleep(500 * time.Millisecond)
 		n := g.lat.count()
-		if time.Since(settleStart) >= cfg.Settle && n == last || time.Since(settleStart) > 30*time.Second {
-			break
+		if n == last {
+			quiet++
+		} else {
+			last, quiet = n, 0
 		}
-		if n != last {
-			last = n
+		if time.Since(settleStart) >= cfg.Settle && quiet >= 4 {
+			break
 		}
 	}
 	r.SettleSeconds = time.Since(settleStart).Seconds()
 	r.Toggles = int(g.sent.Load())
+	r.Server.Closes = g.probe.serverCloses(ctx)
+	if h, ok := g.probe.serverFanout(ctx); ok {
+		r.Server.Fanout = &h
+	}
+	r.Invariants = g.checkInvariants(ctx)
 	r.Events, r.Void, r.Lost, r.LostSamples = g.accountEvents()
 	r.Latency = g.lat.summary()
 	r.WriteLatency = g.writeLat.summary()
 	r.EchoLatency = g.echoLat.summary()
 	r.Untracked = int(g.untracked.Load())
 	g.progress("%d toggles, %d deliveries, p99 %.1f ms, %d lost", r.Toggles, r.Latency.Count, r.Latency.P99, r.Lost)
-	r.Server.Closes = g.probe.serverCloses(ctx)
-	if h, ok := g.probe.serverFanout(ctx); ok {
-		r.Server.Fanout = &h
-	}
-	inv := g.checkInvariants(ctx)
-	r.Invariants = inv
 
 	// Leave, then look for what stays behind.
 	g.progress("closing the clients")
