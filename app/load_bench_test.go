@@ -88,6 +88,9 @@ func TestLoadBench(t *testing.T) {
 		}
 		return "MISSED"
 	}
+	if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
+		t.Logf("load average at the end: %s", strings.TrimSpace(string(avg)))
+	}
 	fw, fi := medianVisit(first)
 	rw, ri := medianVisit(repeat)
 	t.Logf("LOAD median of %d: first visit %s on the wire (goal under 3.5 MB: %s), interactive after %.0f ms; repeat visit %s on the wire, interactive after %.0f ms",

@@ -193,6 +193,9 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 	if worst > goalMs {
 		verdict = "MISSED"
 	}
+	if avg, err := os.ReadFile("/proc/loadavg"); err == nil {
+		t.Logf("load average at the end: %s", strings.TrimSpace(string(avg)))
+	}
 	t.Logf("SYNC %d browsers, %d readings over %d starts: spread of the start's wallMs p50 %s, max %s (goal %s: %s); largest clock offset error %s",
 		len(browsers), len(all), rounds, ms(p50), ms(worst), ms(goalMs), verdict, ms(worstOffset))
 }
