@@ -7,15 +7,19 @@ import (
 
 // clock estimates the offset from this browser's clock to the server's from
 // ping round trips: server ms = local ms + offset. It trusts the samples
-// with the shortest round trips (the least queueing, so the least skew) and
-// moves the offset it reports slowly, so that a new estimate never shifts
-// the schedule audibly.
+// with the shortest round trips, the least queueing in either direction and
+// so the least skew: the median offset of those within a whisker of the
+// shortest. It moves the offset it reports slowly, so that a new estimate
+// never shifts the schedule audibly.
 type clock struct {
 	// window is how many recent samples are kept: enough to ride out a
 	// burst of slow round trips, few enough to follow a drifting clock.
 	window int
-	// best is how many of the shortest round trips the estimate averages.
+	// best is how many samples set the offset outright, at the start.
 	best int
+	// near is how much longer than the shortest a round trip may be and
+	// still count, as a fraction of the shortest plus a fixed 0.5 ms.
+	near float64
 	// slewMs is the most the offset moves per estimate once it is set;
 	// 2 ms every few seconds is far below what an ear can hear.
 	slewMs float64
@@ -39,7 +43,7 @@ type clockSample struct {
 }
 
 func newClock() *clock {
-	return &clock{window: 16, best: 3, slewMs: 2, snapMs: 50}
+	return &clock{window: 32, best: 3, near: 0.05, slewMs: 2, snapMs: 50}
 }
 
 // Add records a pong: t0 and t1 are the local ms the ping left and the pong
@@ -60,14 +64,20 @@ func (c *clock) Add(t0, t1, server float64) {
 func (c *clock) estimate() {
 	sorted := append([]clockSample(nil), c.samples...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].rtt < sorted[j].rtt })
-	n := min(c.best, len(sorted))
-	var offset, rtt float64
-	for _, s := range sorted[:n] {
-		offset += s.offset
-		rtt += s.rtt
+	limit := sorted[0].rtt*(1+c.near) + 0.5
+	var offsets []float64
+	for _, s := range sorted {
+		if s.rtt > limit {
+			break
+		}
+		offsets = append(offsets, s.offset)
 	}
-	offset /= float64(n)
-	c.rtt = rtt / float64(n)
+	sort.Float64s(offsets)
+	offset := offsets[len(offsets)/2]
+	if len(offsets)%2 == 0 {
+		offset = (offsets[len(offsets)/2-1] + offsets[len(offsets)/2]) / 2
+	}
+	c.rtt = sorted[0].rtt
 	// The first samples set the offset outright: nothing is scheduled yet.
 	// So do samples far better than those the offset came from (the first
 	// ones are often taken while the page is still busy starting), and a
@@ -83,7 +93,7 @@ func (c *clock) estimate() {
 // Offset returns the smoothed offset in ms, and whether any sample came.
 func (c *clock) Offset() (float64, bool) { return c.offset, c.ready }
 
-// RTT returns the mean round trip of the samples the estimate trusts.
+// RTT returns the shortest round trip the estimate rests on.
 func (c *clock) RTT() float64 { return c.rtt }
 
 // Samples returns how many pongs the clock has seen.

@@ -19,8 +19,8 @@ func TestClock(t *testing.T) {
 		if !ok || math.Abs(off-1000) > 0.01 {
 			t.Errorf("offset %v (ok %v), want 1000", off, ok)
 		}
-		if rtt := c.RTT(); math.Abs(rtt-7.0/3) > 0.01 {
-			t.Errorf("rtt %v, want %v", rtt, 7.0/3)
+		if rtt := c.RTT(); rtt != 2 {
+			t.Errorf("rtt %v, want 2", rtt)
 		}
 		if c.Samples() != 5 {
 			t.Errorf("samples %d, want 5", c.Samples())
@@ -56,6 +56,20 @@ func TestClock(t *testing.T) {
 		}
 		if off, _ := c.Offset(); math.Abs(off-1000) > 0.01 {
 			t.Errorf("offset %v, want 1000", off)
+		}
+	})
+	t.Run("on a jittery link the shortest round trips decide", func(t *testing.T) {
+		c := newClock()
+		// 50 ms each way, plus up to 25 ms of jitter in either direction.
+		ups := []float64{70, 52, 61, 75, 50.5, 66, 58, 73, 55, 69, 51, 64}
+		downs := []float64{55, 71, 50.2, 62, 51, 74, 57, 53, 68, 60, 72, 50.8}
+		for i := range ups {
+			t0 := float64(i * 1000)
+			server := t0 + ups[i] + 5000
+			c.Add(t0, t0+ups[i]+downs[i], server)
+		}
+		if off, _ := c.Offset(); math.Abs(off-5000) > 1.5 {
+			t.Errorf("offset %v, want 5000 within 1.5 ms", off)
 		}
 	})
 	t.Run("a huge change snaps", func(t *testing.T) {

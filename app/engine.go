@@ -282,7 +282,7 @@ func (e *engine) stopSource(v *voice, at float64) {
 // it should be before it is re-anchored: past a few milliseconds two
 // browsers would start to sound apart, below it the re-anchoring (a short
 // crossfade) would be more audible than the error.
-const driftSec = 0.004
+const driftSec = 0.003
 
 // Realign re-anchors every sounding loop that drifted from its place on the
 // jam's grid: the clock offset was corrected after it started (a busy page

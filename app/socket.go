@@ -60,7 +60,7 @@ func newJamClient(url, jam, resume string, now func() float64, emit func(socketE
 	return &jamClient{
 		url: url, jam: jam, resume: resume, now: now, emit: emit,
 		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
-		burst: 8, burstGap: 40 * time.Millisecond, pingEvery: 3 * time.Second,
+		burst: 8, burstGap: 40 * time.Millisecond, pingEvery: 2 * time.Second,
 		writeTimeout: 5 * time.Second,
 	}
 }
