@@ -184,7 +184,7 @@ func (r *Renderer) place(v *voice) {
 const measureBlock = 4096
 
 // levelJobs measure the loop and scale it to its level: an RMS in dBFS,
-// lowered if need be so that the loop's peak stays under peakLimit.
+// lowered if need be so that the loop's peak stays under peakLimitDB.
 func (r *Renderer) levelJobs(levelDB float64) []job {
 	var gain float32
 	var sum float64

@@ -11,6 +11,15 @@
 // are the same samples. Notes and room tails that cross the
 // loop end wrap around to its start, so a loop repeats without a click.
 //
+// The parts, one file each: drums (sine kick, noise snare and hats, a back
+// beat with swung sixteenths), bass (sine and filtered saw, locked to the
+// kick), keys (FM electric piano), guitar (Karplus-Strong), lead (a formant
+// voice), pad (detuned saws, ducking under the kick), arp (pulse arpeggio,
+// ping-pong echo), congas (tuned membranes), shaker (shaped noise), bells
+// (FM), texture (wind, tuned whistles, crackle) and clav (pulse through an
+// envelope filter). Each part is a list of voices placed on the loop
+// (renderer.go), then an echo and a small room (room.go), then its level.
+//
 // The package imports only shared, so it runs in the browser (GOOS=js) as
 // well as on the server.
 package sound
