@@ -127,6 +127,28 @@ func TestKit(t *testing.T) {
 		}
 	})
 
+	t.Run("no combination of loops, of any size, peaks above -1 dBFS", func(t *testing.T) {
+		// At each frame the loudest combination is every loop that is
+		// positive there (or every one that is negative): bound that.
+		for _, sr := range []int{44100, 48000} {
+			kit := renderKit(t, sr)
+			worst := 0.0
+			for i := range LoopFrames(sr) {
+				var lp, ln, rp, rn float64
+				for _, k := range kit {
+					l, r := float64(k.left[i]), float64(k.right[i])
+					lp, ln = lp+max(l, 0), ln-min(l, 0)
+					rp, rn = rp+max(r, 0), rn-min(r, 0)
+				}
+				worst = max(worst, lp, ln, rp, rn)
+			}
+			t.Logf("the loudest combination at %d Hz peaks at %.2f dBFS", sr, dbfs(worst))
+			if dbfs(worst) >= -1 {
+				t.Errorf("some combination at %d Hz peaks at %.2f dBFS", sr, dbfs(worst))
+			}
+		}
+	})
+
 	t.Run("every loop's RMS is within 4 dB of the kit's median", func(t *testing.T) {
 		kit := renderKit(t, 48000)
 		levels := make([]float64, len(kit))
