@@ -84,6 +84,13 @@ func (c *client) dial(ctx context.Context, resume string) (time.Duration, error)
 	c.mu.Lock()
 	c.conn = conn
 	c.session++
+	// Events of an earlier session that nobody heard of are void: they
+	// must not take the news of this session's events.
+	for _, e := range c.events {
+		if !e.barKnown {
+			e.failed = true
+		}
+	}
 	session := c.session
 	c.open = false
 	c.closing = false

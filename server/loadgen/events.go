@@ -120,17 +120,23 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 	}
 	s := v.(*client)
 	s.mu.Lock()
+	// The event of that kind with that bar; else the oldest of that kind
+	// whose bar is not known yet: the server handles a sender's messages
+	// in order, so the first news of an event is of the oldest one it has
+	// not answered yet, however late it comes.
 	var e *event
-	// The newest event of that kind with that bar, or the newest whose bar
-	// is not known yet.
-	for i := len(s.events) - 1; i >= 0 && i >= len(s.events)-4; i-- {
-		x := s.events[i]
-		if x.stop != stop {
-			continue
-		}
-		if (x.barKnown && x.bar == bar) || !x.barKnown {
+	for _, x := range s.events {
+		if x.stop == stop && x.barKnown && x.bar == bar {
 			e = x
 			break
+		}
+	}
+	if e == nil {
+		for _, x := range s.events {
+			if x.stop == stop && !x.barKnown && !x.failed {
+				e = x
+				break
+			}
 		}
 	}
 	if e == nil {
