@@ -14,17 +14,19 @@ import (
 // (uniform) each way, in order, with the app's ping schedule (8 pings 40 ms
 // apart, 10 a second apart, then one every 3 s). Each iteration is one
 // session; the error of the offset (the true one is 0) 30 s into it is
-// reported as percentiles over the sessions. "intersection" is a
+// reported as percentiles over the sessions. "intersection-N" is a
 // comparison, not the app's: the offset lies within [server - t1,
 // server - t0] for every sample, and it takes the middle of the
-// intersection of the last 64 such intervals.
+// intersection of the last N such intervals (16 is the app's window; 64
+// is 3 minutes of pings, long enough for clock drift to matter).
 func BenchmarkClockJitteryLink(b *testing.B) {
 	for _, est := range []struct {
 		name string
 		new  func() offsetEstimator
 	}{
 		{"app", func() offsetEstimator { return appClock{newClock()} }},
-		{"intersection", func() offsetEstimator { return &intersection{window: 64} }},
+		{"intersection-16", func() offsetEstimator { return &intersection{window: 16} }},
+		{"intersection-64", func() offsetEstimator { return &intersection{window: 64} }},
 	} {
 		b.Run(est.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
