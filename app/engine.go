@@ -279,10 +279,11 @@ func (e *engine) stopSource(v *voice, at float64) {
 }
 
 // driftSec is how far a sounding loop may drift from where the clock says
-// it should be before it is re-anchored: past a few milliseconds two
-// browsers would start to sound apart, below it the re-anchoring (a short
-// crossfade) would be more audible than the error.
-const driftSec = 0.003
+// it should be before it is re-anchored with a short crossfade. The output
+// clock's readings agree to about 0.2 ms, so this only fires when the clock
+// offset was corrected (mostly in a page's first seconds) or the audio
+// clock glitched, and it keeps browsers within a couple of ms.
+const driftSec = 0.0015
 
 // Realign re-anchors every sounding loop that drifted from its place on the
 // jam's grid: the clock offset was corrected after it started (a busy page
