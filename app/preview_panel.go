@@ -41,10 +41,13 @@ func (p *previewPanel) Render() goapp.UI {
 	if p.Ioffline {
 		intro = "You are offline: audition the loops alone while the jam comes back."
 	}
-	return goapp.Details().
-		ID("preview").
-		Class("preview").
-		Open(p.Ioffline || p.Iplaying != "").
+	details := goapp.Details().ID("preview").Class("preview")
+	// Set only when true: the server writes a false boolean attribute out
+	// as open="false", which a browser reads as open.
+	if p.Ioffline || p.Iplaying != "" {
+		details = details.Open(true)
+	}
+	return details.
 		Body(
 			goapp.Summary().Text("Preview loops"),
 			goapp.P().Class("hint").Text(intro),
