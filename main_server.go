@@ -21,29 +21,24 @@ import (
 	"github.com/loopswithfriends/loops/web"
 )
 
+// commands are the subcommands of loops, besides serving.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"render": render, // render.go: every loop and the full mix as WAV files
+	"load":   load,   // load.go: the load generator
+}
+
 // serve runs the command named by args and returns the exit code.
 func serve(args []string) int {
+	cmd := func(args []string, _, stderr io.Writer) error { return run(args, stderr) }
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		switch args[0] {
-		// Subcommands (render, load) are added here by their issues.
-		case "render":
-			if err := render(args[1:], os.Stdout, os.Stderr); err != nil {
-				fmt.Fprintln(os.Stderr, "loops:", err)
-				return 1
-			}
-			return 0
-		case "load":
-			if err := load(args[1:], os.Stdout, os.Stderr); err != nil {
-				fmt.Fprintln(os.Stderr, "loops:", err)
-				return 1
-			}
-			return 0
-		default:
-			fmt.Fprintf(os.Stderr, "loops: unknown command %q\n", args[0])
+		sub, ok := commands[args[0]]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "loops: unknown command %q (commands: render, load)\n", args[0])
 			return 2
 		}
+		cmd, args = sub, args[1:]
 	}
-	if err := run(args, os.Stderr); err != nil {
+	if err := cmd(args, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loops:", err)
 		return 1
 	}
