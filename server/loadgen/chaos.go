@@ -128,7 +128,7 @@ func (ch *chaosRun) misbehave(ctx context.Context, c *client, variant int) {
 	c.mu.Lock()
 	conn, done := c.conn, c.readDone
 	c.mu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	switch c.role {
 	case roleMalformed:
@@ -140,11 +140,15 @@ func (ch *chaosRun) misbehave(ctx context.Context, c *client, variant int) {
 		_ = conn.Write(wctx, websocket.MessageBinary, []byte(`{"type":"ping","id":1,"t0":0}`))
 	case roleFlood:
 		// 100 pings a second, well over the limit of 40, until the server
-		// closes the connection (it must within about 5 s) or 9 s pass.
+		// closes the connection (it must within about 5 s) or 12 s pass.
+		// A late tick catches up, so that a starved generator still
+		// floods.
 		t := time.NewTicker(10 * time.Millisecond)
-		stop := time.After(9 * time.Second)
+		start := time.Now()
+		stop := time.After(12 * time.Second)
+		var sent int64
 	flood:
-		for i := int64(0); ; i++ {
+		for {
 			select {
 			case <-t.C:
 			case <-stop:
@@ -154,9 +158,11 @@ func (ch *chaosRun) misbehave(ctx context.Context, c *client, variant int) {
 			case <-ctx.Done():
 				break flood
 			}
-			frame := shared.MustEncode(&shared.Ping{ID: i, T0: float64(time.Now().UnixMilli())})
-			if conn.Write(wctx, websocket.MessageText, frame) != nil {
-				break
+			for due := int64(time.Since(start) / (10 * time.Millisecond)); sent < due; sent++ {
+				frame := shared.MustEncode(&shared.Ping{ID: sent, T0: float64(time.Now().UnixMilli())})
+				if conn.Write(wctx, websocket.MessageText, frame) != nil {
+					break flood
+				}
 			}
 		}
 		t.Stop()

@@ -58,6 +58,7 @@ type client struct {
 	you      string
 	token    string
 	jam      string
+	timeline shared.Timeline // the jam's, for telling an event's news by its bar
 	view     map[string]shared.Member
 	want     bool     // the playing state the client last asked for
 	events   []*event // the events this client sent, oldest first
@@ -186,9 +187,10 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	var bar int64
 	var stop bool
 	c.mu.Lock()
+	tl := c.timeline
 	switch m := m.(type) {
 	case *shared.Welcome:
-		c.you, c.token, c.jam = m.You, m.Resume, m.Jam.ID
+		c.you, c.token, c.jam, c.timeline = m.You, m.Resume, m.Jam.ID, m.Jam.Timeline
 		c.view = make(map[string]shared.Member, len(m.Members))
 		for _, mem := range m.Members {
 			c.view[mem.ID] = mem
@@ -224,7 +226,7 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	}
 	c.mu.Unlock()
 	if sender != "" {
-		g.deliver(c, session, sender, bar, stop, now)
+		g.deliver(c, session, sender, bar, stop, now, tl)
 	}
 }
 

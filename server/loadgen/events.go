@@ -113,7 +113,7 @@ var (
 
 // deliver records that r, in session, received sender's played (stop false)
 // or stopped at bar.
-func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop bool, at time.Time) {
+func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop bool, at time.Time, tl shared.Timeline) {
 	v, ok := g.byID.Load(senderID)
 	if !ok {
 		return
@@ -132,8 +132,15 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 		}
 	}
 	if e == nil {
+		// Server and generator share the machine's clock: bar starts at
+		// least LeadMs after the server got the message, which is after
+		// it was sent. An event sent later is not this news.
+		latest := tl.BarStart(bar) - shared.LeadMs + 1
 		for _, x := range s.events {
 			if x.stop == stop && !x.barKnown && !x.failed {
+				if tl.BPM > 0 && float64(x.sentAt.UnixNano())/1e6 > latest {
+					break
+				}
 				e = x
 				break
 			}
@@ -207,6 +214,13 @@ func (l *latencies) summary() LatencySummary {
 	return LatencySummary{Count: len(all), P50: q(0.50), P90: q(0.90), P99: q(0.99), P999: q(0.999), Max: float64(all[len(all)-1]) / 1e6}
 }
 
+// pending counts the deliveries still awaited: those accountEvents would
+// count as lost now.
+func (g *gen) pending() int {
+	_, _, lost, _ := g.accountEvents()
+	return lost
+}
+
 // accountEvents counts the events and the deliveries that never came: a
 // member that kept its session open from the send until now and did not get
 // an event the server processed. An event the sender's session may not
@@ -253,6 +267,8 @@ func (g *gen) accountEvents() (events, void, lost int, samples []string) {
 }
 
 func kindLine(s, r *client, kind string, e *event) string {
-	return fmt.Sprintf("client %d never got the %s of client %d sent at %s",
-		r.idx, kind, s.idx, e.sentAt.Format("15:04:05.000"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("client %d never got the %s of client %d (%s, session %d of %d, %d events) sent at %s",
+		r.idx, kind, s.idx, s.role, e.session, s.session, len(s.events), e.sentAt.Format("15:04:05.000"))
 }

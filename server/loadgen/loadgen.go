@@ -386,21 +386,18 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		r.Chaos = chaos.wait()
 	}
 
-	// Settle: at least cfg.Settle, and on until no delivery arrived for two
-	// seconds (at most 30 s). The views are checked first, so that a close
-	// the server sent late has arrived before losses are counted.
+	// Settle: at least cfg.Settle, then on while deliveries are still
+	// awaited and keep arriving (a starved server can fall seconds
+	// behind), at most a minute. The views are checked first, so that a
+	// close the server sent late has arrived before losses are counted.
 	settleStart := time.Now()
-	last, quiet := -1, 0
-	for time.Since(settleStart) < 30*time.Second {
-		time.Sleep(500 * time.Millisecond)
-		n := g.lat.count()
-		if n == last {
-			quiet++
-		} else {
-			last, quiet = n, 0
-		}
-		if time.Since(settleStart) >= cfg.Settle && quiet >= 4 {
-			break
+	time.Sleep(cfg.Settle)
+	for best, since := g.pending(), time.Now(); best > 0 && time.Since(settleStart) < time.Minute; {
+		time.Sleep(time.Second)
+		if n := g.pending(); n < best {
+			best, since = n, time.Now()
+		} else if time.Since(since) > 5*time.Second {
+			break // nothing arrived for five seconds: lost, not late
 		}
 	}
 	r.SettleSeconds = time.Since(settleStart).Seconds()

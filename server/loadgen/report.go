@@ -168,7 +168,7 @@ func (r *Report) Format(w io.Writer) {
 		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
 	p("             (the sender's own echo: p50 %.2f ms, p99 %.2f ms; the toggle's write: p50 %.2f ms, p99 %.2f ms)",
 		r.EchoLatency.P50, r.EchoLatency.P99, r.WriteLatency.P50, r.WriteLatency.P99)
-	p("lost         %d (counted %.1f s after the last toggle)", r.Lost, r.SettleSeconds)
+	p("lost         %d (counted %.1f s after the last toggle; %d deliveries of void or unknown events)", r.Lost, r.SettleSeconds, r.Untracked)
 	for _, s := range r.LostSamples {
 		p("             %s", s)
 	}
