@@ -87,7 +87,10 @@ func newEngine() *engine {
 	// "interactive" asks for the lowest latency the device offers.
 	e.ctx = ctor.New(map[string]any{"latencyHint": "interactive"})
 	e.master = e.ctx.Call("createGain")
-	e.master.Call("connect", e.ctx.Get("destination"))
+	limiter := e.ctx.Call("createWaveShaper")
+	limiter.Set("curve", float32Array(limiterCurve(limiterPoints)))
+	e.master.Call("connect", limiter)
+	limiter.Call("connect", e.ctx.Get("destination"))
 	e.jamBus = e.ctx.Call("createGain")
 	e.jamBus.Call("connect", e.master)
 	e.preBus = e.ctx.Call("createGain")
@@ -457,13 +460,18 @@ func finite(f float64) float64 {
 	return f
 }
 
-// copyChannel copies samples into channel ch of an AudioBuffer in one copy
-// of bytes, not one JS call per sample.
+// copyChannel copies samples into channel ch of an AudioBuffer.
 func copyChannel(buf goapp.Value, ch int, samples []float32) {
+	buf.Call("copyToChannel", float32Array(samples), ch)
+}
+
+// float32Array returns a JS Float32Array holding samples, made with one copy
+// of bytes, not one JS call per sample.
+func float32Array(samples []float32) goapp.Value {
 	arr := goapp.Window().Get("Float32Array").New(len(samples))
 	bytes := goapp.Window().Get("Uint8Array").New(arr.Get("buffer"))
 	goapp.CopyBytesToJS(bytes, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(samples))), 4*len(samples)))
-	buf.Call("copyToChannel", arr, ch)
+	return arr
 }
 
 // localMs returns this browser's clock in ms since the Unix epoch, the one
