@@ -48,24 +48,25 @@ type client struct {
 	role role
 	g    *gen
 
-	mu       sync.Mutex
-	conn     *websocket.Conn
-	session  int  // counts the client's connections
-	open     bool // the current session has a welcome and is not closed
-	closing  bool // the generator is closing the connection on purpose
-	welcomed chan struct{}
-	readDone chan struct{}
-	you      string
-	token    string
-	jam      string
-	timeline shared.Timeline // the jam's, for telling an event's news by its bar
-	view     map[string]shared.Member
-	want     bool     // the playing state the client last asked for
-	events   []*event // the events this client sent, oldest first
-	closeErr error    // why the last session ended, when the server ended it
-	rateErrs int      // rate_limited errors received
-	resumes  int      // successful resumes (same user id)
-	lostIDs  int      // resumes that came back with another user id
+	mu        sync.Mutex
+	conn      *websocket.Conn
+	session   int  // counts the client's connections
+	open      bool // the current session has a welcome and is not closed
+	closing   bool // the generator is closing the connection on purpose
+	welcomed  chan struct{}
+	readDone  chan struct{}
+	you       string
+	token     string
+	jam       string
+	timeline  shared.Timeline // the jam's, for telling an event's news by its bar
+	welcomeAt time.Time       // when the last welcome arrived
+	view      map[string]shared.Member
+	want      bool     // the playing state the client last asked for
+	events    []*event // the events this client sent, oldest first
+	closeErr  error    // why the last session ended, when the server ended it
+	rateErrs  int      // rate_limited errors received
+	resumes   int      // successful resumes (same user id)
+	lostIDs   int      // resumes that came back with another user id
 }
 
 // dial opens a session: the socket, the join, and the welcome. resume is a
@@ -196,6 +197,7 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 			c.view[mem.ID] = mem
 		}
 		c.want = c.view[m.You].Playing
+		c.welcomeAt = now
 		c.open = true
 		g.byID.Store(m.You, c)
 		close(welcomed)
@@ -220,8 +222,9 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	case *shared.Error:
 		if m.Code == shared.CodeRateLimited {
 			c.rateErrs++
-		} else if c.role.wellBehaved() {
-			g.notef("client %d: error %s: %s", c.idx, m.Code, m.Message)
+		}
+		if c.role.wellBehaved() {
+			g.notef("client %d (%s, session %d): error %s: %s", c.idx, c.role, c.session, m.Code, m.Message)
 		}
 	}
 	c.mu.Unlock()

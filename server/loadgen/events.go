@@ -269,6 +269,14 @@ func (g *gen) accountEvents() (events, void, lost int, samples []string) {
 func kindLine(s, r *client, kind string, e *event) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fmt.Sprintf("client %d never got the %s of client %d (%s, session %d of %d, %d events) sent at %s",
-		r.idx, kind, s.idx, s.role, e.session, s.session, len(s.events), e.sentAt.Format("15:04:05.000"))
+	var hist []string
+	for _, x := range s.events {
+		k := "play"
+		if x.stop {
+			k = "stop"
+		}
+		hist = append(hist, fmt.Sprintf("%s@%s s%d bar=%d/%v n=%d failed=%v", k, x.sentAt.Format("05.000"), x.session, x.bar, x.barKnown, x.receipts, x.failed))
+	}
+	return fmt.Sprintf("client %d never got the %s of client %d (%s, session %d of %d, welcome at %s; events %v) sent at %s",
+		r.idx, kind, s.idx, s.role, e.session, s.session, s.welcomeAt.Format("05.000"), hist, e.sentAt.Format("15:04:05.000"))
 }
