@@ -217,8 +217,8 @@ func (l *latencies) summary() LatencySummary {
 // pending counts the deliveries still awaited: those accountEvents would
 // count as lost now.
 func (g *gen) pending() int {
-	_, _, lost, _ := g.accountEvents()
-	return lost
+	a := g.accountEvents()
+	return a.lost
 }
 
 // accountEvents counts the events and the deliveries that never came: a
@@ -226,7 +226,10 @@ func (g *gen) pending() int {
 // an event the server processed. An event the sender's session may not
 // have delivered to the server (the write failed, or the sender dropped
 // before anyone got it) is void.
-func (g *gen) accountEvents() (events, void, lost int, samples []string) {
+func (g *gen) accountEvents() (a accounting) {
+	events, void, lost, resumed := 0, 0, 0, 0
+	var samples []string
+	defer func() { a = accounting{events, void, lost, resumed, samples} }()
 	for _, s := range g.clients {
 		s.mu.Lock()
 		evs := slices.Clone(s.events)
@@ -253,6 +256,9 @@ func (g *gen) accountEvents() (events, void, lost int, samples []string) {
 					continue
 				}
 				lost++
+				if e.session > 1 {
+					resumed++
+				}
 				if len(samples) < 10 {
 					kind := "played"
 					if e.stop {
@@ -263,7 +269,14 @@ func (g *gen) accountEvents() (events, void, lost int, samples []string) {
 			}
 		}
 	}
-	return events, void, lost, samples
+	return
+}
+
+// accounting is what accountEvents counted; resumed is the part of lost
+// whose sender had dropped and resumed before sending.
+type accounting struct {
+	events, void, lost, resumed int
+	samples                     []string
 }
 
 func kindLine(s, r *client, kind string, e *event) string {

@@ -407,7 +407,8 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		r.Server.Fanout = &h
 	}
 	r.Invariants = g.checkInvariants(ctx)
-	r.Events, r.Void, r.Lost, r.LostSamples = g.accountEvents()
+	a := g.accountEvents()
+	r.Events, r.Void, r.Lost, r.LostAfterResume, r.LostSamples = a.events, a.void, a.lost, a.resumed, a.samples
 	r.Latency = g.lat.summary()
 	r.WriteLatency = g.writeLat.summary()
 	r.EchoLatency = g.echoLat.summary()

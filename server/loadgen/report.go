@@ -47,8 +47,11 @@ type Report struct {
 	WriteLatency LatencySummary `json:"write_latency_ms"`
 	EchoLatency  LatencySummary `json:"echo_latency_ms"`
 	Lost         int            `json:"lost"`
-	LostSamples  []string       `json:"lost_samples,omitempty"`
-	Untracked    int            `json:"untracked_deliveries"`
+	// LostAfterResume is the part of Lost sent by clients that had dropped
+	// and resumed.
+	LostAfterResume int      `json:"lost_after_resume"`
+	LostSamples     []string `json:"lost_samples,omitempty"`
+	Untracked       int      `json:"untracked_deliveries"`
 
 	UnexpectedCloses int            `json:"unexpected_closes"`
 	CloseReasons     map[string]int `json:"close_reasons,omitempty"`
@@ -168,7 +171,8 @@ func (r *Report) Format(w io.Writer) {
 		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
 	p("             (the sender's own echo: p50 %.2f ms, p99 %.2f ms; the toggle's write: p50 %.2f ms, p99 %.2f ms)",
 		r.EchoLatency.P50, r.EchoLatency.P99, r.WriteLatency.P50, r.WriteLatency.P99)
-	p("lost         %d (counted %.1f s after the last toggle; %d deliveries of void or unknown events)", r.Lost, r.SettleSeconds, r.Untracked)
+	p("lost         %d, %d of them sent after a resume (counted %.1f s after the last toggle; %d deliveries of void or unknown events)",
+		r.Lost, r.LostAfterResume, r.SettleSeconds, r.Untracked)
 	for _, s := range r.LostSamples {
 		p("             %s", s)
 	}
