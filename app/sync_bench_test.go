@@ -115,8 +115,12 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 		}
 		browsers[i] = newBrowser(t, name, 800, 700)
 		browsers[i].run(t, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: audioTap})
-			return err
+			for _, js := range []string{audioTap, pongTap, busyPage(envInt("LOOPS_SYNC_BUSY_MS", 0))} {
+				if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}))
 	}
 	player, jamURL := browsers[0].join(t, srv.url()+"/")
@@ -178,6 +182,7 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 	}
 	for _, br := range browsers {
 		t.Logf("%s: output clock %s", br.name, eval[string](t, br, outputClock))
+		t.Logf("%s: %s", br.name, eval[string](t, br, pongClock))
 	}
 	spreads := make([]float64, len(all))
 	var worstOffset float64
@@ -232,6 +237,60 @@ const outputClock = `(async () => {
 		(c.baseLatency * 1000).toFixed(2) + " ms, outputLatency " + (c.outputLatency * 1000).toFixed(2) +
 		" ms, currentTime ahead of the output stamp by " + ((c.currentTime - ts.contextTime) * 1000).toFixed(2) + " ms";
 })()`
+
+// pongTap notes every pong the page's WebSocket delivers, with two local
+// times of its arrival: the message event's timeStamp (when the page's main
+// thread took the message) and the moment the socket's listener ran (just
+// before the Go code of the app gets it).
+const pongTap = `(() => {
+	window.__pongs = [];
+	const add = WebSocket.prototype.addEventListener;
+	WebSocket.prototype.addEventListener = function (type, fn, ...rest) {
+		if (type === "message") {
+			const inner = fn;
+			fn = function (e) {
+				const ran = performance.timeOrigin + performance.now();
+				if (typeof e.data === "string" && e.data.startsWith('{"type":"pong"')) {
+					try {
+						const m = JSON.parse(e.data);
+						window.__pongs.push([m.t0, m.now, performance.timeOrigin + e.timeStamp, ran]);
+						if (window.__pongs.length > 64) window.__pongs.shift();
+					} catch (_) {}
+				}
+				return inner.call(this, e);
+			};
+		}
+		return add.call(this, type, fn, ...rest);
+	};
+})();`
+
+// pongClock estimates the offset from the last 32 pongs the way the app
+// does (the median offset of the round trips within 5 % + 0.5 ms of the
+// shortest), once with the arrival at the message event and once at the
+// listener, beside the app's own estimate: where they part, the app's t1
+// was stamped late.
+const pongClock = `(() => {
+	const ps = window.__pongs.slice(-32);
+	const est = (i) => {
+		const s = ps.map(p => ({rtt: p[i] - p[0], off: p[1] - (p[0] + p[i]) / 2})).sort((a, b) => a.rtt - b.rtt);
+		if (!s.length) return "none";
+		const near = s.filter(x => x.rtt <= s[0].rtt * 1.05 + 0.5).map(x => x.off).sort((a, b) => a - b);
+		const n = near.length, off = n % 2 ? near[n >> 1] : (near[n / 2 - 1] + near[n / 2]) / 2;
+		return "offset " + off.toFixed(2) + " ms (shortest round trip " + s[0].rtt.toFixed(2) + " ms)";
+	};
+	const c = window.loopsDiagnostics().clock;
+	return ps.length + " pongs: the app's clock offset " + c.offsetMs.toFixed(2) + " ms (round trip " + c.rttMs.toFixed(2) +
+		" ms); from the message event's timeStamp " + est(2) + "; from the listener " + est(3);
+})()`
+
+// busyPage keeps the page's main thread busy ms of every 50 ms, as a page
+// starved of CPU is (LOOPS_SYNC_BUSY_MS; 0, the default, adds nothing).
+func busyPage(ms int) string {
+	if ms <= 0 {
+		return ";"
+	}
+	return fmt.Sprintf(`setInterval(() => { const end = performance.now() + %d; while (performance.now() < end) {} }, 50);`, ms)
+}
 
 // syncRead reads every browser's diagnostics and pairs their latest record
 // of the player's start, when all are of the same bar.
