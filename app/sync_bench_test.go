@@ -268,7 +268,8 @@ const pongTap = `(() => {
 // does (the median offset of the round trips within 5 % + 0.5 ms of the
 // shortest), once with the arrival at the message event and once at the
 // listener, beside the app's own estimate: where they part, the app's t1
-// was stamped late.
+// was stamped late, or the app's offset is still slewing toward a new
+// estimate (2 ms a pong at most).
 const pongClock = `(() => {
 	const ps = window.__pongs.slice(-32);
 	const est = (i) => {
