@@ -188,7 +188,7 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	var bar int64
 	var stop bool
 	c.mu.Lock()
-	tl := c.timeline
+	tl, jam := c.timeline, c.jam
 	switch m := m.(type) {
 	case *shared.Welcome:
 		c.you, c.token, c.jam, c.timeline = m.You, m.Resume, m.Jam.ID, m.Jam.Timeline
@@ -229,7 +229,7 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	}
 	c.mu.Unlock()
 	if sender != "" {
-		g.deliver(c, session, sender, bar, stop, now, tl)
+		g.deliver(c, session, sender, bar, stop, now, jam, tl)
 	}
 }
 

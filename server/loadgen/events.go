@@ -20,6 +20,8 @@ import (
 // sender's mu.
 type event struct {
 	stop     bool
+	jam      string  // the sender's jam
+	epoch    float64 // its timeline's: bars count from it
 	sentAt   time.Time
 	session  int // the sender's session
 	bar      int64
@@ -81,7 +83,7 @@ func (c *client) toggle(ctx context.Context) {
 		c.mu.Unlock()
 		return
 	}
-	e := &event{stop: c.want, session: session, to: to}
+	e := &event{stop: c.want, session: session, to: to, jam: c.jam, epoch: c.timeline.Epoch}
 	c.want = !c.want
 	conn := c.conn
 	var frame []byte
@@ -113,38 +115,44 @@ var (
 
 // deliver records that r, in session, received sender's played (stop false)
 // or stopped at bar.
-func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop bool, at time.Time, tl shared.Timeline) {
+func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop bool, at time.Time, jam string, tl shared.Timeline) {
 	v, ok := g.byID.Load(senderID)
 	if !ok {
 		return
 	}
 	s := v.(*client)
 	s.mu.Lock()
-	// The event of that kind with that bar; else the oldest of that kind
-	// whose bar is not known yet: the server handles a sender's messages
-	// in order, so the first news of an event is of the oldest one it has
-	// not answered yet, however late it comes.
-	var e *event
-	for _, x := range s.events {
-		if x.stop == stop && x.barKnown && x.bar == bar {
-			e = x
-			break
-		}
-	}
-	if e == nil {
-		// Server and generator share the machine's clock: bar starts at
-		// least LeadMs after the server got the message, which is after
-		// it was sent. An event sent later is not this news.
-		latest := tl.BarStart(bar) - shared.LeadMs + 1
+	// Only events sent in the receiver's jam, on its timeline: a jam that
+	// emptied and came back has a new one, with bars counted afresh.
+	// Events of the sender's current session first: a sender that played
+	// just before it dropped and plays again after resuming can get the
+	// same bar twice. In each, the event of that kind with that bar that
+	// this receiver has not had yet; else the oldest of that kind whose bar
+	// is not known yet and that was sent before the bar could be chosen
+	// (the server handles a sender's messages in order, so the first news
+	// of an event is of the oldest one it has not answered, however late).
+	latest := tl.BarStart(bar) - shared.LeadMs + 1
+	find := func(current bool) *event {
 		for _, x := range s.events {
-			if x.stop == stop && !x.barKnown && !x.failed {
-				if tl.BPM > 0 && float64(x.sentAt.UnixNano())/1e6 > latest {
-					break
-				}
-				e = x
-				break
+			if x.stop == stop && x.jam == jam && x.epoch == tl.Epoch && (x.session == s.session) == current &&
+				x.barKnown && x.bar == bar && !x.gotBy(r) {
+				return x
 			}
 		}
+		for _, x := range s.events {
+			if x.stop == stop && x.jam == jam && x.epoch == tl.Epoch && (x.session == s.session) == current &&
+				!x.barKnown && !x.failed {
+				if tl.BPM > 0 && float64(x.sentAt.UnixNano())/1e6 > latest {
+					return nil
+				}
+				return x
+			}
+		}
+		return nil
+	}
+	e := find(true)
+	if e == nil {
+		e = find(false)
 	}
 	if e == nil {
 		s.mu.Unlock()
@@ -164,6 +172,16 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 	if r == s {
 		g.echoLat.add(r.idx, lat)
 	}
+}
+
+// gotBy reports whether r already received e. The sender's mu is held.
+func (e *event) gotBy(r *client) bool {
+	for _, t := range e.to {
+		if t.c == r && t.got {
+			return true
+		}
+	}
+	return false
 }
 
 // latencies holds every delivery's latency, sharded to keep the readers off

@@ -64,13 +64,8 @@ func TestChaos(t *testing.T) {
 		if rep.Latency.Count == 0 {
 			t.Error("no played or stopped arrived")
 		}
-		if n := rep.Lost - rep.LostAfterResume; n != 0 {
-			t.Errorf("%d deliveries lost: %v", n, rep.LostSamples)
-		}
-		if rep.LostAfterResume != 0 {
-			// Seen in about one run in eight under a loaded box, not yet
-			// explained (BENCHMARKS.md, "Chaos"): logged, not failed.
-			t.Logf("%d deliveries of events sent after a resume never arrived: %v", rep.LostAfterResume, rep.LostSamples)
+		if rep.Lost != 0 {
+			t.Errorf("%d deliveries lost (%d after a resume): %v", rep.Lost, rep.LostAfterResume, rep.LostSamples)
 		}
 		if rep.UnexpectedCloses != 0 {
 			t.Errorf("%d unexpected closes: %v", rep.UnexpectedCloses, rep.CloseReasons)
@@ -86,9 +81,7 @@ func TestChaos(t *testing.T) {
 		for _, v := range rep.Invariants.Violations {
 			t.Errorf("invariant: %s", v)
 		}
-		if !rep.Pass && rep.Lost == rep.LostAfterResume && rep.Lost > 0 {
-			t.Log("the run failed only on deliveries after a resume")
-		} else if !rep.Pass {
+		if !rep.Pass {
 			t.Error("the run failed")
 		}
 	})
