@@ -78,6 +78,18 @@ func (c *clock) estimate() {
 		offset = (offsets[len(offsets)/2-1] + offsets[len(offsets)/2]) / 2
 	}
 	c.rtt = sorted[0].rtt
+	// Every sample bounds the offset: server - t1 <= offset <= server - t0.
+	// Where the bounds of all samples meet, the middle of what they allow
+	// beats any one sample: on a jittery link even the shortest round
+	// trips split unevenly between the two ways. Where they do not meet
+	// (the clocks drifted over the window), the median above stands.
+	lo, hi := math.Inf(-1), math.Inf(1)
+	for _, s := range c.samples {
+		lo, hi = math.Max(lo, s.offset-s.rtt/2), math.Min(hi, s.offset+s.rtt/2)
+	}
+	if lo <= hi {
+		offset = (lo + hi) / 2
+	}
 	// The first samples set the offset outright: nothing is scheduled yet.
 	// So do samples far better than those the offset came from (the first
 	// ones are often taken while the page is still busy starting), and a

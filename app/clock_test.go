@@ -12,7 +12,7 @@ func TestClock(t *testing.T) {
 		// queued), fast ones almost none.
 		c.Add(0, 80, 1000+70)   // rtt 80, skewed by +30
 		c.Add(100, 102, 1101)   // rtt 2, exact
-		c.Add(200, 260, 1200)   // rtt 60, skewed by -30
+		c.Add(200, 260, 1201)   // rtt 60, skewed by -29 (1 ms up, 59 down)
 		c.Add(300, 303, 1301.5) // rtt 3, exact
 		c.Add(400, 402, 1401)   // rtt 2, exact
 		off, ok := c.Offset()
@@ -70,6 +70,21 @@ func TestClock(t *testing.T) {
 		}
 		if off, _ := c.Offset(); math.Abs(off-5000) > 1.5 {
 			t.Errorf("offset %v, want 5000 within 1.5 ms", off)
+		}
+	})
+	t.Run("on a jittery link the bounds of every round trip pin the offset", func(t *testing.T) {
+		c := newClock()
+		// The fastest way up (50.5 ms) and the fastest way down (50.2 ms)
+		// come in different round trips; together they bound the offset to
+		// within 0.15 ms, closer than any one round trip can.
+		ups := []float64{70, 52, 61, 75, 50.5, 66, 58, 73, 55, 69, 51, 64}
+		downs := []float64{55, 71, 50.2, 62, 74, 51, 57, 53, 68, 60, 72, 50.8}
+		for i := range ups {
+			t0 := float64(i * 1000)
+			c.Add(t0, t0+ups[i]+downs[i], t0+ups[i]+5000)
+		}
+		if off, _ := c.Offset(); math.Abs(off-5000) > 0.2 {
+			t.Errorf("offset %v, want 5000 within 0.2 ms", off)
 		}
 	})
 	t.Run("a huge change snaps", func(t *testing.T) {
