@@ -34,25 +34,45 @@ func bassVoices(g grid, _ *noise) []voice {
 	return vs
 }
 
-func bassNote(sr int, hz float64, gate int, vel float32) func(out []float32) {
-	return func(out []float32) {
-		inc := phaseInc(hz, sr)
-		s := newSaw(hz, sr, 0)
-		var f svf
-		cut := float32(0.6 + 0.6*vel)
-		kc := decayCoef(0.25, sr)
-		var ph uint32
-		for i := range out {
-			if i%16 == 0 {
-				f.set(float32(hz)*(1.5+8*cut)/float32(sr), 1.1)
-				cut *= pow16(kc)
-			}
-			ph += inc
-			lp, _, _ := f.tick(s.next())
-			out[i] = softClip(sinp(ph)*0.8 + lp*0.5)
-		}
-		shape(out, sr, 0.004, 0.4, 0.7, gate, 0.05)
+// wBass is the cost of a frame of a bass note, in ticks.
+const wBass = 8
+
+func bassNote(sr int, hz float64, gate int, vel float32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &bassState{sr: sr, hz: hz, inc: phaseInc(hz, sr), kc: decayCoef(0.25, sr),
+			s: newSaw(hz, sr, 0), cut: float32(0.6 + 0.6*vel)}
+		return append([]job{{n: n, w: wBass, run: func(from, to int) {
+			st.run((*b)[from:to], from)
+		}}}, shapeJobs(b, 0, n, sr, 0.004, 0.4, 0.7, gate, 0.05)...)
 	}
+}
+
+// bassState is a bass note between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type bassState struct {
+	sr      int
+	hz      float64
+	inc     uint32
+	kc, cut float32
+	s       saw
+	f       svf
+	ph      uint32
+}
+
+// run renders out, which starts from frames into the note.
+func (st *bassState) run(out []float32, from int) {
+	s, f, cut, ph := st.s, st.f, st.cut, st.ph
+	hz, sr, kc, inc := st.hz, st.sr, st.kc, st.inc
+	for k := range out {
+		if i := from + k; uint(i)%16 == 0 {
+			f.set(float32(hz)*(1.5+8*cut)/float32(sr), 1.1)
+			cut *= pow16(kc)
+		}
+		ph += inc
+		lp, _, _ := f.tick(s.next())
+		out[k] = softClip(sinp(ph)*0.8 + lp*0.5)
+	}
+	st.s, st.f, st.cut, st.ph = s, f, cut, ph
 }
 
 // pow16 returns k^16: the factor of a per-frame decay over 16 frames.

@@ -24,26 +24,42 @@ func bellVoices(g grid, _ *noise) []voice {
 	return vs
 }
 
-func bell(sr int, hz float64) func(out []float32) {
-	return func(out []float32) {
-		inc := phaseInc(hz, sr)
-		incM := phaseInc(hz*3.5, sr)
-		var pc, pm, ph uint32
-		idx := float32(1.2)
-		ki := decayCoef(0.3, sr)
-		amp := float32(1)
-		ka := decayCoef(1.6, sr)
-		const toPhase = float32(1 << 32 / (2 * 3.14159265))
-		for i := range out {
-			pc += inc
-			pm += incM
-			ph += inc * 2
-			strike := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
-			hum := sinp(ph)
-			out[i] = (strike + 0.25*hum) * amp
-			idx *= ki
-			amp *= ka
-		}
-		shape(out, sr, 0.001, 60, 1, len(out)-sr/10, 0.08)
+// wBell is the cost of a frame of a bell, in ticks.
+const wBell = 2
+
+func bell(sr int, hz float64) synth {
+	return func(b *[]float32, n int) []job {
+		st := &bellState{inc: phaseInc(hz, sr), incM: phaseInc(hz*3.5, sr),
+			ki: decayCoef(0.3, sr), ka: decayCoef(1.6, sr), idx: 1.2, amp: 1}
+		return append([]job{{n: n, w: wBell, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}}, shapeJobs(b, 0, n, sr, 0.001, 60, 1, n-sr/10, 0.08)...)
 	}
+}
+
+// bellState is a bell between steps. Its loop is a method, not a closure:
+// in wasm a closure's loop can run at half the speed.
+type bellState struct {
+	inc, incM  uint32
+	ki, ka     float32
+	pc, pm, ph uint32
+	idx, amp   float32
+}
+
+// run renders the bell's next len(out) frames.
+func (st *bellState) run(out []float32) {
+	const toPhase = float32(1 << 32 / (2 * 3.14159265))
+	pc, pm, ph, idx, amp := st.pc, st.pm, st.ph, st.idx, st.amp
+	inc, incM, ki, ka := st.inc, st.incM, st.ki, st.ka
+	for i := range out {
+		pc += inc
+		pm += incM
+		ph += inc * 2
+		strike := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
+		hum := sinp(ph)
+		out[i] = (strike + 0.25*hum) * amp
+		idx *= ki
+		amp *= ka
+	}
+	st.pc, st.pm, st.ph, st.idx, st.amp = pc, pm, ph, idx, amp
 }

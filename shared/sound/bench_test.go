@@ -75,3 +75,51 @@ func BenchmarkMixKit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStepMax renders each loop at 48 kHz the way the browser does, in
+// Step(512) calls, and reports how long the longest step holds up the page's
+// event loop. A Renderer's steps are the same work on every run, so each
+// step is timed on every run and its fastest time kept: worst-ms is the
+// longest of those, the step's own cost with little of the other tenants'
+// noise; max-ms is the longest step as timed, noise and GC included; new-ms
+// is the fastest NewRenderer, which the page also waits for.
+func BenchmarkStepMax(b *testing.B) {
+	for _, id := range IDs() {
+		b.Run(id, func(b *testing.B) {
+			// A first render fills the pool of recycled buffers, so that
+			// every timed one has the same jobs (recycled buffers are
+			// cleared by jobs, fresh ones are not).
+			if _, _, err := Render(id, 48000); err != nil {
+				b.Fatal(err)
+			}
+			var best []time.Duration
+			var longest time.Duration
+			newBest := time.Duration(1 << 62)
+			steps := 0
+			for b.Loop() {
+				start := time.Now()
+				r, err := NewRenderer(id, 48000)
+				if err != nil {
+					b.Fatal(err)
+				}
+				newBest = min(newBest, time.Since(start))
+				k := 0
+				for done := false; !done; k++ {
+					start := time.Now()
+					done = r.Step(512)
+					d := time.Since(start)
+					if k == len(best) {
+						best = append(best, d)
+					}
+					best[k] = min(best[k], d)
+					longest = max(longest, d)
+				}
+				steps = k
+			}
+			b.ReportMetric(float64(slices.Max(best).Microseconds())/1000, "worst-ms")
+			b.ReportMetric(float64(longest.Microseconds())/1000, "max-ms")
+			b.ReportMetric(float64(steps), "steps/loop")
+			b.ReportMetric(float64(newBest.Microseconds())/1000, "new-ms")
+		})
+	}
+}

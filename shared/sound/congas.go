@@ -50,37 +50,50 @@ func congaVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
-func conga(sr int, hz float64, slap bool, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		scale := float32(1<<32) / float32(sr)
-		f := float32(hz)
-		bend := float32(0.025)
-		kb := decayCoef(0.04, sr)
-		amp := float32(1)
-		ka := decayCoef(0.35, sr)
-		amp2 := float32(0.5)
-		ka2 := decayCoef(0.12, sr)
-		noiseAmp := float32(0.25)
+// wConga is the cost of a frame of a conga, in ticks.
+const wConga = 12
+
+func conga(sr int, hz float64, slap bool, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &congaState{f: float32(hz), scale: float32(1<<32) / float32(sr),
+			kb: decayCoef(0.04, sr), ka: decayCoef(0.35, sr), ka2: decayCoef(0.12, sr),
+			bend: 0.025, amp: 1, amp2: 0.5, noiseAmp: 0.25, rng: newNoise(seed)}
 		if slap {
-			ka = decayCoef(0.16, sr)
-			noiseAmp = 0.9
+			st.ka = decayCoef(0.16, sr)
+			st.noiseAmp = 0.9
 		}
-		kn := decayCoef(0.03, sr)
-		n := newNoise(seed)
-		var bp svf
-		bp.set(float32(2.6*hz)/float32(sr), 1.2)
-		var p1, p2 uint32
-		for i := range out {
-			fi := f * (1 + bend)
-			bend *= kb
-			p1 += uint32(fi * scale)
-			p2 += uint32(fi * 1.5 * scale)
-			_, b, _ := bp.tick(n.next())
-			out[i] = sinp(p1)*amp + sinp(p2)*amp2 + b*noiseAmp
-			amp *= ka
-			amp2 *= ka2
-			noiseAmp *= kn
-		}
-		fade(out, sr)
+		st.kn = decayCoef(0.03, sr)
+		st.bp.set(float32(2.6*hz)/float32(sr), 1.2)
+		return []job{{n: n, w: wConga, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}, fadeJob(b, 0, n, sr)}
 	}
+}
+
+// congaState is a stroke between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type congaState struct {
+	f, scale, kb, ka, ka2, kn float32
+	bend, amp, amp2, noiseAmp float32
+	rng                       noise
+	bp                        svf
+	p1, p2                    uint32
+}
+
+// run renders the stroke's next len(out) frames.
+func (st *congaState) run(out []float32) {
+	bend, amp, amp2, noiseAmp, rng, bp, p1, p2 := st.bend, st.amp, st.amp2, st.noiseAmp, st.rng, st.bp, st.p1, st.p2
+	f, scale, kb, ka, ka2, kn := st.f, st.scale, st.kb, st.ka, st.ka2, st.kn
+	for i := range out {
+		fi := f * (1 + bend)
+		bend *= kb
+		p1 += uint32(fi * scale)
+		p2 += uint32(fi * 1.5 * scale)
+		_, band, _ := bp.tick(rng.next())
+		out[i] = sinp(p1)*amp + sinp(p2)*amp2 + band*noiseAmp
+		amp *= ka
+		amp2 *= ka2
+		noiseAmp *= kn
+	}
+	st.bend, st.amp, st.amp2, st.noiseAmp, st.rng, st.bp, st.p1, st.p2 = bend, amp, amp2, noiseAmp, rng, bp, p1, p2
 }

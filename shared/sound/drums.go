@@ -57,72 +57,117 @@ func drumVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
+// Costs of the drums' synthesis, in ticks per frame.
+const (
+	wKick  = 7
+	wSnare = 10
+	wHat   = 7
+)
+
 // kick is a sine falling from 150 to 48 Hz, a short noise click, saturated.
-func kick(sr int) func(out []float32) {
-	return func(out []float32) {
-		pitch := float32(1)
-		kp := decayCoef(0.12, sr)
-		scale := float32(1<<32) / float32(sr)
-		amp := float32(1)
-		ka := decayCoef(0.38, sr)
-		click := newNoise(0x4b1c)
-		var ph uint32
-		var lp float32
-		clickLen := sr / 400
-		for i := range out {
-			ph += uint32((48 + 110*pitch) * scale)
-			pitch *= kp
-			s := sinp(ph) * amp
-			if i < clickLen {
-				lp += 0.5 * (click.next() - lp)
-				s += lp * 0.5 * float32(clickLen-i) / float32(clickLen)
-			}
-			amp *= ka
-			out[i] = softClip(s * 1.4)
-		}
-		fade(out, sr)
+func kick(sr int) synth {
+	return func(b *[]float32, n int) []job {
+		st := &kickState{kp: decayCoef(0.12, sr), scale: float32(1<<32) / float32(sr),
+			ka: decayCoef(0.38, sr), clickLen: sr / 400, pitch: 1, amp: 1, click: newNoise(0x4b1c)}
+		return []job{{n: n, w: wKick, run: func(from, to int) {
+			st.run((*b)[from:to], from)
+		}}, fadeJob(b, 0, n, sr)}
 	}
 }
 
 // snare is two damped body modes and band-passed noise.
-func snare(sr int, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		n := newNoise(seed)
-		var f, top svf
-		f.set(float32(3500)/float32(sr), 0.8)
-		top.set(float32(9000)/float32(sr), 0.7)
-		i1, i2 := phaseInc(185, sr), phaseInc(330, sr)
-		var p1, p2 uint32
-		body := float32(1)
-		kb := decayCoef(0.09, sr)
-		hiss := float32(1)
-		kn := decayCoef(0.22, sr)
-		for i := range out {
-			p1 += i1
-			p2 += i2
-			_, bp, hp := f.tick(n.next())
-			wires, _, _ := top.tick(bp + 0.5*hp)
-			out[i] = (sinp(p1)+0.5*sinp(p2))*body*0.6 + wires*hiss*0.8
-			body *= kb
-			hiss *= kn
-		}
-		fade(out, sr)
+func snare(sr int, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &snareState{rng: newNoise(seed), body: 1, hiss: 1,
+			i1: phaseInc(185, sr), i2: phaseInc(330, sr), kb: decayCoef(0.09, sr), kn: decayCoef(0.22, sr)}
+		st.f.set(float32(3500)/float32(sr), 0.8)
+		st.top.set(float32(9000)/float32(sr), 0.7)
+		return []job{{n: n, w: wSnare, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}, fadeJob(b, 0, n, sr)}
 	}
 }
 
 // hat is high-passed noise with a fast decay.
-func hat(sr int, seed uint32, decay float64) func(out []float32) {
-	return func(out []float32) {
-		n := newNoise(seed)
-		var f svf
-		f.set(float32(7500)/float32(sr), 0.9)
-		amp := float32(1)
-		k := decayCoef(decay, sr)
-		for i := range out {
-			_, bp, hp := f.tick(n.next())
-			out[i] = (hp + 0.4*bp) * amp
-			amp *= k
-		}
-		fade(out, sr)
+func hat(sr int, seed uint32, decay float64) synth {
+	return func(b *[]float32, n int) []job {
+		st := &hatState{rng: newNoise(seed), amp: 1, k: decayCoef(decay, sr)}
+		st.f.set(float32(7500)/float32(sr), 0.9)
+		return []job{{n: n, w: wHat, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}, fadeJob(b, 0, n, sr)}
 	}
+}
+
+// kickState is a kick between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type kickState struct {
+	kp, scale, ka  float32
+	clickLen       int
+	pitch, amp, lp float32
+	ph             uint32
+	click          noise
+}
+
+// run renders out, which starts from frames into the kick.
+func (st *kickState) run(out []float32, from int) {
+	pitch, amp, lp, ph, click := st.pitch, st.amp, st.lp, st.ph, st.click
+	kp, scale, ka, clickLen := st.kp, st.scale, st.ka, st.clickLen
+	for k := range out {
+		i := from + k
+		ph += uint32((48 + 110*pitch) * scale)
+		pitch *= kp
+		s := sinp(ph) * amp
+		if i < clickLen {
+			lp += 0.5 * (click.next() - lp)
+			s += lp * 0.5 * float32(clickLen-i) / float32(clickLen)
+		}
+		amp *= ka
+		out[k] = softClip(s * 1.4)
+	}
+	st.pitch, st.amp, st.lp, st.ph, st.click = pitch, amp, lp, ph, click
+}
+
+// snareState is a snare between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type snareState struct {
+	rng                noise
+	f, top             svf
+	i1, i2, p1, p2     uint32
+	kb, kn, body, hiss float32
+}
+
+// run renders the snare's next len(out) frames.
+func (st *snareState) run(out []float32) {
+	rng, f, top, p1, p2, body, hiss := st.rng, st.f, st.top, st.p1, st.p2, st.body, st.hiss
+	i1, i2, kb, kn := st.i1, st.i2, st.kb, st.kn
+	for i := range out {
+		p1 += i1
+		p2 += i2
+		_, bp, hp := f.tick(rng.next())
+		wires, _, _ := top.tick(bp + 0.5*hp)
+		out[i] = (sinp(p1)+0.5*sinp(p2))*body*0.6 + wires*hiss*0.8
+		body *= kb
+		hiss *= kn
+	}
+	st.rng, st.f, st.top, st.p1, st.p2, st.body, st.hiss = rng, f, top, p1, p2, body, hiss
+}
+
+// hatState is a hat between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type hatState struct {
+	rng    noise
+	f      svf
+	amp, k float32
+}
+
+// run renders the hat's next len(out) frames.
+func (st *hatState) run(out []float32) {
+	rng, f, amp, k := st.rng, st.f, st.amp, st.k
+	for i := range out {
+		_, bp, hp := f.tick(rng.next())
+		out[i] = (hp + 0.4*bp) * amp
+		amp *= k
+	}
+	st.rng, st.f, st.amp = rng, f, amp
 }

@@ -188,18 +188,36 @@ func pan(p float64) (l, r float32) {
 // dbGain returns the amplitude of a level in dB.
 func dbGain(db float64) float64 { return expd(db / 20 * math.Ln10) }
 
-// shape multiplies out by an envelope: a linear attack, an exponential decay
-// towards sustain, held until gate frames, then an exponential release
-// (60 dB in release seconds) that is faded to exactly zero at the end of
-// out, so that a voice never stops with a click.
-func shape(out []float32, sr int, attack, decay float64, sustain float32, gate int, release float64) {
-	a := max(1, int(attack*float64(sr)))
-	kd := decayCoef(decay, sr)
-	kr := decayCoef(release, sr)
-	e := float32(1)
-	var v float32
-	for i := range out {
-		switch {
+// wShape is the cost of a frame of an envelope, in ticks.
+const wShape = 1
+
+// shapeJobs multiply (*b)[off:off+n] by an envelope: a linear attack, an
+// exponential decay towards sustain, held until gate frames, then an
+// exponential release (60 dB in release seconds) that is faded to exactly
+// zero at the end (fadeJob), so that a voice never stops with a click.
+func shapeJobs(b *[]float32, off, n, sr int, attack, decay float64, sustain float32, gate int, release float64) []job {
+	st := &envState{a: max(1, int(attack*float64(sr))), gate: gate, sustain: sustain,
+		kd: decayCoef(decay, sr), kr: decayCoef(release, sr), e: 1}
+	env := job{n: n, w: wShape, run: func(from, to int) {
+		st.run((*b)[off+from:off+to], from)
+	}}
+	return []job{env, fadeJob(b, off, n, sr)}
+}
+
+// envState is an envelope between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type envState struct {
+	a, gate               int
+	sustain, kd, kr, e, v float32
+}
+
+// run multiplies out, which starts from frames into the sound, by the
+// envelope.
+func (st *envState) run(out []float32, from int) {
+	e, v := st.e, st.v
+	a, gate, sustain, kd, kr := st.a, st.gate, st.sustain, st.kd, st.kr
+	for k := range out {
+		switch i := from + k; {
 		case i < a && i < gate:
 			v = float32(i) / float32(a)
 		case i < gate:
@@ -208,25 +226,27 @@ func shape(out []float32, sr int, attack, decay float64, sustain float32, gate i
 		default:
 			v *= kr
 		}
-		out[i] *= v
+		out[k] *= v
 	}
-	fade(out, sr)
+	st.e, st.v = e, v
 }
 
-// fade ramps the last 5 ms of out down to zero.
-func fade(out []float32, sr int) {
-	f := min(len(out), sr/200)
-	tail := out[len(out)-f:]
-	for i := range tail {
-		tail[i] *= float32(f-i) / float32(f)
-	}
+// fadeJob ramps the last 5 ms of (*b)[off:off+n] down to zero.
+func fadeJob(b *[]float32, off, n, sr int) job {
+	f := min(n, sr/200)
+	return job{n: f, w: wRamp, run: func(from, to int) {
+		tail := (*b)[off+n-f : off+n]
+		for i := from; i < to; i++ {
+			tail[i] *= float32(f-i) / float32(f)
+		}
+	}}
 }
 
 // newVoice returns a mono voice at a position in beats, panned from -1 to 1,
 // with a gain and a send level.
-func newVoice(g grid, beat float64, frames int, p float64, gain, send float32, render func(out []float32)) voice {
+func newVoice(g grid, beat float64, frames int, p float64, gain, send float32, synth synth) voice {
 	l, r := pan(p)
-	return voice{start: g.at(beat), frames: frames, gl: l * gain, gr: r * gain, send: send, render: render}
+	return voice{start: g.at(beat), frames: frames, gl: l * gain, gr: r * gain, send: send, synth: synth}
 }
 
 // swing returns the position in beats of sixteenth step s, with the

@@ -31,48 +31,74 @@ func guitarVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
+// wPluck is the cost of a frame of a string, in ticks.
+const wPluck = 3
+
 // pluck is a Karplus-Strong string.
-func pluck(sr int, hz float64, gate int, vel float32, seed uint32) func(out []float32) {
-	return func(out []float32) {
+func pluck(sr int, hz float64, gate int, vel float32, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
 		period := float64(sr)/hz - 0.5
-		n := int(period)
-		frac := period - float64(n)
+		ln := int(period)
+		frac := period - float64(ln)
 		if frac < 0.1 {
-			n--
+			ln--
 			frac++
 		}
 		c := float32((1 - frac) / (1 + frac))
-		line := make([]float32, n)
-		rng := newNoise(seed)
-		// The pick: noise, softened more for a softer stroke.
-		var lp float32
-		a := 0.3 + 0.5*vel
-		for i := range line {
-			lp += a * (rng.next() - lp)
-			line[i] = lp
-		}
-		// Plucked a fifth of the way along the string: the comb takes out
-		// the harmonics that have a node there, as a real pick does.
-		for i, p := n-1, n/5; p > 0 && i >= p; i-- {
-			line[i] -= line[i-p]
-		}
 		// Loop gain per period for a 2.5 s ring.
 		rho := float32(expd(-6.907755278982137 / (2.5 * hz)))
-		var prev, apx, apy float32
-		p := 0
-		for i := range out {
-			x := line[p]
-			y := 0.5 * (x + prev) * rho
-			prev = x
-			// First-order allpass for the fractional delay.
-			ap := c*(y-apy) + apx
-			apx, apy = y, ap
-			line[p] = ap
-			if p++; p == n {
-				p = 0
+		// Made here, so that a step allocates nothing: in the browser an
+		// allocation can be made to wait on the garbage collector.
+		line := make([]float32, ln)
+		st := &pluckState{line: line, rho: rho, c: c}
+		return append([]job{{n: n, w: wPluck, run: func(from, to int) {
+			if from == 0 {
+				// The pick: noise, softened more for a softer stroke. A
+				// period of the string, a few hundred frames: small work.
+				rng := newNoise(seed)
+				var lp float32
+				a := 0.3 + 0.5*vel
+				for i := range line {
+					lp += a * (rng.next() - lp)
+					line[i] = lp
+				}
+				// Plucked a fifth of the way along the string: the comb
+				// takes out the harmonics that have a node there, as a real
+				// pick does.
+				for i, p := ln-1, ln/5; p > 0 && i >= p; i-- {
+					line[i] -= line[i-p]
+				}
 			}
-			out[i] = x
-		}
-		shape(out, sr, 0.001, 60, 1, gate, 0.08)
+			st.run((*b)[from:to])
+		}}}, shapeJobs(b, 0, n, sr, 0.001, 60, 1, gate, 0.08)...)
 	}
+}
+
+// pluckState is a string between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type pluckState struct {
+	line           []float32
+	rho, c         float32
+	prev, apx, apy float32
+	p              int
+}
+
+// run renders the string's next len(out) frames.
+func (st *pluckState) run(out []float32) {
+	prev, apx, apy, p := st.prev, st.apx, st.apy, st.p
+	line, rho, c := st.line, st.rho, st.c
+	for i := range out {
+		x := line[p]
+		y := 0.5 * (x + prev) * rho
+		prev = x
+		// First-order allpass for the fractional delay.
+		ap := c*(y-apy) + apx
+		apx, apy = y, ap
+		line[p] = ap
+		if p++; p == len(line) {
+			p = 0
+		}
+		out[i] = x
+	}
+	st.prev, st.apx, st.apy, st.p = prev, apx, apy, p
 }

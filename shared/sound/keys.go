@@ -49,70 +49,102 @@ func keysVoices(g grid, rng *noise) []voice {
 			}
 			vs = append(vs, voice{
 				start: start, frames: len(chord[0].buf) + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
-				render: epChord(g, chord, gain, start),
+				synth: epChord(g, chord, gain, start), needs: chord[:],
 			})
 		}
 	}
 	return vs
 }
 
+// Costs of the keys, in ticks per frame.
+const (
+	wEP    = 3 // a note
+	wStrum = 2 // a note into its chord
+	wSway  = 3
+)
+
 // epChord mixes the notes of a chord into one stereo buffer, strummed,
 // spread from left to right and swaying.
-func epChord(g grid, notes [4]*sample, gain [4]float32, start int) func(out []float32) {
-	return func(out []float32) {
-		frames := len(out) / 2
-		left, right := out[:frames], out[frames:]
-		for k, n := range notes {
-			n.ensure()
+func epChord(g grid, notes [4]*sample, gain [4]float32, start int) synth {
+	return func(b *[]float32, n int) []job {
+		frames := n / 2
+		var jobs []job
+		for k, nt := range notes {
 			gl, gr := pan(-0.45 + 0.3*float64(k))
 			gl, gr = gl*gain[k], gr*gain[k]
 			from := min(frames, k*g.secs(keysStrum))
-			l, r := left[from:], right[from:]
-			for i, s := range n.buf[:min(len(n.buf), len(l))] {
-				l[i] += s * gl
-				r[i] += s * gr
-			}
+			jobs = append(jobs, job{n: min(len(nt.buf), frames-from), w: wStrum, run: func(i0, i1 int) {
+				src := nt.buf[i0:i1]
+				l, r := (*b)[from+i0:from+i1], (*b)[frames+from+i0:frames+from+i1]
+				l, r = l[:len(src)], r[:len(src)]
+				for i, s := range src {
+					l[i] += s * gl
+					r[i] += s * gr
+				}
+			}})
 		}
 		// The sway: keysSway turns a loop, in step with the loop wherever
 		// the chord starts.
 		inc := uint32(uint64(keysSway) * (1 << 32) / uint64(g.n))
 		ph := uint32(start) * inc
-		for i := range left {
-			s := 0.3 * sinp(ph)
-			left[i] *= 1 - s
-			right[i] *= 1 + s
-			ph += inc
-		}
+		return append(jobs, job{n: frames, w: wSway, run: func(from, to int) {
+			left, right := (*b)[from:to], (*b)[frames+from:frames+to]
+			right = right[:len(left)]
+			p := ph
+			for i := range left {
+				s := 0.3 * sinp(p)
+				left[i] *= 1 - s
+				right[i] *= 1 + s
+				p += inc
+			}
+			ph = p
+		}})
 	}
 }
 
 // epNote is one note of the piano, struck at vel and held for gate frames.
-func epNote(sr int, hz float64, vel float32, gate int) func(out []float32) {
-	return func(out []float32) {
-		const toPhase = float32(1 << 32 / (2 * 3.14159265))
-		inc := phaseInc(hz, sr)
-		ki := decayCoef(0.9, sr)
-		kt := decayCoef(0.06, sr)
-		idx := 0.8 + 1.6*vel
-		tine := 0.6 * vel
-		var pc, pm, pt uint32
-		// The bark is gone (-60 dB) after 60 ms: stop computing it then.
-		bark := min(len(out), sr*6/100)
-		for i := range out[:bark] {
-			pm += inc
-			pt += inc * 14
-			pc += inc
-			mod := sinp(pm)*idx + sinp(pt)*tine
-			out[i] = sinp(pc+uint32(int32(mod*toPhase))) * vel
-			idx = 0.25 + (idx-0.25)*ki
-			tine *= kt
-		}
-		for i := bark; i < len(out); i++ {
-			pm += inc
-			pc += inc
-			out[i] = sinp(pc+uint32(int32(sinp(pm)*idx*toPhase))) * vel
-			idx = 0.25 + (idx-0.25)*ki
-		}
-		shape(out, sr, 0.002, 2.5, 0, gate, 0.16)
+func epNote(sr int, hz float64, vel float32, gate int) synth {
+	return func(b *[]float32, n int) []job {
+		st := &epState{inc: phaseInc(hz, sr), ki: decayCoef(0.9, sr), kt: decayCoef(0.06, sr),
+			vel: vel, idx: 0.8 + 1.6*vel, tine: 0.6 * vel,
+			// The bark is gone (-60 dB) after 60 ms: stop computing it then.
+			bark: min(n, sr*6/100)}
+		return append([]job{{n: n, w: wEP, run: func(from, to int) {
+			st.run((*b)[from:to], from)
+		}}}, shapeJobs(b, 0, n, sr, 0.002, 2.5, 0, gate, 0.16)...)
 	}
+}
+
+// epState is a note of the piano between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type epState struct {
+	inc         uint32
+	ki, kt, vel float32
+	idx, tine   float32
+	pc, pm, pt  uint32
+	bark        int
+}
+
+// run renders out, which starts from frames into the note.
+func (st *epState) run(out []float32, from int) {
+	const toPhase = float32(1 << 32 / (2 * 3.14159265))
+	idx, tine, pc, pm, pt := st.idx, st.tine, st.pc, st.pm, st.pt
+	inc, ki, kt, vel := st.inc, st.ki, st.kt, st.vel
+	split := min(max(st.bark-from, 0), len(out))
+	for i := range out[:split] {
+		pm += inc
+		pt += inc * 14
+		pc += inc
+		mod := sinp(pm)*idx + sinp(pt)*tine
+		out[i] = sinp(pc+uint32(int32(mod*toPhase))) * vel
+		idx = 0.25 + (idx-0.25)*ki
+		tine *= kt
+	}
+	for i := split; i < len(out); i++ {
+		pm += inc
+		pc += inc
+		out[i] = sinp(pc+uint32(int32(sinp(pm)*idx*toPhase))) * vel
+		idx = 0.25 + (idx-0.25)*ki
+	}
+	st.idx, st.tine, st.pc, st.pm, st.pt = idx, tine, pc, pm, pt
 }

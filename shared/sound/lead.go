@@ -42,49 +42,67 @@ func leadVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
-func leadNote(sr int, hz, from float64, gate int, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		src := newSaw(from, sr, 0)
-		base := src.dt
-		target := float32(hz / float64(sr))
+// wLead is the cost of a frame of a lead note, in ticks.
+const wLead = 16
+
+func leadNote(sr int, hz, prev float64, gate int, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &leadState{sr: sr, src: newSaw(prev, sr, 0), breath: newNoise(seed), open: 1}
+		st.target = float32(hz / float64(sr))
 		// The slide: 90% of the way in about 50 ms.
-		glide := 1 - pow16(decayCoef(0.15, sr))
-		breath := newNoise(seed)
-		tiltA := onePoleCoef(1500, sr)
-		var tilt float32
-		var bands [3]svf
-		open := float32(1)
-		ko := pow16(decayCoef(1.8, sr))
-		vib := phaseInc(5.2, sr)
-		var vp uint32
-		depth := float32(0)
-		dmax := float32(0.006)
-		kd := 16 / (0.5 * float32(sr))
-		for i := range out {
-			if i%16 == 0 {
-				for k, f := range formants {
-					c := f.oh + (f.ah-f.oh)*open
-					bands[k].set(c/float32(sr), 6)
-				}
-				open *= ko
-				base += (target - base) * glide
-				if i > sr/4 {
-					depth = min(dmax, depth+dmax*kd)
-				}
-			}
-			vp += vib
-			src.dt = base * (1 + depth*sinp(vp))
-			// A little breath under the buzz of the folds, and the buzz
-			// tilted down as a glottal pulse is, not as bright as a saw.
-			tilt += tiltA * (src.next() - tilt)
-			x := tilt + 0.12*breath.next()
-			var y float32
-			for k := range bands {
-				_, bp, _ := bands[k].tick(x)
-				y += bp * formants[k].gain
-			}
-			out[i] = y
-		}
-		shape(out, sr, 0.04, 1.5, 0.75, gate, 0.15)
+		st.glide = 1 - pow16(decayCoef(0.15, sr))
+		st.tiltA = onePoleCoef(1500, sr)
+		st.ko = pow16(decayCoef(1.8, sr))
+		st.vib = phaseInc(5.2, sr)
+		st.base = st.src.dt
+		return append([]job{{n: n, w: wLead, run: func(from, to int) {
+			st.run((*b)[from:to], from)
+		}}}, shapeJobs(b, 0, n, sr, 0.04, 1.5, 0.75, gate, 0.15)...)
 	}
+}
+
+// leadState is a lead note between steps.
+type leadState struct {
+	sr                       int
+	target, glide, tiltA, ko float32
+	vib                      uint32
+	src                      saw
+	base, tilt, open, depth  float32
+	breath                   noise
+	bands                    [3]svf
+	vp                       uint32
+}
+
+// run renders out, which starts from frames into the note.
+func (st *leadState) run(out []float32, from int) {
+	src, base, tilt, open, depth, breath, bands, vp := st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.bands, st.vp
+	sr, target, glide, tiltA, ko, vib := st.sr, st.target, st.glide, st.tiltA, st.ko, st.vib
+	dmax := float32(0.006)
+	kd := 16 / (0.5 * float32(sr))
+	for k := range out {
+		if i := from + k; uint(i)%16 == 0 {
+			for k, f := range formants {
+				c := f.oh + (f.ah-f.oh)*open
+				bands[k].set(c/float32(sr), 6)
+			}
+			open *= ko
+			base += (target - base) * glide
+			if i > sr/4 {
+				depth = min(dmax, depth+dmax*kd)
+			}
+		}
+		vp += vib
+		src.dt = base * (1 + depth*sinp(vp))
+		// A little breath under the buzz of the folds, and the buzz
+		// tilted down as a glottal pulse is, not as bright as a saw.
+		tilt += tiltA * (src.next() - tilt)
+		x := tilt + 0.12*breath.next()
+		var y float32
+		for k := range bands {
+			_, bp, _ := bands[k].tick(x)
+			y += bp * formants[k].gain
+		}
+		out[k] = y
+	}
+	st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.bands, st.vp = src, base, tilt, open, depth, breath, bands, vp
 }

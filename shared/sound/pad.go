@@ -22,80 +22,110 @@ func padVoices(g grid, _ *noise) []voice {
 		gate := g.beats(float64(beatsPerChord))
 		vs = append(vs, voice{
 			start: g.at(beat), frames: gate + g.secs(0.55), gl: 0.5, gr: 0.5, stereo: true,
-			render: padChord(g, ch, gate, g.at(beat), duck),
+			synth: padChord(g, ch, gate, g.at(beat), duck),
 		})
 	}
 	return vs
 }
 
-func padChord(g grid, ch chord, gate, start int, duck []float32) func(out []float32) {
-	return func(out []float32) {
-		frames := len(out) / 2
-		left, right := out[:frames], out[frames:]
+// Costs of the pad, in ticks per frame (both channels).
+const (
+	wPad  = 12
+	wDuck = 3
+)
+
+func padChord(g grid, ch chord, gate, start int, duck []float32) synth {
+	return func(b *[]float32, n int) []job {
+		frames := n / 2
 		// Plain (not band-limited) saws: the lowpass is far below where
 		// their aliases fold back, and a pad has eight of them per frame.
-		var tl, tr, dl, dr [4]float32
+		st := &padState{start: start, n: g.n, sr: g.sr}
 		for k, m := range ch.open {
 			hz := midiHz(float64(m))
 			a, b := float32(hz*padDetune[0]/float64(g.sr)), float32(hz*padDetune[1]/float64(g.sr))
 			if k%2 == 1 {
 				a, b = b, a
 			}
-			dl[k], dr[k] = a, b
-			tl[k], tr[k] = float32(k)*0.37, float32(k)*0.61+0.2
+			st.dl[k], st.dr[k] = a, b
+			st.tl[k], st.tr[k] = float32(k)*0.37, float32(k)*0.61+0.2
 		}
-		var fl, fr svf
 		// A one-pole highpass at 160 Hz keeps the pad out of the bass's way.
-		hpA := onePoleCoef(160, g.sr)
-		var hl, hr float32
-		for i := 0; i < frames; i++ {
-			if i%32 == 0 {
-				// The cutoff follows a slow sine of the loop's phase, so it
-				// is the same on every pass.
-				ph := uint32(uint64(start+i) % uint64(g.n) * (1 << 32) / uint64(g.n))
-				cut := (900 + 500*sinp(ph)) / float32(g.sr)
-				fl.set(cut, 0.9)
-				fr.set(cut*1.1, 0.9)
-			}
-			var l, r float32
-			for k := range tl {
-				x, y := tl[k]+dl[k], tr[k]+dr[k]
-				if x >= 1 {
-					x--
-				}
-				if y >= 1 {
-					y--
-				}
-				tl[k], tr[k] = x, y
-				l += x
-				r += y
-			}
-			// Each saw is 2t-1: the -1s sum to a constant the filter would
-			// pass as DC, so take them out once.
-			x, _, _ := fl.tick(2*l - 4)
-			y, _, _ := fr.tick(2*r - 4)
-			hl += hpA * (x - hl)
-			hr += hpA * (y - hr)
-			left[i], right[i] = x-hl, y-hr
-		}
+		st.hpA = onePoleCoef(160, g.sr)
+		synth := job{n: frames, w: wPad, run: func(from, to int) {
+			st.run((*b)[from:to], (*b)[frames+from:frames+to], from)
+		}}
 		// The duck's blocks are interpolated, so the gain glides.
 		pos := start % g.n
-		for i := range left {
-			b := pos / duckBlock
-			next := b + 1
-			if next == len(duck) {
-				next = 0
+		ducking := job{n: frames, w: wDuck, run: func(from, to int) {
+			left, right := (*b)[from:to], (*b)[frames+from:frames+to]
+			right = right[:len(left)]
+			p, duck, n := pos, duck, g.n
+			for i := range left {
+				blk := p / duckBlock
+				next := blk + 1
+				if next == len(duck) {
+					next = 0
+				}
+				d := duck[blk] + (duck[next]-duck[blk])*float32(p%duckBlock)*(1.0/duckBlock)
+				left[i] *= d
+				right[i] *= d
+				if p++; p == n {
+					p = 0
+				}
 			}
-			d := duck[b] + (duck[next]-duck[b])*float32(pos%duckBlock)*(1.0/duckBlock)
-			left[i] *= d
-			right[i] *= d
-			if pos++; pos == g.n {
-				pos = 0
-			}
-		}
-		shape(left, g.sr, 0.35, 60, 1, len(left)-g.secs(0.55), 0.45)
-		shape(right, g.sr, 0.35, 60, 1, len(right)-g.secs(0.55), 0.45)
+			pos = p
+		}}
+		jobs := []job{synth, ducking}
+		jobs = append(jobs, shapeJobs(b, 0, frames, g.sr, 0.35, 60, 1, frames-g.secs(0.55), 0.45)...)
+		return append(jobs, shapeJobs(b, frames, frames, g.sr, 0.35, 60, 1, frames-g.secs(0.55), 0.45)...)
 	}
+}
+
+// padState is a chord of the pad between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type padState struct {
+	start, n, sr   int
+	dl, dr, tl, tr [4]float32
+	hpA, hl, hr    float32
+	fl, fr         svf
+}
+
+// run renders left and right, which start from frames into the chord.
+func (st *padState) run(left, right []float32, from int) {
+	right = right[:len(left)]
+	tl, tr, fl, fr, hl, hr := st.tl, st.tr, st.fl, st.fr, st.hl, st.hr
+	dl, dr, hpA, start, n, sr := st.dl, st.dr, st.hpA, st.start, st.n, st.sr
+	for j := range left {
+		if i := from + j; uint(i)%32 == 0 {
+			// The cutoff follows a slow sine of the loop's phase, so it is
+			// the same on every pass.
+			ph := uint32(uint64(start+i) % uint64(n) * (1 << 32) / uint64(n))
+			cut := (900 + 500*sinp(ph)) / float32(sr)
+			fl.set(cut, 0.9)
+			fr.set(cut*1.1, 0.9)
+		}
+		var l, r float32
+		for k := range tl {
+			x, y := tl[k]+dl[k], tr[k]+dr[k]
+			if x >= 1 {
+				x--
+			}
+			if y >= 1 {
+				y--
+			}
+			tl[k], tr[k] = x, y
+			l += x
+			r += y
+		}
+		// Each saw is 2t-1: the -1s sum to a constant the filter would pass
+		// as DC, so take them out once.
+		x, _, _ := fl.tick(2*l - 4)
+		y, _, _ := fr.tick(2*r - 4)
+		hl += hpA * (x - hl)
+		hr += hpA * (y - hr)
+		left[j], right[j] = x-hl, y-hr
+	}
+	st.tl, st.tr, st.fl, st.fr, st.hl, st.hr = tl, tr, fl, fr, hl, hr
 }
 
 // duckBlock is the resolution of the ducking curve in frames.

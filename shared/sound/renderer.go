@@ -5,10 +5,11 @@ import (
 	"sync"
 )
 
-// voice is one note (or hit, or bed) of a part: render fills out, which is
-// zeroed and frames long, and the renderer adds it into the loop at start,
-// wrapping what passes the loop end around to its beginning, so tails that
-// cross the loop point sound at the start of the next pass.
+// voice is one note (or hit, or bed) of a part: its synth makes it into a
+// buffer, zeroed and frames long (twice that for a stereo voice: left, then
+// right), and the renderer adds it into the loop at start, wrapping what
+// passes the loop end around to its beginning, so tails that cross the loop
+// point sound at the start of the next pass.
 type voice struct {
 	start, frames int
 	// gl and gr are the voice's gains into the left and right channels.
@@ -17,29 +18,31 @@ type voice struct {
 	send float32
 	// stereo voices get a buffer twice as long: left, then right.
 	stereo bool
-	render func(out []float32)
-	// sample, when set, replaces render: a sound several voices play,
+	synth  synth
+	// sample, when set, replaces synth: a sound several voices play,
 	// rendered once.
 	sample *sample
+	// needs lists the samples synth reads, which must be rendered first.
+	needs []*sample
 }
+
+// synth returns the jobs that make a sound into *buf, n samples long. The
+// renderer sets *buf before the first job runs, so a job must read it when
+// it runs, not when it is made.
+type synth func(buf *[]float32, n int) []job
 
 // sample is a sound rendered once and played by several voices (a drum
 // hit, say), each with its own gain and place.
 type sample struct {
-	render   func(out []float32)
-	buf      []float32
-	ramp     int
-	rendered bool
+	synth synth
+	buf   []float32
+	ramp  int
 }
 
-// ensure renders the sample if it has not been yet. Its start is ramped up
-// from silence over half a millisecond, as every voice's is (see ramp).
-func (s *sample) ensure() {
-	if !s.rendered {
-		s.render(s.buf)
-		rampUp(s.buf, s.ramp)
-		s.rendered = true
-	}
+// jobs returns the work of rendering the sample. Its start is ramped up from
+// silence over half a millisecond, as every voice's is (see rampJob).
+func (s *sample) jobs() []job {
+	return append(s.synth(&s.buf, len(s.buf)), rampJob(&s.buf, 0, len(s.buf), s.ramp))
 }
 
 // play returns a voice that plays a sample at a position in beats, panned
@@ -49,33 +52,49 @@ func play(g grid, beat float64, s *sample, p float64, gain, send float32) voice 
 	return voice{start: g.at(beat), frames: len(s.buf), gl: l * gain, gr: r * gain, send: send, sample: s}
 }
 
-// newSample returns a sample of frames rendered by render.
-func newSample(g grid, frames int, render func(out []float32)) *sample {
-	return &sample{render: render, buf: make([]float32, frames), ramp: g.sr / 2000}
+// newSample returns a sample of frames rendered by synth.
+func newSample(g grid, frames int, synth synth) *sample {
+	return &sample{synth: synth, buf: make([]float32, frames), ramp: g.sr / 2000}
 }
 
-// job is a slice of a render's work. A job with split set may be run in
-// pieces (run(from, to) over [0, cost)), cut at multiples of grain if set;
-// others run whole.
+// job is a slice of a render's work: a sweep over n frames (or samples, or
+// blocks), in order, that Step may cut anywhere, at multiples of grain if
+// set. run(from, to) does [from, to) and keeps whatever state the next call
+// needs, so the samples are the same however the work is cut. w is the cost
+// of one of its n in ticks, about a nanosecond of native work each (see
+// workTicks), so that Step can cut every kind of work to the same time.
 type job struct {
-	cost  int
-	split bool
-	grain int
-	run   func(from, to int)
+	n, w, grain int
+	run         func(from, to int)
 }
+
+// workTicks is the ticks of one frame of Step's budget: about a frame of a
+// mono synth voice.
+const workTicks = 16
+
+// Costs of the renderer's own jobs, in ticks per frame (or sample). Every
+// job's cost was measured natively, at about a nanosecond a tick; a cost
+// that is off makes steps uneven, not unbounded (BenchmarkStepMax times
+// them).
+const (
+	wClear = 1 // zeroing a buffer
+	wRamp  = 1 // fading a voice in
+	wPlace = 2 // adding a voice into the loop
+	wLevel = 1 // measuring or scaling the loop
+	wEcho  = 1 // one tap of an echo
+)
 
 // buffers recycles loop-sized buffers (a renderer's send and scratch, the
 // loops Mix sums): fewer allocations, less garbage to collect.
 var buffers sync.Pool
 
-// getBuf returns a zeroed buffer of n samples.
-func getBuf(n int) []float32 {
+// takeBuf returns a buffer of n samples, and whether it may hold old
+// samples (a recycled one) that its user must clear.
+func takeBuf(n int) (b []float32, dirty bool) {
 	if p, ok := buffers.Get().(*[]float32); ok && cap(*p) >= n {
-		b := (*p)[:n]
-		clear(b)
-		return b
+		return (*p)[:n], true
 	}
-	return make([]float32, n)
+	return make([]float32, n), false
 }
 
 // putBuf gives a buffer back for reuse; its owner must not touch it again.
@@ -85,10 +104,24 @@ func putBuf(b []float32) {
 	}
 }
 
+// clearJob zeroes *b, if dirty, a slice of work at a time.
+func clearJob(b *[]float32, dirty bool) job {
+	if !dirty {
+		return job{}
+	}
+	return job{n: len(*b), w: wClear, run: func(from, to int) { clear((*b)[from:to]) }}
+}
+
 // Renderer renders one loop a bounded slice at a time, so that a browser can
 // yield to its event loop between slices. The zero value is not usable; see
 // NewRenderer. A Renderer is for one goroutine at a time; separate
 // Renderers may run in parallel.
+//
+// Its work is a list of jobs, each a sweep that can stop and resume
+// anywhere: a note's synthesis and envelope, its placing into the loop, an
+// echo tap, the room, the level. Step runs them in order for a budget of
+// ticks, cutting whichever job it is in, so no step does much more than it
+// was asked, however long the notes or the loop.
 type Renderer struct {
 	sr, n        int
 	left, right  []float32
@@ -108,15 +141,44 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 		return nil, err
 	}
 	g := grid{sr: sampleRate, n: LoopFrames(sampleRate)}
-	r := &Renderer{sr: sampleRate, n: g.n, left: getBuf(g.n), right: getBuf(g.n)}
+	r := &Renderer{sr: sampleRate, n: g.n}
+	// Recycled buffers are cleared by the first jobs, not here: a loop's
+	// buffers are megabytes.
+	var dirtyL, dirtyR, dirtyS bool
+	r.left, dirtyL = takeBuf(g.n)
+	r.right, dirtyR = takeBuf(g.n)
+	r.jobs = append(r.jobs, clearJob(&r.left, dirtyL), clearJob(&r.right, dirtyR))
 	rng := newNoise(p.seed)
 	voices := p.voices(g, &rng)
+	scratch := 0
+	for _, v := range voices {
+		if v.send != 0 && r.send == nil {
+			r.send, dirtyS = takeBuf(g.n)
+			r.jobs = append(r.jobs, clearJob(&r.send, dirtyS))
+		}
+		if v.sample == nil {
+			scratch = max(scratch, v.size())
+		}
+	}
+	if scratch > 0 {
+		// Each voice clears its part of it before it starts.
+		r.scratch, _ = takeBuf(scratch)
+	}
+	// Each sample is rendered before the first voice that plays it.
+	rendered := map[*sample]bool{}
+	need := func(s *sample) {
+		if s != nil && !rendered[s] {
+			rendered[s] = true
+			r.jobs = append(r.jobs, s.jobs()...)
+		}
+	}
 	for i := range voices {
 		v := &voices[i]
-		if v.send != 0 && r.send == nil {
-			r.send = getBuf(g.n)
+		need(v.sample)
+		for _, s := range v.needs {
+			need(s)
 		}
-		r.jobs = append(r.jobs, job{cost: v.frames, run: func(int, int) { r.place(v) }})
+		r.jobs = append(r.jobs, r.voiceJobs(v)...)
 	}
 	if p.echo != nil && r.send != nil {
 		r.jobs = append(r.jobs, p.echo.jobs(g, r.send, r.left, r.right)...)
@@ -125,40 +187,63 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 		r.jobs = append(r.jobs, p.room.job(g, r.send, r.left, r.right))
 	}
 	r.jobs = append(r.jobs, r.levelJobs(p.level)...)
+	// Jobs of no work (a clean buffer's clearing, say) are dropped.
+	jobs := r.jobs[:0]
 	for _, j := range r.jobs {
-		r.total += j.cost
+		if j.n > 0 {
+			j.w = max(j.w, 1)
+			jobs = append(jobs, j)
+			r.total += j.n * j.w
+		}
 	}
+	r.jobs = jobs
 	return r, nil
 }
 
-// place renders a voice and adds it into the loop.
-func (r *Renderer) place(v *voice) {
-	var bl, br []float32
-	switch {
-	case v.sample != nil:
-		v.sample.ensure()
-		bl, br = v.sample.buf[:v.frames], v.sample.buf[:v.frames]
-	default:
-		size := v.frames
+// size is the length of a voice's buffer.
+func (v *voice) size() int {
+	if v.stereo {
+		return 2 * v.frames
+	}
+	return v.frames
+}
+
+// voiceJobs returns the work of a voice: for one of its own, clearing its
+// part of the scratch buffer, its synth's jobs and its fade-in; then adding
+// it into the loop.
+func (r *Renderer) voiceJobs(v *voice) []job {
+	var jobs []job
+	buf := new([]float32)
+	if v.sample != nil {
+		*buf = v.sample.buf
+	} else {
+		size := v.size()
+		jobs = append(jobs, job{n: size, w: wClear, run: func(from, to int) {
+			if from == 0 {
+				*buf = r.scratch[:size]
+			}
+			clear((*buf)[from:to])
+		}})
+		jobs = append(jobs, v.synth(buf, size)...)
+		jobs = append(jobs, rampJob(buf, 0, v.frames, r.sr/2000))
 		if v.stereo {
-			size *= 2
-		}
-		if cap(r.scratch) < size {
-			putBuf(r.scratch)
-			r.scratch = getBuf(size)
-		}
-		buf := r.scratch[:size]
-		clear(buf)
-		v.render(buf)
-		bl, br = buf[:v.frames], buf[:v.frames]
-		r.ramp(bl)
-		if v.stereo {
-			br = buf[v.frames:]
-			r.ramp(br)
+			jobs = append(jobs, rampJob(buf, v.frames, v.frames, r.sr/2000))
 		}
 	}
-	for start, off := v.start%r.n, 0; off < v.frames; start = 0 {
-		m := min(v.frames-off, r.n-start)
+	return append(jobs, job{n: v.frames, w: wPlace, run: func(from, to int) {
+		bl, br := (*buf)[:v.frames], (*buf)[:v.frames]
+		if v.stereo {
+			br = (*buf)[v.frames : 2*v.frames]
+		}
+		r.place(v, bl, br, from, to)
+	}})
+}
+
+// place adds frames [from, to) of a voice into the loop.
+func (r *Renderer) place(v *voice, bl, br []float32, from, to int) {
+	for off := from; off < to; {
+		start := (v.start + off) % r.n
+		m := min(to-off, r.n-start)
 		sl, sr := bl[off:off+m], br[off:off+m]
 		l, rt := r.left[start:start+m], r.right[start:start+m]
 		gl, gr := v.gl, v.gr
@@ -191,7 +276,7 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 	var hi, lo float32
 	// Whole blocks of measureBlock frames, counted from the loop start: the
 	// same sums however Step slices the work.
-	measure := job{cost: r.n, split: true, grain: measureBlock, run: func(from, to int) {
+	measure := job{n: r.n, w: wLevel, grain: measureBlock, run: func(from, to int) {
 		for b := from; b < to; b += measureBlock {
 			l, rt := r.left[b:min(b+measureBlock, r.n)], r.right[b:min(b+measureBlock, r.n)]
 			// Two sums, of even and odd frames, so the adds do not wait on
@@ -232,7 +317,7 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 		}
 		gain = float32(g)
 	}}
-	scale := job{cost: r.n, split: true, run: func(from, to int) {
+	scale := job{n: r.n, w: wLevel, run: func(from, to int) {
 		l, rt := r.left[from:to], r.right[from:to]
 		for i := range l {
 			l[i] *= gain
@@ -242,41 +327,39 @@ func (r *Renderer) levelJobs(levelDB float64) []job {
 	return []job{measure, scale}
 }
 
-// ramp fades a voice in over half a millisecond: a note on the loop's first
-// frame must not make a step at the seam, and no note anywhere should click.
-func (r *Renderer) ramp(buf []float32) { rampUp(buf, r.sr/2000) }
-
-// rampUp fades buf in over its first n frames.
-func rampUp(buf []float32, n int) {
-	n = min(len(buf), n)
-	for i := range n {
-		buf[i] *= float32(i) / float32(n)
-	}
+// rampJob fades (*b)[off:off+frames] in over its first n frames: a note on
+// the loop's first frame must not make a step at the seam, and no note
+// anywhere should click.
+func rampJob(b *[]float32, off, frames, n int) job {
+	n = min(frames, n)
+	return job{n: n, w: wRamp, run: func(from, to int) {
+		buf := (*b)[off : off+n]
+		for i := from; i < to; i++ {
+			buf[i] *= float32(i) / float32(n)
+		}
+	}}
 }
 
-// Step does about maxFrames frames' worth of work (at least one note) and
-// reports whether the loop is done.
+// maxStepFrames keeps a Step's budget in ticks from overflowing an int.
+const maxStepFrames = math.MaxInt32 / workTicks
+
+// Step does about maxFrames frames' worth of work (a frame of work is about
+// a frame of one mono note: see workTicks) and reports whether the loop is
+// done. Every job can be cut anywhere (the level measurement at blocks of
+// measureBlock frames), so a step never runs far past its budget.
 func (r *Renderer) Step(maxFrames int) (done bool) {
-	budget := max(maxFrames, 1)
+	budget := min(max(maxFrames, 1), maxStepFrames) * workTicks
 	for r.cur < len(r.jobs) && budget > 0 {
-		j := r.jobs[r.cur]
-		if !j.split {
-			j.run(0, j.cost)
-			r.spent += j.cost
-			budget -= j.cost
-			r.cur++
-			continue
-		}
-		to := r.pos + budget
+		j := &r.jobs[r.cur]
+		to := r.pos + min((budget+j.w-1)/j.w, j.n-r.pos)
 		if j.grain > 1 {
-			to = (to + j.grain - 1) / j.grain * j.grain
+			to = min(j.n, (to+j.grain-1)/j.grain*j.grain)
 		}
-		to = min(j.cost, to)
 		j.run(r.pos, to)
-		r.spent += to - r.pos
-		budget -= to - r.pos
+		r.spent += (to - r.pos) * j.w
+		budget -= (to - r.pos) * j.w
 		r.pos = to
-		if r.pos == j.cost {
+		if r.pos == j.n {
 			r.cur++
 			r.pos = 0
 		}

@@ -27,6 +27,9 @@ var (
 // and this makes it a quarter of the cost.
 const roomDecim = 4
 
+// wRoom is the cost of one block of roomDecim frames of the room, in ticks.
+const wRoom = 16
+
 // job returns the reverb's work: send in, left and right out.
 func (rm *room) job(g grid, send, left, right []float32) job {
 	line := func(ms float64) []float32 {
@@ -38,81 +41,101 @@ func (rm *room) job(g grid, send, left, right []float32) job {
 		return float32(expd(-6.907755278982137 * float64(roomDecim*len(d)) / (rm.decay * float64(g.sr))))
 	}
 	// The Hadamard mix is scaled by 1/2 to stay unitary.
-	f0, f1, f2, f3 := 0.5*gain(d0), 0.5*gain(d1), 0.5*gain(d2), 0.5*gain(d3)
-	var p0, p1, p2, p3, q0, q1 int
-	var l0, l1, l2, l3 float32
-	a := onePoleCoef(rm.damp, g.sr/roomDecim)
-	wet := rm.wet
-	n := g.n
-	var prevL, prevR float32
+	st := &roomState{d0: d0, d1: d1, d2: d2, d3: d3, a0: a0, a1: a1,
+		f0: 0.5 * gain(d0), f1: 0.5 * gain(d1), f2: 0.5 * gain(d2), f3: 0.5 * gain(d3),
+		a: onePoleCoef(rm.damp, g.sr/roomDecim), wet: rm.wet, n: g.n, send: send, left: left, right: right}
 	// Work is counted in blocks of roomDecim frames.
-	return job{cost: (n + g.secs(rm.decay) + roomDecim - 1) / roomDecim, split: true, run: func(from, to int) {
-		for k := from; k < to; {
-			// A run of blocks in which no delay line wraps, so the inner
-			// loop indexes plain slices.
-			m := min(to-k, len(d0)-p0, len(d1)-p1, len(d2)-p2, len(d3)-p3, len(a0)-q0, len(a1)-q1)
-			D0, D1, D2, D3 := d0[p0:p0+m], d1[p1:p1+m], d2[p2:p2+m], d3[p3:p3+m]
-			A0, A1 := a0[q0:q0+m], a1[q1:q1+m]
-			for i := range D0 {
-				t := roomDecim * (k + i)
-				var in float32
-				if t+roomDecim <= n {
-					b := send[t : t+roomDecim]
-					in = (b[0] + b[1] + b[2] + b[3]) * (1.0 / roomDecim)
-				} else {
-					for j := t; j < min(n, t+roomDecim); j++ {
-						in += send[j] * (1.0 / roomDecim)
-					}
+	return job{n: (g.n + g.secs(rm.decay) + roomDecim - 1) / roomDecim, w: wRoom, run: st.run}
+}
+
+// roomState is a room between steps. Its loop is a method, not a closure:
+// in wasm a closure's loop can run at half the speed.
+type roomState struct {
+	d0, d1, d2, d3, a0, a1 []float32
+	f0, f1, f2, f3, a, wet float32
+	n                      int
+	send, left, right      []float32
+	p0, p1, p2, p3, q0, q1 int
+	l0, l1, l2, l3         float32
+	prevL, prevR           float32
+}
+
+// run runs the network over blocks [from, to).
+func (st *roomState) run(from, to int) {
+	d0, d1, d2, d3, a0, a1 := st.d0, st.d1, st.d2, st.d3, st.a0, st.a1
+	f0, f1, f2, f3, a, wet := st.f0, st.f1, st.f2, st.f3, st.a, st.wet
+	n, send, left, right := st.n, st.send, st.left, st.right
+	p0, p1, p2, p3, q0, q1 := st.p0, st.p1, st.p2, st.p3, st.q0, st.q1
+	l0, l1, l2, l3 := st.l0, st.l1, st.l2, st.l3
+	prevL, prevR := st.prevL, st.prevR
+	for k := from; k < to; {
+		// A run of blocks in which no delay line wraps, so the inner loop
+		// indexes plain slices.
+		m := min(to-k, len(d0)-p0, len(d1)-p1, len(d2)-p2, len(d3)-p3, len(a0)-q0, len(a1)-q1)
+		D0, D1, D2, D3 := d0[p0:p0+m], d1[p1:p1+m], d2[p2:p2+m], d3[p3:p3+m]
+		A0, A1 := a0[q0:q0+m], a1[q1:q1+m]
+		for i := range D0 {
+			t := roomDecim * (k + i)
+			var in float32
+			if t+roomDecim <= n {
+				b := send[t : t+roomDecim]
+				in = (b[0] + b[1] + b[2] + b[3]) * (1.0 / roomDecim)
+			} else {
+				for j := t; j < min(n, t+roomDecim); j++ {
+					in += send[j] * (1.0 / roomDecim)
 				}
-				// Allpass diffusers smear the input so the lines ring densely.
-				y := A0[i] - 0.6*in
-				A0[i] = in + 0.6*y
-				in = A1[i] - 0.6*y
-				A1[i] = y + 0.6*in
-				l0 += a * (D0[i] - l0)
-				l1 += a * (D1[i] - l1)
-				l2 += a * (D2[i] - l2)
-				l3 += a * (D3[i] - l3)
-				s01, m01 := l0+l1, l0-l1
-				s23, m23 := l2+l3, l2-l3
-				D0[i] = in + (s01+s23)*f0
-				D1[i] = in + (m01+m23)*f1
-				D2[i] = -in + (s01-s23)*f2
-				D3[i] = -in + (m01-m23)*f3
-				// Out at full rate, interpolated from the last block's value
-				// to this one's; what passes the loop end wraps to its start.
-				outL, outR := wet*(l0+l2), wet*(l1-l3)
-				dl, dr := (outL-prevL)*(1.0/roomDecim), (outR-prevR)*(1.0/roomDecim)
-				j := t
-				if j >= n {
-					j -= n
-				}
-				if j+roomDecim <= n {
-					ol, or := left[j:j+roomDecim], right[j:j+roomDecim]
-					ol[0] += prevL + dl
-					ol[1] += prevL + 2*dl
-					ol[2] += prevL + 3*dl
-					ol[3] += outL
-					or[0] += prevR + dr
-					or[1] += prevR + 2*dr
-					or[2] += prevR + 3*dr
-					or[3] += outR
-				} else {
-					for q := 1; q <= roomDecim; q++ {
-						left[j] += prevL + dl*float32(q)
-						right[j] += prevR + dr*float32(q)
-						if j++; j == n {
-							j = 0
-						}
-					}
-				}
-				prevL, prevR = outL, outR
 			}
-			k += m
-			p0, p1, p2, p3 = (p0+m)%len(d0), (p1+m)%len(d1), (p2+m)%len(d2), (p3+m)%len(d3)
-			q0, q1 = (q0+m)%len(a0), (q1+m)%len(a1)
+			// Allpass diffusers smear the input so the lines ring densely.
+			y := A0[i] - 0.6*in
+			A0[i] = in + 0.6*y
+			in = A1[i] - 0.6*y
+			A1[i] = y + 0.6*in
+			l0 += a * (D0[i] - l0)
+			l1 += a * (D1[i] - l1)
+			l2 += a * (D2[i] - l2)
+			l3 += a * (D3[i] - l3)
+			s01, m01 := l0+l1, l0-l1
+			s23, m23 := l2+l3, l2-l3
+			D0[i] = in + (s01+s23)*f0
+			D1[i] = in + (m01+m23)*f1
+			D2[i] = -in + (s01-s23)*f2
+			D3[i] = -in + (m01-m23)*f3
+			// Out at full rate, interpolated from the last block's value to
+			// this one's; what passes the loop end wraps to its start.
+			outL, outR := wet*(l0+l2), wet*(l1-l3)
+			dl, dr := (outL-prevL)*(1.0/roomDecim), (outR-prevR)*(1.0/roomDecim)
+			j := t
+			if j >= n {
+				j -= n
+			}
+			if j+roomDecim <= n {
+				ol, or := left[j:j+roomDecim], right[j:j+roomDecim]
+				ol[0] += prevL + dl
+				ol[1] += prevL + 2*dl
+				ol[2] += prevL + 3*dl
+				ol[3] += outL
+				or[0] += prevR + dr
+				or[1] += prevR + 2*dr
+				or[2] += prevR + 3*dr
+				or[3] += outR
+			} else {
+				for q := 1; q <= roomDecim; q++ {
+					left[j] += prevL + dl*float32(q)
+					right[j] += prevR + dr*float32(q)
+					if j++; j == n {
+						j = 0
+					}
+				}
+			}
+			prevL, prevR = outL, outR
 		}
-	}}
+		k += m
+		p0, p1, p2, p3 = (p0+m)%len(d0), (p1+m)%len(d1), (p2+m)%len(d2), (p3+m)%len(d3)
+		q0, q1 = (q0+m)%len(a0), (q1+m)%len(a1)
+	}
+	st.p0, st.p1, st.p2, st.p3, st.q0, st.q1 = p0, p1, p2, p3, q0, q1
+	st.l0, st.l1, st.l2, st.l3 = l0, l1, l2, l3
+	st.prevL, st.prevR = prevL, prevR
 }
 
 // echo is a ping-pong delay: taps of the send alternate between left and
@@ -140,7 +163,7 @@ func (e *echo) jobs(g grid, send, left, right []float32) []job {
 			dst = right
 		}
 		tapGain := gain
-		out = append(out, job{cost: g.n, split: true, run: func(from, to int) {
+		out = append(out, job{n: g.n, w: wEcho, run: func(from, to int) {
 			for i := from; i < to; {
 				src := i - d
 				if src < 0 {

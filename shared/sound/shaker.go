@@ -28,40 +28,63 @@ func shakerVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
-func shake(sr int, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		n := newNoise(seed)
-		var f, top svf
-		f.set(float32(6500)/float32(sr), 1.4)
-		top.set(float32(11000)/float32(sr), 0.7)
-		swell := sr / 50
-		amp := float32(1)
-		k := decayCoef(0.09, sr)
-		for i := range out {
-			_, bp, hp := f.tick(n.next())
-			// Beads rattle, they do not hiss: nothing much above 11 kHz.
-			lp, _, _ := top.tick(bp + 0.4*hp)
-			e := amp
-			if i < swell {
-				x := float32(i) / float32(swell)
-				e = x * x
-			} else {
-				amp *= k
-			}
-			out[i] = lp * e
-		}
-		// Saturated to a fixed level: the noise's rare high peaks would
-		// otherwise set the part's level and poke out of the mix.
+// wShake is the cost of a frame of a shake, in ticks.
+const wShake = 10
+
+func shake(sr int, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &shakeState{swell: sr / 50, k: decayCoef(0.09, sr), rng: newNoise(seed), amp: 1}
+		st.f.set(float32(6500)/float32(sr), 1.4)
+		st.top.set(float32(11000)/float32(sr), 0.7)
 		var peak float32
-		for _, x := range out {
-			peak = max(peak, x, -x)
-		}
-		if peak > 0 {
-			k := 2 / peak
-			for i, x := range out {
-				out[i] = softClip(x * k)
+		return []job{{n: n, w: wShake, run: func(from, to int) {
+			st.run((*b)[from:to], from)
+		}}, {n: n, w: 4, run: func(from, to int) {
+			// Saturated to a fixed level: the noise's rare high peaks would
+			// otherwise set the part's level and poke out of the mix.
+			p := peak
+			for _, x := range (*b)[from:to] {
+				p = max(p, x, -x)
 			}
-		}
-		fade(out, sr)
+			peak = p
+		}}, {n: n, w: 2, run: func(from, to int) {
+			if peak > 0 {
+				k := 2 / peak
+				out := (*b)[from:to]
+				for i, x := range out {
+					out[i] = softClip(x * k)
+				}
+			}
+		}}, fadeJob(b, 0, n, sr)}
 	}
+}
+
+// shakeState is a shake between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type shakeState struct {
+	swell  int
+	k, amp float32
+	rng    noise
+	f, top svf
+}
+
+// run renders out, which starts from frames into the shake.
+func (st *shakeState) run(out []float32, from int) {
+	rng, f, top, amp := st.rng, st.f, st.top, st.amp
+	swell, k := st.swell, st.k
+	for j := range out {
+		i := from + j
+		_, bp, hp := f.tick(rng.next())
+		// Beads rattle, they do not hiss: nothing much above 11 kHz.
+		lp, _, _ := top.tick(bp + 0.4*hp)
+		e := amp
+		if i < swell {
+			x := float32(i) / float32(swell)
+			e = x * x
+		} else {
+			amp *= k
+		}
+		out[j] = lp * e
+	}
+	st.rng, st.f, st.top, st.amp = rng, f, top, amp
 }

@@ -21,7 +21,7 @@ func textureVoices(g grid, rng *noise) []voice {
 		from, to := k*g.n/windStretches, (k+1)*g.n/windStretches
 		vs = append(vs, voice{
 			start: from, frames: to - from + xf, gl: 0.5, gr: 0.5, stereo: true, send: 0.3,
-			render: wind(g, from, xf, uint32(rng.next()*(1<<30))|1),
+			synth: wind(g, from, xf, uint32(rng.next()*(1<<30))|1),
 		})
 	}
 	for c, ch := range progression {
@@ -46,60 +46,106 @@ func textureVoices(g grid, rng *noise) []voice {
 // windStretches is how many voices make the wind.
 const windStretches = 4
 
+// Costs of the texture, in ticks per frame.
+const (
+	wWind    = 10 // both channels
+	wXfade   = 4
+	wWhistle = 7
+	wCrackle = 3
+)
+
 // wind is a stretch of stereo noise, from frame start of the loop, through
 // band-passes swept by a sine of the loop's phase, faded in and out over xf
 // frames to crossfade with the stretches before and after.
-func wind(g grid, start, xf int, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		frames := len(out) / 2
-		left, right := out[:frames], out[frames:]
-		n := newNoise(seed)
-		var fl, fr svf
-		for i := 0; i < frames; i++ {
-			if i%32 == 0 {
-				ph := uint32(uint64((start+i)%g.n) * (1 << 32) / uint64(g.n))
-				cut := (700 + 450*sinp(ph)) / float32(g.sr)
-				fl.set(cut, 1.8)
-				fr.set(cut*1.25, 1.8)
-			}
-			_, l, _ := fl.tick(n.next())
-			_, r, _ := fr.tick(n.next())
-			left[i], right[i] = l, r
-		}
+func wind(g grid, start, xf int, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		frames := n / 2
+		st := &windState{rng: newNoise(seed), start: start, n: g.n, sr: g.sr}
+		noise := job{n: frames, w: wWind, run: func(from, to int) {
+			st.run((*b)[from:to], (*b)[frames+from:frames+to], from)
+		}}
 		// Equal-power crossfades: this stretch's fade-out meets the next
 		// one's fade-in (the last one's wraps round to the first's).
 		end := frames - xf
-		for i := 0; i < xf; i++ {
-			ph := uint32(uint64(i) * (1 << 30) / uint64(xf))
-			in, out := sinp(ph), sinp(ph+1<<30)
-			left[i] *= in
-			right[i] *= in
-			left[end+i] *= out
-			right[end+i] *= out
-		}
+		xfade := job{n: xf, w: wXfade, run: func(from, to int) {
+			left, right := (*b)[:frames], (*b)[frames:2*frames]
+			for i := from; i < to; i++ {
+				ph := uint32(uint64(i) * (1 << 30) / uint64(xf))
+				in, out := sinp(ph), sinp(ph+1<<30)
+				left[i] *= in
+				right[i] *= in
+				left[end+i] *= out
+				right[end+i] *= out
+			}
+		}}
+		return []job{noise, xfade}
 	}
 }
 
 // whistle is noise through a narrow band-pass at hz, swelling in and out.
-func whistle(sr int, hz float64, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		n := newNoise(seed)
-		var f svf
-		f.set(float32(hz)/float32(sr), 40)
-		for i := range out {
-			_, bp, _ := f.tick(n.next())
-			out[i] = bp * 4
-		}
-		shape(out, sr, 0.4, 60, 1, len(out)-sr*45/100, 0.4)
+func whistle(sr int, hz float64, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		st := &whistleState{rng: newNoise(seed)}
+		st.f.set(float32(hz)/float32(sr), 40)
+		return append([]job{{n: n, w: wWhistle, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}}, shapeJobs(b, 0, n, sr, 0.4, 60, 1, n-sr*45/100, 0.4)...)
 	}
 }
 
 // crackle is a click of dust.
-func crackle(sr int, seed uint32) func(out []float32) {
-	return func(out []float32) {
-		n := newNoise(seed)
-		for i := range out {
-			out[i] = n.next() * float32(len(out)-i) / float32(len(out))
-		}
+func crackle(sr int, seed uint32) synth {
+	return func(b *[]float32, n int) []job {
+		rng := newNoise(seed)
+		return []job{{n: n, w: wCrackle, run: func(from, to int) {
+			out := (*b)[from:to]
+			for k := range out {
+				out[k] = rng.next() * float32(n-(from+k)) / float32(n)
+			}
+		}}}
 	}
+}
+
+// windState is a stretch of wind between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type windState struct {
+	start, n, sr int
+	rng          noise
+	fl, fr       svf
+}
+
+// run renders left and right, which start from frames into the stretch.
+func (st *windState) run(left, right []float32, from int) {
+	right = right[:len(left)]
+	rng, fl, fr := st.rng, st.fl, st.fr
+	start, n, sr := st.start, st.n, st.sr
+	for k := range left {
+		if i := from + k; uint(i)%32 == 0 {
+			ph := uint32(uint64((start+i)%n) * (1 << 32) / uint64(n))
+			cut := (700 + 450*sinp(ph)) / float32(sr)
+			fl.set(cut, 1.8)
+			fr.set(cut*1.25, 1.8)
+		}
+		_, l, _ := fl.tick(rng.next())
+		_, r, _ := fr.tick(rng.next())
+		left[k], right[k] = l, r
+	}
+	st.rng, st.fl, st.fr = rng, fl, fr
+}
+
+// whistleState is a whistle between steps. Its loop is a method, not a
+// closure: in wasm a closure's loop can run at half the speed.
+type whistleState struct {
+	rng noise
+	f   svf
+}
+
+// run renders the whistle's next len(out) frames.
+func (st *whistleState) run(out []float32) {
+	rng, f := st.rng, st.f
+	for i := range out {
+		_, bp, _ := f.tick(rng.next())
+		out[i] = bp * 4
+	}
+	st.rng, st.f = rng, f
 }

@@ -1,0 +1,97 @@
+package sound
+
+import "testing"
+
+// TestStep checks that a Renderer's steps are small and even, by counting
+// their work (the ticks of every job, see workTicks) rather than timing them:
+// the count is the same on every machine and under any load.
+// BenchmarkStepMax times them.
+func TestStep(t *testing.T) {
+	t.Run("no Step(512) does more than twice 512 frames' work, at any rate", func(t *testing.T) {
+		const frames = 512
+		for _, sr := range []int{MinSampleRate, 44100, 48000, 96000} {
+			for _, id := range IDs() {
+				r, err := NewRenderer(id, sr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, j := range r.jobs {
+					if j.w < 1 || j.n < 0 {
+						t.Fatalf("%s at %d Hz: job %d has n %d, w %d: its work is not counted", id, sr, k, j.n, j.w)
+					}
+				}
+				worst, steps, last := 0, 0, 0
+				for done := false; !done; steps++ {
+					done = r.Step(frames)
+					worst = max(worst, r.spent-last)
+					last = r.spent
+				}
+				if worst > 2*frames*workTicks {
+					t.Errorf("%s at %d Hz: a Step(%d) did %d frames' work", id, sr, frames, worst/workTicks)
+				}
+				// The steps are even, too: all but the last do at least what
+				// they were asked.
+				if min := r.total / (frames * workTicks); steps > min+1 {
+					t.Errorf("%s at %d Hz: %d steps, where %d frames' work each would take %d", id, sr, steps, frames, min+1)
+				}
+				if r.spent != r.total || r.Progress() != 1 {
+					t.Errorf("%s at %d Hz: spent %d of %d ticks", id, sr, r.spent, r.total)
+				}
+			}
+		}
+	})
+
+	t.Run("steps allocate nothing but the buffers they give back at the end", func(t *testing.T) {
+		// In the browser an allocation may have to wait for the garbage
+		// collector: a step that allocates could stall.
+		for _, id := range IDs() {
+			const runs = 5
+			var rs []*Renderer
+			for range runs + 1 {
+				r, err := NewRenderer(id, 48000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rs = append(rs, r)
+			}
+			allocs := testing.AllocsPerRun(runs, func() {
+				r := rs[0]
+				rs = rs[1:]
+				for !r.Step(512) {
+				}
+			})
+			// putBuf's two: the send and scratch buffers going back.
+			if allocs > 2 {
+				t.Errorf("%s: its steps made %v allocations", id, allocs)
+			}
+		}
+	})
+
+	t.Run("steps of any size give Render's samples", func(t *testing.T) {
+		rng := newNoise(0x57e9)
+		for _, k := range renderKit(t, 44100) {
+			r, err := NewRenderer(k.id, 44100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for !r.Step(1 + int(rng.unit()*20000)) {
+			}
+			l, rt := r.Result()
+			if !sameBits(l, k.left) || !sameBits(rt, k.right) {
+				t.Errorf("%s: rendered in uneven steps, it differs from Render", k.id)
+			}
+		}
+	})
+
+	t.Run("a Step past the end does nothing and says done", func(t *testing.T) {
+		r, err := NewRenderer("drums", 44100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for !r.Step(1 << 20) {
+		}
+		if !r.Step(512) || r.Progress() != 1 {
+			t.Errorf("Step after done: not done, or progress %v", r.Progress())
+		}
+	})
+}
