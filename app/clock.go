@@ -15,7 +15,9 @@ type clock struct {
 	// window is how many recent samples are kept: enough to ride out a
 	// burst of slow round trips, few enough to follow a drifting clock.
 	window int
-	// best is how many samples set the offset outright, at the start.
+	// best is how many samples set the offset outright, at the start: the
+	// socket's first burst of pings, so that a few skewed samples taken
+	// while the page starts up do not linger for many slewing estimates.
 	best int
 	// near is how much longer than the shortest a round trip may be and
 	// still count, as a fraction of the shortest plus a fixed 0.5 ms.
@@ -43,7 +45,7 @@ type clockSample struct {
 }
 
 func newClock() *clock {
-	return &clock{window: 32, best: 3, near: 0.05, slewMs: 2, snapMs: 50}
+	return &clock{window: 32, best: 8, near: 0.05, slewMs: 2, snapMs: 50}
 }
 
 // Add records a pong: t0 and t1 are the local ms the ping left and the pong

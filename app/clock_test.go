@@ -87,6 +87,24 @@ func TestClock(t *testing.T) {
 			t.Errorf("offset %v, want 5000 within 0.2 ms", off)
 		}
 	})
+	t.Run("skewed samples at the start do not linger past the first burst", func(t *testing.T) {
+		c := newClock()
+		// A slow link, 125 ms round trips all along: the first three pongs
+		// went up slowly (75 ms, 50 back), the next five came back slowly.
+		// Only together do they show the offset; all eight are the
+		// socket's first burst, before anything is scheduled.
+		for i := 0; i < 8; i++ {
+			up, down := 75.0, 50.0
+			if i >= 3 {
+				up, down = 50, 75
+			}
+			t0 := float64(i * 40)
+			c.Add(t0, t0+up+down, t0+up+5000)
+		}
+		if off, _ := c.Offset(); math.Abs(off-5000) > 0.01 {
+			t.Errorf("offset %v after the burst, want 5000", off)
+		}
+	})
 	t.Run("a huge change snaps", func(t *testing.T) {
 		c := newClock()
 		for i := 0; i < 5; i++ {
