@@ -88,6 +88,7 @@ func TestHTTP(t *testing.T) {
 			"loops_messages_in_total 2", "loops_messages_out_total 2",
 			`loops_closes_total{reason="slow"} 0`, `loops_closes_total{reason="bad_frame"} 0`,
 			"loops_fanout_seconds_bucket", "loops_fanout_seconds_count 2",
+			"go_goroutines ", "go_memstats_heap_inuse_bytes ", "process_resident_memory_bytes ", "process_open_fds ",
 		} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("/metrics lacks %q", want)

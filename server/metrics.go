@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -59,6 +60,10 @@ func newMetrics(h *hub) *metrics {
 			func() float64 { jams, _ := h.counts(); return float64(jams) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_users", Help: "Users in a jam."},
 			func() float64 { _, users := h.counts(); return float64(users) }),
+		// The runtime's and the process's own figures (goroutines, heap,
+		// RSS, CPU, open files): what a load run watches for growth.
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, r := range []string{reasonClient, reasonBadFrame, reasonBinary, reasonTooBig, reasonRateLimited,
 		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining} {
