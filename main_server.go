@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -52,6 +53,7 @@ func run(args []string, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("LOOPS_ADDR", ":8080"), "address to serve on (also LOOPS_ADDR)")
 	origins := fs.String("origins", os.Getenv("LOOPS_ORIGINS"), "comma-separated extra origins allowed to open sockets, e.g. https://example.com (also LOOPS_ORIGINS)")
 	debug := fs.Bool("debug", false, "log joins and leaves")
+	profile := fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ (keep it off where the world can reach)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +68,11 @@ func run(args []string, stderr io.Writer) error {
 		AllowedOrigins: splitList(*origins),
 		Log:            log,
 	})
-	hs := &http.Server{Addr: *addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = srv
+	if *profile {
+		handler = withProfiles(srv)
+	}
+	hs := &http.Server{Addr: *addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,6 +99,19 @@ func run(args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// withProfiles serves Go's profiles at /debug/pprof/ and everything else
+// with h.
+func withProfiles(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", h)
+	return mux
 }
 
 func envOr(name, fallback string) string {

@@ -92,6 +92,9 @@ func TestBinary(t *testing.T) {
 		}
 		defer cmd.Process.Kill()
 		waitHealthy(t, addr)
+		if code := getStatus(t, addr, "/debug/pprof/"); code != http.StatusNotFound {
+			t.Errorf("/debug/pprof/ without -pprof: status %d, want 404", code)
+		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("exit: %v", err)
@@ -103,6 +106,36 @@ func TestBinary(t *testing.T) {
 			t.Errorf("loops dance: %v, want exit status 2\n%s", err, out)
 		}
 	})
+
+	t.Run("-pprof serves Go's profiles beside the app", func(t *testing.T) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin, "-addr", addr, "-pprof")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		waitHealthy(t, addr)
+		if code := getStatus(t, addr, "/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
+			t.Errorf("/debug/pprof/goroutine: status %d, want 200", code)
+		}
+		if code := getStatus(t, addr, "/api/loops"); code != http.StatusOK {
+			t.Errorf("/api/loops: status %d, want 200", code)
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("exit: %v", err)
+		}
+	})
+}
+
+func getStatus(t *testing.T, addr, path string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func freeAddr(t *testing.T) string {
