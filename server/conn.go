@@ -19,7 +19,20 @@ const (
 	statusGoingAway       = websocket.StatusCode(shared.StatusGoingAway)
 	statusUnsupportedData = websocket.StatusCode(shared.StatusUnsupportedData)
 	statusPolicyViolation = websocket.StatusCode(shared.StatusPolicyViolation)
+
+	// statusReplaced closes a connection whose user a new connection took
+	// over (see hub.takeover). It is 1000, a normal closure, and not 1008:
+	// the old connection did nothing wrong, its session simply goes on
+	// elsewhere, and 1008 means misbehaviour to clients, to the load
+	// generator's checks and to whoever reads the close metrics. 1001 would
+	// read as the server going away. The reason says what happened.
+	statusReplaced = websocket.StatusNormalClosure
+	replacedReason = "replaced by a new connection"
 )
+
+// reasonReplaced is the close metric's label for a connection taken over by
+// a new one; it sits beside the others of metrics.go.
+const reasonReplaced = "replaced"
 
 // maxCloseReason is the longest close reason a close frame carries.
 const maxCloseReason = 123
@@ -34,7 +47,7 @@ type conn struct {
 	token string      // guarded by hub.mu
 	slot  int         // guarded by Server.mu
 
-	member atomic.Pointer[member] // nil while not in a jam
+	member atomic.Pointer[member] // nil while not in a jam, or once taken over
 	missed atomic.Int32           // pings sent and not answered
 
 	mu      sync.Mutex // guards what follows
@@ -99,11 +112,11 @@ func (c *conn) handle(msg shared.Message, at time.Time) bool {
 	case *shared.Ping:
 		c.send(shared.MustEncode(&shared.Pong{ID: msg.ID, T0: msg.T0, Now: c.s.nowMs()}), at)
 	case *shared.Play:
-		m.jam.play(m, c.s.nowMs(), at)
+		m.jam.play(m, c, c.s.nowMs(), at)
 	case *shared.Stop:
-		m.jam.stop(m, c.s.nowMs(), at)
+		m.jam.stop(m, c, c.s.nowMs(), at)
 	case *shared.Swap:
-		if err := m.jam.swap(m, msg.Loop, c.s.nowMs(), at); err != nil {
+		if err := m.jam.swap(m, c, msg.Loop, c.s.nowMs(), at); err != nil {
 			c.sendErr(err, at)
 		}
 	case *shared.Leave:
@@ -121,11 +134,13 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 		c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", maxJamIDLen), at)
 		return true
 	}
-	back := c.s.resume.take(join.Resume, c.s.cfg.Now())
-	err := c.s.hub.join(c, join.Jam, back, at)
+	err := c.s.hub.join(c, join.Jam, join.Resume, at)
 	if errors.Is(err, errDraining) {
 		c.close(statusGoingAway, "server shutting down", reasonDraining)
 		return false
+	}
+	if errors.Is(err, errClosed) {
+		return true // the next read fails, and ends the connection
 	}
 	if err != nil {
 		c.sendErr(err, at)
@@ -159,6 +174,13 @@ func (c *conn) readFailed(err error) {
 	_ = c.ws.CloseNow()
 }
 
+// isClosed reports whether c was closed or is being closed.
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
 // markClosed stops all writing to c and reports whether it was the first
 // call, counting the close under reason.
 func (c *conn) markClosed(reason string) bool {
@@ -178,9 +200,14 @@ func (c *conn) markClosed(reason string) bool {
 func (c *conn) close(status websocket.StatusCode, reason, label string) {
 	first := c.markClosed(label)
 	c.s.hub.leave(c)
-	if first {
-		_ = c.ws.Close(status, truncateReason(reason))
+	if !first {
+		// closeAsync got here first (Drain, the heartbeat, a slow
+		// queue, a takeover) and is closing the socket with its own
+		// status, reading the client's close frame itself once this
+		// read loop is gone; cutting the socket now would lose it.
+		return
 	}
+	_ = c.ws.Close(status, truncateReason(reason))
 	_ = c.ws.CloseNow()
 }
 

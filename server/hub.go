@@ -32,6 +32,10 @@ func newHub(s *Server) *hub {
 // errDraining is returned by join while the server drains.
 var errDraining = errors.New("server is draining")
 
+// errClosed is returned by join on a connection that is being closed (one
+// that was taken over, for instance): it must not place a user.
+var errClosed = errors.New("connection is closing")
+
 // create adds a new empty jam with the id. h.mu is held.
 func (h *hub) create(id string) *jam {
 	h.seq++
@@ -42,11 +46,55 @@ func (h *hub) create(id string) *jam {
 
 // join places c's user in a jam and sends the welcome and the joined frames.
 // want is the jam the client asked for ("" for none, well-formed otherwise);
-// back is the resume entry the client presented, or nil.
-func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error {
+// resume is the token the client presented, or "".
+//
+// A token whose connection still holds its user (a client that came back
+// before the server noticed its old connection die) makes c take the user
+// over where they are: see takeover. Such a token is looked up under the
+// hub's lock, where the connection's leave cannot run halfway: either the
+// leave came first and released the token (an ordinary resume), or the
+// takeover comes first and the leave finds nothing to remove.
+func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 	// The random ids are drawn before taking the lock every join waits on.
-	userID, prefer := "", -1
+	userID, token := uuid.NewString(), newToken()
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.draining {
+		return errDraining
+	}
+	if c.member.Load() != nil {
+		return shared.Errorf(shared.CodeAlreadyJoined, "already in a jam")
+	}
+	if c.isClosed() {
+		return errClosed
+	}
+
+	prefer, resumed := -1, false
+	back := h.s.resume.take(resume, h.s.cfg.Now())
+	if back != nil && back.conn != nil {
+		// A live token: its connection holds the user (the hub's lock
+		// keeps it so; the checks are for safety only).
+		old := back.conn
+		m := old.member.Load()
+		switch {
+		case old == c || m == nil || m.conn != old || m.id != back.user:
+			back = nil // nobody to take over: the user joins as new
+		case want == "" || want == m.jam.id:
+			h.takeover(c, old, m, token, at)
+			return nil
+		default:
+			// The user asks for another jam: they leave this one, as
+			// with a close, and come back resumed in that one.
+			old.member.Store(nil)
+			old.token = ""
+			back.jam = m.jam.id
+			back.loop = h.detach(m, at)
+			old.closeAsync(statusReplaced, replacedReason, reasonReplaced)
+		}
+	}
 	if back != nil {
+		resumed = true
 		userID = back.user
 		if want == "" {
 			want = back.jam
@@ -54,20 +102,6 @@ func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error 
 		if want == back.jam {
 			prefer = back.loop
 		}
-	} else {
-		userID = uuid.NewString()
-	}
-	token := h.s.resume.issue(userID)
-
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.draining {
-		h.s.resume.forget(token)
-		return errDraining
-	}
-	if c.member.Load() != nil {
-		h.s.resume.forget(token)
-		return shared.Errorf(shared.CodeAlreadyJoined, "already in a jam")
 	}
 
 	var j *jam
@@ -84,20 +118,45 @@ func (h *hub) join(c *conn, want string, back *resumeEntry, at time.Time) error 
 		j = h.balance()
 	}
 
-	if c.token != "" {
-		h.s.resume.forget(c.token) // a token of this connection's earlier user
-	}
-	c.token = token
+	h.renew(c, userID, token)
 	m := j.add(c, userID, prefer, token, redirected, h.s.nowMs(), at)
 	c.member.Store(m)
 	h.users++
 	h.s.metrics.joins.Inc()
-	h.s.log.Debug("join", "user", userID, "jam", j.id, "loop", shared.Catalog[m.loop].ID, "redirected", redirected, "resumed", back != nil)
+	h.s.log.Debug("join", "user", userID, "jam", j.id, "loop", shared.Catalog[m.loop].ID, "redirected", redirected, "resumed", resumed)
 	return nil
 }
 
-// leave takes c's user out of their jam, if any, tells the others and lets
-// the user's resume token bring them back for the resume window.
+// renew makes token the resume token of c, which is about to hold the user.
+// h.mu is held.
+func (h *hub) renew(c *conn, userID, token string) {
+	if c.token != "" {
+		h.s.resume.forget(c.token) // a token of this connection's earlier user
+	}
+	c.token = token
+	h.s.resume.issue(token, userID, c)
+}
+
+// takeover hands m, the member that old holds, to c: the user's new
+// connection. Nothing changes for the jam, so the others see nothing: m keeps
+// its id, loop and playing state, and only the connection its frames go to
+// changes, under the jam's lock, so that every frame after the welcome goes
+// to c. old no longer holds a member, so its leave, whenever its read loop,
+// the heartbeat, a slow write or Drain gets to it, removes nothing; and it is
+// closed. h.mu is held.
+func (h *hub) takeover(c, old *conn, m *member, token string, at time.Time) {
+	old.member.Store(nil)
+	old.token = "" // used up by the take that led here
+	h.renew(c, m.id, token)
+	m.jam.takeover(m, c, token, h.s.nowMs(), at)
+	c.member.Store(m)
+	old.closeAsync(statusReplaced, replacedReason, reasonReplaced)
+	h.s.log.Debug("takeover", "user", m.id, "jam", m.jam.id)
+}
+
+// leave takes c's user out of their jam, if c still holds them, tells the
+// others and lets the user's resume token bring them back for the resume
+// window.
 func (h *hub) leave(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -105,14 +164,27 @@ func (h *hub) leave(c *conn) {
 	if m == nil {
 		return
 	}
+	if m.conn != c {
+		// Not c's user any more (it cannot happen: a takeover clears
+		// c.member under this lock), so not c's to remove.
+		return
+	}
+	jamID := m.jam.id
+	loop := h.detach(m, time.Now())
+	h.s.resume.release(c.token, jamID, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
+	h.s.log.Debug("leave", "user", m.id, "jam", jamID)
+}
+
+// detach takes m out of its jam, tells the others, removes the jam if it
+// emptied and returns the loop m had. h.mu is held.
+func (h *hub) detach(m *member, at time.Time) (loop int) {
 	j := m.jam
-	loop := j.remove(m, time.Now())
+	loop = j.remove(m, at)
 	if len(j.members) == 0 {
 		delete(h.jams, j.id)
 	}
 	h.users--
-	h.s.resume.release(c.token, j.id, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
-	h.s.log.Debug("leave", "user", m.id, "jam", j.id)
+	return loop
 }
 
 // drain refuses every join from now on.

@@ -27,9 +27,12 @@ type jam struct {
 
 // member is one user in a jam.
 type member struct {
-	id   string
+	id  string
+	jam *jam
+
+	// conn is the connection that holds the user; a takeover changes it
+	// with both the hub's lock and jam.mu held, so either lock guards it.
 	conn *conn
-	jam  *jam
 
 	// Guarded by jam.mu.
 	loop    int // catalog index
@@ -63,22 +66,38 @@ func (j *jam) add(c *conn, userID string, prefer int, token string, redirected b
 	m := &member{id: userID, conn: c, jam: j, loop: loop, bar: j.timeline.BarAt(nowMs)}
 	j.taken[loop] = true
 	j.members = append(j.members, m)
+	c.send(j.welcome(m, token, redirected, nowMs), at)
+	j.broadcast(shared.MustEncode(&shared.Joined{Member: m.view()}), at, m)
+	return m
+}
 
+// takeover makes c, the user's new connection, hold m, and sends c the
+// welcome; the others are told nothing, for nothing changed for them. Every
+// frame the jam sends after this goes to c, after the welcome. The hub's
+// lock is held.
+func (j *jam) takeover(m *member, c *conn, token string, nowMs float64, at time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	m.conn = c
+	c.send(j.welcome(m, token, false, nowMs), at)
+}
+
+// welcome returns the welcome of m, the members as they are now. j.mu is
+// held.
+func (j *jam) welcome(m *member, token string, redirected bool, nowMs float64) []byte {
 	views := make([]shared.Member, len(j.members))
 	for i, o := range j.members {
 		views[i] = o.view()
 	}
-	c.send(shared.MustEncode(&shared.Welcome{
-		You:        userID,
+	return shared.MustEncode(&shared.Welcome{
+		You:        m.id,
 		Resume:     token,
-		Loop:       shared.Catalog[loop].ID,
+		Loop:       shared.Catalog[m.loop].ID,
 		Redirected: redirected,
 		Now:        nowMs,
 		Jam:        shared.JamInfo{ID: j.id, Timeline: j.timeline, Capacity: shared.Capacity},
 		Members:    views,
-	}), at)
-	j.broadcast(shared.MustEncode(&shared.Joined{Member: m.view()}), at, m)
-	return m
+	})
 }
 
 // remove takes m out of the jam, tells the others and returns the loop m
@@ -104,12 +123,12 @@ func (j *jam) broadcast(frame []byte, at time.Time, skip *member) {
 	}
 }
 
-// play queues m's loop from the next bar; it reports false when m already
-// plays or is queued.
-func (j *jam) play(m *member, nowMs float64, at time.Time) bool {
+// play queues m's loop from the next bar, at the request of c; it reports
+// false when m already plays or is queued, or c no longer holds m.
+func (j *jam) play(m *member, c *conn, nowMs float64, at time.Time) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if m.gone || m.playing {
+	if m.gone || m.conn != c || m.playing {
 		return false
 	}
 	m.playing, m.bar = true, j.timeline.NextBar(nowMs)
@@ -117,12 +136,12 @@ func (j *jam) play(m *member, nowMs float64, at time.Time) bool {
 	return true
 }
 
-// stop stops m's loop at the next bar; it reports false when m is already
-// stopped or stopping.
-func (j *jam) stop(m *member, nowMs float64, at time.Time) bool {
+// stop stops m's loop at the next bar, at the request of c; it reports
+// false when m is already stopped or stopping, or c no longer holds m.
+func (j *jam) stop(m *member, c *conn, nowMs float64, at time.Time) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if m.gone || !m.playing {
+	if m.gone || m.conn != c || !m.playing {
 		return false
 	}
 	m.playing, m.bar = false, j.timeline.NextBar(nowMs)
@@ -130,16 +149,16 @@ func (j *jam) stop(m *member, nowMs float64, at time.Time) bool {
 	return true
 }
 
-// swap gives m the loop from the next bar on, or returns the protocol error
-// that says why not.
-func (j *jam) swap(m *member, loopID string, nowMs float64, at time.Time) error {
+// swap gives m the loop from the next bar on, at the request of c, or
+// returns the protocol error that says why not.
+func (j *jam) swap(m *member, c *conn, loopID string, nowMs float64, at time.Time) error {
 	idx := shared.LoopIndex(loopID)
 	if idx < 0 {
 		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loopID)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if m.gone {
+	if m.gone || m.conn != c {
 		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
 	}
 	if j.taken[idx] {

@@ -3,8 +3,14 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/loopswithfriends/loops/shared"
 )
@@ -203,7 +209,7 @@ func TestResume(t *testing.T) {
 		}
 	})
 
-	t.Run("a forged, live or stale token is ignored", func(t *testing.T) {
+	t.Run("a forged or stale token is ignored", func(t *testing.T) {
 		clock := newFakeClock()
 		s := newTestServer(t, Config{Now: clock.Now, ResumeWindow: time.Minute})
 		a, wa := s.join(t, "")
@@ -213,19 +219,303 @@ func TestResume(t *testing.T) {
 			t.Fatalf("forged token: %+v", w)
 		}
 		expect[*shared.Joined](a)
-		// A token of a user still connected does not clone them.
-		w = s.dial(t).join("", wa.Resume)
-		if w.You == wa.You {
-			t.Fatalf("a live token resumed")
-		}
-		expect[*shared.Joined](a)
 
 		a.ws.CloseNow()
-		waitFor(t, "the leave", func() bool { return s.stats(t).Users == 2 })
+		waitFor(t, "the leave", func() bool { return s.stats(t).Users == 1 })
 		clock.Set(clock.Now().Add(time.Minute + time.Millisecond))
 		w = s.dial(t).join("", wa.Resume)
 		if w.You == wa.You {
 			t.Fatalf("a stale token resumed")
 		}
 	})
+
+	t.Run("a user whose old connection is still open takes it over: same id, loop and playing state, and the others see nothing", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		cs, ws := fullJam(t, s, 3)
+		cs[1].send(&shared.Play{})
+		played := expect[*shared.Played](cs[0])
+		expect[*shared.Played](cs[2])
+
+		c := s.dial(t)
+		w := c.join("band", ws[1].Resume)
+		if w.You != ws[1].You || w.Jam.ID != "band" || w.Loop != ws[1].Loop || w.Redirected {
+			t.Fatalf("took over as %s in %s with %s (redirected %v), want %s in band with %s", w.You, w.Jam.ID, w.Loop, w.Redirected, ws[1].You, ws[1].Loop)
+		}
+		if w.Resume == "" || w.Resume == ws[1].Resume {
+			t.Fatalf("the resume token was not renewed")
+		}
+		if len(w.Members) != 3 {
+			t.Fatalf("%d members in the welcome, want 3: %+v", len(w.Members), w.Members)
+		}
+		for _, m := range w.Members {
+			if m.ID == w.You && (m.Loop != w.Loop || !m.Playing || m.Bar != played.Bar) {
+				t.Fatalf("the user shown as %+v, want playing %s from bar %d", m, w.Loop, played.Bar)
+			}
+		}
+		if st := s.stats(t); st.Users != 3 || st.JamSizes["band"] != 3 {
+			t.Fatalf("stats %+v, want 3 users, all in band", st)
+		}
+
+		// The others hear of no leave and no join: the next thing they get
+		// is the user's stop, then play, from the new connection.
+		for _, o := range []*client{cs[0], cs[2]} {
+			o.expectQuiet()
+		}
+		c.send(&shared.Stop{})
+		c.send(&shared.Play{})
+		for _, o := range []*client{c, cs[0], cs[2]} {
+			if st := expect[*shared.Stopped](o); st.ID != ws[1].You {
+				t.Fatalf("stopped %+v, want %s", st, ws[1].You)
+			}
+			if p := expect[*shared.Played](o); p.ID != ws[1].You {
+				t.Fatalf("played %+v, want %s", p, ws[1].You)
+			}
+		}
+		// The old token was good once.
+		again := s.dial(t).join("band", ws[1].Resume)
+		if again.You == ws[1].You {
+			t.Fatalf("a used token took the user over again")
+		}
+	})
+
+	t.Run("the replaced connection is closed with 1000, replaced by a new connection", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		old, w := s.join(t, "")
+		s.dial(t).join("", w.Resume)
+		for {
+			_, err := old.read(testTimeout)
+			if err == nil {
+				continue
+			}
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.StatusNormalClosure || ce.Reason != "replaced by a new connection" {
+				t.Fatalf("the old connection ended with %v, want 1000 replaced by a new connection", err)
+			}
+			break
+		}
+	})
+
+	t.Run("the old connection's close does not remove the user", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		cs, ws := fullJam(t, s, 2)
+		c := s.dial(t)
+		w := c.join("band", ws[1].Resume)
+		cs[1].ws.CloseNow() // the old socket goes, right after the takeover
+		waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2 })
+
+		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 2 {
+			t.Fatalf("stats %+v, want 2 users, both in band", st)
+		}
+		later, lw := s.join(t, "band")
+		if len(lw.Members) != 3 {
+			t.Fatalf("a later member sees %+v, want 3 members", lw.Members)
+		}
+		found := false
+		for _, m := range lw.Members {
+			found = found || (m.ID == w.You && m.Loop == w.Loop)
+		}
+		if !found {
+			t.Fatalf("a later member sees %+v, without %s on %s", lw.Members, w.You, w.Loop)
+		}
+		// The first member heard of the later one only.
+		if j := expect[*shared.Joined](cs[0]); j.Member.ID != lw.You {
+			t.Fatalf("joined %+v, want %s", j.Member, lw.You)
+		}
+		cs[0].expectQuiet()
+		if j := expect[*shared.Joined](c); j.Member.ID != lw.You {
+			t.Fatalf("joined %+v, want %s", j.Member, lw.You)
+		}
+		later.expectQuiet()
+	})
+
+	t.Run("a user whose old connection is still open and who asks for another jam moves there as themselves", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		cs, ws := fullJam(t, s, 2)
+		w := s.dial(t).join("elsewhere", ws[1].Resume)
+		if w.You != ws[1].You || w.Jam.ID != "elsewhere" || len(w.Members) != 1 {
+			t.Fatalf("moved as %+v", w)
+		}
+		if l := expect[*shared.Left](cs[0]); l.ID != ws[1].You {
+			t.Fatalf("left %s, want %s", l.ID, ws[1].You)
+		}
+		cs[1].expectClose(1000)
+		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 1 || st.JamSizes["elsewhere"] != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+	})
+
+	t.Run("a takeover racing the old connection's close leaves the user in the jam once", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		for i := range 50 {
+			jam := fmt.Sprintf("race-%d", i)
+			other, _ := s.join(t, jam)
+			old, wo := s.join(t, jam)
+			expect[*shared.Joined](other)
+			c := s.dial(t)
+
+			// Odd rounds send the join first, so that more of the closes
+			// land in the middle of a takeover.
+			if i%2 == 1 {
+				c.send(&shared.Join{Jam: jam, Resume: wo.Resume})
+			}
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = old.ws.CloseNow()
+			}()
+			var w *shared.Welcome
+			if i%2 == 1 {
+				w = expect[*shared.Welcome](c)
+			} else {
+				w = c.join(jam, wo.Resume)
+			}
+			wg.Wait()
+
+			if w.You != wo.You || w.Jam.ID != jam || w.Loop != wo.Loop {
+				t.Fatalf("round %d: back as %s in %s with %s, want %s in %s with %s", i, w.You, w.Jam.ID, w.Loop, wo.You, jam, wo.Loop)
+			}
+			if len(w.Members) != 2 || w.Members[0].ID == w.Members[1].ID {
+				t.Fatalf("round %d: welcome members %+v", i, w.Members)
+			}
+			// The other member saw nothing (a takeover) or a left and a
+			// joined (the close came first: an ordinary resume). A left is
+			// queued before the welcome, so before the pong of a ping sent
+			// after it; the joined may come after the pong.
+			var seen []shared.Message
+			other.send(&shared.Ping{ID: 4242, T0: 1})
+			for {
+				m := other.next()
+				if _, ok := m.(*shared.Pong); ok {
+					break
+				}
+				seen = append(seen, m)
+			}
+			if len(seen) == 1 {
+				seen = append(seen, other.next())
+			}
+			if len(seen) != 0 {
+				l, ok1 := seen[0].(*shared.Left)
+				var j *shared.Joined
+				ok2 := len(seen) == 2
+				if ok2 {
+					j, ok2 = seen[1].(*shared.Joined)
+				}
+				if !ok1 || !ok2 || l.ID != wo.You || j.Member.ID != wo.You || j.Member.Loop != wo.Loop {
+					t.Fatalf("round %d: the other member saw %d frames: %s", i, len(seen), describe(seen))
+				}
+			}
+			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
+			if st := s.Stats(); st.Users != 2*(i+1) || st.JamSizes[jam] != 2 {
+				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
+			}
+		}
+	})
+
+	t.Run("a takeover racing Drain ends with every connection closed and the drain done", func(t *testing.T) {
+		for i := range 20 {
+			s := newTestServer(t, Config{})
+			old, wo := s.join(t, "")
+			c := s.dial(t)
+			c.send(&shared.Join{Resume: wo.Resume})
+			drained := make(chan struct{})
+			go func() {
+				defer close(drained)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				s.Drain(ctx)
+			}()
+			// The new connection is welcomed as the user and then closed
+			// with 1001, or closed with 1001 at once.
+			m, err := c.read(testTimeout)
+			if err == nil {
+				if w, ok := m.(*shared.Welcome); !ok || w.You != wo.You {
+					t.Fatalf("round %d: got %T %+v, want the user's welcome", i, m, m)
+				}
+				c.expectClose(shared.StatusGoingAway)
+			} else if st := websocket.CloseStatus(err); st != shared.StatusGoingAway {
+				t.Fatalf("round %d: the new connection ended with %v", i, err)
+			}
+			// The old one was replaced (1000) or drained (1001).
+			for {
+				_, err := old.read(testTimeout)
+				if err == nil {
+					continue
+				}
+				if st := websocket.CloseStatus(err); st != websocket.StatusNormalClosure && st != shared.StatusGoingAway {
+					t.Fatalf("round %d: the old connection ended with %v", i, err)
+				}
+				break
+			}
+			select {
+			case <-drained:
+			case <-time.After(testTimeout):
+				t.Fatalf("round %d: the drain did not end", i)
+			}
+			if st := s.Stats(); st.Users != 0 || st.Jams != 0 || s.connCount() != 0 {
+				t.Fatalf("round %d: after the drain, stats %+v and %d connections", i, st, s.connCount())
+			}
+		}
+	})
+
+	t.Run("a takeover racing the slow-consumer close of the old connection leaves the user in the jam once", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		for i := range 50 {
+			jam := fmt.Sprintf("slow-%d", i)
+			other, _ := s.join(t, jam)
+			old, wo := s.join(t, jam)
+			expect[*shared.Joined](other)
+			srvOld := s.connOf(wo.You)
+			c := s.dial(t)
+
+			// The old connection is closed as the outbox closes one whose
+			// queue is full, at the moment the new one takes it over.
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				srvOld.closeAsync(statusPolicyViolation, "too slow: outgoing queue full", reasonSlow)
+			}()
+			w := c.join(jam, wo.Resume)
+			wg.Wait()
+			if w.You != wo.You || w.Loop != wo.Loop || w.Jam.ID != jam || len(w.Members) != 2 {
+				t.Fatalf("round %d: back as %+v, want %s with %s", i, w, wo.You, wo.Loop)
+			}
+			for {
+				_, err := old.read(testTimeout)
+				if err == nil {
+					continue
+				}
+				if st := websocket.CloseStatus(err); st != websocket.StatusNormalClosure && st != shared.StatusPolicyViolation {
+					t.Fatalf("round %d: the old connection ended with %v", i, err)
+				}
+				break
+			}
+			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
+			if st := s.Stats(); st.Users != 2*(i+1) || st.JamSizes[jam] != 2 {
+				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
+			}
+			c.send(&shared.Play{})
+			for _, o := range []*client{c, other} {
+				for {
+					m := o.next()
+					if p, ok := m.(*shared.Played); ok {
+						if p.ID != wo.You {
+							t.Fatalf("round %d: played %+v, want %s", i, p, wo.You)
+						}
+						break
+					}
+				}
+			}
+		}
+	})
+}
+
+// describe renders messages for a failure.
+func describe(ms []shared.Message) string {
+	var b []byte
+	for _, m := range ms {
+		b = fmt.Appendf(b, "%T %+v; ", m, m)
+	}
+	return string(b)
 }

@@ -189,6 +189,25 @@ func (s *testServer) getJSON(t *testing.T, path string, v any) int {
 	return res.StatusCode
 }
 
+// connCount returns the number of connections the server still serves.
+func (s *testServer) connCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// connOf returns the server's connection that holds the user, or nil.
+func (s *testServer) connOf(user string) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if m := c.member.Load(); m != nil && m.id == user {
+			return c
+		}
+	}
+	return nil
+}
+
 func (s *testServer) stats(t *testing.T) Stats {
 	t.Helper()
 	var st Stats
