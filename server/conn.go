@@ -30,10 +30,6 @@ const (
 	replacedReason = "replaced by a new connection"
 )
 
-// reasonReplaced is the close metric's label for a connection taken over by
-// a new one; it sits beside the others of metrics.go.
-const reasonReplaced = "replaced"
-
 // maxCloseReason is the longest close reason a close frame carries.
 const maxCloseReason = 123
 

@@ -21,6 +21,7 @@ const (
 	reasonNoPong      = "no_pong"      // 1008, two pings unanswered
 	reasonWriteFailed = "write_failed" // a write failed or timed out
 	reasonDraining    = "draining"     // 1001
+	reasonReplaced    = "replaced"     // 1000, a resume took the user over
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own so
@@ -66,7 +67,7 @@ func newMetrics(h *hub) *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, r := range []string{reasonClient, reasonBadFrame, reasonBinary, reasonTooBig, reasonRateLimited,
-		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining} {
+		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining, reasonReplaced} {
 		m.closes.WithLabelValues(r)
 	}
 	return m
