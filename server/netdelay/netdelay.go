@@ -159,9 +159,12 @@ func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64) {
 		if d := time.Until(c.due); d > 0 {
 			time.Sleep(d)
 		}
+		// Counted before the write, so that whoever has read the bytes
+		// finds them counted; a short write takes back what did not go.
+		count.Add(int64(len(c.data)))
 		n, err := dst.Write(c.data)
-		count.Add(int64(n))
 		if err != nil {
+			count.Add(int64(n - len(c.data)))
 			return
 		}
 	}
