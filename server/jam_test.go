@@ -465,7 +465,7 @@ func TestResume(t *testing.T) {
 			other, _ := s.join(t, jam)
 			old, wo := s.join(t, jam)
 			expect[*shared.Joined](other)
-			srvOld := s.connOf(wo.You)
+			srvOld := s.connOf(t, wo.You)
 			c := s.dial(t)
 
 			// The old connection is closed as the outbox closes one whose

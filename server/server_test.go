@@ -197,15 +197,24 @@ func (s *testServer) connCount() int {
 }
 
 // connOf returns the server's connection that holds the user, or nil.
-func (s *testServer) connOf(user string) *conn {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		if m := c.member.Load(); m != nil && m.id == user {
-			return c
+// connOf returns the server's connection of the user. A client can read its
+// welcome a moment before the server has linked the member to the
+// connection, so it waits for that.
+func (s *testServer) connOf(t *testing.T, user string) *conn {
+	t.Helper()
+	var found *conn
+	waitFor(t, "the connection of "+user, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for c := range s.conns {
+			if m := c.member.Load(); m != nil && m.id == user {
+				found = c
+				return true
+			}
 		}
-	}
-	return nil
+		return false
+	})
+	return found
 }
 
 func (s *testServer) stats(t *testing.T) Stats {
