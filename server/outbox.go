@@ -54,10 +54,8 @@ func (c *conn) write() {
 		}
 		c.mu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
 		for _, f := range batch {
-			if err := c.ws.Write(ctx, websocket.MessageText, f.data); err != nil {
-				cancel()
+			if err := c.writeFrame(f.data); err != nil {
 				// Leave writing set: nothing more is written to this
 				// connection, and closing it leaves its jam.
 				c.closeAsync(statusPolicyViolation, "write failed", reasonWriteFailed)
@@ -66,6 +64,14 @@ func (c *conn) write() {
 			c.s.metrics.out.Inc()
 			c.s.metrics.fanout.Observe(time.Since(f.at).Seconds())
 		}
-		cancel()
 	}
+}
+
+// writeFrame writes one frame within WriteTimeout. The deadline is each
+// frame's own, not the batch's: when the server is short of CPU a batch
+// grows, and a client that takes every frame in time is not too slow.
+func (c *conn) writeFrame(data []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WriteTimeout)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, data)
 }
