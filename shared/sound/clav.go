@@ -29,7 +29,7 @@ func clavVoices(g grid, rng *noise) []voice {
 			}
 			for k := range dyads[p] {
 				m := nearest(ch.tones[1+p+k], 64+k*4)
-				dyads[p][k] = newSample(g, gate+g.secs(0.05), clavNote(g.sr, midiHz(float64(m)), gate, touch))
+				dyads[p][k] = newSample(g, gate+g.secs(0.05), clavTone.note(g.sr, midiHz(float64(m)), gate, touch))
 			}
 		}
 		for _, r := range clavRhythm {
@@ -43,40 +43,7 @@ func clavVoices(g grid, rng *noise) []voice {
 	return vs
 }
 
-// wClav is the cost of a frame of a clav note, in ticks.
-const wClav = 8
-
-func clavNote(sr int, hz float64, gate int, vel float32) synth {
-	return func(b *[]float32, n int) []job {
-		st := &clavState{sr: sr, hz: hz, vel: vel, ke: pow16(decayCoef(0.12, sr)),
-			a: newSaw(hz, sr, 0), b: newSaw(hz, sr, 0.25), env: 1}
-		return append([]job{{n: n, w: wClav, run: func(from, to int) {
-			st.run((*b)[from:to], from)
-		}}}, shapeJobs(b, 0, n, sr, 0.001, 0.3, 0.4, gate, 0.03)...)
-	}
-}
-
-// clavState is a note between steps. Its loop is a method, not a closure:
-// in wasm a closure's loop can run at half the speed.
-type clavState struct {
-	sr           int
-	hz           float64
-	vel, ke, env float32
-	a, b         saw
-	f            svf
-}
-
-// run renders out, which starts from frames into the note.
-func (st *clavState) run(out []float32, from int) {
-	sa, sb, f, env := st.a, st.b, st.f, st.env
-	hz, sr, ke, vel := st.hz, st.sr, st.ke, st.vel
-	for k := range out {
-		if i := from + k; uint(i)%16 == 0 {
-			f.set(float32(hz)*(2+14*env*vel)/float32(sr), 3)
-			env *= ke
-		}
-		lp, _, _ := f.tick(sa.next() - sb.next())
-		out[k] = lp
-	}
-	st.a, st.b, st.f, st.env = sa, sb, f, env
-}
+// clavTone is the clav's pulse: narrow (a quarter period), its filter
+// snapping shut in an eighth of a second.
+var clavTone = pulseTone{width: 0.25, decay: 0.12, cutoff: 2, sweep: 14, q: 3,
+	attack: 0.001, fall: 0.3, sustain: 0.4, release: 0.03}
