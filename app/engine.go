@@ -25,6 +25,8 @@ type engine struct {
 	timeline shared.Timeline
 	// offsetMs maps local ms to server ms (server = local + offset).
 	offsetMs float64
+	// ready times the player's wait for their own loop.
+	ready readiness
 	// scheduled is every loop start, for window.loopsDiagnostics().
 	scheduled []scheduledStart
 	// stamps are the recent readings of the output clock.
@@ -414,6 +416,30 @@ func (e *engine) outputStamp() (ctxTime, wallMs float64) {
 	return e.ctx.Get("currentTime").Float(), localMs() + latency*1000
 }
 
+// readiness times how long the player waits for their own loop: from the
+// first welcome to that loop's buffer being ready to play.
+type readiness struct {
+	loop      string  // the player's loop at the first welcome
+	welcomeMs float64 // localMs() of the first welcome, 0 before it
+	readyMs   float64 // ms from it to the loop rendered, 0 until then
+	rendered  int     // loops rendered so far
+}
+
+// NoteWelcome records the first welcome and the player's loop in it.
+func (e *engine) NoteWelcome(loop string) {
+	if e.ready.welcomeMs == 0 {
+		e.ready.loop, e.ready.welcomeMs = loop, localMs()
+	}
+}
+
+// NoteRendered records that a loop's buffer is ready.
+func (e *engine) NoteRendered(loop string) {
+	e.ready.rendered++
+	if r := &e.ready; r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
+		r.readyMs = localMs() - r.welcomeMs
+	}
+}
+
 // Diagnostics returns the JSON of window.loopsDiagnostics().
 func (e *engine) Diagnostics(c *clock) string {
 	type audio struct {
@@ -428,11 +454,19 @@ func (e *engine) Diagnostics(c *clock) string {
 		RTTMs    float64 `json:"rttMs"`
 		Samples  int     `json:"samples"`
 	}
+	type loopsJSON struct {
+		OwnReadyMs float64 `json:"ownReadyMs"`
+		Rendered   int     `json:"rendered"`
+	}
 	var d struct {
 		Audio     audio            `json:"audio"`
 		Clock     clockJSON        `json:"clock"`
 		Scheduled []scheduledStart `json:"scheduled"`
+		// Loops adds to the test contract: how long the player's own loop
+		// took from the first welcome to ready (0 until it is).
+		Loops loopsJSON `json:"loops"`
 	}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	if e.ok() {

@@ -157,6 +157,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 			p.play(mb, mb.Loop, mb.Bar)
 		}
 		p.eng.Retain(keep)
+		p.eng.NoteWelcome(m.Loop)
 		p.want()
 		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
 		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
@@ -249,6 +250,7 @@ func (p *jamPage) want() {
 
 func (p *jamPage) onRendered(id string, left, right, peaks []float32) {
 	p.eng.AddBuffer(id, left, right)
+	p.eng.NoteRendered(id)
 	p.peaks[id] = peaks
 	p.ready = append(p.ready, id)
 }
