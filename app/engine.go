@@ -422,6 +422,7 @@ type readiness struct {
 	loop      string  // the player's loop at the first welcome
 	welcomeMs float64 // localMs() of the first welcome, 0 before it
 	readyMs   float64 // ms from it to the loop rendered, 0 until then
+	renderMs  float64 // of readyMs, the render itself, start to end
 	rendered  int     // loops rendered so far
 }
 
@@ -432,11 +433,13 @@ func (e *engine) NoteWelcome(loop string) {
 	}
 }
 
-// NoteRendered records that a loop's buffer is ready.
-func (e *engine) NoteRendered(loop string) {
+// NoteRendered records that a loop's buffer is ready, and how long its
+// render took.
+func (e *engine) NoteRendered(loop string, took time.Duration) {
 	e.ready.rendered++
 	if r := &e.ready; r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
 		r.readyMs = localMs() - r.welcomeMs
+		r.renderMs = float64(took) / float64(time.Millisecond)
 	}
 }
 
@@ -455,8 +458,9 @@ func (e *engine) Diagnostics(c *clock) string {
 		Samples  int     `json:"samples"`
 	}
 	type loopsJSON struct {
-		OwnReadyMs float64 `json:"ownReadyMs"`
-		Rendered   int     `json:"rendered"`
+		OwnReadyMs  float64 `json:"ownReadyMs"`
+		OwnRenderMs float64 `json:"ownRenderMs"`
+		Rendered    int     `json:"rendered"`
 	}
 	var d struct {
 		Audio     audio            `json:"audio"`
@@ -466,7 +470,7 @@ func (e *engine) Diagnostics(c *clock) string {
 		// took from the first welcome to ready (0 until it is).
 		Loops loopsJSON `json:"loops"`
 	}
-	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, Rendered: e.ready.rendered}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	if e.ok() {

@@ -83,8 +83,8 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	})
 	ctx.Async(func() { p.client.Run(run) })
 	if rate := p.eng.SampleRate(); rate > 0 {
-		p.renderer = newLoopRenderer(rate, func(id string, left, right, peaks []float32) {
-			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(id, left, right, peaks) })
+		p.renderer = newLoopRenderer(rate, func(id string, left, right, peaks []float32, took time.Duration) {
+			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(id, left, right, peaks, took) })
 		})
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
@@ -248,9 +248,9 @@ func (p *jamPage) want() {
 	p.renderer.Want(ids...)
 }
 
-func (p *jamPage) onRendered(id string, left, right, peaks []float32) {
+func (p *jamPage) onRendered(id string, left, right, peaks []float32, took time.Duration) {
 	p.eng.AddBuffer(id, left, right)
-	p.eng.NoteRendered(id)
+	p.eng.NoteRendered(id, took)
 	p.peaks[id] = peaks
 	p.ready = append(p.ready, id)
 }

@@ -20,8 +20,9 @@ type loopRenderer struct {
 	// then the renderer yields, so the page keeps answering (pongs too).
 	stepFrames int
 	budget     time.Duration
-	// done receives each rendered loop, from the renderer's goroutine.
-	done func(id string, left, right, peaks []float32)
+	// done receives each rendered loop, from the renderer's goroutine,
+	// with how long it took from the start of its render.
+	done func(id string, left, right, peaks []float32, took time.Duration)
 
 	mu      sync.Mutex
 	queue   []string
@@ -29,7 +30,7 @@ type loopRenderer struct {
 	wake    chan struct{}
 }
 
-func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32)) *loopRenderer {
+func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
 	return &loopRenderer{
 		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
 		started: make(map[string]bool), wake: make(chan struct{}, 1),
@@ -87,6 +88,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 				continue
 			}
 		}
+		began := time.Now()
 		rd, err := sound.NewRenderer(id, r.sampleRate)
 		if err != nil {
 			continue
@@ -106,7 +108,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 			}
 		}
 		left, right := rd.Result()
-		r.done(id, left, right, sound.Peaks(left, right, r.peaks))
+		r.done(id, left, right, sound.Peaks(left, right, r.peaks), time.Since(began))
 	}
 }
 
