@@ -136,6 +136,25 @@ func chromium() string {
 	return ""
 }
 
+// needChromium skips t where Debian's chromium is missing; `make test`
+// installs it first, so there it always runs.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if chromium() == "" {
+		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
+	}
+}
+
+// needBench skips a browser benchmark unless LOOPS_BENCH is set, as
+// `make bench` does.
+func needBench(t *testing.T) {
+	t.Helper()
+	if os.Getenv("LOOPS_BENCH") == "" {
+		t.Skip("a benchmark: run with LOOPS_BENCH=1 (make bench)")
+	}
+	needChromium(t)
+}
+
 func newBrowser(t *testing.T, name string, width, height int) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
@@ -338,9 +357,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests are not short")
 	}
-	if chromium() == "" {
-		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
-	}
+	needChromium(t)
 	srv := startLoopsServer(t)
 	defer srv.kill()
 	top := t // browsers live as long as the whole test, not one subtest

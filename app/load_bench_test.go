@@ -33,12 +33,7 @@ import (
 // (Network.loadingFinished's encodedDataLength). Opt in with LOOPS_BENCH=1
 // (`make bench`); LOOPS_LOAD_RUNS (3) sets how many fresh browsers.
 func TestLoadBench(t *testing.T) {
-	if os.Getenv("LOOPS_BENCH") == "" {
-		t.Skip("a benchmark: run with LOOPS_BENCH=1 (make bench)")
-	}
-	if chromium() == "" {
-		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
-	}
+	needBench(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

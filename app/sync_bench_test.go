@@ -31,12 +31,7 @@ import (
 // each way by 50 ms ± 25 ms. Opt in with LOOPS_BENCH=1 (`make bench`);
 // LOOPS_SYNC_BROWSERS (3) and LOOPS_SYNC_ROUNDS (3) set its size.
 func TestSyncBench(t *testing.T) {
-	if os.Getenv("LOOPS_BENCH") == "" {
-		t.Skip("a benchmark: run with LOOPS_BENCH=1 (make bench)")
-	}
-	if chromium() == "" {
-		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
-	}
+	needBench(t)
 	n := envInt("LOOPS_SYNC_BROWSERS", 3)
 	rounds := envInt("LOOPS_SYNC_ROUNDS", 3)
 	cases := []struct {
