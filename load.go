@@ -35,6 +35,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Clients, "clients", 1000, "well-behaved clients")
 	fs.DurationVar(&cfg.Duration, "duration", 60*time.Second, "how long the clients toggle their loops")
 	fs.DurationVar(&cfg.Period, "period", 5*time.Second, "how often each client toggles its loop")
+	fs.DurationVar(&cfg.Jitter, "jitter", 250*time.Millisecond, "each toggle moves by a random amount within ± this")
 	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after the last toggle before counting losses")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its RSS and CPU from /proc")
 	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
@@ -45,6 +46,8 @@ func load(args []string, stdout, stderr io.Writer) error {
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
 	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
+	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
+	rounds := fs.Int("rounds", 1, "with -baseline: how many times to run the pair, each round starting with the other hub")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,6 +93,12 @@ func load(args []string, stdout, stderr io.Writer) error {
 		// less often keeps its pauses out of the latencies it measures.
 		debug.SetGCPercent(400)
 	}
+	if *baseline != "" {
+		if *spawn == "" || *inProcess {
+			return errors.New("load: -baseline needs -spawn: both hubs run as processes of their own")
+		}
+		return compare(ctx, cfg, *spawn, *baseline, max(1, *rounds), *asJSON, stdout, stderr)
+	}
 	if *inProcess {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -102,7 +111,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 		cfg.InProcess = true
 	}
 	if *spawn != "" {
-		srv, err := spawnServer(ctx, *spawn, stderr)
+		srv, err := spawnServer(ctx, []string{"-addr", *spawn}, *spawn, stderr)
 		if err != nil {
 			return err
 		}
@@ -135,14 +144,14 @@ type spawned struct {
 	done chan struct{}
 }
 
-// spawnServer starts this binary as the server on addr and waits for its
-// /healthz.
-func spawnServer(ctx context.Context, addr string, stderr io.Writer) (*spawned, error) {
+// spawnServer starts this binary with args as a server on addr and waits
+// for its /healthz.
+func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writer) (*spawned, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	cmd := exec.Command(exe, "-addr", addr)
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)

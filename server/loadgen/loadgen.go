@@ -9,6 +9,7 @@
 package loadgen
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -39,6 +39,9 @@ type Config struct {
 	Duration time.Duration
 	// Period is how often each client toggles its loop [5s].
 	Period time.Duration
+	// Jitter moves each toggle by a random amount within ±Jitter of its
+	// place in the period, so that the clients do not keep one rhythm [0].
+	Jitter time.Duration
 	// Settle is how long the generator waits after the last toggle before
 	// it counts what never arrived and checks the views [3s].
 	Settle time.Duration
@@ -252,7 +255,7 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	cfg := g.cfg
 	r := &Report{
 		URL: cfg.URL, Clients: cfg.Clients, Duration: cfg.Duration.String(),
-		Period: cfg.Period.String(), PID: cfg.PID, InProcess: cfg.InProcess,
+		Period: cfg.Period.String(), Jitter: cfg.Jitter.String(), PID: cfg.PID, InProcess: cfg.InProcess,
 		CloseReasons: map[string]int{},
 	}
 	if _, err := g.probe.stats(ctx); err != nil {
@@ -477,25 +480,30 @@ func (g *gen) samplePeak(ctx context.Context, end time.Time) <-chan int64 {
 }
 
 // toggleUntil has every well-behaved client toggle its loop once a period,
-// each at its own random phase, until end. One scheduler walks the clients
-// in phase order and hands them to a few senders, so that a slow write
-// never delays the schedule of the others.
+// each at its own random phase moved by up to ±Jitter each time, until end.
+// One scheduler takes the clients in the order of their next toggles and
+// hands them to a few senders, so that a slow write never delays the
+// schedule of the others.
 func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
-	type slot struct {
-		c     *client
-		phase time.Duration
+	next := func(phase time.Duration, round int) time.Time {
+		at := start.Add(time.Duration(round)*g.cfg.Period + phase)
+		if j := g.cfg.Jitter; j > 0 {
+			at = at.Add(time.Duration(g.rng.Int64N(int64(2*j)+1)) - j)
+		}
+		return at
 	}
-	var slots []slot
+	var q toggleQueue
 	for _, c := range g.clients {
 		if c.role.wellBehaved() {
-			slots = append(slots, slot{c, time.Duration(g.rng.Int64N(int64(g.cfg.Period)))})
+			phase := time.Duration(g.rng.Int64N(int64(g.cfg.Period)))
+			q = append(q, &toggleSlot{c: c, phase: phase, at: next(phase, 0)})
 		}
 	}
-	sort.Slice(slots, func(i, j int) bool { return slots[i].phase < slots[j].phase })
+	heap.Init(&q)
 
 	sendq := make(chan *client, 1024)
 	var wg sync.WaitGroup
-	for range min(32, max(1, len(slots))) {
+	for range min(32, max(1, len(q))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -509,28 +517,47 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	for round := 0; ; round++ {
-		base := start.Add(time.Duration(round) * g.cfg.Period)
-		for _, s := range slots {
-			at := base.Add(s.phase)
-			if !at.Before(end) {
-				return
-			}
-			if d := time.Until(at); d > time.Millisecond {
-				timer.Reset(d)
-				select {
-				case <-timer.C:
-				case <-ctx.Done():
-					return
-				}
-			}
+	for len(q) > 0 && q[0].at.Before(end) {
+		s := q[0]
+		if d := time.Until(s.at); d > time.Millisecond {
+			timer.Reset(d)
 			select {
-			case sendq <- s.c:
+			case <-timer.C:
 			case <-ctx.Done():
 				return
 			}
 		}
+		select {
+		case sendq <- s.c:
+		case <-ctx.Done():
+			return
+		}
+		s.round++
+		s.at = next(s.phase, s.round)
+		heap.Fix(&q, 0)
 	}
+}
+
+// toggleSlot is one client's place in the toggle schedule.
+type toggleSlot struct {
+	c     *client
+	phase time.Duration
+	round int
+	at    time.Time
+}
+
+// toggleQueue is a min-heap of toggleSlots by their next toggle.
+type toggleQueue []*toggleSlot
+
+func (q toggleQueue) Len() int           { return len(q) }
+func (q toggleQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q toggleQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *toggleQueue) Push(x any)        { *q = append(*q, x.(*toggleSlot)) }
+func (q *toggleQueue) Pop() any {
+	old := *q
+	s := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return s
 }
 
 // closeAll ends every session with a leave and a normal closure.

@@ -16,6 +16,7 @@ type Report struct {
 	Clients   int    `json:"clients"`
 	Duration  string `json:"duration"`
 	Period    string `json:"period"`
+	Jitter    string `json:"jitter,omitempty"`
 	PID       int    `json:"pid,omitempty"`
 	InProcess bool   `json:"in_process,omitempty"`
 	// LoadAvg is /proc/loadavg's one-minute figure before the toggles and
@@ -157,7 +158,11 @@ func (r *Report) Format(w io.Writer) {
 	if r.Chaos != nil {
 		mode = "load + chaos"
 	}
-	p("Hub %s: %d clients against %s, toggling every %s for %s", mode, r.Clients, r.URL, r.Period, r.Duration)
+	jitter := ""
+	if r.Jitter != "" && r.Jitter != "0s" {
+		jitter = " ±" + r.Jitter
+	}
+	p("Hub %s: %d clients against %s, toggling every %s%s for %s", mode, r.Clients, r.URL, r.Period, jitter, r.Duration)
 	p("machine      load average %.2f before the toggles, %.2f after (2 cores)", r.LoadAvg[0], r.LoadAvg[1])
 	p("joins        %d connected, %d failed, %.1f s, %.0f joins/s (join p50 %.1f ms, p99 %.1f ms)",
 		r.Connected, r.JoinFailed, r.JoinSeconds, r.JoinsPerSec, r.JoinLatency.P50, r.JoinLatency.P99)
