@@ -43,6 +43,9 @@ type conn struct {
 	token string      // guarded by hub.mu
 	slot  int         // guarded by Server.mu
 
+	// records limits the recordings the client asks for; read loop only.
+	records rateLimiter
+
 	member atomic.Pointer[member] // nil while not in a jam, or once taken over
 	missed atomic.Int32           // pings sent and not answered
 
@@ -53,7 +56,8 @@ type conn struct {
 }
 
 func newConn(s *Server, ws *websocket.Conn) *conn {
-	return &conn{s: s, ws: ws, born: time.Now(), rate: newRateLimiter(s.cfg)}
+	return &conn{s: s, ws: ws, born: time.Now(), rate: newRateLimiter(s.cfg),
+		records: rateLimiter{limit: s.cfg.RecordRate, window: s.cfg.RecordWindow}}
 }
 
 // serve reads and handles the client's messages until the connection ends.
@@ -115,6 +119,8 @@ func (c *conn) handle(msg shared.Message, at time.Time) bool {
 		if err := m.jam.swap(m, c, msg.Loop, c.s.nowMs(), at); err != nil {
 			c.sendErr(err, at)
 		}
+	case *shared.Record:
+		c.record(m, msg, at)
 	case *shared.Leave:
 		c.s.hub.leave(c)
 	}

@@ -39,7 +39,7 @@ var errClosed = errors.New("connection is closing")
 // create adds a new empty jam with the id. h.mu is held.
 func (h *hub) create(id string) *jam {
 	h.seq++
-	j := newJam(id, h.seq, shared.NewTimeline(float64(int64(h.s.nowMs()))))
+	j := newJam(id, h.seq, defaultKit, shared.NewTimeline(float64(int64(h.s.nowMs()))))
 	h.jams[id] = j
 	return j
 }
@@ -179,7 +179,7 @@ func (h *hub) leave(c *conn) {
 // emptied and returns the loop m had. h.mu is held.
 func (h *hub) detach(m *member, at time.Time) (loop int) {
 	j := m.jam
-	loop = j.remove(m, at)
+	loop = j.remove(m, h.s.nowMs(), at)
 	if len(j.members) == 0 {
 		delete(h.jams, j.id)
 	}

@@ -18,11 +18,13 @@ import (
 type jam struct {
 	id       string
 	seq      uint64 // creation order, for the balancer's ties
+	kit      string // the id of the kit the jam plays
 	timeline shared.Timeline
 
 	mu      sync.Mutex
 	members []*member // in joining order
 	taken   []bool    // by catalog index
+	history history   // what sounded in the last bars
 }
 
 // member is one user in a jam.
@@ -41,9 +43,13 @@ type member struct {
 	gone    bool
 }
 
-func newJam(id string, seq uint64, tl shared.Timeline) *jam {
-	return &jam{id: id, seq: seq, timeline: tl, taken: make([]bool, len(shared.Catalog))}
+func newJam(id string, seq uint64, kit string, tl shared.Timeline) *jam {
+	return &jam{id: id, seq: seq, kit: kit, timeline: tl, taken: make([]bool, len(shared.Catalog)),
+		history: newHistory(tl.BarAt(tl.Epoch))}
 }
+
+// loopID returns the id of the jam's kit's loop at index i.
+func (j *jam) loopID(i int) string { return shared.Catalog[i].ID }
 
 func (m *member) view() shared.Member {
 	return shared.Member{ID: m.id, Loop: shared.Catalog[m.loop].ID, Playing: m.playing, Bar: m.bar}
@@ -100,11 +106,15 @@ func (j *jam) welcome(m *member, token string, redirected bool, nowMs float64) [
 	})
 }
 
-// remove takes m out of the jam, tells the others and returns the loop m
-// had. The hub's lock is held.
-func (j *jam) remove(m *member, at time.Time) (loop int) {
+// remove takes m out of the jam at server time nowMs, tells the others and
+// returns the loop m had. A loop that was sounding stops in the history at
+// the bar the member left in. The hub's lock is held.
+func (j *jam) remove(m *member, nowMs float64, at time.Time) (loop int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if cur := j.timeline.BarAt(nowMs); m.playing || m.bar > cur {
+		j.history.set(m.loop, false, cur)
+	}
 	if i := slices.Index(j.members, m); i >= 0 {
 		j.members = slices.Delete(j.members, i, i+1)
 	}
@@ -132,6 +142,7 @@ func (j *jam) play(m *member, c *conn, nowMs float64, at time.Time) bool {
 		return false
 	}
 	m.playing, m.bar = true, j.timeline.NextBar(nowMs)
+	j.history.set(m.loop, true, m.bar)
 	j.broadcast(shared.MustEncode(&shared.Played{ID: m.id, Bar: m.bar}), at, nil)
 	return true
 }
@@ -145,6 +156,7 @@ func (j *jam) stop(m *member, c *conn, nowMs float64, at time.Time) bool {
 		return false
 	}
 	m.playing, m.bar = false, j.timeline.NextBar(nowMs)
+	j.history.set(m.loop, false, m.bar)
 	j.broadcast(shared.MustEncode(&shared.Stopped{ID: m.id, Bar: m.bar}), at, nil)
 	return true
 }
@@ -165,8 +177,44 @@ func (j *jam) swap(m *member, c *conn, loopID string, nowMs float64, at time.Tim
 		return shared.Errorf(shared.CodeLoopTaken, "loop %q is taken in this jam", loopID)
 	}
 	j.taken[m.loop], j.taken[idx] = false, true
-	m.loop = idx
 	bar := j.timeline.NextBar(nowMs)
+	if m.playing {
+		j.history.set(m.loop, false, bar)
+		j.history.set(idx, true, bar)
+	}
+	m.loop = idx
 	j.broadcast(shared.MustEncode(&shared.Swapped{ID: m.id, Loop: loopID, Bar: bar}), at, nil)
 	return nil
+}
+
+// snapshot returns the recording of the last bars bars of the jam up to and
+// including the bar sounding at nowMs (fewer when the jam or its history is
+// younger), without its id and creation time, or the protocol error that
+// says why not. Changes take effect on later bars, so the current bar is
+// already known to its end.
+func (j *jam) snapshot(m *member, c *conn, bars int, nowMs float64) (*shared.Recording, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if m.gone || m.conn != c {
+		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	cur := j.timeline.BarAt(nowMs)
+	from := max(j.history.since(j.timeline.BarAt(j.timeline.Epoch), cur), cur-int64(bars)+1)
+	tl := j.timeline
+	return &shared.Recording{
+		Kit:         j.kit,
+		BPM:         tl.BPM,
+		BeatsPerBar: tl.BeatsPerBar,
+		BarsPerLoop: tl.BarsPerLoop,
+		FirstBar:    from,
+		Bars:        int(cur - from + 1),
+		Parts:       j.history.parts(from, cur, j.loopID),
+	}, nil
+}
+
+// announce queues frame to every member.
+func (j *jam) announce(frame []byte, at time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.broadcast(frame, at, nil)
 }

@@ -33,6 +33,8 @@ type metrics struct {
 	out    prometheus.Counter
 	closes *prometheus.CounterVec
 	fanout prometheus.Histogram
+	// recordings counts recordings saved.
+	recordings prometheus.Counter
 }
 
 func newMetrics(h *hub) *metrics {
@@ -50,13 +52,16 @@ func newMetrics(h *hub) *metrics {
 		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loops_closes_total", Help: "Connections ended, by reason.",
 		}, []string{"reason"}),
+		recordings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loops_recordings_total", Help: "Recordings saved.",
+		}),
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loops_fanout_seconds",
 			Help:    "Time from receiving a message to writing a frame it caused to one member.",
 			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
-	m.reg.MustRegister(m.joins, m.in, m.out, m.closes, m.fanout,
+	m.reg.MustRegister(m.joins, m.recordings, m.in, m.out, m.closes, m.fanout,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_jams", Help: "Jams with members."},
 			func() float64 { jams, _ := h.counts(); return float64(jams) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_users", Help: "Users in a jam."},

@@ -65,6 +65,15 @@ type Config struct {
 	// ResumeWindow is how long after a user leaves their resume token
 	// still brings them back.
 	ResumeWindow time.Duration
+
+	// Recordings keeps the recordings players save; nil keeps them in
+	// memory until the process ends.
+	Recordings RecordingStore
+	// RecordRate is how many recordings one socket may save in any
+	// RecordWindow: each is a write to the store.
+	RecordRate int
+	// RecordWindow is the window of RecordRate.
+	RecordWindow time.Duration
 }
 
 // The defaults of the tunables.
@@ -101,6 +110,15 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ResumeWindow <= 0 {
 		cfg.ResumeWindow = shared.ResumeWindow
+	}
+	if cfg.Recordings == nil {
+		cfg.Recordings = newMemoryStore()
+	}
+	if cfg.RecordRate <= 0 {
+		cfg.RecordRate = shared.RecordsPerMinute
+	}
+	if cfg.RecordWindow <= 0 {
+		cfg.RecordWindow = time.Minute
 	}
 	return cfg
 }
@@ -144,6 +162,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /socket", s.serveSocket)
 	s.mux.HandleFunc("GET /api/loops", s.serveLoops)
 	s.mux.HandleFunc("GET /api/stats", s.serveStats)
+	s.mux.HandleFunc("GET /api/recordings/{id}", s.serveRecording)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /loops/", newLoopFiles())

@@ -39,23 +39,25 @@ func MustEncode(m Message) []byte {
 }
 
 var clientMessages = map[string]func() Message{
-	TypeJoin:  func() Message { return new(Join) },
-	TypePlay:  func() Message { return new(Play) },
-	TypeStop:  func() Message { return new(Stop) },
-	TypeSwap:  func() Message { return new(Swap) },
-	TypeLeave: func() Message { return new(Leave) },
-	TypePing:  func() Message { return new(Ping) },
+	TypeJoin:   func() Message { return new(Join) },
+	TypePlay:   func() Message { return new(Play) },
+	TypeStop:   func() Message { return new(Stop) },
+	TypeSwap:   func() Message { return new(Swap) },
+	TypeLeave:  func() Message { return new(Leave) },
+	TypePing:   func() Message { return new(Ping) },
+	TypeRecord: func() Message { return new(Record) },
 }
 
 var serverMessages = map[string]func() Message{
-	TypeWelcome: func() Message { return new(Welcome) },
-	TypeJoined:  func() Message { return new(Joined) },
-	TypeLeft:    func() Message { return new(Left) },
-	TypePlayed:  func() Message { return new(Played) },
-	TypeStopped: func() Message { return new(Stopped) },
-	TypeSwapped: func() Message { return new(Swapped) },
-	TypePong:    func() Message { return new(Pong) },
-	TypeError:   func() Message { return new(Error) },
+	TypeWelcome:  func() Message { return new(Welcome) },
+	TypeJoined:   func() Message { return new(Joined) },
+	TypeLeft:     func() Message { return new(Left) },
+	TypePlayed:   func() Message { return new(Played) },
+	TypeStopped:  func() Message { return new(Stopped) },
+	TypeSwapped:  func() Message { return new(Swapped) },
+	TypePong:     func() Message { return new(Pong) },
+	TypeRecorded: func() Message { return new(Recorded) },
+	TypeError:    func() Message { return new(Error) },
 }
 
 // DecodeClient decodes a frame a client sent. A frame that is not a JSON
