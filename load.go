@@ -141,6 +141,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 
 type spawned struct {
 	cmd  *exec.Cmd
+	data string // the server's -data directory, removed when it stops
 	done chan struct{}
 }
 
@@ -151,12 +152,17 @@ func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writ
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Start(); err != nil {
+	data, err := os.MkdirTemp("", "loops-load-data-")
+	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	s := &spawned{cmd: cmd, done: make(chan struct{})}
+	cmd := exec.Command(exe, append(args, "-data", data)...)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(data)
+		return nil, fmt.Errorf("spawn: %w", err)
+	}
+	s := &spawned{cmd: cmd, data: data, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -189,4 +195,5 @@ func (s *spawned) stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
+	os.RemoveAll(s.data)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/loopswithfriends/loops/app"
 	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/server/boltstore"
 	"github.com/loopswithfriends/loops/web"
 )
 
@@ -55,6 +56,9 @@ func run(args []string, stderr io.Writer) error {
 	origins := fs.String("origins", os.Getenv("LOOPS_ORIGINS"), "comma-separated extra origins allowed to open sockets, e.g. https://example.com (also LOOPS_ORIGINS)")
 	debug := fs.Bool("debug", false, "log joins and leaves")
 	profile := fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ (keep it off where the world can reach)")
+	data := fs.String("data", envOr("LOOPS_DATA", "data"), "directory of the recordings database, created if missing (also LOOPS_DATA)")
+	keep := fs.Duration("keep", boltstore.DefaultKeep, "how long recordings are kept")
+	dataLimit := fs.Int64("data-limit-mb", boltstore.DefaultMaxBytes>>20, "total size of the recordings in MB; past it the oldest are dropped")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,10 +68,17 @@ func run(args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	store, err := boltstore.Open(*data, boltstore.Options{Keep: *keep, MaxBytes: *dataLimit << 20})
+	if err != nil {
+		return fmt.Errorf("-data %s: %w", *data, err)
+	}
+	defer store.Close()
+
 	srv := server.New(server.Config{
 		App:            app.Handler(version, web.FS),
 		AllowedOrigins: splitList(*origins),
 		Log:            log,
+		Recordings:     store,
 	})
 	var handler http.Handler = srv
 	if *profile {

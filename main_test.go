@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func TestBinary(t *testing.T) {
 	t.Run("LOOPS_ADDR sets the address, and SIGTERM closes every socket with 1001 and exits within 10 s", func(t *testing.T) {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin)
+		cmd.Dir = t.TempDir() // for the default -data, ./data
 		cmd.Env = append(os.Environ(), "LOOPS_ADDR="+addr)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
@@ -85,7 +87,7 @@ func TestBinary(t *testing.T) {
 
 	t.Run("-addr beats LOOPS_ADDR and an unknown command is refused", func(t *testing.T) {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin, "-addr", addr)
+		cmd := exec.Command(bin, "-addr", addr, "-data", t.TempDir())
 		cmd.Env = append(os.Environ(), "LOOPS_ADDR=127.0.0.1:1")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -107,9 +109,38 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("the recordings database is made in ./data, and a -data that cannot be opened is a clear error and exit 1", func(t *testing.T) {
+		addr := freeAddr(t)
+		dir := t.TempDir()
+		cmd := exec.Command(bin, "-addr", addr)
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		waitHealthy(t, addr)
+		if _, err := os.Stat(filepath.Join(dir, "data", "recordings.db")); err != nil {
+			t.Errorf("no database in ./data: %v", err)
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("exit: %v", err)
+		}
+
+		file := filepath.Join(dir, "a-file")
+		if err := os.WriteFile(file, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "-addr", freeAddr(t), "-data", file).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "-data "+file) {
+			t.Errorf("-data on a file: %v, want exit status 1 and a message naming it\n%s", err, out)
+		}
+	})
+
 	t.Run("-pprof serves Go's profiles beside the app", func(t *testing.T) {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin, "-addr", addr, "-pprof")
+		cmd := exec.Command(bin, "-addr", addr, "-pprof", "-data", t.TempDir())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -30,6 +30,7 @@ import (
 // loopsServer is the server binary running as a subprocess.
 type loopsServer struct {
 	bin, addr string
+	data      string // -data: the recordings, kept across restarts
 	cmd       *exec.Cmd
 	done      chan struct{}
 }
@@ -82,14 +83,14 @@ func startLoopsServer(t *testing.T) *loopsServer {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &loopsServer{bin: bin, addr: addr}
+	s := &loopsServer{bin: bin, addr: addr, data: t.TempDir()}
 	s.start(t)
 	return s
 }
 
 func (s *loopsServer) start(t *testing.T) {
 	t.Helper()
-	s.cmd = exec.Command(s.bin, "-addr", s.addr)
+	s.cmd = exec.Command(s.bin, "-addr", s.addr, "-data", s.data)
 	s.cmd.Stderr = os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
