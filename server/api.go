@@ -9,16 +9,8 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// Stats is the body of GET /api/stats: how many jams and users there are and
-// how many members each jam has.
-type Stats struct {
-	Jams     int            `json:"jams"`
-	Users    int            `json:"users"`
-	JamSizes map[string]int `json:"jam_sizes"`
-}
-
 // Stats returns the numbers GET /api/stats serves, read at one instant.
-func (s *Server) Stats() Stats { return s.hub.stats() }
+func (s *Server) Stats() shared.Stats { return s.hub.stats() }
 
 // serveLoops serves GET /api/loops: the loop catalog.
 func (s *Server) serveLoops(w http.ResponseWriter, r *http.Request) {

@@ -8,25 +8,6 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// maxJamIDLen is the longest well-formed jam id.
-const maxJamIDLen = 64
-
-// validJamID reports whether id is a well-formed jam id: 1 to 64 characters
-// of A-Z, a-z, 0-9, '_' and '-', so that it is safe in a URL path as is.
-func validJamID(id string) bool {
-	if len(id) == 0 || len(id) > maxJamIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		switch c := id[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 const jamIDAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
 
 // newJamID returns a fresh random jam id that no current jam has. Jam ids

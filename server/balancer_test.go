@@ -3,7 +3,6 @@
 package server
 
 import (
-	"fmt"
 	"sync"
 	"testing"
 
@@ -148,15 +147,4 @@ func TestBalancer(t *testing.T) {
 			t.Fatalf("eighth: jam %s redirected %v", w.Jam.ID, w.Redirected)
 		}
 	})
-}
-
-func TestValidJamID(t *testing.T) {
-	for id, want := range map[string]bool{
-		"a": true, "Jam_2-x": true, fmt.Sprintf("%064d", 1): true,
-		"": false, fmt.Sprintf("%065d", 1): false, "a b": false, "a/b": false, "é": false, "a.b": false,
-	} {
-		if got := validJamID(id); got != want {
-			t.Errorf("validJamID(%q) = %v, want %v", id, got, want)
-		}
-	}
 }

@@ -132,8 +132,8 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 		c.sendError(shared.Errorf(shared.CodeAlreadyJoined, "already in a jam"), at)
 		return true
 	}
-	if join.Jam != "" && !validJamID(join.Jam) {
-		c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", maxJamIDLen), at)
+	if join.Jam != "" && !shared.ValidJamID(join.Jam) {
+		c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", shared.MaxJamIDLen), at)
 		return true
 	}
 	err := c.s.hub.join(c, join.Jam, join.Resume, at)

@@ -195,10 +195,10 @@ func (h *hub) drain() {
 }
 
 // stats returns the hub's numbers, read at one instant.
-func (h *hub) stats() Stats {
+func (h *hub) stats() shared.Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st := Stats{Jams: len(h.jams), Users: h.users, JamSizes: make(map[string]int, len(h.jams))}
+	st := shared.Stats{Jams: len(h.jams), Users: h.users, JamSizes: make(map[string]int, len(h.jams))}
 	for id, j := range h.jams {
 		st.JamSizes[id] = len(j.members)
 	}

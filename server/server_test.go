@@ -217,9 +217,9 @@ func (s *testServer) connOf(t *testing.T, user string) *conn {
 	return found
 }
 
-func (s *testServer) stats(t *testing.T) Stats {
+func (s *testServer) stats(t *testing.T) shared.Stats {
 	t.Helper()
-	var st Stats
+	var st shared.Stats
 	s.getJSON(t, "/api/stats", &st)
 	return st
 }

@@ -11,53 +11,17 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// view is a client's picture of its jam, built from its welcome and the
-// frames that follow, the way the app builds it.
-type view struct {
-	jam     string
-	you     string
-	resume  string
-	members map[string]shared.Member
-}
-
-func (v *view) apply(m shared.Message) {
-	switch m := m.(type) {
-	case *shared.Welcome:
-		v.jam, v.you, v.resume = m.Jam.ID, m.You, m.Resume
-		v.members = map[string]shared.Member{}
-		for _, mem := range m.Members {
-			v.members[mem.ID] = mem
-		}
-	case *shared.Joined:
-		v.members[m.Member.ID] = m.Member
-	case *shared.Left:
-		delete(v.members, m.ID)
-	case *shared.Played:
-		mem := v.members[m.ID]
-		mem.Playing, mem.Bar = true, m.Bar
-		v.members[m.ID] = mem
-	case *shared.Stopped:
-		mem := v.members[m.ID]
-		mem.Playing, mem.Bar = false, m.Bar
-		v.members[m.ID] = mem
-	case *shared.Swapped:
-		mem := v.members[m.ID]
-		mem.Loop = m.Loop
-		v.members[m.ID] = mem
-	}
-}
-
 func TestStorm(t *testing.T) {
 	t.Run("racing plays, stops, swaps, leaves and resumes leave every member with the server's view", func(t *testing.T) {
 		s := newTestServer(t, Config{RateLimit: 1 << 20})
 		const actors, ops = 7, 150
-		views := make([]*view, actors)
+		views := make([]*shared.View, actors)
 		clients := make([]*client, actors)
 		for i := range clients {
 			c := s.dial(t)
 			clients[i] = c
-			views[i] = &view{}
-			views[i].apply(c.join("storm", ""))
+			views[i] = &shared.View{}
+			views[i].Apply(c.join("storm", ""))
 		}
 
 		// Each actor reads on one goroutine and acts on another; a ping
@@ -67,7 +31,7 @@ func TestStorm(t *testing.T) {
 		for i, c := range clients {
 			acted[i] = make(chan struct{})
 			tokens := make(chan string, 1)
-			token, you := views[i].resume, views[i].you
+			token, you := views[i].Resume, views[i].You
 			acting.Add(1)
 			settling.Add(1)
 			go func() {
@@ -90,7 +54,7 @@ func TestStorm(t *testing.T) {
 						}
 						tokens <- w.Resume
 					}
-					views[i].apply(m)
+					views[i].Apply(m)
 				}
 			}()
 			go func() {
@@ -149,8 +113,8 @@ func TestStorm(t *testing.T) {
 			loops[m.Loop] = true
 		}
 		for i, v := range views {
-			if !maps.Equal(v.members, want) {
-				t.Errorf("actor %d sees\n%+v\nthe server has\n%+v", i, v.members, want)
+			if !maps.Equal(v.ByID(), want) {
+				t.Errorf("actor %d sees\n%+v\nthe server has\n%+v", i, v.ByID(), want)
 			}
 		}
 	})

@@ -60,7 +60,7 @@ type client struct {
 	jam       string
 	timeline  shared.Timeline // the jam's, for telling an event's news by its bar
 	welcomeAt time.Time       // when the last welcome arrived
-	view      map[string]shared.Member
+	view      shared.View
 	want      bool     // the playing state the client last asked for
 	events    []*event // the events this client sent, oldest first
 	closeErr  error    // why the last session ended, when the server ended it
@@ -191,34 +191,22 @@ func (c *client) handle(m shared.Message, now time.Time, session int, welcomed c
 	tl, jam := c.timeline, c.jam
 	switch m := m.(type) {
 	case *shared.Welcome:
+		c.view.Apply(m)
 		c.you, c.token, c.jam, c.timeline = m.You, m.Resume, m.Jam.ID, m.Jam.Timeline
-		c.view = make(map[string]shared.Member, len(m.Members))
-		for _, mem := range m.Members {
-			c.view[mem.ID] = mem
-		}
-		c.want = c.view[m.You].Playing
+		me, _ := c.view.Me()
+		c.want = me.Playing
 		c.welcomeAt = now
 		c.open = true
 		g.byID.Store(m.You, c)
 		close(welcomed)
-	case *shared.Joined:
-		c.view[m.Member.ID] = m.Member
-	case *shared.Left:
-		delete(c.view, m.ID)
 	case *shared.Played:
-		mem := c.view[m.ID]
-		mem.Playing, mem.Bar = true, m.Bar
-		c.view[m.ID] = mem
+		c.view.Apply(m)
 		sender, bar = m.ID, m.Bar
 	case *shared.Stopped:
-		mem := c.view[m.ID]
-		mem.Playing, mem.Bar = false, m.Bar
-		c.view[m.ID] = mem
+		c.view.Apply(m)
 		sender, bar, stop = m.ID, m.Bar, true
-	case *shared.Swapped:
-		mem := c.view[m.ID]
-		mem.Loop = m.Loop
-		c.view[m.ID] = mem
+	case *shared.Joined, *shared.Left, *shared.Swapped:
+		c.view.Apply(m)
 	case *shared.Error:
 		if m.Code == shared.CodeRateLimited {
 			c.rateErrs++
@@ -241,11 +229,7 @@ func (c *client) snapshot() (jam, you string, view map[string]shared.Member, ok 
 	if !c.open {
 		return "", "", nil, false
 	}
-	view = make(map[string]shared.Member, len(c.view))
-	for id, m := range c.view {
-		view[id] = m
-	}
-	return c.jam, c.you, view, true
+	return c.jam, c.you, c.view.ByID(), true
 }
 
 // close ends the client's session with a normal closure.

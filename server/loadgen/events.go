@@ -48,9 +48,9 @@ func (c *client) toggle(ctx context.Context) {
 		return
 	}
 	session := c.session
-	ids := make([]string, 0, len(c.view))
-	for id := range c.view {
-		ids = append(ids, id)
+	ids := make([]string, 0, len(c.view.Members))
+	for _, m := range c.view.Members {
+		ids = append(ids, m.ID)
 	}
 	c.mu.Unlock()
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // Config configures a run. Zero fields take the defaults in brackets.
@@ -586,7 +587,7 @@ func (g *gen) closeAll() {
 func (g *gen) release() {
 	for _, c := range g.clients {
 		c.mu.Lock()
-		c.conn, c.view, c.events = nil, nil, nil
+		c.conn, c.view, c.events = nil, shared.View{}, nil
 		c.mu.Unlock()
 	}
 	g.byID.Clear()

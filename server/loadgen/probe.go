@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat; it
@@ -103,15 +105,8 @@ func (p *serverProbe) proc() procSample {
 	return readProc(p.pid)
 }
 
-// Stats is the body of GET /api/stats.
-type Stats struct {
-	Jams     int            `json:"jams"`
-	Users    int            `json:"users"`
-	JamSizes map[string]int `json:"jam_sizes"`
-}
-
-func (p *serverProbe) stats(ctx context.Context) (Stats, error) {
-	var st Stats
+func (p *serverProbe) stats(ctx context.Context) (shared.Stats, error) {
+	var st shared.Stats
 	body, err := p.get(ctx, "/api/stats")
 	if err != nil {
 		return st, err
