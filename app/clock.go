@@ -112,10 +112,3 @@ func (c *clock) RTT() float64 { return c.rtt }
 
 // Samples returns how many pongs the clock has seen.
 func (c *clock) Samples() int { return c.total }
-
-// Reset forgets every sample: the server may be another one now.
-func (c *clock) Reset() {
-	c.samples = nil
-	c.ready = false
-	c.total = 0
-}

@@ -114,12 +114,12 @@ func TestJamPage(t *testing.T) {
 		p.origin = "http://loops.test"
 		p.conn = stateOnline
 		p.started = true
-		p.j.apply(&shared.Welcome{
+		p.s.Message(&shared.Welcome{
 			You: "me", Loop: "drums",
 			Jam:     shared.JamInfo{ID: "abc", Timeline: shared.NewTimeline(0), Capacity: 7},
 			Members: members,
 		})
-		p.nowMs = p.j.info.BarStart(10) + 100
+		p.nowMs = p.s.time.Timeline().BarStart(10) + 100
 		return p
 	}
 	t.Run("alone, the page says so and offers the invite link", func(t *testing.T) {
@@ -146,10 +146,10 @@ func TestJamPage(t *testing.T) {
 	})
 	t.Run("cards come and go with joined and left", func(t *testing.T) {
 		p := page(shared.Member{ID: "me", Loop: "drums"})
-		p.j.apply(&shared.Joined{Member: shared.Member{ID: "cat", Loop: "guitar"}})
+		p.s.Message(&shared.Joined{Member: shared.Member{ID: "cat", Loop: "guitar"}})
 		wantIn(t, load(t, p), `data-member-id="cat"`, `data-loop="guitar"`)
 		p = page(shared.Member{ID: "me", Loop: "drums"}, shared.Member{ID: "cat", Loop: "guitar"})
-		p.j.apply(&shared.Left{ID: "cat"})
+		p.s.Message(&shared.Left{ID: "cat"})
 		if strings.Contains(load(t, p), `data-member-id="cat"`) {
 			t.Error("a member who left still has a card")
 		}
@@ -160,7 +160,7 @@ func TestJamPage(t *testing.T) {
 			t.Error("a note without a redirect")
 		}
 		p = page(shared.Member{ID: "me", Loop: "drums"})
-		p.j.redirected = true
+		p.s.view.Redirected = true
 		wantIn(t, load(t, p), `id="redirected"`, "was full")
 	})
 	t.Run("a new page greets the player and is connecting", func(t *testing.T) {

@@ -11,35 +11,28 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// jamPage is the app's one page: it joins a jam (the one of a /jam/{id}
-// link, or any with room), keeps it in sync with the server, and drives the
-// audio engine from what the server says.
+// jamPage is the app's one page: it wires the session (the jam's state),
+// the socket, the renderer and the audio engine, and renders what the
+// session holds.
 type jamPage struct {
 	goapp.Compo
 
 	conn string
-	j    jam
 	// live is set once OnMount wired everything: the welcome dialog shows
 	// only then, so no tap on it (or on the server's prerendered page) is
 	// lost.
-	live     bool
-	started  bool
-	nowMs    float64
-	offsetMs float64
-	rttMs    float64
-	synced   bool
-	peaks    map[string][]float32
-	ready    []string
-	volumes  map[string]float64
-	muted    map[string]bool
-	preview  string
-	notice   string
-	origin   string
-	sig      string
-	ticks    int
+	live    bool
+	started bool
+	nowMs   float64
+	peaks   map[string][]float32
+	ready   []string
+	notice  string
+	origin  string
+	sig     string
+	ticks   int
 
+	s        *session
 	eng      *engine
-	clk      *clock
 	client   *jamClient
 	renderer *loopRenderer
 	hooks    *pageHooks
@@ -47,13 +40,22 @@ type jamPage struct {
 }
 
 func newJamPage() *jamPage {
-	return &jamPage{
-		conn:    stateConnecting,
-		peaks:   make(map[string][]float32),
-		volumes: make(map[string]float64),
-		muted:   make(map[string]bool),
-		eng:     newEngine(),
-		clk:     newClock(),
+	p := &jamPage{conn: stateConnecting, peaks: make(map[string][]float32)}
+	t := newJamTime(localMs)
+	p.eng = newEngine(t)
+	p.s = newSession(t, p.eng, p.send, p.want)
+	return p
+}
+
+// send queues a message for the server, once the socket client exists.
+func (p *jamPage) send(m shared.Message) bool {
+	return p.client != nil && p.client.Send(m)
+}
+
+// want asks the renderer for loops, most wanted first.
+func (p *jamPage) want(ids ...string) {
+	if p.renderer != nil {
+		p.renderer.Want(ids...)
 	}
 }
 
@@ -64,7 +66,7 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	u := ctx.Page().URL()
 	p.origin = u.Scheme + "://" + u.Host
 	ctx.Handle(actionWelcome, p.onWelcome)
-	ctx.Handle(actionToggle, func(ctx goapp.Context, a goapp.Action) { p.toggle(ctx) })
+	ctx.Handle(actionToggle, func(ctx goapp.Context, a goapp.Action) { p.toggle() })
 	ctx.Handle(actionVolume, p.onVolume)
 	ctx.Handle(actionMute, p.onMute)
 	ctx.Handle(actionSwap, p.onSwap)
@@ -100,8 +102,8 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 			}
 		}
 	})
-	p.hooks = installPageHooks(p.eng, p.clk, func() {
-		ctx.Dispatch(func(ctx goapp.Context) { p.toggle(ctx) })
+	p.hooks = installPageHooks(p.eng, p.s.time, func() {
+		ctx.Dispatch(func(ctx goapp.Context) { p.toggle() })
 	})
 	p.live = true
 }
@@ -116,18 +118,13 @@ func (p *jamPage) OnDismount() {
 	}
 }
 
-// onSocket applies what the socket client reports.
+// onSocket hands what the socket client reports to the session.
 func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 	switch {
 	case ev.state != "":
 		p.conn = ev.state
 	case ev.pong != nil:
-		p.clk.Add(ev.pong.t0, ev.pong.t1, ev.pong.server)
-		p.offsetMs, p.synced = p.clk.Offset()
-		p.rttMs = p.clk.RTT()
-		p.eng.SetOffset(p.offsetMs)
-		p.eng.Realign()
-		p.hooks.setOffset(p.offsetMs)
+		p.s.Pong(ev.pong.t0, ev.pong.t1, ev.pong.server)
 	case ev.msg != nil:
 		p.onMessage(ctx, ev.msg)
 	}
@@ -135,36 +132,6 @@ func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 
 func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 	switch m := m.(type) {
-	case *shared.Welcome:
-		if !p.synced {
-			// A first guess, good to a round trip, until the pongs come.
-			p.offsetMs = m.Now - localMs()
-			p.eng.SetOffset(p.offsetMs)
-			p.hooks.setOffset(p.offsetMs)
-		}
-		ctx.SessionStorage().Set(savedWelcomeKey, savedWelcome{Jam: m.Jam.ID, Resume: m.Resume})
-		prev, _ := p.j.member(p.j.you)
-		fresh := p.j.you != "" && m.You != p.j.you && m.Jam.ID == p.j.info.ID
-		p.j.apply(m)
-		if fresh {
-			p.restore(prev)
-		}
-		p.eng.SetTimeline(m.Jam.Timeline)
-		p.hooks.setTimeline(m.Jam.Timeline)
-		keep := make(map[string]bool)
-		for _, mb := range m.Members {
-			keep[mb.ID] = true
-			p.play(mb, mb.Loop, mb.Bar)
-		}
-		p.eng.Retain(keep)
-		p.eng.NoteWelcome(m.Loop)
-		p.want()
-		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
-		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
-			u := *ctx.Page().URL()
-			u.Path = path
-			ctx.Page().ReplaceURL(&u)
-		}
 	case *shared.Error:
 		p.notice = m.Message
 		ctx.After(5*time.Second, func(ctx goapp.Context) {
@@ -172,80 +139,17 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 				p.notice = ""
 			}
 		})
-	default:
-		if !p.j.apply(m) {
-			return
-		}
-		switch m := m.(type) {
-		case *shared.Joined:
-			p.play(m.Member, m.Member.Loop, m.Member.Bar)
-			p.want()
-		case *shared.Left:
-			p.eng.Remove(m.ID)
-		case *shared.Played, *shared.Stopped:
-			if mb, ok := p.j.member(idOf(m)); ok {
-				p.play(mb, mb.Loop, mb.Bar)
-			}
-		case *shared.Swapped:
-			if mb, ok := p.j.member(m.ID); ok {
-				p.play(mb, m.Loop, m.Bar)
-			}
-			p.want()
-		}
-	}
-}
-
-// play tells the engine what a member plays from bar on, with the local
-// volume the player chose for them.
-func (p *jamPage) play(m shared.Member, loop string, bar int64) {
-	p.eng.Apply(m.ID, loop, m.Playing, bar)
-	if v, ok := p.volumes[m.ID]; ok || p.muted[m.ID] {
-		if !ok {
-			v = 1
-		}
-		p.eng.SetVolume(m.ID, v, p.muted[m.ID])
-	}
-}
-
-func idOf(m shared.Message) string {
-	switch m := m.(type) {
-	case *shared.Played:
-		return m.ID
-	case *shared.Stopped:
-		return m.ID
-	}
-	return ""
-}
-
-// restore asks for the loop the player had, playing as it was, after the
-// server forgot them (it restarted, or the connection was down longer than
-// the resume window): the jam comes back as it was, not in silence.
-func (p *jamPage) restore(prev shared.Member) {
-	if p.client == nil || prev.ID == "" {
 		return
+	case *shared.Welcome:
+		ctx.SessionStorage().Set(savedWelcomeKey, savedWelcome{Jam: m.Jam.ID, Resume: m.Resume})
+		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
+		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
+			u := *ctx.Page().URL()
+			u.Path = path
+			ctx.Page().ReplaceURL(&u)
+		}
 	}
-	me, _ := p.j.member(p.j.you)
-	if prev.Loop != me.Loop && !p.j.taken(prev.Loop) {
-		p.client.Send(&shared.Swap{Loop: prev.Loop})
-	}
-	if prev.Playing && !me.Playing {
-		p.client.Send(&shared.Play{})
-	}
-}
-
-// want asks the renderer for the player's loop first, then the others'.
-func (p *jamPage) want() {
-	if p.renderer == nil {
-		return
-	}
-	var ids []string
-	if me, ok := p.j.member(p.j.you); ok {
-		ids = append(ids, me.Loop)
-	}
-	for _, m := range p.j.others() {
-		ids = append(ids, m.Loop)
-	}
-	p.renderer.Want(ids...)
+	p.s.Message(m)
 }
 
 func (p *jamPage) onRendered(id string, left, right, peaks []float32, took time.Duration) {
@@ -262,13 +166,14 @@ func (p *jamPage) tick(ctx goapp.Context) {
 	if p.ticks++; p.ticks%10 == 0 {
 		p.eng.Realign() // the audio clock may have glitched or drifted
 	}
-	p.nowMs = localMs() + p.offsetMs
+	p.nowMs = p.s.time.Now()
+	tl := p.s.time.Timeline()
 	var b strings.Builder
-	for _, m := range p.j.members {
-		s := loopState(p.j.info.Timeline, m, p.nowMs)
+	for _, m := range p.s.view.Members {
+		s := loopState(tl, m, p.nowMs)
 		fmt.Fprintf(&b, "%s:%s", m.ID, s)
 		if s == loopQueued || s == loopStopping {
-			fmt.Fprintf(&b, "%d", beatsUntil(p.j.info.Timeline, m.Bar, p.nowMs))
+			fmt.Fprintf(&b, "%d", beatsUntil(tl, m.Bar, p.nowMs))
 		}
 		b.WriteByte(';')
 	}
@@ -281,17 +186,9 @@ func (p *jamPage) tick(ctx goapp.Context) {
 }
 
 // toggle starts or stops the player's loop, through the server.
-func (p *jamPage) toggle(ctx goapp.Context) {
+func (p *jamPage) toggle() {
 	p.eng.Resume()
-	me, ok := p.j.member(p.j.you)
-	if !ok || p.client == nil {
-		return
-	}
-	if me.Playing {
-		p.client.Send(&shared.Stop{})
-	} else {
-		p.client.Send(&shared.Play{})
-	}
+	p.s.Toggle()
 }
 
 func (p *jamPage) onWelcome(ctx goapp.Context, a goapp.Action) {
@@ -305,63 +202,44 @@ func (p *jamPage) onWelcome(ctx goapp.Context, a goapp.Action) {
 }
 
 func (p *jamPage) onVolume(ctx goapp.Context, a goapp.Action) {
-	v, ok := a.Value.(volumeChange)
-	if !ok {
-		return
+	if v, ok := a.Value.(volumeChange); ok {
+		p.s.SetVolume(v.member, v.volume)
 	}
-	p.volumes[v.member] = v.volume
-	p.eng.SetVolume(v.member, v.volume, p.muted[v.member])
 }
 
 func (p *jamPage) onMute(ctx goapp.Context, a goapp.Action) {
 	id, _ := a.Value.(string)
-	p.muted[id] = !p.muted[id]
-	p.eng.SetVolume(id, p.volume(id), p.muted[id])
+	p.s.ToggleMute(id)
 }
 
 func (p *jamPage) onSwap(ctx goapp.Context, a goapp.Action) {
 	id, _ := a.Value.(string)
-	if p.renderer != nil {
-		p.renderer.Want(id)
-	}
-	if p.client != nil {
-		p.client.Send(&shared.Swap{Loop: id})
-	}
+	p.s.Swap(id)
 }
 
 func (p *jamPage) onPreview(ctx goapp.Context, a goapp.Action) {
 	id, _ := a.Value.(string)
 	p.eng.Resume()
-	p.preview = id
-	if p.renderer != nil && id != "" {
-		p.renderer.Want(id)
-	}
-	p.eng.Preview(id)
-}
-
-func (p *jamPage) volume(id string) float64 {
-	if v, ok := p.volumes[id]; ok {
-		return v
-	}
-	return 1
+	p.s.TogglePreview(id)
 }
 
 // Render draws the page.
 func (p *jamPage) Render() goapp.UI {
-	me, joined := p.j.member(p.j.you)
-	others := p.j.others()
+	v := &p.s.view
+	me, joined := v.Me()
+	others := v.Others()
 	online := p.conn == stateOnline
 	var taken []string
 	for _, m := range others {
 		taken = append(taken, m.Loop)
 	}
 	invite := ""
-	if p.j.info.ID != "" {
-		invite = p.origin + "/jam/" + p.j.info.ID
+	if v.Jam.ID != "" {
+		invite = p.origin + "/jam/" + v.Jam.ID
 	}
 	return goapp.Div().Class("app").Body(
-		newStatusBar().Connection(p.conn).Sync(p.offsetMs, p.rttMs, p.synced),
-		goapp.If(p.j.redirected, func() goapp.UI {
+		newStatusBar().Connection(p.conn).Sync(p.s.time.Offset(), p.s.time.RTT(), p.s.time.Synced()),
+		goapp.If(v.Redirected, func() goapp.UI {
 			return goapp.P().ID("redirected").Class("notice").Attr("role", "status").Text("The jam of that link was full, so we found you a place in another one. Have fun!")
 		}),
 		goapp.If(p.started && p.eng.ok() && p.eng.State() != "running", func() goapp.UI {
@@ -392,7 +270,7 @@ func (p *jamPage) Render() goapp.UI {
 				goapp.H2().ID("others-title").Body(
 					goapp.Text("The others"),
 					goapp.If(joined, func() goapp.UI {
-						return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(p.j.info.Capacity-1, 0)))
+						return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(v.Jam.Capacity-1, 0)))
 					}),
 				),
 				goapp.If(!joined, func() goapp.UI {
@@ -409,7 +287,7 @@ func (p *jamPage) Render() goapp.UI {
 					return newInvitePanel().URL(invite).Alone(len(others) == 0)
 				}),
 			),
-			newPreviewPanel().Playing(p.preview).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
+			newPreviewPanel().Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
 		),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),
 		goapp.If(p.live && !p.started, func() goapp.UI {
@@ -419,14 +297,14 @@ func (p *jamPage) Render() goapp.UI {
 }
 
 func (p *jamPage) card(m shared.Member, you bool) *memberCard {
-	t := p.j.info.Timeline
+	t := p.s.time.Timeline()
 	state := loopState(t, m, p.nowMs)
 	return newMemberCard().
 		Member(m).
 		State(state, beatsUntil(t, m.Bar, p.nowMs)).
 		You(you).
 		Peaks(p.peaks[m.Loop]).
-		Volume(p.volume(m.ID), p.muted[m.ID])
+		Volume(p.s.Volume(m.ID), p.s.Muted(m.ID))
 }
 
 // savedWelcomeKey is where the tab keeps its last welcome's jam and token.

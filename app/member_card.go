@@ -135,7 +135,6 @@ func (c *memberCard) renderToggle() goapp.UI {
 }
 
 func (c *memberCard) renderVolume(name string) goapp.UI {
-	id := c.Imember.ID
 	muteLabel := "Mute " + name
 	if c.Imuted {
 		muteLabel = "Unmute " + name
@@ -147,7 +146,10 @@ func (c *memberCard) renderVolume(name string) goapp.UI {
 			Aria("pressed", strconv.FormatBool(c.Imuted)).
 			Title(muteLabel).
 			OnClick(func(ctx goapp.Context, e goapp.Event) {
-				ctx.NewActionWithValue(actionMute, id)
+				// go-app keeps the first handler, so the member is
+				// read now, not when the card was first drawn: cards
+				// are reused when a member before this one leaves.
+				ctx.NewActionWithValue(actionMute, c.Imember.ID)
 			}).
 			Body(goapp.Raw(speakerSVG(c.Imuted))),
 		goapp.Input().
@@ -161,7 +163,7 @@ func (c *memberCard) renderVolume(name string) goapp.UI {
 				if err != nil {
 					return
 				}
-				ctx.NewActionWithValue(actionVolume, volumeChange{member: id, volume: v / 100})
+				ctx.NewActionWithValue(actionVolume, volumeChange{member: c.Imember.ID, volume: v / 100})
 			}),
 	)
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"github.com/loopswithfriends/loops/shared"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -11,20 +10,14 @@ import (
 // window.loopsDiagnostics() reports the engine's state. They are JS
 // callbacks, so they are released when the page goes.
 type pageHooks struct {
-	eng *engine
-	clk *clock
-
-	timeline shared.Timeline
-	offsetMs float64
-
 	gesture, key, frame, diag goapp.Func
 	stringify                 goapp.Value
 	frameID                   goapp.Value
 	done                      bool
 }
 
-func installPageHooks(eng *engine, clk *clock, toggle func()) *pageHooks {
-	h := &pageHooks{eng: eng, clk: clk, timeline: shared.NewTimeline(0)}
+func installPageHooks(eng *engine, t *jamTime, toggle func()) *pageHooks {
+	h := &pageHooks{}
 	win := goapp.Window()
 	h.gesture = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
 		eng.Resume()
@@ -50,14 +43,15 @@ func installPageHooks(eng *engine, clk *clock, toggle func()) *pageHooks {
 		if h.done {
 			return nil
 		}
-		phase := h.timeline.Phase(localMs()+h.offsetMs) / h.timeline.LoopMs()
+		tl := t.Timeline()
+		phase := tl.Phase(t.Now()) / tl.LoopMs()
 		win.Get("document").Get("documentElement").Get("style").Call("setProperty", "--jam-phase", phase)
 		h.frameID = win.Call("requestAnimationFrame", h.frame)
 		return nil
 	})
 	h.stringify = win.Get("Function").New("return JSON.stringify(this)")
 	h.diag = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
-		obj := win.Get("JSON").Call("parse", eng.Diagnostics(clk))
+		obj := win.Get("JSON").Call("parse", eng.Diagnostics())
 		win.Get("Object").Call("defineProperty", obj, "toString", map[string]any{"value": h.stringify, "enumerable": false})
 		return obj
 	})
@@ -68,18 +62,6 @@ func installPageHooks(eng *engine, clk *clock, toggle func()) *pageHooks {
 	win.Set("loopsDiagnostics", h.diag)
 	h.frameID = win.Call("requestAnimationFrame", h.frame)
 	return h
-}
-
-func (h *pageHooks) setTimeline(t shared.Timeline) {
-	if h != nil {
-		h.timeline = t
-	}
-}
-
-func (h *pageHooks) setOffset(ms float64) {
-	if h != nil {
-		h.offsetMs = ms
-	}
 }
 
 func (h *pageHooks) release() {

@@ -7,7 +7,8 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// actionPreview auditions a loop alone; its value is the id, "" to stop.
+// actionPreview auditions a loop alone, or stops it if it is the one being
+// auditioned; its value is the loop's id.
 const actionPreview = "loops/preview"
 
 // previewPanel lets the player audition every loop of the catalog alone, on
@@ -56,9 +57,8 @@ func (p *previewPanel) Render() goapp.UI {
 					l := shared.Catalog[i]
 					on := p.Iplaying == l.ID
 					label := "Preview " + l.Name
-					next := l.ID
 					if on {
-						label, next = "Stop previewing "+l.Name, ""
+						label = "Stop previewing " + l.Name
 					}
 					text := l.Name
 					if !ready[l.ID] && on {
@@ -71,8 +71,11 @@ func (p *previewPanel) Render() goapp.UI {
 							DataSet("preview", l.ID).
 							Aria("label", label).
 							Aria("pressed", strconv.FormatBool(on)).
+							// go-app keeps a chip's first handler: it names
+							// the chip's loop, and the session decides at
+							// the click whether that starts or stops it.
 							OnClick(func(ctx goapp.Context, e goapp.Event) {
-								ctx.NewActionWithValue(actionPreview, next)
+								ctx.NewActionWithValue(actionPreview, l.ID)
 							}).
 							Body(
 								goapp.Span().Class("swatch").Aria("hidden", "true"),

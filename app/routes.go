@@ -4,27 +4,24 @@
 package app
 
 import (
-	"regexp"
 	"strings"
 
+	"github.com/loopswithfriends/loops/shared"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
-
-// jamPath matches the path of an invite link, /jam/{id}.
-var jamPath = regexp.MustCompile(`^/jam/([A-Za-z0-9_-]{1,64})$`)
 
 // Routes registers the app's pages with go-app: "/" joins whichever jam has
 // room, "/jam/{id}" joins that jam.
 func Routes() {
 	goapp.Route("/", func() goapp.Composer { return newJamPage() })
-	goapp.RouteWithRegexp(jamPath.String(), func() goapp.Composer { return newJamPage() })
+	goapp.RouteWithRegexp("^/jam/"+shared.JamIDPattern+"$", func() goapp.Composer { return newJamPage() })
 }
 
 // jamFromPath returns the jam id of an invite link's path, or "".
 func jamFromPath(p string) string {
-	m := jamPath.FindStringSubmatch(strings.TrimSuffix(p, "/"))
-	if m == nil {
+	id, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), "/jam/")
+	if !ok || !shared.ValidJamID(id) {
 		return ""
 	}
-	return m[1]
+	return id
 }

@@ -176,7 +176,7 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 		t.Fatal("no reading had the same start in every browser")
 	}
 	for _, br := range browsers {
-		t.Logf("%s: output clock %s", br.name, eval[string](t, br, outputClock))
+		t.Logf("%s: output clock %s", br.name, eval[string](t, br, outputClockJS))
 		t.Logf("%s: %s", br.name, eval[string](t, br, pongClock))
 	}
 	spreads := make([]float64, len(all))
@@ -210,12 +210,12 @@ const audioTap = `(() => {
 	};
 })();`
 
-// outputClock reads getOutputTimestamp() 50 times, 20 ms apart, and tells
+// outputClockJS reads getOutputTimestamp() 50 times, 20 ms apart, and tells
 // how much the mapping from audio time to wall ms it gives (wall ms minus
 // context ms) moves between readings: the engine keeps the smallest of the
 // last 2 s, as the readings are late by however long the audio thread
 // waited. It also gives the latencies the context reports.
-const outputClock = `(async () => {
+const outputClockJS = `(async () => {
 	const c = window.__audioCtx;
 	if (!c || !c.getOutputTimestamp) return "no AudioContext or no getOutputTimestamp";
 	const ds = [];

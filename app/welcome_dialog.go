@@ -11,14 +11,9 @@ const actionWelcome = "loops/welcome"
 // phones need before they let a page make sound.
 type welcomeDialog struct {
 	goapp.Compo
-
-	Iredirected bool
 }
 
 func newWelcomeDialog() *welcomeDialog { return &welcomeDialog{} }
-
-// Redirected says that the jam of the link was full.
-func (d *welcomeDialog) Redirected(v bool) *welcomeDialog { d.Iredirected = v; return d }
 
 // Render draws the dialog.
 func (d *welcomeDialog) Render() goapp.UI {

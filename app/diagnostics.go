@@ -1,0 +1,103 @@
+package app
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// scheduledStart is one loop start the engine scheduled.
+type scheduledStart struct {
+	Member    string  `json:"member"`
+	Loop      string  `json:"loop"`
+	Bar       int64   `json:"bar"`
+	ServerMs  float64 `json:"serverMs"`
+	AudioTime float64 `json:"audioTime"`
+	WallMs    float64 `json:"wallMs"`
+}
+
+// maxScheduled bounds the record of starts on a page left open for hours.
+const maxScheduled = 256
+
+// readiness times how long the player waits for their own loop: from the
+// first welcome to that loop's buffer being ready to play.
+type readiness struct {
+	loop      string  // the player's loop at the first welcome
+	welcomeMs float64 // localMs() of the first welcome, 0 before it
+	readyMs   float64 // ms from it to the loop rendered, 0 until then
+	renderMs  float64 // of readyMs, the render itself, start to end
+	rendered  int     // loops rendered so far
+}
+
+// welcome records the first welcome, at local ms now, and the player's loop
+// in it.
+func (r *readiness) welcome(loop string, now float64) {
+	if r.welcomeMs == 0 {
+		r.loop, r.welcomeMs = loop, now
+	}
+}
+
+// rendered records that a loop's buffer is ready at local ms now, and how
+// long its render took.
+func (r *readiness) done(loop string, took time.Duration, now float64) {
+	r.rendered++
+	if r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
+		r.readyMs = now - r.welcomeMs
+		r.renderMs = float64(took) / float64(time.Millisecond)
+	}
+}
+
+// NoteWelcome records the first welcome and the player's loop in it.
+func (e *engine) NoteWelcome(loop string) { e.ready.welcome(loop, localMs()) }
+
+// NoteRendered records that a loop's buffer is ready, and how long its
+// render took.
+func (e *engine) NoteRendered(loop string, took time.Duration) {
+	e.ready.done(loop, took, localMs())
+}
+
+// Diagnostics returns the JSON of window.loopsDiagnostics(): the test
+// contract of the browser tests and benchmarks.
+func (e *engine) Diagnostics() string {
+	type audio struct {
+		State         string  `json:"state"`
+		SampleRate    int     `json:"sampleRate"`
+		CurrentTime   float64 `json:"currentTime"`
+		BaseLatency   float64 `json:"baseLatency"`
+		OutputLatency float64 `json:"outputLatency"`
+	}
+	type clockJSON struct {
+		OffsetMs float64 `json:"offsetMs"`
+		RTTMs    float64 `json:"rttMs"`
+		Samples  int     `json:"samples"`
+	}
+	type loopsJSON struct {
+		OwnReadyMs  float64 `json:"ownReadyMs"`
+		OwnRenderMs float64 `json:"ownRenderMs"`
+		Rendered    int     `json:"rendered"`
+	}
+	var d struct {
+		Audio     audio            `json:"audio"`
+		Clock     clockJSON        `json:"clock"`
+		Scheduled []scheduledStart `json:"scheduled"`
+		// Loops adds to the test contract: how long the player's own loop
+		// took from the first welcome to ready (0 until it is).
+		Loops loopsJSON `json:"loops"`
+	}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
+	d.Audio.State = e.State()
+	d.Scheduled = []scheduledStart{}
+	if e.ok() {
+		d.Audio.SampleRate = e.SampleRate()
+		d.Audio.CurrentTime = e.ctx.Get("currentTime").Float()
+		d.Audio.BaseLatency = finite(e.ctx.Get("baseLatency").Float())
+		d.Audio.OutputLatency = finite(e.ctx.Get("outputLatency").Float())
+		for _, s := range e.scheduled {
+			s.WallMs = e.wallMs(s.AudioTime)
+			d.Scheduled = append(d.Scheduled, s)
+		}
+	}
+	off, _ := e.time.est.Offset()
+	d.Clock = clockJSON{OffsetMs: off, RTTMs: e.time.est.RTT(), Samples: e.time.est.Samples()}
+	b, _ := json.Marshal(d)
+	return string(b)
+}

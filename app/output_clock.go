@@ -1,0 +1,42 @@
+package app
+
+import "math"
+
+// stampWindow is how long the readings of the output clock are kept, in
+// seconds of audio time.
+const stampWindow = 1.0
+
+// outputClock maps audio time to the local wall clock at the speakers: d
+// such that audio time t reaches them at local wall ms t*1000 + d. Each
+// reading (getOutputTimestamp where the browser has it, else the context's
+// clock plus its latencies) is late by however long the audio thread waited
+// to be scheduled, by some milliseconds, so the smallest reading of the last
+// second is the truest.
+type outputClock struct {
+	stamps []stamp
+}
+
+// stamp is one reading of the output clock.
+type stamp struct{ at, d float64 }
+
+// read adds a reading (an audio time and the wall ms its sample reaches the
+// speakers) and returns the best d. A context that is not running forgets
+// its readings: its clock stood still.
+func (o *outputClock) read(ctxTime, wallMs float64, running bool) float64 {
+	if !running {
+		o.stamps = o.stamps[:0]
+	}
+	d := wallMs - ctxTime*1000
+	keep := o.stamps[:0]
+	for _, s := range o.stamps {
+		if ctxTime-s.at < stampWindow && s.at <= ctxTime {
+			keep = append(keep, s)
+		}
+	}
+	o.stamps = append(keep, stamp{at: ctxTime, d: d})
+	best := d
+	for _, s := range o.stamps {
+		best = math.Min(best, s.d)
+	}
+	return best
+}
