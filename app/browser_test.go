@@ -323,7 +323,10 @@ type diagnostics struct {
 	Audio struct {
 		State      string  `json:"state"`
 		SampleRate float64 `json:"sampleRate"`
+		JamGain    float64 `json:"jamGain"`
 	} `json:"audio"`
+	Gains   map[string]float64 `json:"gains"`
+	Preview string             `json:"preview"`
 	Clock struct {
 		OffsetMs float64 `json:"offsetMs"`
 		RTTMs    float64 `json:"rttMs"`
@@ -589,6 +592,39 @@ func TestBrowser(t *testing.T) {
 		}
 		if len(bars) != 1 {
 			t.Errorf("a's stop bar differs between browsers: %v", bars)
+		}
+	})
+	t.Run("a second click on a preview stops it and brings the jam back", func(t *testing.T) {
+		chip := `document.querySelector('[data-preview="bass"]')`
+		eval[bool](t, a, `(`+chip+`.click(), true)`)
+		a.waitJS(t, "the preview pressed", chip+`.getAttribute('aria-pressed') === "true"`, 5*time.Second)
+		a.waitJS(t, "the jam muted", `window.loopsDiagnostics().preview === "bass" && window.loopsDiagnostics().audio.jamGain < 0.01`, 5*time.Second)
+		eval[bool](t, a, `(`+chip+`.click(), true)`)
+		a.waitJS(t, "the preview released", chip+`.getAttribute('aria-pressed') === "false"`, 5*time.Second)
+		a.waitJS(t, "the jam back", `window.loopsDiagnostics().preview === "" && window.loopsDiagnostics().audio.jamGain > 0.99`, 5*time.Second)
+	})
+	t.Run("after a friend leaves, mute and volume act on the friend their card shows", func(t *testing.T) {
+		d := newBrowser(top, "d", 420, 900)
+		dID, _ := d.join(t, jamURL)
+		a.waitJS(t, "d's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, dID), 10*time.Second)
+		// b came before d: when b goes, d's card takes the place of
+		// another, and its controls must follow.
+		b.cancel()
+		a.waitJS(t, "b gone", fmt.Sprintf(`!document.querySelector('[data-member-id=%q]')`, bID), 15*time.Second)
+		card := fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, dID)
+		eval[bool](t, a, `(() => { const s = `+card+`.querySelector('.volume-slider'); s.value = 30; s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+		gain := fmt.Sprintf(`window.loopsDiagnostics().gains[%q]`, dID)
+		a.waitJS(t, "d's gain at the slider's 30%", `Math.abs(`+gain+` - 0.09) < 0.005`, 5*time.Second)
+		eval[bool](t, a, `(`+card+`.querySelector('.mute').click(), true)`)
+		a.waitJS(t, "d's card muted", card+`.querySelector('.mute[aria-pressed="true"]')`, 5*time.Second)
+		a.waitJS(t, "d's gain at 0", gain+` < 0.001`, 5*time.Second)
+		for id, g := range a.diagnostics(t).Gains {
+			if id != dID && id != aID && g < 0.99 {
+				t.Errorf("member %s's gain is %v: the controls acted on them", id, g)
+			}
+		}
+		if n := eval[int](t, a, `document.querySelectorAll('.mute[aria-pressed="true"]').length`); n != 1 {
+			t.Errorf("%d cards show muted, want d's alone", n)
 		}
 	})
 	t.Run("a reload within the resume window keeps the player", func(t *testing.T) {

@@ -64,6 +64,8 @@ func (e *engine) Diagnostics() string {
 		CurrentTime   float64 `json:"currentTime"`
 		BaseLatency   float64 `json:"baseLatency"`
 		OutputLatency float64 `json:"outputLatency"`
+		// JamGain is the jam bus's gain now: 0 while a preview mutes it.
+		JamGain float64 `json:"jamGain"`
 	}
 	type clockJSON struct {
 		OffsetMs float64 `json:"offsetMs"`
@@ -82,11 +84,25 @@ func (e *engine) Diagnostics() string {
 		// Loops adds to the test contract: how long the player's own loop
 		// took from the first welcome to ready (0 until it is).
 		Loops loopsJSON `json:"loops"`
+		// Gains is each member's local gain now (volume and mute), and
+		// Preview the loop auditioned, "" if none: what the controls did.
+		Gains   map[string]float64 `json:"gains"`
+		Preview string             `json:"preview"`
 	}
 	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
+	d.Gains = map[string]float64{}
 	if e.ok() {
+		d.Audio.JamGain = e.jamBus.Get("gain").Get("value").Float()
+		for id, v := range e.voices {
+			switch {
+			case !v.preview:
+				d.Gains[id] = v.out.Get("gain").Get("value").Float()
+			case v.playing:
+				d.Preview = v.loop
+			}
+		}
 		d.Audio.SampleRate = e.SampleRate()
 		d.Audio.CurrentTime = e.ctx.Get("currentTime").Float()
 		d.Audio.BaseLatency = finite(e.ctx.Get("baseLatency").Float())
