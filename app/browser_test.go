@@ -327,7 +327,7 @@ type diagnostics struct {
 	} `json:"audio"`
 	Gains   map[string]float64 `json:"gains"`
 	Preview string             `json:"preview"`
-	Clock struct {
+	Clock   struct {
 		OffsetMs float64 `json:"offsetMs"`
 		RTTMs    float64 `json:"rttMs"`
 		Samples  int     `json:"samples"`
