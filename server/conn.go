@@ -46,8 +46,9 @@ type conn struct {
 	// records limits the recordings the client asks for; read loop only.
 	records rateLimiter
 
-	member atomic.Pointer[member] // nil while not in a jam, or once taken over
-	missed atomic.Int32           // pings sent and not answered
+	member    atomic.Pointer[member] // nil while not in a jam, or once taken over
+	lastHeard atomic.Int64           // since born: the last frame or pong from the client
+	pinging   atomic.Bool            // a WebSocket ping waits for its pong
 
 	mu      sync.Mutex // guards what follows
 	out     []frame
@@ -69,6 +70,7 @@ func (c *conn) serve() {
 			c.readFailed(err)
 			return
 		}
+		c.heard(at)
 		c.s.metrics.in.Inc()
 		if typ != websocket.MessageText {
 			c.close(statusUnsupportedData, "binary frames are not accepted", reasonBinary)

@@ -7,13 +7,19 @@ import (
 	"time"
 )
 
-// heartbeatSlots is how many groups the connections are pinged in: one timer
-// pings one group every PingInterval/heartbeatSlots, so pings are spread
-// over the interval instead of all leaving at once.
+// heartbeatSlots is how many groups the connections are looked at in: one
+// timer looks at one group every PingInterval/heartbeatSlots, so each
+// connection is looked at once a PingInterval and the work is spread over
+// the interval instead of all done at once.
 const heartbeatSlots = 8
 
-// heartbeat sends every connection a WebSocket ping each PingInterval from
-// one shared timer, and closes the connections that left two unanswered.
+// heartbeat finds the dead peers. Any frame a client sends, and any pong,
+// proves it alive; the app sends one every few seconds (its clock's pings),
+// so most connections need no WebSocket ping at all. The shared timer looks
+// at each connection once a PingInterval: one that has been quiet for half
+// an interval gets a ping, and one that has been quiet, pongs included, for
+// two intervals is closed. A dead peer is so closed two to three intervals
+// after the last frame it sent (40 to 60 s by default).
 // Its fields are guarded by Server.mu.
 type heartbeat struct {
 	s     *Server
@@ -48,7 +54,7 @@ func (h *heartbeat) remove(c *conn) {
 	delete(h.slots[c.slot], c)
 }
 
-// fire pings one slot's connections and rearms the timer while there are
+// fire looks at one slot's connections and rearms the timer while there are
 // connections; with none, no timer and no goroutine is left.
 func (h *heartbeat) fire() {
 	s := h.s
@@ -70,32 +76,45 @@ func (h *heartbeat) fire() {
 	if sweep {
 		s.resume.sweep(s.cfg.Now())
 	}
+	now := time.Now()
 	for _, c := range conns {
-		c.beat()
+		c.beat(now)
 	}
 }
 
-// beat closes c if it left its last two pings unanswered, and otherwise
-// pings it again.
-func (c *conn) beat() {
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
+// beat closes c if it has been quiet for two ping intervals, and pings it
+// if it has been quiet for half of one and no ping of it is waiting.
+func (c *conn) beat(now time.Time) {
+	if c.isClosed() {
 		return
 	}
-	if c.missed.Load() >= 2 {
-		c.closeAsync(statusPolicyViolation, "no pong to two pings", reasonNoPong)
-		return
+	quiet := c.quiet(now)
+	switch interval := c.s.cfg.PingInterval; {
+	case quiet >= 2*interval:
+		c.closeAsync(statusPolicyViolation, "no frame and no pong for two ping intervals", reasonNoPong)
+	case quiet >= interval/2 && c.pinging.CompareAndSwap(false, true):
+		c.s.metrics.pings.Inc()
+		c.s.wg.Add(1)
+		go c.ping()
 	}
-	c.missed.Add(1)
-	c.s.wg.Add(1)
-	go func() {
-		defer c.s.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.PingInterval)
-		defer cancel()
-		if c.ws.Ping(ctx) == nil {
-			c.missed.Store(0)
-		}
-	}()
+}
+
+// ping sends c a WebSocket ping and waits for its pong, at most a ping
+// interval; the pong proves c alive.
+func (c *conn) ping() {
+	defer c.s.wg.Done()
+	defer c.pinging.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.PingInterval)
+	defer cancel()
+	if c.ws.Ping(ctx) == nil {
+		c.heard(time.Now())
+	}
+}
+
+// heard records that something came from c at t.
+func (c *conn) heard(t time.Time) { c.lastHeard.Store(int64(t.Sub(c.born))) }
+
+// quiet returns how long nothing has come from c.
+func (c *conn) quiet(now time.Time) time.Duration {
+	return now.Sub(c.born) - time.Duration(c.lastHeard.Load())
 }

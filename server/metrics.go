@@ -18,7 +18,7 @@ const (
 	reasonTooBig      = "too_big"      // 1009
 	reasonRateLimited = "rate_limited" // 1008
 	reasonSlow        = "slow"         // 1008, outgoing queue full
-	reasonNoPong      = "no_pong"      // 1008, two pings unanswered
+	reasonNoPong      = "no_pong"      // 1008, no frame and no pong for two ping intervals
 	reasonWriteFailed = "write_failed" // a write failed or timed out
 	reasonDraining    = "draining"     // 1001
 	reasonReplaced    = "replaced"     // 1000, a resume took the user over
@@ -32,6 +32,7 @@ type metrics struct {
 	in     prometheus.Counter
 	out    prometheus.Counter
 	closes *prometheus.CounterVec
+	pings  prometheus.Counter
 	fanout prometheus.Histogram
 	// recordings counts recordings saved.
 	recordings prometheus.Counter
@@ -55,13 +56,16 @@ func newMetrics(h *hub) *metrics {
 		recordings: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "loops_recordings_total", Help: "Recordings saved.",
 		}),
+		pings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loops_pings_total", Help: "WebSocket pings sent to connections that had been quiet.",
+		}),
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loops_fanout_seconds",
 			Help:    "Time from receiving a message to writing a frame it caused to one member.",
 			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
-	m.reg.MustRegister(m.joins, m.recordings, m.in, m.out, m.closes, m.fanout,
+	m.reg.MustRegister(m.joins, m.recordings, m.in, m.out, m.closes, m.pings, m.fanout,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_jams", Help: "Jams with members."},
 			func() float64 { jams, _ := h.counts(); return float64(jams) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_users", Help: "Users in a jam."},

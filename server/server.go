@@ -13,9 +13,9 @@
 // What a connection costs: one goroutine, its read loop, parked in a read;
 // small socket buffers; an outgoing queue that is a nil slice while empty
 // and whose writer goroutine exists only while frames wait. Queuing never
-// blocks: a connection whose queue is full is closed with 1008. WebSocket
-// pings come from one shared timer that pings a slice of the connections
-// at a time.
+// blocks: a connection whose queue is full is closed with 1008. Any frame
+// from a client proves it alive; one shared timer looks at a slice of the
+// connections at a time and pings only those that have been quiet.
 package server
 
 import (
@@ -52,8 +52,11 @@ type Config struct {
 	// WriteTimeout bounds each write to a socket; a write that takes longer
 	// ends the connection.
 	WriteTimeout time.Duration
-	// PingInterval is how often every socket gets a WebSocket ping frame;
-	// a connection that leaves two unanswered is closed.
+	// PingInterval paces the heartbeat: a connection from which nothing
+	// came for half an interval (no frame, no pong) gets a WebSocket
+	// ping, and one from which nothing came for two is closed, so a dead
+	// peer is closed within three intervals of its last frame. A client
+	// that sends frames more often, as the app does, is never pinged.
 	PingInterval time.Duration
 	// RateLimit is how many messages a client may send in any RateWindow.
 	RateLimit int

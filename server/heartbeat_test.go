@@ -1,0 +1,111 @@
+//go:build !wasm
+
+package server
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// dialCounting opens a socket that counts the WebSocket pings it answers.
+func (s *testServer) dialCounting(t *testing.T, pings *atomic.Int32) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.ts.URL, "http")+"/socket", &websocket.DialOptions{
+		OnPingReceived: func(context.Context, []byte) bool { pings.Add(1); return true },
+	})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() })
+	return &client{t: t, ws: ws}
+}
+
+func TestHeartbeat(t *testing.T) {
+	const interval = 200 * time.Millisecond
+
+	t.Run("a client whose frames prove it alive gets no ping and stays", func(t *testing.T) {
+		s := newTestServer(t, Config{PingInterval: interval})
+		var pings atomic.Int32
+		a := s.dialCounting(t, &pings)
+		a.join("busy", "")
+		// A clock ping every 50 ms, as the app sends one every few
+		// seconds: never quiet for half an interval.
+		for i := range 30 {
+			a.send(&shared.Ping{ID: int64(i), T0: 1})
+			expect[*shared.Pong](a)
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := pings.Load(); n != 0 {
+			t.Errorf("the client got %d WebSocket pings, want none", n)
+		}
+		if n := counterValue(t, s.metrics.pings); n != 0 {
+			t.Errorf("loops_pings_total = %v, want 0", n)
+		}
+		a.expectQuiet()
+	})
+
+	t.Run("a quiet client that answers pings stays", func(t *testing.T) {
+		s := newTestServer(t, Config{PingInterval: interval})
+		var pings atomic.Int32
+		a := s.dialCounting(t, &pings)
+		a.join("quiet", "")
+		// Reading answers pings; nothing comes for eight intervals.
+		if m, err := a.read(8 * interval); err == nil {
+			t.Fatalf("got %T %+v, want nothing", m, m)
+		}
+		if pings.Load() < 4 {
+			t.Errorf("the quiet client got %d WebSocket pings in eight intervals, want at least 4", pings.Load())
+		}
+		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 0 {
+			t.Fatalf("closes{reason=no_pong} = %v, want 0", n)
+		}
+	})
+
+	t.Run("a client that sent frames and then went dead is closed two to three intervals after its last frame", func(t *testing.T) {
+		s := newTestServer(t, Config{PingInterval: interval})
+		a, _ := s.join(t, "dies")
+		b := s.dial(t)
+		jb := b.join("dies", "")
+		expect[*shared.Joined](a)
+		var last time.Time
+		for i := range 10 {
+			for _, c := range []*client{a, b} {
+				if c == b {
+					last = time.Now()
+				}
+				c.send(&shared.Ping{ID: int64(i), T0: 1})
+				expect[*shared.Pong](c)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// b neither sends nor reads from now on: it answers no ping. a
+		// reads, and so answers its pings.
+		if l := expect[*shared.Left](a); l.ID != jb.You {
+			t.Fatalf("left %s, want %s", l.ID, jb.You)
+		}
+		d := time.Since(last)
+		if d < 2*interval || d > 3*interval+500*time.Millisecond {
+			t.Errorf("closed %v after its last frame, want two to three intervals (%v to %v)", d, 2*interval, 3*interval)
+		}
+		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 1 {
+			t.Fatalf("closes{reason=no_pong} = %v, want 1", n)
+		}
+		a.expectQuiet()
+	})
+
+	t.Run("by default a silent dead peer is closed within 60 seconds of its last frame", func(t *testing.T) {
+		cfg := Config{}.withDefaults()
+		if worst := 3 * cfg.PingInterval; worst > 60*time.Second {
+			t.Fatalf("a dead peer may stay %v, want at most 60 s", worst)
+		}
+	})
+}
