@@ -145,8 +145,9 @@ type spawned struct {
 	done chan struct{}
 }
 
-// spawnServer starts this binary with args as a server on addr and waits
-// for its /healthz.
+// spawnServer starts this binary with args as a server on addr, with a
+// -data directory of its own unless it is the naive hub, and waits for its
+// /healthz.
 func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writer) (*spawned, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -156,7 +157,10 @@ func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writ
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	cmd := exec.Command(exe, append(args, "-data", data)...)
+	if len(args) == 0 || args[0] != "baseline" {
+		args = append(args, "-data", data)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(data)
