@@ -15,17 +15,24 @@ import (
 )
 
 // render writes every loop of the kit, and the mix of them all, as WAV files
-// into a directory: `loops render -out DIR [-rate 48000]`.
+// into a directory: `loops render -out DIR [-rate 48000]`; or, with
+// -recording, one saved recording as a WAV file: `loops render -recording ID
+// -data DIR -out FILE.wav`.
 func render(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loops render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "loops", "directory to write the WAV files to (created if missing)")
+	out := fs.String("out", "loops", "directory to write the WAV files to (created if missing); with -recording, the WAV file")
 	rate := fs.Int("rate", 48000, "sample rate in Hz")
+	recording := fs.String("recording", "", "render this saved recording instead of the kit")
+	data := fs.String("data", envOr("LOOPS_DATA", "data"), "with -recording: the server's -data directory (also LOOPS_DATA)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("render: unexpected argument %q", fs.Arg(0))
+	}
+	if *recording != "" {
+		return renderRecording(*recording, *data, *out, *rate, stdout)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("render: %w", err)

@@ -4,11 +4,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/loopswithfriends/loops/server/boltstore"
+	"github.com/loopswithfriends/loops/shared"
 
 	"github.com/loopswithfriends/loops/shared/sound"
 )
@@ -41,6 +46,52 @@ func TestRender(t *testing.T) {
 		}
 		if err := render([]string{"-out", t.TempDir(), "-rate", "7"}, &out, &errOut); err == nil {
 			t.Error("a 7 Hz rate was accepted")
+		}
+	})
+	t.Run("loops render -recording writes a saved recording as a WAV file of exactly its bars", func(t *testing.T) {
+		dir := t.TempDir()
+		store, err := boltstore.Open(dir, boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &shared.Recording{ID: "AAAAAAAAAAAAAAAAAAAAAA", Created: float64(time.Now().UnixMilli()), Kit: "classic",
+			BPM: 100, BeatsPerBar: 4, BarsPerLoop: 2, FirstBar: 5, Bars: 3,
+			Parts: []shared.Part{{Loop: "drums", From: 0, To: 3}, {Loop: "bass", From: 1, To: 2}}}
+		if err := store.Put(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		store.Close()
+
+		out := filepath.Join(t.TempDir(), "jam.wav")
+		var stdout, stderr bytes.Buffer
+		if err := render([]string{"-recording", rec.ID, "-data", dir, "-out", out, "-rate", "8000"}, &stdout, &stderr); err != nil {
+			t.Fatalf("render: %v (%s)", err, stderr.String())
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loops := make(map[string]sound.Loop)
+		for _, id := range []string{"drums", "bass"} {
+			l, r, _ := sound.Render(id, 8000)
+			loops[id] = sound.Loop{Left: l, Right: r}
+		}
+		m, err := sound.NewMixdown(rec, 8000, loops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := m.PCM(m.WAVHeader(), 0, m.Frames(), nil)
+		if m.Frames() != 3*19200 || !bytes.Equal(got, want) {
+			t.Fatalf("%d bytes, want the mixdown's %d (%d frames)", len(got), len(want), m.Frames())
+		}
+
+		err = render([]string{"-recording", "BBBBBBBBBBBBBBBBBBBBBB", "-data", dir, "-out", out}, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "no recording") {
+			t.Fatalf("an unknown recording: %v", err)
+		}
+		err = render([]string{"-recording", rec.ID, "-data", filepath.Join(dir, "nothing"), "-out", out}, &stdout, &stderr)
+		if err == nil {
+			t.Fatal("a -data without a database rendered")
 		}
 	})
 }

@@ -56,6 +56,9 @@ type Options struct {
 	// OpenTimeout bounds the wait for the file's lock, which another
 	// process may hold; 0 means 2 seconds.
 	OpenTimeout time.Duration
+	// ReadOnly opens an existing store only to read it (a tool's); Put
+	// and Sweep then fail.
+	ReadOnly bool
 }
 
 // Store is the bbolt store of recordings. It is safe for concurrent use.
@@ -78,16 +81,23 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.OpenTimeout <= 0 {
 		opts.OpenTimeout = 2 * time.Second
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := filepath.Join(dir, FileName)
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("recordings store: %w", err)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("recordings store: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.OpenTimeout})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.OpenTimeout, ReadOnly: opts.ReadOnly})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("recordings store %s: locked by another process (is another server using this -data directory?)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("recordings store %s: %w", path, err)
+	}
+	if opts.ReadOnly {
+		return &Store{db: db, opts: opts}, nil
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketRecordings, bucketByTime, bucketMeta} {

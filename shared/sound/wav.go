@@ -24,20 +24,8 @@ func EncodeWAV(w io.Writer, sampleRate int, left, right []float32) error {
 		return errors.New("sound: encode wav: too long for a WAV file")
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	var h [44]byte
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+data))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], channels)
-	binary.LittleEndian.PutUint32(h[24:], uint32(sampleRate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(sampleRate*channels*bytesPerSample))
-	binary.LittleEndian.PutUint16(h[32:], channels*bytesPerSample)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(data))
-	if _, err := bw.Write(h[:]); err != nil {
+	h := wavHeader(sampleRate, len(left))
+	if _, err := bw.Write(h); err != nil {
 		return fmt.Errorf("sound: encode wav: %w", err)
 	}
 	var frame [4]byte
@@ -52,6 +40,27 @@ func EncodeWAV(w io.Writer, sampleRate int, left, right []float32) error {
 		return fmt.Errorf("sound: encode wav: %w", err)
 	}
 	return nil
+}
+
+// wavHeader returns the header of a 16-bit stereo PCM WAV file of frames
+// frames at sampleRate.
+func wavHeader(sampleRate, frames int) []byte {
+	const channels, bytesPerSample = 2, 2
+	data := frames * channels * bytesPerSample
+	h := make([]byte, 44)
+	copy(h[0:], "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], uint32(36+data))
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(h[22:], channels)
+	binary.LittleEndian.PutUint32(h[24:], uint32(sampleRate))
+	binary.LittleEndian.PutUint32(h[28:], uint32(sampleRate*channels*bytesPerSample))
+	binary.LittleEndian.PutUint16(h[32:], channels*bytesPerSample)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], uint32(data))
+	return h
 }
 
 // pcm16 converts a sample to 16 bits, rounding to nearest and clipping.
