@@ -10,7 +10,8 @@
 // each other. Every frame a jam sends is encoded once, and its bytes are
 // queued to each member under the jam's lock, so all members see one order.
 //
-// What a connection costs: one goroutine, its read loop, parked in a read;
+// What a connection costs: one goroutine, its read loop, parked in a read
+// with a 4 KB stack (messages are handled on goroutines of their own);
 // small socket buffers; an outgoing queue that is a nil slice while empty
 // and whose writer goroutine exists only while frames wait. Queuing never
 // blocks: a connection whose queue is full is closed with 1008. Any frame
