@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The browser tests drive headless Debian chromium against the real server
@@ -399,6 +400,71 @@ func TestBrowser(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	// A fourth browser in a jam of its own checks the page as a keyboard,
+	// screen reader or touch user meets it.
+	var e *browser
+	t.Run("the welcome dialog is modal: Tab stays in it and Escape closes it", func(t *testing.T) {
+		e = newBrowser(top, "e", 390, 844)
+		e.run(t, 60*time.Second, chromedp.Navigate(srv.url()+"/jam/keyboard-only"))
+		e.waitLive(t)
+		e.waitJS(t, "the dialog open and modal", `document.querySelector('#welcome:modal')`, 5*time.Second)
+		for i := 0; i < 6; i++ {
+			e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+			if in := eval[bool](t, e, `document.querySelector('#welcome').contains(document.activeElement) || document.activeElement === document.body`); !in {
+				t.Fatalf("Tab %d left the dialog for %s", i+1, eval[string](t, e, `document.activeElement.outerHTML.slice(0, 120)`))
+			}
+		}
+		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Escape))
+		e.waitJS(t, "the dialog closed", `!document.querySelector('#welcome')`, 5*time.Second)
+		e.waitJS(t, "own card", `document.querySelector('#loop-toggle')`, 30*time.Second)
+	})
+	t.Run("the jam page has one h1, and every control's name starts with what it shows", func(t *testing.T) {
+		if e == nil {
+			t.Skip("no page")
+		}
+		if n := eval[int](t, e, `document.querySelectorAll('h1').length`); n != 1 {
+			t.Errorf("%d h1 elements, want 1", n)
+		}
+		eval[bool](t, e, `(document.querySelectorAll('details').forEach(d => d.open = true), true)`)
+		bad := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
+			const text = el.innerText ? el.innerText.trim().replace(/\s+/g, ' ').toLowerCase() : '';
+			const name = (el.getAttribute('aria-label') || text).toLowerCase();
+			return text && !name.startsWith(text);
+		}).map(el => el.outerHTML.slice(0, 160))`)
+		for _, b := range bad {
+			t.Errorf("name does not start with the visible text: %s", b)
+		}
+	})
+	t.Run("every control is a touch target of 44 px or more", func(t *testing.T) {
+		if e == nil {
+			t.Skip("no page")
+		}
+		small := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
+			const r = el.getBoundingClientRect();
+			return r.width > 0 && (r.width < 44 || r.height < 44);
+		}).map(el => { const r = el.getBoundingClientRect(); return r.width.toFixed(0) + 'x' + r.height.toFixed(0) + ' ' + el.outerHTML.slice(0, 120); })`)
+		for _, s := range small {
+			t.Errorf("too small: %s", s)
+		}
+	})
+	t.Run("the picked chip keeps the focus after a swap", func(t *testing.T) {
+		if e == nil {
+			t.Skip("no page")
+		}
+		e.waitJS(t, "online", `document.querySelector('#connection[data-state="online"]')`, 10*time.Second)
+		chip := `document.querySelector('.picker [data-loop="pad"]')`
+		if eval[bool](t, e, chip+`.getAttribute('aria-current') === "true"`) {
+			chip = `document.querySelector('.picker [data-loop="bells"]')`
+		}
+		loop := eval[string](t, e, chip+`.dataset.loop`)
+		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS(".picker [data-loop=\""+loop+"\"]")))
+		e.waitJS(t, "the swap", fmt.Sprintf(`document.querySelector('#loop-toggle').closest('[data-loop=%q]')`, loop), 10*time.Second)
+		if got := eval[string](t, e, `document.activeElement.dataset.loop || document.activeElement.tagName`); got != loop {
+			t.Errorf("focus on %s after the swap, want the %s chip", got, loop)
+		}
+		e.screenshot(t, "phone")
+		e.cancel()
+	})
 	t.Run("a click turns both cards queued, then playing on the same bar", func(t *testing.T) {
 		loop := a.card(t, aID).Loop
 		// The loop's audio must be ready in both, or the start is late.
@@ -532,7 +598,7 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("a swap shows in every browser; volume and mute stay local", func(t *testing.T) {
 		eval[bool](t, b, `(document.querySelector('.picker').open = true, true)`)
-		b.waitJS(t, "a free loop to pick", `document.querySelector('.picker [data-loop="pad"]:not([disabled])')`, 5*time.Second)
+		b.waitJS(t, "a free loop to pick", `document.querySelector('.picker [data-loop="pad"]:not([aria-disabled="true"])')`, 5*time.Second)
 		eval[bool](t, b, `(document.querySelector('.picker [data-loop="pad"]').click(), true)`)
 		for _, br := range []*browser{a, b, c} {
 			br.waitJS(t, "b's card on the pad", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-loop="pad"]')`, bID), 10*time.Second)

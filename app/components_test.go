@@ -39,7 +39,7 @@ func TestMemberCard(t *testing.T) {
 		html := load(t, c)
 		wantIn(t, html,
 			`data-member-id="u1"`, `data-loop="drums"`, `data-state="queued"`, `data-bar="12"`,
-			`id="loop-toggle"`, "Starts in 3", `aria-label="Cancel: stop your loop (Space)"`,
+			`id="loop-toggle"`, "Starts in 3", `aria-label="Starts in 3: cancel"`, `aria-keyshortcuts="Space"`,
 			"Drum Kit")
 		// go-app writes a true attribute out bare.
 		toggle := regexp.MustCompile(`<button[^>]*id="loop-toggle"[^>]*>`).FindString(html)
@@ -91,19 +91,24 @@ func TestInvitePanel(t *testing.T) {
 }
 
 func TestLoopPicker(t *testing.T) {
-	html := load(t, newLoopPicker().Current("drums").Taken([]string{"bass"}).Online(true))
-	wantIn(t, html, `aria-label="Drum Kit: your loop"`, `aria-label="Round Bass: taken"`, `aria-label="Swap to Electric Piano"`)
-	// go-app writes a false boolean attribute out as ="false".
-	if n := strings.Count(html, "disabled") - strings.Count(html, `disabled="false"`); n != 2 {
-		t.Errorf("%d disabled loops, want 2 (yours and the taken one)", n)
+	var html string
+	p := newLoopPicker().Current("drums").Taken([]string{"bass"}).Online(true)
+	html = load(t, p)
+	wantIn(t, html, `aria-label="Drum Kit: your loop"`, `aria-label="Round Bass: taken"`, `aria-label="Electric Piano: swap to it"`)
+	// go-app writes a true attribute out bare, a false one as ="false".
+	if n := strings.Count(html, `aria-disabled`) - strings.Count(html, `aria-disabled="false"`); n != 2 {
+		t.Errorf("%d disabled loops, want 2 (yours and the taken one):\n%s", n, html)
+	}
+	if p.free("drums") || p.free("bass") || !p.free("keys") || p.Online(false).free("keys") {
+		t.Error("a chip the player cannot swap to would act")
 	}
 }
 
 func TestWelcomeDialog(t *testing.T) {
 	d := newWelcomeDialog()
 	html := load(t, d)
-	wantIn(t, html, `id="welcome-start"`, `role="dialog"`, `aria-modal`)
-	if err := goapp.Match(goapp.Text("Let's jam"), d, 0, 0, 3, 0); err != nil {
+	wantIn(t, html, `<dialog`, `id="welcome"`, `id="welcome-start"`, `aria-labelledby="welcome-title"`)
+	if err := goapp.Match(goapp.Text("Let's jam"), d, 0, 3, 0); err != nil {
 		t.Error(err)
 	}
 }

@@ -43,7 +43,7 @@ func (p *invitePanel) Render() goapp.UI {
 			goapp.Button().
 				ID("invite-copy").
 				Class("copy").
-				Aria("label", "Copy the invite link").
+				Title("Copy the invite link").
 				OnClick(p.copy).
 				Text(copyText),
 		),

@@ -43,7 +43,7 @@ func (p *loopPicker) Render() goapp.UI {
 				l := shared.Catalog[i]
 				current := l.ID == p.Icurrent
 				free := !current && !taken[l.ID]
-				label := "Swap to " + l.Name
+				label := l.Name + ": swap to it"
 				switch {
 				case current:
 					label = l.Name + ": your loop"
@@ -57,9 +57,14 @@ func (p *loopPicker) Render() goapp.UI {
 						DataSet("loop", l.ID).
 						Aria("label", label).
 						Aria("current", strconv.FormatBool(current)).
-						Disabled(!free || !p.Ionline).
+						// aria-disabled, not disabled: the chip just picked
+						// keeps the focus when it becomes the player's loop.
+						Aria("disabled", strconv.FormatBool(!free || !p.Ionline)).
 						OnClick(func(ctx goapp.Context, e goapp.Event) {
-							ctx.NewActionWithValue(actionSwap, l.ID)
+							// Read now: go-app keeps the first handler.
+							if p.free(l.ID) {
+								ctx.NewActionWithValue(actionSwap, l.ID)
+							}
 						}).
 						Body(
 							goapp.Span().Class("swatch").Aria("hidden", "true"),
@@ -69,4 +74,17 @@ func (p *loopPicker) Render() goapp.UI {
 			}),
 		),
 	)
+}
+
+// free reports whether the player can swap to loop now.
+func (p *loopPicker) free(loop string) bool {
+	if !p.Ionline || loop == p.Icurrent {
+		return false
+	}
+	for _, id := range p.Itaken {
+		if id == loop {
+			return false
+		}
+	}
+	return true
 }

@@ -107,21 +107,26 @@ func (c *memberCard) Render() goapp.UI {
 }
 
 func (c *memberCard) renderToggle() goapp.UI {
-	label, text := "Start your loop", "Play"
+	// The name starts with what the button shows, so that a player who
+	// says what they see (voice control) reaches it.
+	label, text := "Play your loop", "Play"
 	switch c.Istate {
 	case loopQueued:
-		label, text = "Cancel: stop your loop", fmt.Sprintf("Starts in %d", c.Icountdown)
+		text = fmt.Sprintf("Starts in %d", c.Icountdown)
+		label = text + ": cancel"
 	case loopPlaying:
 		label, text = "Stop your loop", "Stop"
 	case loopStopping:
-		label, text = "Start your loop again", fmt.Sprintf("Stops in %d", c.Icountdown)
+		text = fmt.Sprintf("Stops in %d", c.Icountdown)
+		label = text + ": play again"
 	}
 	pressed := c.Istate == loopQueued || c.Istate == loopPlaying
 	return goapp.Button().
 		ID("loop-toggle").
 		Class("toggle").
 		DataSet("state", c.Istate).
-		Aria("label", label+" (Space)").
+		Aria("label", label).
+		Aria("keyshortcuts", "Space").
 		Aria("pressed", strconv.FormatBool(pressed)).
 		Disabled(!c.Ionline).
 		Title(label+" (Space)").

@@ -56,10 +56,6 @@ func (p *previewPanel) Render() goapp.UI {
 				goapp.Range(shared.Catalog).Slice(func(i int) goapp.UI {
 					l := shared.Catalog[i]
 					on := p.Iplaying == l.ID
-					label := "Preview " + l.Name
-					if on {
-						label = "Stop previewing " + l.Name
-					}
 					text := l.Name
 					if !ready[l.ID] && on {
 						text += " (rendering…)"
@@ -69,7 +65,7 @@ func (p *previewPanel) Render() goapp.UI {
 							Class("chip").
 							Style("--loop-color", l.Color).
 							DataSet("preview", l.ID).
-							Aria("label", label).
+							Title("Preview "+l.Name+" alone").
 							Aria("pressed", strconv.FormatBool(on)).
 							// go-app keeps a chip's first handler: it names
 							// the chip's loop, and the session decides at

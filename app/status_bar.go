@@ -41,9 +41,11 @@ func (s *statusBar) Render() goapp.UI {
 		sync = fmt.Sprintf("clock %+.1f ms · rtt %.1f ms", s.IoffsetMs, s.IrttMs)
 	}
 	return goapp.Header().Class("topbar").Body(
-		goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
-			goapp.Img().Src("/web/icon.svg").Alt("").Aria("hidden", "true").Class("brand-icon"),
-			goapp.Span().Class("brand-name").Text("Loops With Friends"),
+		goapp.H1().Class("brand-title").Body(
+			goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
+				goapp.Img().Src("/web/icon.svg").Alt("").Aria("hidden", "true").Class("brand-icon"),
+				goapp.Span().Class("brand-name").Text("Loops With Friends"),
+			),
 		),
 		goapp.Div().Class("status").Body(
 			goapp.Span().

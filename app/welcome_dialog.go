@@ -8,36 +8,49 @@ import (
 const actionWelcome = "loops/welcome"
 
 // welcomeDialog greets the player. Its button is the gesture browsers and
-// phones need before they let a page make sound.
+// phones need before they let a page make sound. It is a native modal
+// dialog: the page behind it is inert (Tab stays in it) and Escape closes
+// it, after which a tap anywhere brings the sound.
 type welcomeDialog struct {
 	goapp.Compo
 }
 
 func newWelcomeDialog() *welcomeDialog { return &welcomeDialog{} }
 
+// OnMount opens the dialog as a modal one, which only script can do.
+func (d *welcomeDialog) OnMount(ctx goapp.Context) {
+	dlg := ctx.JSSrc()
+	if !dlg.Truthy() || !dlg.Get("showModal").Truthy() {
+		return
+	}
+	if dlg.Get("open").Bool() {
+		dlg.Call("close") // open, but not modal: showModal would throw
+	}
+	dlg.Call("showModal")
+}
+
 // Render draws the dialog.
 func (d *welcomeDialog) Render() goapp.UI {
-	return goapp.Div().Class("overlay").Body(
-		goapp.Div().
-			ID("welcome").
-			Class("dialog").
-			Attr("role", "dialog").
-			Aria("modal", "true").
-			Aria("labelledby", "welcome-title").
-			Body(
-				goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt("").Aria("hidden", "true"),
-				goapp.H1().ID("welcome-title").Text("Loops With Friends"),
-				goapp.P().Text("You get a loop. Your friends get theirs. Start and stop yours whenever you like: every loop lands on the same beat, for everyone."),
-				goapp.Button().
-					ID("welcome-start").
-					Class("cta").
-					AutoFocus(true).
-					Aria("label", "Let's jam: start the sound").
-					OnClick(func(ctx goapp.Context, e goapp.Event) {
-						ctx.NewAction(actionWelcome)
-					}).
-					Text("Let's jam"),
-				goapp.P().Class("hint").Text("Space starts and stops your loop. Headphones help."),
-			),
-	)
+	return goapp.Dialog().
+		ID("welcome").
+		Class("dialog").
+		Aria("labelledby", "welcome-title").
+		On("cancel", func(ctx goapp.Context, e goapp.Event) {
+			ctx.NewAction(actionWelcome)
+		}).
+		Body(
+			goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt("").Aria("hidden", "true"),
+			goapp.H2().ID("welcome-title").Text("Loops With Friends"),
+			goapp.P().Text("You get a loop. Your friends get theirs. Start and stop yours whenever you like: every loop lands on the same beat, for everyone."),
+			goapp.Button().
+				ID("welcome-start").
+				Class("cta").
+				AutoFocus(true).
+				Aria("label", "Let's jam: start the sound").
+				OnClick(func(ctx goapp.Context, e goapp.Event) {
+					ctx.NewAction(actionWelcome)
+				}).
+				Text("Let's jam"),
+			goapp.P().Class("hint").Text("Space starts and stops your loop. Headphones help."),
+		)
 }
