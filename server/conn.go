@@ -39,6 +39,7 @@ const maxCloseReason = 123
 type conn struct {
 	s     *Server
 	ws    *websocket.Conn
+	sock  *socketWriter // under ws's writes
 	born  time.Time
 	rate  rateLimiter // read loop only
 	token string      // guarded by hub.mu
@@ -57,8 +58,8 @@ type conn struct {
 	closed  bool
 }
 
-func newConn(s *Server, ws *websocket.Conn) *conn {
-	return &conn{s: s, ws: ws, born: time.Now(), rate: newRateLimiter(s.cfg),
+func newConn(s *Server, ws *websocket.Conn, sock *socketWriter) *conn {
+	return &conn{s: s, ws: ws, sock: sock, born: time.Now(), rate: newRateLimiter(s.cfg),
 		records: rateLimiter{limit: s.cfg.RecordRate, window: s.cfg.RecordWindow}}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/loopswithfriends/loops/shared"
@@ -31,7 +32,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
+	var sock *socketWriter
+	ws, err := websocket.Accept(smallBuffers{w, s.cfg.WriteTimeout, &sock}, r, &websocket.AcceptOptions{
 		OriginPatterns:  s.cfg.AllowedOrigins,
 		CompressionMode: websocket.CompressionDisabled,
 	})
@@ -40,7 +42,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(shared.MaxFrameBytes)
-	c := newConn(s, ws)
+	c := newConn(s, ws, sock)
 	if !s.track(c) {
 		_ = ws.Close(statusGoingAway, "server shutting down")
 		return
@@ -59,8 +61,13 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 var _ http.Hijacker = smallBuffers{}
 
 // smallBuffers is a ResponseWriter whose Hijack returns the connection with
-// buffers of readBufferSize and writeBufferSize.
-type smallBuffers struct{ http.ResponseWriter }
+// buffers of readBufferSize and writeBufferSize, the writer's over a
+// socketWriter with writeTimeout, which it stores in sock.
+type smallBuffers struct {
+	http.ResponseWriter
+	writeTimeout time.Duration
+	sock         **socketWriter
+}
 
 // Hijack hijacks the connection, keeping any bytes the client already sent.
 func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -83,7 +90,8 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = nc.Close()
 		return nil, nil, err
 	}
-	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, writeBufferSize)), nil
+	*w.sock = newSocketWriter(nc, w.writeTimeout)
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(*w.sock, writeBufferSize)), nil
 }
 
 // Unwrap returns the ResponseWriter, for http.ResponseController.
