@@ -285,11 +285,11 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	}
 }
 
-// waitLive waits for the WASM to run the page: the welcome button shows
-// only once the page is wired.
+// waitLive waits for the WASM to run the page: the server draws the
+// welcome button, which says it is ready only once the page is wired.
 func (b *browser) waitLive(t *testing.T) {
 	t.Helper()
-	b.run(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS("#welcome-start")))
+	b.run(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS(`#welcome-start[data-ready="true"]`)))
 	if !eval[bool](t, b, `typeof window.loopsDiagnostics === "function"`) {
 		t.Fatalf("%s: the welcome button shows before the page is wired", b.name)
 	}

@@ -105,12 +105,20 @@ func TestLoopPicker(t *testing.T) {
 }
 
 func TestWelcomeDialog(t *testing.T) {
-	d := newWelcomeDialog()
-	html := load(t, d)
-	wantIn(t, html, `<dialog`, `id="welcome"`, `id="welcome-start"`, `aria-labelledby="welcome-title"`)
-	if err := goapp.Match(goapp.Text("Let's jam"), d, 0, 3, 0); err != nil {
-		t.Error(err)
-	}
+	t.Run("until the page is wired, the button says it is getting ready", func(t *testing.T) {
+		d := newWelcomeDialog()
+		wantIn(t, load(t, d), `<dialog`, `id="welcome"`, " open", `id="welcome-start"`, `aria-labelledby="welcome-title"`, `data-ready="false"`)
+		if err := goapp.Match(goapp.Text("Getting ready…"), d, 0, 3, 0); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("once it is, it says let's jam", func(t *testing.T) {
+		d := newWelcomeDialog().Ready(true)
+		load(t, d)
+		if err := goapp.Match(goapp.Text("Let's jam"), d, 0, 3, 0); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func TestJamPage(t *testing.T) {
@@ -168,13 +176,11 @@ func TestJamPage(t *testing.T) {
 		p.s.view.Redirected = true
 		wantIn(t, load(t, p), `id="redirected"`, "was full")
 	})
-	t.Run("a new page greets the player and is connecting", func(t *testing.T) {
+	t.Run("a new page greets the player, its button getting ready until the page is wired", func(t *testing.T) {
 		p := newJamPage()
-		if html := load(t, p); strings.Contains(html, "welcome-start") {
-			t.Error("the welcome dialog shows before the page is wired")
-		}
+		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready="false"`, "Getting ready…", `data-state="connecting"`, "Joining a jam")
 		p = newJamPage()
 		p.live = true
-		wantIn(t, load(t, p), `id="welcome-start"`, `data-state="connecting"`, "Joining a jam")
+		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready`, "Let's jam")
 	})
 }

@@ -38,6 +38,17 @@ func TestHandler(t *testing.T) {
 	Routes()
 	h := Handler("v123", testStatic())
 
+	t.Run("the first screen is in the HTML: the welcome, its button getting ready, and the page's shape", func(t *testing.T) {
+		for _, path := range []string{"/", "/jam/abc"} {
+			_, body := get(t, h, path)
+			for _, want := range []string{`<dialog`, `id="welcome"`, "You get a loop.", `id="welcome-start"`, `data-ready="false"`, "Getting ready…",
+				`class="card card-you card-pending"`, "Joining a jam…", `class="waveform`, `class="picker"`, `class="invite invite-alone"`, "<h1"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s lacks %s", path, want)
+				}
+			}
+		}
+	})
 	t.Run("the WASM is sent as brotli to browsers that take it", func(t *testing.T) {
 		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
 		if body != "brotli!" || res.Header.Get("Content-Encoding") != "br" {

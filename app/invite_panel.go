@@ -32,6 +32,16 @@ func (p *invitePanel) Render() goapp.UI {
 	if p.copied {
 		copyText = "Copied!"
 	}
+	if p.Iurl == "" {
+		// Not in a jam yet: a stand-in of the same shape.
+		return goapp.Section().Class(class).Aria("label", "Invite friends").Body(
+			goapp.P().Class("alone").Text("Friends show up here once you are in a jam. Your link for them comes with it:"),
+			goapp.Div().Class("invite-row").Body(
+				goapp.Span().Class("invite-link").Text("…"),
+				goapp.Button().Class("copy").Disabled(true).Text("Copy link"),
+			),
+		)
+	}
 	return goapp.Section().Class(class).Aria("label", "Invite friends").Body(
 		goapp.If(p.Ialone, func() goapp.UI {
 			return goapp.P().Class("alone").Text("Nobody else is here yet. Send this link to a friend and jam together:")

@@ -18,9 +18,8 @@ type jamPage struct {
 	goapp.Compo
 
 	conn string
-	// live is set once OnMount wired everything: the welcome dialog shows
-	// only then, so no tap on it (or on the server's prerendered page) is
-	// lost.
+	// live is set once OnMount wired everything: the welcome's button
+	// works only then, and says so meanwhile.
 	live    bool
 	started bool
 	nowMs   float64
@@ -36,6 +35,7 @@ type jamPage struct {
 	client   *jamClient
 	renderer *loopRenderer
 	hooks    *pageHooks
+	heads    *playheads
 	cancel   context.CancelFunc
 }
 
@@ -102,7 +102,8 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 			}
 		}
 	})
-	p.hooks = installPageHooks(p.eng, p.s.time, func() {
+	p.heads = newPlayheads(p.s.time)
+	p.hooks = installPageHooks(p.eng, func() {
 		ctx.Dispatch(func(ctx goapp.Context) { p.toggle() })
 	})
 	p.live = true
@@ -163,6 +164,7 @@ func (p *jamPage) onRendered(id string, left, right, peaks []float32, took time.
 // countdown changed.
 func (p *jamPage) tick(ctx goapp.Context) {
 	p.eng.Sample()
+	p.heads.align()
 	if p.ticks++; p.ticks%10 == 0 {
 		p.eng.Realign() // the audio clock may have glitched or drifted
 	}
@@ -239,19 +241,22 @@ func (p *jamPage) Render() goapp.UI {
 	}
 	return goapp.Div().Class("app").Body(
 		newStatusBar().Connection(p.conn).Sync(p.s.time.Offset(), p.s.time.RTT(), p.s.time.Synced()),
-		goapp.If(v.Redirected, func() goapp.UI {
-			return goapp.P().ID("redirected").Class("notice").Attr("role", "status").Text("The jam of that link was full, so we found you a place in another one. Have fun!")
-		}),
-		goapp.If(p.started && p.eng.ok() && p.eng.State() != "running", func() goapp.UI {
-			return goapp.Button().
-				ID("audio-resume").
-				Class("notice notice-button").
-				OnClick(func(ctx goapp.Context, e goapp.Event) { p.eng.Resume() }).
-				Text("The sound is paused by the browser. Tap here (or anywhere) to bring it back.")
-		}),
-		goapp.If(p.notice != "", func() goapp.UI {
-			return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)
-		}),
+		// Notices float over the page, so that none pushes it down.
+		goapp.Div().Class("notices").Body(
+			goapp.If(v.Redirected, func() goapp.UI {
+				return goapp.P().ID("redirected").Class("notice").Attr("role", "status").Text("The jam of that link was full, so we found you a place in another one. Have fun!")
+			}),
+			goapp.If(p.started && p.eng.ok() && p.eng.State() != "running", func() goapp.UI {
+				return goapp.Button().
+					ID("audio-resume").
+					Class("notice notice-button").
+					OnClick(func(ctx goapp.Context, e goapp.Event) { p.eng.Resume() }).
+					Text("The sound is paused by the browser. Tap here (or anywhere) to bring it back.")
+			}),
+			goapp.If(p.notice != "", func() goapp.UI {
+				return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)
+			}),
+		),
 		goapp.Main().Class("stage").Body(
 			goapp.Section().Class("you").Aria("labelledby", "you-title").Body(
 				goapp.H2().ID("you-title").Text("Your loop"),
@@ -261,8 +266,13 @@ func (p *jamPage) Render() goapp.UI {
 						newLoopPicker().Current(me.Loop).Taken(taken).Online(online),
 					)
 				}).Else(func() goapp.UI {
-					return goapp.Div().Class("card card-you card-pending").Body(
-						goapp.P().Text(map[bool]string{true: "Joining a jam…", false: "The jam is out of reach; we keep trying. Meanwhile, preview the loops below."}[p.conn == stateConnecting]),
+					pending := "Joining a jam…"
+					if p.conn != stateConnecting {
+						pending = "The jam is out of reach; we keep trying. Meanwhile, preview the loops below."
+					}
+					return goapp.Div().Body(
+						newMemberCard().You(true).Pending(pending),
+						newLoopPicker(),
 					)
 				}),
 			),
@@ -273,9 +283,6 @@ func (p *jamPage) Render() goapp.UI {
 						return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(v.Jam.Capacity-1, 0)))
 					}),
 				),
-				goapp.If(!joined, func() goapp.UI {
-					return goapp.P().Class("hint").Text("Friends show up here once you are in a jam.")
-				}),
 				goapp.If(len(others) > 0, func() goapp.UI {
 					return goapp.Div().Class("cards").Body(
 						goapp.Range(others).Slice(func(i int) goapp.UI {
@@ -283,15 +290,16 @@ func (p *jamPage) Render() goapp.UI {
 						}),
 					)
 				}),
-				goapp.If(invite != "", func() goapp.UI {
-					return newInvitePanel().URL(invite).Alone(len(others) == 0)
-				}),
+				// Before the welcome, a stand-in of the same shape.
+				newInvitePanel().URL(invite).Alone(len(others) == 0),
 			),
 			newPreviewPanel().Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
 		),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),
-		goapp.If(p.live && !p.started, func() goapp.UI {
-			return newWelcomeDialog()
+		// The server draws the welcome too, so it paints before the
+		// WASM arrives; its button works once the page is wired.
+		goapp.If(!p.started, func() goapp.UI {
+			return newWelcomeDialog().Ready(p.live)
 		}),
 	)
 }

@@ -9,9 +9,13 @@ import (
 )
 
 // loopRenderer renders loops for the engine at the AudioContext's rate, one
-// at a time and in small steps, sleeping between steps so that the page
+// at a time. The loops asked for first, or asked for again, render first.
+// The most wanted loop of each ask is one the player waits for (their own,
+// a swap, a preview): it renders in one go, some tens of ms of work, so
+// that nothing else the page does at start-up stretches the wait. The
+// others render in small steps, sleeping between steps so that the page
 // never freezes (in the browser a sleep hands the thread back to the event
-// loop). The loops asked for first, or asked for again, render first.
+// loop).
 type loopRenderer struct {
 	sampleRate int
 	// peaks is how many bars a waveform has.
@@ -26,6 +30,7 @@ type loopRenderer struct {
 
 	mu      sync.Mutex
 	queue   []string
+	urgent  map[string]bool
 	started map[string]bool
 	wake    chan struct{}
 }
@@ -33,14 +38,17 @@ type loopRenderer struct {
 func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
 	return &loopRenderer{
 		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
-		started: make(map[string]bool), wake: make(chan struct{}, 1),
+		started: make(map[string]bool), urgent: make(map[string]bool), wake: make(chan struct{}, 1),
 	}
 }
 
 // Want asks for loops, most wanted first; loops already rendered or
-// rendering are skipped.
+// rendering are skipped. The first is rendered in one go.
 func (r *loopRenderer) Want(ids ...string) {
 	r.mu.Lock()
+	if len(ids) > 0 && ids[0] != "" && !r.started[ids[0]] {
+		r.urgent[ids[0]] = true
+	}
 	var front []string
 	for _, id := range ids {
 		if id == "" || r.started[id] {
@@ -62,7 +70,8 @@ func (r *loopRenderer) Want(ids ...string) {
 	}
 }
 
-func (r *loopRenderer) next() (string, bool) {
+// next returns the loop to render next, and whether it is urgent.
+func (r *loopRenderer) next() (id string, urgent, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for len(r.queue) > 0 {
@@ -70,16 +79,16 @@ func (r *loopRenderer) next() (string, bool) {
 		r.queue = r.queue[1:]
 		if !r.started[id] {
 			r.started[id] = true
-			return id, true
+			return id, r.urgent[id], true
 		}
 	}
-	return "", false
+	return "", false, false
 }
 
 // Run renders what is wanted until ctx is done.
 func (r *loopRenderer) Run(ctx context.Context) {
 	for {
-		id, ok := r.next()
+		id, urgent, ok := r.next()
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -95,7 +104,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 		}
 		for done := false; !done; {
 			start := time.Now()
-			for !done && time.Since(start) < r.budget {
+			for !done && (urgent || time.Since(start) < r.budget) {
 				done = rd.Step(r.stepFrames)
 			}
 			if done {

@@ -36,6 +36,10 @@ type memberCard struct {
 	Imuted     bool
 	// Ionline enables the toggle: starts and stops go through the server.
 	Ionline bool
+	// Ipending, if set, makes the card a stand-in with this text, drawn
+	// until the player is in a jam: the same shape as the card to come,
+	// so nothing moves when it comes.
+	Ipending string
 }
 
 func newMemberCard() *memberCard { return &memberCard{Ivolume: 1} }
@@ -64,6 +68,9 @@ func (c *memberCard) Volume(v float64, muted bool) *memberCard {
 // Online sets whether the toggle can reach the server.
 func (c *memberCard) Online(v bool) *memberCard { c.Ionline = v; return c }
 
+// Pending makes the card a stand-in saying text.
+func (c *memberCard) Pending(text string) *memberCard { c.Ipending = text; return c }
+
 // Render draws the card.
 func (c *memberCard) Render() goapp.UI {
 	loop, _ := shared.LoopByID(c.Imember.Loop)
@@ -78,6 +85,9 @@ func (c *memberCard) Render() goapp.UI {
 	who := "A friend"
 	if c.Iyou {
 		who = "You"
+	}
+	if c.Ipending != "" {
+		return c.renderPending(class, who)
 	}
 	return goapp.Article().
 		Class(class).
@@ -103,6 +113,32 @@ func (c *memberCard) Render() goapp.UI {
 			newWaveform().Peaks(c.Ipeaks).Color(loop.Color).Active(sounding),
 			goapp.If(c.Iyou, func() goapp.UI { return c.renderToggle() }),
 			c.renderVolume(loop.Name),
+		)
+}
+
+// renderPending draws the stand-in: the card's parts, empty.
+func (c *memberCard) renderPending(class, who string) goapp.UI {
+	return goapp.Article().
+		Class(class+" card-pending").
+		Body(
+			goapp.Header().Class("card-head").Body(
+				goapp.Span().Class("swatch").Aria("hidden", "true"),
+				goapp.Div().Class("card-title").Body(
+					goapp.Span().Class("loop-name").Text(c.Ipending),
+					goapp.Span().Class("loop-role").Text(who),
+				),
+			),
+			newWaveform(),
+			goapp.If(c.Iyou, func() goapp.UI {
+				return goapp.Button().Class("toggle").Disabled(true).Body(
+					goapp.Span().Class("toggle-icon").Aria("hidden", "true"),
+					goapp.Span().Class("toggle-text").Text("Play"),
+				)
+			}),
+			goapp.Div().Class("volume").Body(
+				goapp.Button().Class("mute").Disabled(true).Aria("label", "Mute").Body(goapp.Raw(speakerSVG(false))),
+				goapp.Input().Type("range").Class("volume-slider").Disabled(true).Aria("label", "Volume"),
+			),
 		)
 }
 

@@ -6,17 +6,14 @@ import (
 
 // pageHooks are the page's listeners on the window: a tap or key resumes
 // suspended audio (during the gesture, as browsers require), Space toggles
-// the player's loop, every frame moves the playheads, and
-// window.loopsDiagnostics() reports the engine's state. They are JS
+// the player's loop, and window.loopsDiagnostics() reports the engine's state. They are JS
 // callbacks, so they are released when the page goes.
 type pageHooks struct {
-	gesture, key, frame, diag goapp.Func
-	stringify                 goapp.Value
-	frameID                   goapp.Value
-	done                      bool
+	gesture, key, diag goapp.Func
+	stringify          goapp.Value
 }
 
-func installPageHooks(eng *engine, t *jamTime, toggle func()) *pageHooks {
+func installPageHooks(eng *engine, toggle func()) *pageHooks {
 	h := &pageHooks{}
 	win := goapp.Window()
 	h.gesture = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
@@ -39,16 +36,6 @@ func installPageHooks(eng *engine, t *jamTime, toggle func()) *pageHooks {
 		toggle()
 		return nil
 	})
-	h.frame = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
-		if h.done {
-			return nil
-		}
-		tl := t.Timeline()
-		phase := tl.Phase(t.Now()) / tl.LoopMs()
-		win.Get("document").Get("documentElement").Get("style").Call("setProperty", "--jam-phase", phase)
-		h.frameID = win.Call("requestAnimationFrame", h.frame)
-		return nil
-	})
 	h.stringify = win.Get("Function").New("return JSON.stringify(this)")
 	h.diag = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
 		obj := win.Get("JSON").Call("parse", eng.Diagnostics())
@@ -60,14 +47,11 @@ func installPageHooks(eng *engine, t *jamTime, toggle func()) *pageHooks {
 	}
 	win.Call("addEventListener", "keydown", h.key)
 	win.Set("loopsDiagnostics", h.diag)
-	h.frameID = win.Call("requestAnimationFrame", h.frame)
 	return h
 }
 
 func (h *pageHooks) release() {
 	win := goapp.Window()
-	h.done = true
-	win.Call("cancelAnimationFrame", h.frameID)
 	for _, ev := range []string{"pointerdown", "keydown", "touchend"} {
 		win.Call("removeEventListener", ev, h.gesture, map[string]any{"capture": true})
 	}
@@ -75,6 +59,5 @@ func (h *pageHooks) release() {
 	win.Delete("loopsDiagnostics")
 	h.gesture.Release()
 	h.key.Release()
-	h.frame.Release()
 	h.diag.Release()
 }

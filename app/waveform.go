@@ -8,8 +8,8 @@ import (
 )
 
 // waveform draws a loop's peaks in its color, with a playhead that moves
-// with the jam's timeline. The playhead reads the CSS variable --jam-phase,
-// which the page sets every frame, so no component renders per frame.
+// with the jam's timeline. The playhead is a CSS animation that playheads.go
+// keeps in phase, so nothing renders or restyles per frame.
 type waveform struct {
 	goapp.Compo
 

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strconv"
+
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -10,12 +12,20 @@ const actionWelcome = "loops/welcome"
 // welcomeDialog greets the player. Its button is the gesture browsers and
 // phones need before they let a page make sound. It is a native modal
 // dialog: the page behind it is inert (Tab stays in it) and Escape closes
-// it, after which a tap anywhere brings the sound.
+// it, after which a tap anywhere brings the sound. The server draws it open
+// (not modal: that takes script), so it paints before the WASM arrives.
 type welcomeDialog struct {
 	goapp.Compo
+
+	// Iready says the page is wired: until then the button says it is
+	// getting ready, and does nothing.
+	Iready bool
 }
 
 func newWelcomeDialog() *welcomeDialog { return &welcomeDialog{} }
+
+// Ready sets whether the button works yet.
+func (d *welcomeDialog) Ready(v bool) *welcomeDialog { d.Iready = v; return d }
 
 // OnMount opens the dialog as a modal one, which only script can do.
 func (d *welcomeDialog) OnMount(ctx goapp.Context) {
@@ -31,9 +41,14 @@ func (d *welcomeDialog) OnMount(ctx goapp.Context) {
 
 // Render draws the dialog.
 func (d *welcomeDialog) Render() goapp.UI {
+	text := "Let's jam"
+	if !d.Iready {
+		text = "Getting ready…"
+	}
 	return goapp.Dialog().
 		ID("welcome").
 		Class("dialog").
+		Open(true).
 		Aria("labelledby", "welcome-title").
 		On("cancel", func(ctx goapp.Context, e goapp.Event) {
 			ctx.NewAction(actionWelcome)
@@ -46,11 +61,15 @@ func (d *welcomeDialog) Render() goapp.UI {
 				ID("welcome-start").
 				Class("cta").
 				AutoFocus(true).
-				Aria("label", "Let's jam: start the sound").
+				Aria("label", text+": start the sound").
+				Aria("disabled", strconv.FormatBool(!d.Iready)).
+				DataSet("ready", strconv.FormatBool(d.Iready)).
 				OnClick(func(ctx goapp.Context, e goapp.Event) {
-					ctx.NewAction(actionWelcome)
+					if d.Iready { // read now: go-app keeps the first handler
+						ctx.NewAction(actionWelcome)
+					}
 				}).
-				Text("Let's jam"),
+				Text(text),
 			goapp.P().Class("hint").Text("Space starts and stops your loop. Headphones help."),
 		)
 }
