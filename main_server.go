@@ -59,6 +59,7 @@ func run(args []string, stderr io.Writer) error {
 	data := fs.String("data", envOr("LOOPS_DATA", "data"), "directory of the recordings database, created if missing (also LOOPS_DATA)")
 	keep := fs.Duration("keep", boltstore.DefaultKeep, "how long recordings are kept")
 	dataLimit := fs.Int64("data-limit-mb", boltstore.DefaultMaxBytes>>20, "total size of the recordings in MB; past it the oldest are dropped")
+	cluster := addClusterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,11 +75,21 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 
+	// A cluster of nodes elects its JetStream leader while they start, so
+	// a node may wait a while for the others.
+	startCtx, cancelStart := context.WithTimeout(context.Background(), 2*time.Minute)
+	cl, stopCluster, err := cluster.start(startCtx, *addr, *data, log)
+	cancelStart()
+	if err != nil {
+		return err
+	}
+	defer stopCluster()
 	srv := server.New(server.Config{
 		App:            app.Handler(version, web.FS),
 		AllowedOrigins: splitList(*origins),
 		Log:            log,
 		Recordings:     store,
+		Cluster:        cl,
 	})
 	var handler http.Handler = srv
 	if *profile {

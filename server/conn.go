@@ -118,6 +118,9 @@ func (c *conn) receive(typ websocket.MessageType, data []byte, at time.Time) boo
 
 // handle acts on one message; it reports false when the connection ended.
 func (c *conn) handle(msg shared.Message, at time.Time) bool {
+	if cl := c.s.cfg.Cluster; cl != nil {
+		return c.handleClustered(cl, msg, at)
+	}
 	if join, ok := msg.(*shared.Join); ok {
 		return c.join(join, at)
 	}

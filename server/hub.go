@@ -158,6 +158,10 @@ func (h *hub) takeover(c, old *conn, m *member, token string, at time.Time) {
 // others and lets the user's resume token bring them back for the resume
 // window.
 func (h *hub) leave(c *conn) {
+	if cl := h.s.cfg.Cluster; cl != nil {
+		cl.Leave(c)
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	m := c.member.Swap(nil)
@@ -196,6 +200,9 @@ func (h *hub) drain() {
 
 // stats returns the hub's numbers, read at one instant.
 func (h *hub) stats() shared.Stats {
+	if cl := h.s.cfg.Cluster; cl != nil {
+		return cl.Stats()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st := shared.Stats{Jams: len(h.jams), Users: h.users, JamSizes: make(map[string]int, len(h.jams))}

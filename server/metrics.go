@@ -22,6 +22,7 @@ const (
 	reasonWriteFailed = "write_failed" // a write failed or timed out
 	reasonDraining    = "draining"     // 1001
 	reasonReplaced    = "replaced"     // 1000, a resume took the user over
+	reasonUnavailable = "unavailable"  // 1012, the node lost the cluster
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own so
@@ -76,7 +77,7 @@ func newMetrics(h *hub) *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, r := range []string{reasonClient, reasonBadFrame, reasonBinary, reasonTooBig, reasonRateLimited,
-		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining, reasonReplaced} {
+		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining, reasonReplaced, reasonUnavailable} {
 		m.closes.WithLabelValues(r)
 	}
 	return m

@@ -78,6 +78,9 @@ type Config struct {
 	RecordRate int
 	// RecordWindow is the window of RecordRate.
 	RecordWindow time.Duration
+	// Cluster, when set, owns the jams instead of this server's own hub:
+	// several servers sharing one Cluster act as one hub (cluster.go).
+	Cluster Cluster
 }
 
 // The defaults of the tunables.

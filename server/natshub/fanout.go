@@ -1,0 +1,231 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loopswithfriends/loops/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// local is one socket of this node that joined, or is joining, a jam.
+type local struct {
+	c server.Client
+
+	mu      sync.Mutex // guards what follows
+	user    string
+	jam     *localJam // nil until placed
+	fromRev uint64    // the revision of the welcome: later events are news
+	gone    bool      // the socket left while its join was on its way
+}
+
+// placed returns the local jam and user, or nil before the welcome.
+func (l *local) placed() (*localJam, string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.jam, l.user
+}
+
+// localJam is a jam as one node sees it: the subscription to its events,
+// the members whose sockets are here, and the last record seen.
+type localJam struct {
+	id   string
+	sub  *nats.Subscription
+	refs int // members here and joins on their way; guarded by Hub.mu
+
+	// op serializes this node's changes to the jam: they would only race
+	// each other's compare-and-set.
+	op sync.Mutex
+
+	mu      sync.Mutex // guards what follows
+	rec     *jamRecord // nil: not known, or the jam is gone
+	rev     uint64
+	members map[string]*local // by user id
+	recent  []delivered       // the last events, for a welcome that crossed them
+}
+
+// delivered is an event as a node received it.
+type delivered struct {
+	rev uint64
+	rec *jamRecord
+}
+
+// recentEvents is how many events a jam keeps for members whose welcome
+// was on its way when they arrived: a handful of changes race one join.
+const recentEvents = 16
+
+// acquire returns the local jam of id, subscribed to its events, and holds
+// it until release. The subscription is in place before the caller changes
+// the jam, so that no event of a change after its own is missed.
+func (h *Hub) acquire(id string) (*localJam, error) {
+	h.mu.Lock()
+	lj := h.local[id]
+	if lj != nil {
+		lj.refs++
+		h.mu.Unlock()
+		return lj, nil
+	}
+	lj = &localJam{id: id, refs: 1, members: make(map[string]*local)}
+	h.local[id] = lj
+	h.mu.Unlock()
+	sub, err := h.nc.Subscribe(h.cfg.Prefix+".jam."+id, func(msg *nats.Msg) { h.receive(lj, msg) })
+	if err == nil {
+		// The subscription reaches the server before any change this
+		// node makes next, on the same connection.
+		err = h.nc.Flush()
+	}
+	h.mu.Lock()
+	lj.sub = sub
+	h.mu.Unlock()
+	if err != nil {
+		h.release(lj)
+		return nil, server.ErrUnavailable
+	}
+	return lj, nil
+}
+
+// release gives back what acquire took; the last one unsubscribes.
+func (h *Hub) release(lj *localJam) {
+	h.mu.Lock()
+	lj.refs--
+	if lj.refs > 0 {
+		h.mu.Unlock()
+		return
+	}
+	if h.local[lj.id] == lj {
+		delete(h.local, lj.id)
+	}
+	sub := lj.sub
+	h.mu.Unlock()
+	if sub != nil {
+		_ = sub.Unsubscribe()
+	}
+}
+
+// receive delivers one event of the jam to the members here.
+func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
+	if h.halted.Load() {
+		return
+	}
+	rev, err := strconv.ParseUint(msg.Header.Get(jetstream.SequenceHeader), 10, 64)
+	if err != nil {
+		return
+	}
+	var rec *jamRecord
+	if op := msg.Header.Get("KV-Operation"); op == "" {
+		if rec, err = decodeRecord(msg.Data); err != nil {
+			h.log.Error("bad jam record", "jam", lj.id, "err", err)
+			return
+		}
+	}
+	at := time.Now()
+	lj.mu.Lock()
+	defer lj.mu.Unlock()
+	if rev > lj.rev {
+		lj.rec, lj.rev = rec, rev
+	}
+	if rec == nil {
+		return // the jam emptied: nobody here to tell
+	}
+	lj.recent = append(lj.recent, delivered{rev, rec})
+	if len(lj.recent) > recentEvents {
+		lj.recent = lj.recent[1:]
+	}
+	for _, l := range lj.members {
+		h.deliver(lj, l, rev, rec, at)
+	}
+}
+
+// deliver gives one event to one member here, unless its welcome already
+// held it. lj.mu is held.
+func (h *Hub) deliver(lj *localJam, l *local, rev uint64, rec *jamRecord, at time.Time) {
+	if rev <= l.fromRev {
+		return
+	}
+	ev := rec.Event
+	if ev.Gone == l.user && ev.Node != h.cfg.Node {
+		// Another node removed the member or took it over: this socket
+		// no longer holds it.
+		delete(lj.members, l.user)
+		h.mu.Lock()
+		if h.clients[l.c] == l {
+			delete(h.clients, l.c)
+		}
+		h.mu.Unlock()
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.release(lj)
+			l.c.CloseWith(ev.Status, ev.Reason)
+		}()
+		return
+	}
+	if len(ev.Frame) > 0 && ev.Skip != l.user {
+		l.c.Send(ev.Frame, at)
+	}
+}
+
+// register makes l a member here from the welcome at rev on, replaying any
+// event that arrived while its welcome was on its way. A socket of this node
+// that held the same user (a takeover here) is dropped and closed. lj.mu is
+// held; welcome is sent first.
+func (h *Hub) register(lj *localJam, l *local, rev uint64, rec *jamRecord, welcome []byte, at time.Time) {
+	if old := lj.members[l.user]; old != nil && old != l {
+		h.mu.Lock()
+		if h.clients[old.c] == old {
+			delete(h.clients, old.c)
+		}
+		h.mu.Unlock()
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.release(lj)
+			old.c.CloseWith(server.StatusTakenOver, "taken over by a new connection")
+		}()
+	}
+	if rev > lj.rev {
+		lj.rec, lj.rev = rec, rev
+	}
+	l.c.Send(welcome, at)
+	lj.members[l.user] = l
+	for _, d := range lj.recent {
+		h.deliver(lj, l, d.rev, d.rec, at)
+	}
+}
+
+// dropLocal takes l out of its jam here, without changing the jam.
+func (h *Hub) dropLocal(l *local) {
+	l.mu.Lock()
+	lj, user := l.jam, l.user
+	l.gone = true
+	l.jam = nil
+	l.mu.Unlock()
+	if lj == nil {
+		return
+	}
+	lj.mu.Lock()
+	mine := lj.members[user] == l
+	if mine {
+		delete(lj.members, user)
+	}
+	lj.mu.Unlock()
+	if mine {
+		h.release(lj)
+	}
+}
+
+// holds reports whether a socket here holds the user.
+func (h *Hub) holds(user string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, l := range h.clients {
+		if _, u := l.placed(); u == user {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,287 @@
+//go:build !wasm
+
+// Package natshub spreads the jam hub over several nodes on NATS: each
+// node keeps serving its own sockets, and the jams live in JetStream, so a
+// jam's members may sit on any nodes and a node may die without losing one.
+//
+// Where the state is: every jam is one value of the jams bucket (a
+// JetStream KV), under its id: its timeline, its members with their loops,
+// playing states and the node holding each, and the last event. Every change
+// (a join, leave, play, stop, swap, takeover) is a compare-and-set on the
+// key's revision, made by the node that decides it: the one holding the
+// member's socket, which also picks the bar. A node that loses the race
+// reads the jam again and decides again, so racing joins on different nodes
+// never put eight in a jam or one loop twice.
+//
+// How events travel: the bucket republishes every change of jam ID on the
+// subject PREFIX.jam.ID, with the record, which carries the frame to
+// deliver. A node subscribes to the subjects of the jams it holds members
+// of and writes the frame to its own sockets; the stream orders the changes
+// of a jam, so every member sees them in one order, with the same bars.
+//
+// Who owns what: the jams bucket owns the jams; a node owns only its
+// sockets and, for each jam it subscribes to, a cache of the last record it
+// saw (the first guess of its next compare-and-set). Resume tokens are
+// signed with a key every node shares and are used up in the tokens bucket,
+// so any node accepts one, once. Each node beats in the nodes bucket; the
+// members of a node that stopped beating are removed by the live node with
+// the smallest name.
+package natshub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config configures a Hub. Zero fields take the defaults in brackets.
+type Config struct {
+	// Conn is the node's NATS connection; the Hub does not close it.
+	Conn *nats.Conn
+	// Key signs resume tokens; every node of a cluster must have the same
+	// one, and it must stay secret: it lets its holder be anyone.
+	Key []byte
+	// Node names this node; names must differ between nodes [a UUID].
+	Node string
+	// Prefix starts every bucket and subject name, so that several
+	// clusters can share one NATS ["loops"].
+	Prefix string
+	// Replicas is how many copies JetStream keeps of each bucket: 3 on a
+	// three-node cluster, so that one node may die [1].
+	Replicas int
+	// Now is the clock protocol times come from [time.Now].
+	Now func() time.Time
+	// ResumeWindow is how long a resume token brings back a user who left
+	// [shared.ResumeWindow].
+	ResumeWindow time.Duration
+	// TokenLifetime bounds a token while its connection is open: a user
+	// connected longer resumes as new [12h].
+	TokenLifetime time.Duration
+	// Beat is how often the node tells the others it is alive [2s].
+	Beat time.Duration
+	// NodeTimeout is how long after its last beat a node counts as dead
+	// and its members are removed [10s]. With Beat it bounds how long a
+	// member whose node died stays in its jam.
+	NodeTimeout time.Duration
+	// OpTimeout bounds each call to JetStream [5s].
+	OpTimeout time.Duration
+	// Log receives the hub's logs; nil discards them.
+	Log *slog.Logger
+}
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Node == "" {
+		cfg.Node = uuid.NewString()
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = "loops"
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ResumeWindow <= 0 {
+		cfg.ResumeWindow = shared.ResumeWindow
+	}
+	if cfg.TokenLifetime <= 0 {
+		cfg.TokenLifetime = 12 * time.Hour
+	}
+	if cfg.Beat <= 0 {
+		cfg.Beat = 2 * time.Second
+	}
+	if cfg.NodeTimeout <= 0 {
+		cfg.NodeTimeout = 10 * time.Second
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return cfg
+}
+
+// Hub is one node's share of a hub spread over NATS: a server.Cluster.
+type Hub struct {
+	cfg  Config
+	log  *slog.Logger
+	nc   *nats.Conn
+	sign signer
+
+	jams   jetstream.KeyValue // jam id -> jamRecord
+	left   jetstream.KeyValue // user id -> leftRecord, for the resume window
+	tokens jetstream.KeyValue // token id -> used, for the token's lifetime
+	nodes  jetstream.KeyValue // node name -> its last beat
+
+	world  *world
+	online atomic.Bool
+	halted atomic.Bool // the node is gone: tests stop it abruptly
+
+	mu      sync.Mutex
+	clients map[server.Client]*local // every socket that joined, or is joining
+	local   map[string]*localJam     // jams with members here
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+var _ server.Cluster = (*Hub)(nil)
+
+// New connects a Hub to the buckets, creating them when they are missing,
+// and starts its node's beat. Until ctx is done it retries while JetStream
+// is not ready yet (a cluster electing its leader, say).
+func New(ctx context.Context, cfg Config) (*Hub, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Conn == nil {
+		return nil, errors.New("natshub: no NATS connection")
+	}
+	if len(cfg.Key) < 16 {
+		return nil, errors.New("natshub: the resume key must have at least 16 bytes")
+	}
+	h := &Hub{
+		cfg:     cfg,
+		log:     cfg.Log.With("node", cfg.Node),
+		nc:      cfg.Conn,
+		sign:    signer{key: cfg.Key},
+		clients: make(map[server.Client]*local),
+		local:   make(map[string]*localJam),
+		stop:    make(chan struct{}),
+	}
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("natshub: jetstream: %w", err)
+	}
+	p := cfg.Prefix
+	buckets := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&h.jams, jetstream.KeyValueConfig{Bucket: p + "-jams", History: 1,
+			RePublish: &jetstream.RePublish{Source: "$KV." + p + "-jams.*", Destination: p + ".jam.{{wildcard(1)}}"}}},
+		{&h.left, jetstream.KeyValueConfig{Bucket: p + "-left", History: 1, TTL: cfg.ResumeWindow}},
+		{&h.tokens, jetstream.KeyValueConfig{Bucket: p + "-tokens", History: 1, TTL: cfg.TokenLifetime + time.Minute}},
+		{&h.nodes, jetstream.KeyValueConfig{Bucket: p + "-nodes", History: 1, TTL: 3 * cfg.NodeTimeout}},
+	}
+	for _, b := range buckets {
+		b.cfg.Replicas = cfg.Replicas
+		b.cfg.Storage = jetstream.FileStorage
+		kv, err := createBucket(ctx, js, b.cfg)
+		if err != nil {
+			return nil, err
+		}
+		*b.kv = kv
+	}
+	h.world = newWorld(h)
+	if err := h.world.start(ctx); err != nil {
+		return nil, err
+	}
+	h.online.Store(cfg.Conn.IsConnected())
+	cfg.Conn.SetDisconnectErrHandler(func(*nats.Conn, error) { h.lost("disconnected") })
+	cfg.Conn.SetClosedHandler(func(*nats.Conn) { h.lost("closed") })
+	cfg.Conn.SetReconnectHandler(func(*nats.Conn) { h.regained() })
+	h.wg.Add(1)
+	go h.beat()
+	return h, nil
+}
+
+// createBucket creates or updates a bucket, retrying until ctx is done while
+// JetStream is not ready.
+func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		kv, err := js.CreateOrUpdateKeyValue(actx, cfg)
+		cancel()
+		if err == nil {
+			return kv, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("natshub: bucket %s: %w (%w)", cfg.Bucket, err, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// Close stops the node's beat and watches. It neither closes the sockets
+// (the server drains them, and each one's Leave comes here) nor the NATS
+// connection.
+func (h *Hub) Close() {
+	select {
+	case <-h.stop:
+		return
+	default:
+	}
+	close(h.stop)
+	h.world.stopWatch()
+	h.wg.Wait()
+}
+
+// Node returns the node's name.
+func (h *Hub) Node() string { return h.cfg.Node }
+
+// lost closes every socket of the node with 1012 when its NATS connection
+// is gone: the node can no longer hear its jams, so its clients must go
+// where they can (their resume brings them back as they were).
+func (h *Hub) lost(why string) {
+	if !h.online.Swap(false) || h.halted.Load() {
+		return
+	}
+	h.log.Warn("lost the cluster", "why", why)
+	h.mu.Lock()
+	clients := make([]*local, 0, len(h.clients))
+	for c, l := range h.clients {
+		clients = append(clients, l)
+		delete(h.clients, c)
+	}
+	h.mu.Unlock()
+	for _, l := range clients {
+		h.dropLocal(l)
+		l.c.CloseWith(server.StatusTryAgainLater, "the server lost the cluster, try again")
+	}
+}
+
+// regained lets the node take joins again once its connection is back, and
+// removes its members that it no longer holds (their sockets were closed
+// while it could not write).
+func (h *Hub) regained() {
+	if h.halted.Load() {
+		return
+	}
+	h.online.Store(true)
+	h.log.Info("back in the cluster")
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.reap(func(node, user string) bool { return node == h.cfg.Node && !h.holds(user) })
+	}()
+}
+
+// halt makes the node stop acting at once, as if its process died: no more
+// writes, beats or deliveries. Tests use it for an abrupt stop in process.
+func (h *Hub) halt() {
+	h.halted.Store(true)
+	h.online.Store(false)
+}
+
+// opCtx returns the context of one call to JetStream.
+func (h *Hub) opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), h.cfg.OpTimeout)
+}
+
+func (h *Hub) nowMs() float64 { return float64(h.cfg.Now().UnixNano()) / 1e6 }
+
+// Stats returns the numbers of the whole cluster as this node last saw them.
+func (h *Hub) Stats() shared.Stats { return h.world.stats() }

@@ -1,0 +1,229 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// TestCluster runs the protocol's rules on three nodes that share one NATS
+// cluster: whichever node a client reaches, the hub acts as one.
+func TestCluster(t *testing.T) {
+	nodes := testCluster(t, 3, nil)
+
+	t.Run("the balancer fills one public jam across nodes", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "", "")
+		b := joinAt(t, nodes[1], "", "")
+		c := joinAt(t, nodes[2], "", "")
+		id := a.welcome.Jam.ID
+		if b.welcome.Jam.ID != id || c.welcome.Jam.ID != id {
+			t.Fatalf("jams %s, %s, %s: want one", id, b.welcome.Jam.ID, c.welcome.Jam.ID)
+		}
+		if len(c.welcome.Members) != 3 {
+			t.Fatalf("the third sees %d members, want 3", len(c.welcome.Members))
+		}
+		if b.welcome.Jam.Epoch != a.welcome.Jam.Epoch {
+			t.Fatal("members on two nodes see two timelines")
+		}
+		expect[*shared.Joined](a)
+		expect[*shared.Joined](a)
+		expect[*shared.Joined](b)
+		sameViews(t, a, b, c)
+		loops := map[string]bool{}
+		for _, m := range c.welcome.Members {
+			if loops[m.Loop] {
+				t.Fatalf("loop %s twice", m.Loop)
+			}
+			loops[m.Loop] = true
+		}
+	})
+
+	t.Run("play, stop and swap reach every node on the same bar", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "pss", "")
+		b := joinAt(t, nodes[1], "pss", "")
+		c := joinAt(t, nodes[2], "pss", "")
+		expect[*shared.Joined](a)
+		expect[*shared.Joined](a)
+		expect[*shared.Joined](b)
+
+		a.send(&shared.Play{})
+		var bars []int64
+		for _, x := range []*client{a, b, c} {
+			p := expect[*shared.Played](x)
+			if p.ID != a.welcome.You {
+				t.Fatalf("played %s, want %s", p.ID, a.welcome.You)
+			}
+			bars = append(bars, p.Bar)
+		}
+		if bars[0] != bars[1] || bars[1] != bars[2] {
+			t.Fatalf("bars %v: want one", bars)
+		}
+		a.send(&shared.Play{}) // already playing: nothing
+		b.send(&shared.Swap{Loop: a.welcome.Loop})
+		e := expect[*shared.Error](b)
+		if e.Code != shared.CodeLoopTaken {
+			t.Fatalf("swap to a taken loop: %s, want loop_taken", e.Code)
+		}
+		free := shared.Catalog[len(shared.Catalog)-1].ID
+		b.send(&shared.Swap{Loop: free})
+		for _, x := range []*client{a, b, c} {
+			if s := expect[*shared.Swapped](x); s.ID != b.welcome.You || s.Loop != free {
+				t.Fatalf("swapped %+v", s)
+			}
+		}
+		a.send(&shared.Stop{})
+		for _, x := range []*client{a, b, c} {
+			expect[*shared.Stopped](x)
+		}
+		c.send(&shared.Leave{})
+		for _, x := range []*client{a, b} {
+			if l := expect[*shared.Left](x); l.ID != c.welcome.You {
+				t.Fatalf("left %s, want %s", l.ID, c.welcome.You)
+			}
+		}
+		a.expectQuiet()
+		b.expectQuiet()
+		sameViews(t, a, b)
+	})
+
+	t.Run("a private jam is never filled by the balancer", func(t *testing.T) {
+		p := joinAt(t, nodes[0], "private-one", "")
+		for _, n := range nodes {
+			if c := joinAt(t, n, "", ""); c.welcome.Jam.ID == "private-one" {
+				t.Fatal("the balancer placed a user in a private jam")
+			}
+		}
+		p.expectQuiet()
+	})
+
+	t.Run("forty joins racing over three nodes put exactly seven in", func(t *testing.T) {
+		const joins = 40
+		welcomes := make([]*shared.Welcome, joins)
+		clients := make([]*client, joins)
+		for i := range clients {
+			clients[i] = dial(t, nodes[i%3])
+		}
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.send(&shared.Join{Jam: "race"})
+				for {
+					m, err := c.read(testTimeout)
+					if err != nil {
+						return
+					}
+					if w, ok := m.(*shared.Welcome); ok {
+						welcomes[i] = w
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		in, loops := 0, map[string]bool{}
+		for i, w := range welcomes {
+			if w == nil {
+				t.Fatalf("join %d got no welcome", i)
+			}
+			if w.Jam.ID == "race" {
+				in++
+				if w.Redirected {
+					t.Fatal("a welcome to the jam asked for says redirected")
+				}
+				if loops[w.Loop] {
+					t.Fatalf("loop %s given twice", w.Loop)
+				}
+				loops[w.Loop] = true
+			} else if !w.Redirected {
+				t.Fatalf("a join placed elsewhere is not redirected: %+v", w.Jam)
+			}
+		}
+		if in != shared.Capacity {
+			t.Fatalf("%d joined the jam, want %d", in, shared.Capacity)
+		}
+		st := nodes[1].srv.Stats()
+		waitFor(t, "the stats to show the jam full", func() bool {
+			st = nodes[1].srv.Stats()
+			return st.JamSizes["race"] == shared.Capacity
+		})
+	})
+
+	t.Run("a resume on another node brings back the same user", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "resume", "")
+		b := joinAt(t, nodes[1], "resume", "")
+		expect[*shared.Joined](a)
+		a.send(&shared.Play{})
+		expect[*shared.Played](a)
+		expect[*shared.Played](b)
+		_ = a.ws.CloseNow()
+		if l := expect[*shared.Left](b); l.ID != a.welcome.You {
+			t.Fatalf("left %s", l.ID)
+		}
+		back := joinAt(t, nodes[2], "", a.welcome.Resume)
+		w := back.welcome
+		if w.You != a.welcome.You || w.Loop != a.welcome.Loop || w.Jam.ID != "resume" {
+			t.Fatalf("resumed as %s with %s in %s, want %s with %s in resume", w.You, w.Loop, w.Jam.ID, a.welcome.You, a.welcome.Loop)
+		}
+		if j := expect[*shared.Joined](b); j.Member.ID != a.welcome.You {
+			t.Fatalf("joined %s", j.Member.ID)
+		}
+
+		again := joinAt(t, nodes[1], "", a.welcome.Resume)
+		if again.welcome.You == a.welcome.You {
+			t.Fatal("a used token brought the user back twice")
+		}
+		forged := joinAt(t, nodes[1], "", a.welcome.Resume[:len(a.welcome.Resume)-2]+"xx")
+		if forged.welcome.You == a.welcome.You {
+			t.Fatal("a forged token brought the user back")
+		}
+	})
+
+	t.Run("a resume while the old socket is open takes the user over on another node", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "takeover", "")
+		b := joinAt(t, nodes[1], "takeover", "")
+		expect[*shared.Joined](a)
+		a.send(&shared.Play{})
+		p := expect[*shared.Played](a)
+		expect[*shared.Played](b)
+
+		a2 := joinAt(t, nodes[2], "", a.welcome.Resume)
+		w := a2.welcome
+		if w.You != a.welcome.You || w.Loop != a.welcome.Loop {
+			t.Fatalf("took over as %s with %s", w.You, w.Loop)
+		}
+		var me shared.Member
+		for _, m := range w.Members {
+			if m.ID == w.You {
+				me = m
+			}
+		}
+		if !me.Playing || me.Bar != p.Bar {
+			t.Fatalf("the playing state did not carry over: %+v", me)
+		}
+		a.expectClose(server.StatusTakenOver)
+		b.expectQuiet()
+		a2.send(&shared.Stop{})
+		expect[*shared.Stopped](a2)
+		expect[*shared.Stopped](b)
+		sameViews(t, a2, b)
+	})
+}
+
+// waitFor polls cond until it holds or the test times out.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

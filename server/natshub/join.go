@@ -1,0 +1,336 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// leftRecord is what the left bucket keeps of a user who left, for the
+// resume window (the bucket's TTL): where they were.
+type leftRecord struct {
+	Jam  string `json:"jam"`
+	Loop string `json:"loop"`
+}
+
+// How a join treats the jam it tries.
+type joinMode int
+
+const (
+	joinNamed    joinMode = iota // the client named it: created private when missing
+	joinBalanced                 // the balancer picked it: it must still be there, public
+	joinNew                      // the balancer creates it, public
+)
+
+var (
+	errFull = errors.New("jam is full")
+	errGone = errors.New("jam is gone")
+)
+
+// Join places c's user in a jam: see server.Cluster.
+func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
+	if !h.online.Load() || h.halted.Load() {
+		return server.ErrUnavailable
+	}
+	h.mu.Lock()
+	if h.clients[c] != nil {
+		h.mu.Unlock()
+		return shared.Errorf(shared.CodeAlreadyJoined, "already in a jam")
+	}
+	l := &local{c: c}
+	h.clients[c] = l
+	h.mu.Unlock()
+	err := h.join(l, want, resume, at)
+	if err != nil {
+		h.mu.Lock()
+		if h.clients[c] == l {
+			delete(h.clients, c)
+		}
+		h.mu.Unlock()
+	}
+	return err
+}
+
+func (h *Hub) join(l *local, want, resume string, at time.Time) error {
+	user, prefer := "", ""
+	if cl, ok := h.sign.check(resume, h.cfg.Now()); ok && h.use(cl.ID) {
+		rec, _, err := h.get(cl.Jam)
+		if err != nil {
+			return err
+		}
+		if rec != nil && rec.member(cl.User) >= 0 {
+			if want == "" || want == cl.Jam {
+				done, err := h.takeover(l, cl.User, cl.Jam, at)
+				if err != nil || done {
+					return err
+				}
+			} else {
+				// The user asks for another jam: they leave this one,
+				// as with a close, and come back resumed in that one.
+				ev := jamEvent{Gone: cl.User, Status: server.StatusTakenOver, Reason: "taken over by a new connection"}
+				if err := h.leaveJam(nil, cl.Jam, cl.User, "", ev); err != nil {
+					return err
+				}
+			}
+		}
+		if lr, ok := h.leftOf(cl.User); ok {
+			user = cl.User
+			if want == "" {
+				want = lr.Jam
+			}
+			if want == lr.Jam {
+				prefer = lr.Loop
+			}
+		}
+	}
+	if user == "" {
+		user = uuid.NewString()
+	}
+	return h.place(l, user, want, prefer, at)
+}
+
+// use uses up a token's id; it reports false when it was used before.
+func (h *Hub) use(id string) bool {
+	ctx, cancel := h.opCtx()
+	defer cancel()
+	_, err := h.tokens.Create(ctx, id, []byte{1})
+	return err == nil
+}
+
+// leftOf returns where the user was when they left, within the window.
+func (h *Hub) leftOf(user string) (leftRecord, bool) {
+	ctx, cancel := h.opCtx()
+	defer cancel()
+	var lr leftRecord
+	e, err := h.left.Get(ctx, user)
+	if err != nil || json.Unmarshal(e.Value(), &lr) != nil {
+		return lr, false
+	}
+	return lr, true
+}
+
+// place puts the user in want when it has room (creating it, private, when
+// missing), and otherwise in the fullest public jam with room.
+func (h *Hub) place(l *local, user, want, prefer string, at time.Time) error {
+	redirected := false
+	if want != "" {
+		if ok, err := h.tryJoin(l, want, user, prefer, joinNamed, false, at); ok || err != nil {
+			return err
+		}
+		redirected = true
+	}
+	tried := make(map[string]bool)
+	for range maxAttempts {
+		id, mode := h.world.best(tried), joinBalanced
+		if id == "" {
+			id, mode = newJamID(), joinNew
+		}
+		if ok, err := h.tryJoin(l, id, user, prefer, mode, redirected, at); ok || err != nil {
+			return err
+		}
+		tried[id] = true
+	}
+	return server.ErrUnavailable
+}
+
+// tryJoin adds the user to the jam and welcomes them; it reports false when
+// the jam has no room for them (or, for the balancer, is gone or private).
+func (h *Hub) tryJoin(l *local, id, user, prefer string, mode joinMode, redirected bool, at time.Time) (bool, error) {
+	lj, err := h.acquire(id)
+	if err != nil {
+		return false, err
+	}
+	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
+		var n *jamRecord
+		now := h.nowMs()
+		switch {
+		case r == nil && mode == joinBalanced:
+			return nil, errGone
+		case r == nil:
+			n = &jamRecord{Timeline: shared.NewTimeline(float64(int64(now))), Created: now, Private: mode == joinNamed}
+		case mode == joinNew, r.full(), r.Private && mode != joinNamed, r.member(user) >= 0:
+			return nil, errFull
+		default:
+			n = r.clone()
+		}
+		m := memberRecord{ID: user, Loop: n.freeLoop(prefer), Bar: n.Timeline.BarAt(now), Node: h.cfg.Node}
+		n.Members = append(n.Members, m)
+		n.Event = jamEvent{Frame: shared.MustEncode(&shared.Joined{Member: m.view()}), Skip: user}
+		return n, nil
+	})
+	if errors.Is(err, errFull) || errors.Is(err, errGone) {
+		h.release(lj)
+		return false, nil
+	}
+	if err != nil {
+		h.release(lj)
+		return false, err
+	}
+	h.world.saw(id, rec, rev)
+	h.welcome(lj, l, user, rec, rev, redirected, at)
+	return true, nil
+}
+
+// takeover makes l hold the user, a member of the jam held by another
+// socket (here or on another node, alive or dead), as they are: the others
+// see nothing, and the old socket is closed. It reports false when the user
+// is no longer in the jam.
+func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
+	lj, err := h.acquire(id)
+	if err != nil {
+		return false, err
+	}
+	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
+		i := -1
+		if r != nil {
+			i = r.member(user)
+		}
+		if i < 0 {
+			return nil, errNoChange
+		}
+		n := r.clone()
+		n.Members[i].Node = h.cfg.Node
+		n.Event = jamEvent{Gone: user, Status: server.StatusTakenOver, Reason: "taken over by a new connection"}
+		return n, nil
+	})
+	if err != nil {
+		h.release(lj)
+		if errors.Is(err, errNoChange) {
+			return false, nil
+		}
+		return false, err
+	}
+	h.world.saw(id, rec, rev)
+	h.welcome(lj, l, user, rec, rev, false, at)
+	return true, nil
+}
+
+// welcome makes l the user's socket here and sends it the welcome of rec,
+// the record at rev, with a new resume token. A socket that left while its
+// join was on its way takes the user out again.
+func (h *Hub) welcome(lj *localJam, l *local, user string, rec *jamRecord, rev uint64, redirected bool, at time.Time) {
+	m := rec.Members[rec.member(user)]
+	token := h.sign.sign(claims{User: user, Jam: lj.id, Loop: m.Loop,
+		Expires: h.cfg.Now().Add(h.cfg.TokenLifetime).Unix(), ID: newTokenID()})
+	frame := shared.MustEncode(&shared.Welcome{
+		You:        user,
+		Resume:     token,
+		Loop:       m.Loop,
+		Redirected: redirected,
+		Now:        h.nowMs(),
+		Jam:        shared.JamInfo{ID: lj.id, Timeline: rec.Timeline, Capacity: shared.Capacity},
+		Members:    rec.views(),
+	})
+	lj.mu.Lock()
+	l.mu.Lock()
+	gone := l.gone
+	if !gone {
+		l.user, l.jam, l.fromRev = user, lj, rev
+	}
+	l.mu.Unlock()
+	if !gone {
+		h.register(lj, l, rev, rec, frame, at)
+	}
+	lj.mu.Unlock()
+	if gone {
+		_ = h.leaveJam(lj, lj.id, user, h.cfg.Node, jamEvent{})
+		h.release(lj)
+	}
+}
+
+// Leave takes c's user out of their jam: see server.Cluster.
+func (h *Hub) Leave(c server.Client) {
+	h.mu.Lock()
+	l := h.clients[c]
+	delete(h.clients, c)
+	h.mu.Unlock()
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.gone = true
+	lj, user := l.jam, l.user
+	l.mu.Unlock()
+	if lj == nil {
+		return // a join on its way sees gone and undoes itself
+	}
+	if h.online.Load() {
+		_ = h.leaveJam(lj, lj.id, user, h.cfg.Node, jamEvent{})
+	}
+	h.dropLocal(l)
+}
+
+// leaveJam removes the user from the jam when the node holds them (any node
+// for node ""), tells the others with ev and a left, and keeps where they
+// were for the resume window. lj is the jam here, or nil.
+func (h *Hub) leaveJam(lj *localJam, id, user, node string, ev jamEvent) error {
+	var loop string
+	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
+		i := -1
+		if r != nil {
+			i = r.member(user)
+		}
+		if i < 0 || (node != "" && r.Members[i].Node != node) {
+			return nil, errNoChange
+		}
+		loop = r.Members[i].Loop
+		if len(r.Members) == 1 {
+			return nil, nil
+		}
+		n := r.clone()
+		n.Members = slices.Delete(n.Members, i, i+1)
+		n.Event = ev
+		n.Event.Frame = shared.MustEncode(&shared.Left{ID: user})
+		return n, nil
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	h.world.saw(id, rec, rev)
+	ctx, cancel := h.opCtx()
+	defer cancel()
+	b, _ := json.Marshal(leftRecord{Jam: id, Loop: loop})
+	if _, err := h.left.Put(ctx, user, b); err != nil {
+		h.log.Warn("keeping a resume failed", "user", user, "err", err)
+	}
+	return nil
+}
+
+// Joined reports whether c holds a user in a jam.
+func (h *Hub) Joined(c server.Client) bool {
+	l := h.localOf(c)
+	if l == nil {
+		return false
+	}
+	lj, _ := l.placed()
+	return lj != nil
+}
+
+func (h *Hub) localOf(c server.Client) *local {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clients[c]
+}
+
+const jamIDAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// newJamID returns a fresh random jam id. Jam ids name invite links, not
+// secrets; a collision with a live jam only makes the balancer try again.
+func newJamID() string {
+	b := make([]byte, 10)
+	for i := range b {
+		b[i] = jamIDAlphabet[rand.IntN(len(jamIDAlphabet))]
+	}
+	return string(b)
+}

@@ -1,0 +1,82 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"errors"
+	"time"
+
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// Play queues c's user's loop from the next bar: see server.Cluster.
+func (h *Hub) Play(c server.Client, at time.Time) error { return h.toggle(c, true) }
+
+// Stop stops c's user's loop at the next bar: see server.Cluster.
+func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, false) }
+
+func (h *Hub) toggle(c server.Client, play bool) error {
+	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
+		if m.Playing == play {
+			return errNoChange
+		}
+		m.Playing, m.Bar = play, n.Timeline.NextBar(h.nowMs())
+		if play {
+			n.Event.Frame = shared.MustEncode(&shared.Played{ID: m.ID, Bar: m.Bar})
+		} else {
+			n.Event.Frame = shared.MustEncode(&shared.Stopped{ID: m.ID, Bar: m.Bar})
+		}
+		return nil
+	})
+}
+
+// Swap gives c's user the loop from the next bar on: see server.Cluster.
+func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
+	if shared.LoopIndex(loop) < 0 {
+		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loop)
+	}
+	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
+		if n.taken(loop) {
+			return shared.Errorf(shared.CodeLoopTaken, "loop %q is taken in this jam", loop)
+		}
+		bar := n.Timeline.NextBar(h.nowMs())
+		m.Loop = loop
+		n.Event.Frame = shared.MustEncode(&shared.Swapped{ID: m.ID, Loop: loop, Bar: bar})
+		return nil
+	})
+}
+
+// changeMember applies fn to c's user in a copy of their jam's record and
+// writes it. Nothing happens when c holds no user, or no longer holds it.
+func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecord) error) error {
+	l := h.localOf(c)
+	if l == nil {
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	lj, user := l.placed()
+	if lj == nil {
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	rec, rev, err := h.change(lj, lj.id, func(r *jamRecord) (*jamRecord, error) {
+		i := -1
+		if r != nil {
+			i = r.member(user)
+		}
+		if i < 0 || r.Members[i].Node != h.cfg.Node {
+			return nil, errNoChange
+		}
+		n := r.clone()
+		if err := fn(n, &n.Members[i]); err != nil {
+			return nil, err
+		}
+		return n, nil
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err == nil {
+		h.world.saw(lj.id, rec, rev)
+	}
+	return err
+}

@@ -1,0 +1,110 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// jamRecord is a jam as the cluster stores it: one value of the jams bucket,
+// under the jam's id. Every change is a compare-and-set on the key's
+// revision, so two nodes never both add the seventh member or give one loop
+// twice: the loser reads the record again and decides again.
+type jamRecord struct {
+	Timeline shared.Timeline `json:"timeline"`
+	// Created orders jams for the balancer's ties (server ms).
+	Created float64 `json:"created"`
+	// Private jams were created by naming their id; the balancer never
+	// places anyone in them.
+	Private bool           `json:"private,omitempty"`
+	Members []memberRecord `json:"members"` // in joining order
+	// Event is what the change that wrote this record tells the members.
+	Event jamEvent `json:"event"`
+}
+
+// jamEvent is what one change tells the members: a frame, to all but Skip,
+// and a member that its node must drop (Gone: removed, or taken over by
+// another node), closing its socket with Status and Reason.
+type jamEvent struct {
+	Frame  json.RawMessage `json:"frame,omitempty"`
+	Skip   string          `json:"skip,omitempty"`
+	Gone   string          `json:"gone,omitempty"`
+	Status int             `json:"status,omitempty"`
+	Reason string          `json:"reason,omitempty"`
+	// Node made the change.
+	Node string `json:"node"`
+}
+
+// memberRecord is one member of a jam, and the node whose socket holds it.
+type memberRecord struct {
+	ID      string `json:"id"`
+	Loop    string `json:"loop"`
+	Playing bool   `json:"playing"`
+	Bar     int64  `json:"bar"`
+	Node    string `json:"node"`
+}
+
+func decodeRecord(b []byte) (*jamRecord, error) {
+	r := new(jamRecord)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *jamRecord) encode() []byte {
+	b, _ := json.Marshal(r) // a record always encodes
+	return b
+}
+
+// clone returns a deep copy, to change without touching r.
+func (r *jamRecord) clone() *jamRecord {
+	c := *r
+	c.Members = slices.Clone(r.Members)
+	c.Event = jamEvent{}
+	return &c
+}
+
+// member returns the index of the member with the id, or -1.
+func (r *jamRecord) member(id string) int {
+	return slices.IndexFunc(r.Members, func(m memberRecord) bool { return m.ID == id })
+}
+
+// full reports whether the jam has no room.
+func (r *jamRecord) full() bool { return len(r.Members) >= shared.Capacity }
+
+// taken reports whether a member has the loop.
+func (r *jamRecord) taken(loop string) bool {
+	return slices.ContainsFunc(r.Members, func(m memberRecord) bool { return m.Loop == loop })
+}
+
+// freeLoop returns prefer when no member has it, and otherwise the first
+// loop of the catalog no member has. The jam has room.
+func (r *jamRecord) freeLoop(prefer string) string {
+	if prefer != "" && shared.LoopIndex(prefer) >= 0 && !r.taken(prefer) {
+		return prefer
+	}
+	for _, l := range shared.Catalog {
+		if !r.taken(l.ID) {
+			return l.ID
+		}
+	}
+	return "" // cannot happen: the catalog has at least Capacity loops
+}
+
+// view returns the member as the protocol shows it.
+func (m memberRecord) view() shared.Member {
+	return shared.Member{ID: m.ID, Loop: m.Loop, Playing: m.Playing, Bar: m.Bar}
+}
+
+// views returns every member as the protocol shows them.
+func (r *jamRecord) views() []shared.Member {
+	v := make([]shared.Member, len(r.Members))
+	for i, m := range r.Members {
+		v[i] = m.view()
+	}
+	return v
+}

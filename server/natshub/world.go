@@ -1,0 +1,264 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// world is one node's picture of the whole cluster, kept by watching the
+// jams and nodes buckets: every jam's last record (for the balancer, the
+// stats and the reaper) and every node's last beat. It may lag the buckets
+// by a moment; it only guides decisions, which the compare-and-set checks.
+type world struct {
+	h *Hub
+
+	mu    sync.Mutex
+	jams  map[string]seenJam
+	beats map[string]time.Time // node -> when its last beat arrived here
+	since time.Time            // when this node started watching
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type seenJam struct {
+	rec *jamRecord
+	rev uint64
+}
+
+func newWorld(h *Hub) *world {
+	return &world{h: h, jams: make(map[string]seenJam), beats: make(map[string]time.Time), since: time.Now()}
+}
+
+// start watches both buckets and returns once their current values are in.
+func (w *world) start(ctx context.Context) error {
+	wctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	jams, err := w.h.jams.WatchAll(wctx)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("natshub: watch jams: %w", err)
+	}
+	nodes, err := w.h.nodes.WatchAll(wctx)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("natshub: watch nodes: %w", err)
+	}
+	ready := make(chan struct{}, 2)
+	w.wg.Add(2)
+	go w.watch(jams, ready, w.sawEntry)
+	go w.watch(nodes, ready, w.sawBeat)
+	for range 2 {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			cancel()
+			return errors.New("natshub: the buckets' values did not arrive")
+		}
+	}
+	return nil
+}
+
+func (w *world) stopWatch() {
+	w.cancel()
+	w.wg.Wait()
+}
+
+// watch feeds a watcher's entries to fn; the nil entry marks the end of the
+// current values.
+func (w *world) watch(kw jetstream.KeyWatcher, ready chan<- struct{}, fn func(jetstream.KeyValueEntry)) {
+	defer w.wg.Done()
+	defer func() { _ = kw.Stop() }()
+	for e := range kw.Updates() {
+		if e == nil {
+			ready <- struct{}{}
+			continue
+		}
+		fn(e)
+	}
+}
+
+func (w *world) sawEntry(e jetstream.KeyValueEntry) {
+	var rec *jamRecord
+	if e.Operation() == jetstream.KeyValuePut {
+		var err error
+		if rec, err = decodeRecord(e.Value()); err != nil {
+			return
+		}
+	}
+	w.saw(e.Key(), rec, e.Revision())
+}
+
+// saw records the jam's record at rev (nil: removed), unless a later one
+// is known.
+func (w *world) saw(id string, rec *jamRecord, rev uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if old, ok := w.jams[id]; ok && old.rev > rev {
+		return
+	}
+	if rec == nil {
+		// A removed jam keeps its revision, so that an older record
+		// arriving late does not bring it back.
+		w.jams[id] = seenJam{rev: rev}
+		return
+	}
+	w.jams[id] = seenJam{rec: rec, rev: rev}
+}
+
+func (w *world) sawBeat(e jetstream.KeyValueEntry) {
+	if e.Operation() != jetstream.KeyValuePut {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.beats[e.Key()] = time.Now()
+}
+
+// best returns the public jam with the most members that still has room,
+// the oldest on a tie, leaving out those tried; "" when there is none.
+func (w *world) best(tried map[string]bool) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var id string
+	var best *jamRecord
+	for jid, s := range w.jams {
+		r := s.rec
+		if r == nil || r.Private || r.full() || tried[jid] {
+			continue
+		}
+		if best == nil || len(r.Members) > len(best.Members) ||
+			(len(r.Members) == len(best.Members) && r.Created < best.Created) {
+			id, best = jid, r
+		}
+	}
+	return id
+}
+
+// stats returns the cluster's numbers as last seen.
+func (w *world) stats() shared.Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := shared.Stats{JamSizes: make(map[string]int)}
+	for id, s := range w.jams {
+		if s.rec == nil {
+			continue
+		}
+		st.Jams++
+		st.Users += len(s.rec.Members)
+		st.JamSizes[id] = len(s.rec.Members)
+	}
+	return st
+}
+
+// alive reports whether the node beat within the timeout; a node not heard
+// of counts as alive while this one has not watched for that long.
+func (w *world) alive(node string, timeout time.Duration) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.beats[node]
+	if !ok {
+		last = w.since
+	}
+	return time.Since(last) < timeout
+}
+
+// leader reports whether this node is the live node with the smallest name:
+// the one that removes the members of dead nodes.
+func (w *world) leader(self string, timeout time.Duration) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for node, last := range w.beats {
+		if node < self && time.Since(last) < timeout {
+			return false
+		}
+	}
+	return true
+}
+
+// members returns every member of every jam, with its node.
+func (w *world) members() (out []placedMember) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, s := range w.jams {
+		if s.rec == nil {
+			continue
+		}
+		for _, m := range s.rec.Members {
+			out = append(out, placedMember{jam: id, user: m.ID, node: m.Node})
+		}
+	}
+	slices.SortFunc(out, func(a, b placedMember) int {
+		if a.jam != b.jam {
+			return compare(a.jam, b.jam)
+		}
+		return compare(a.user, b.user)
+	})
+	return out
+}
+
+type placedMember struct{ jam, user, node string }
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// beat tells the other nodes this one is alive, every Beat, and removes the
+// members of dead nodes when this node leads.
+func (h *Hub) beat() {
+	defer h.wg.Done()
+	t := time.NewTicker(h.cfg.Beat)
+	defer t.Stop()
+	for {
+		if !h.halted.Load() && h.online.Load() {
+			ctx, cancel := h.opCtx()
+			_, err := h.nodes.Put(ctx, h.cfg.Node, []byte(strconv.FormatInt(time.Now().UnixMilli(), 10)))
+			cancel()
+			if err != nil {
+				h.log.Warn("beat failed", "err", err)
+			}
+			if h.world.leader(h.cfg.Node, h.cfg.NodeTimeout) {
+				h.reap(func(node, _ string) bool {
+					return node != h.cfg.Node && !h.world.alive(node, h.cfg.NodeTimeout)
+				})
+			}
+		}
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reap removes every member for which dead reports true, telling its jam,
+// and closing its socket with 1012 if its node is there after all.
+func (h *Hub) reap(dead func(node, user string) bool) {
+	for _, m := range h.world.members() {
+		if h.halted.Load() || !dead(m.node, m.user) {
+			continue
+		}
+		h.log.Info("removing a member of a lost node", "jam", m.jam, "user", m.user, "node", m.node)
+		ev := jamEvent{Gone: m.user, Status: server.StatusTryAgainLater, Reason: "the server lost the cluster, try again"}
+		if err := h.leaveJam(nil, m.jam, m.user, m.node, ev); err != nil {
+			h.log.Warn("removing a member failed", "jam", m.jam, "user", m.user, "err", err)
+		}
+	}
+}
