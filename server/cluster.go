@@ -114,6 +114,9 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		err = cl.Stop(c, at)
 	case *shared.Swap:
 		err = cl.Swap(c, msg.Loop, at)
+	case *shared.Record:
+		// Not yet in cluster mode: a jam's history lives on one node.
+		c.sendError(shared.Errorf(shared.CodeBadRecord, "recording is not available on this server yet"), at)
 	case *shared.Leave:
 		cl.Leave(c)
 	}
