@@ -21,6 +21,8 @@ type local struct {
 	jam     *localJam // nil until placed
 	fromRev uint64    // the revision of the welcome: later events are news
 	gone    bool      // the socket left while its join was on its way
+	// usedToken is the id of the resume token the join used up.
+	usedToken string
 }
 
 // placed returns the local jam and user, or nil before the welcome.

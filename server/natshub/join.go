@@ -50,6 +50,16 @@ func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
 	h.mu.Unlock()
 	err := h.join(l, want, resume, at)
 	if err != nil {
+		l.mu.Lock()
+		used := l.usedToken
+		l.mu.Unlock()
+		if used != "" {
+			// The join failed (the cluster is electing a leader, say):
+			// the token is good again, for the client's next try.
+			ctx, cancel := h.opCtx()
+			_ = h.tokens.Purge(ctx, used)
+			cancel()
+		}
 		h.mu.Lock()
 		if h.clients[c] == l {
 			delete(h.clients, c)
@@ -62,6 +72,9 @@ func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
 func (h *Hub) join(l *local, want, resume string, at time.Time) error {
 	user, prefer := "", ""
 	if cl, ok := h.sign.check(resume, h.cfg.Now()); ok && h.use(cl.ID) {
+		l.mu.Lock()
+		l.usedToken = cl.ID
+		l.mu.Unlock()
 		rec, _, err := h.get(cl.Jam)
 		if err != nil {
 			return err
@@ -272,6 +285,13 @@ func (h *Hub) Leave(c server.Client) {
 // for node ""), tells the others with ev and a left, and keeps where they
 // were for the resume window. lj is the jam here, or nil.
 func (h *Hub) leaveJam(lj *localJam, id, user, node string, ev jamEvent) error {
+	// Where the user was is kept before they leave: a resume that follows
+	// the left at once must find it.
+	kept, err := h.loopOf(lj, id, user)
+	if err != nil || kept == "" {
+		return err
+	}
+	h.keepLeft(user, id, kept)
 	var loop string
 	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
@@ -298,13 +318,41 @@ func (h *Hub) leaveJam(lj *localJam, id, user, node string, ev jamEvent) error {
 		return err
 	}
 	h.world.saw(id, rec, rev)
+	if loop != kept {
+		h.keepLeft(user, id, loop) // a swap came between
+	}
+	return nil
+}
+
+// loopOf returns the user's loop in the jam, "" when they are not in it,
+// from the jam here when it is known.
+func (h *Hub) loopOf(lj *localJam, id, user string) (string, error) {
+	var rec *jamRecord
+	if lj != nil {
+		lj.mu.Lock()
+		rec = lj.rec
+		lj.mu.Unlock()
+	}
+	if rec == nil || rec.member(user) < 0 {
+		var err error
+		if rec, _, err = h.get(id); err != nil || rec == nil {
+			return "", err
+		}
+	}
+	if i := rec.member(user); i >= 0 {
+		return rec.Members[i].Loop, nil
+	}
+	return "", nil
+}
+
+// keepLeft keeps where the user was for the resume window.
+func (h *Hub) keepLeft(user, jam, loop string) {
 	ctx, cancel := h.opCtx()
 	defer cancel()
-	b, _ := json.Marshal(leftRecord{Jam: id, Loop: loop})
+	b, _ := json.Marshal(leftRecord{Jam: jam, Loop: loop})
 	if _, err := h.left.Put(ctx, user, b); err != nil {
 		h.log.Warn("keeping a resume failed", "user", user, "err", err)
 	}
-	return nil
 }
 
 // Joined reports whether c holds a user in a jam.
