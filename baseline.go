@@ -64,12 +64,18 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 			r.First, order = "naive", []string{"naive", "hub"}
 		}
 		for _, which := range order {
-			args, at := []string{"-addr", addr}, addr
-			if which == "naive" {
+			run, args, at := cfg, []string{"-addr", addr}, addr
+			switch {
+			case which == "naive":
+				// The naive hub has no flight recorder to trace.
+				run.OutlierTrace = ""
 				args, at = []string{"baseline", "-addr", naiveAddr}, naiveAddr
+			case cfg.OutlierTrace != "":
+				args = append(args, "-pprof")
+				run.OutlierTrace = fmt.Sprintf("%s.%d", cfg.OutlierTrace, i+1)
 			}
 			fmt.Fprintf(stderr, "%s load: round %d of %d: the %s on %s\n", time.Now().Format("15:04:05"), i+1, rounds, which, at)
-			rep, err := runSpawned(ctx, cfg, args, at, stderr)
+			rep, err := runSpawned(ctx, run, args, at, stderr)
 			if err != nil {
 				return err
 			}

@@ -41,6 +41,8 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
 	fs.IntVar(&cfg.DialConcurrency, "concurrency", 200, "handshakes in flight")
 	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 20000, "clients per loopback source address (127.0.0.1, .2, ...)")
+	fs.StringVar(&cfg.OutlierTrace, "outlier-trace", "", "write the server's execution trace around the first delivery slower than -outlier to this file (the server needs -pprof; -spawn gives it)")
+	fs.DurationVar(&cfg.OutlierAt, "outlier", 20*time.Millisecond, "the latency -outlier-trace waits for")
 	seed := fs.Uint64("seed", 1, "seed of the run's randomness")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
@@ -111,7 +113,11 @@ func load(args []string, stdout, stderr io.Writer) error {
 		cfg.InProcess = true
 	}
 	if *spawn != "" {
-		srv, err := spawnServer(ctx, []string{"-addr", *spawn}, *spawn, stderr)
+		args := []string{"-addr", *spawn}
+		if cfg.OutlierTrace != "" {
+			args = append(args, "-pprof")
+		}
+		srv, err := spawnServer(ctx, args, *spawn, stderr)
 		if err != nil {
 			return err
 		}

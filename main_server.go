@@ -13,6 +13,8 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -124,15 +126,30 @@ func run(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// withProfiles serves Go's profiles at /debug/pprof/ and everything else
+// withProfiles serves Go's profiles at /debug/pprof/, with blocking and
+// mutex contention sampled, and the last seconds of the execution trace at
+// /debug/flight (a flight recorder, for the moments around a latency
+// outlier: `loops load -outlier-trace` fetches it), and everything else
 // with h.
 func withProfiles(h http.Handler) http.Handler {
+	runtime.SetBlockProfileRate(int(50 * time.Microsecond))
+	runtime.SetMutexProfileFraction(20)
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 5 * time.Second, MaxBytes: 64 << 20})
+	flight := fr.Start() == nil
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/flight", func(w http.ResponseWriter, r *http.Request) {
+		if !flight {
+			http.Error(w, "no flight recorder", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = fr.WriteTo(w)
+	})
 	mux.Handle("/", h)
 	return mux
 }

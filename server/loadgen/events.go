@@ -169,6 +169,9 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 	lat := at.Sub(e.sentAt)
 	s.mu.Unlock()
 	g.lat.add(r.idx, lat)
+	if g.cfg.OutlierTrace != "" && lat >= g.cfg.OutlierAt && g.outlier.CompareAndSwap(false, true) {
+		go g.traceOutlier(lat, at)
+	}
 	if r == s {
 		g.echoLat.add(r.idx, lat)
 	}

@@ -73,6 +73,13 @@ type Config struct {
 	// OnLoaded, when set, is called once every client joined, before the
 	// first toggle (for a heap profile of the loaded server, say).
 	OnLoaded func()
+	// OutlierTrace, when set, is the file the server's execution trace
+	// around the first delivery that takes OutlierAt or longer is written
+	// to: the last seconds of its flight recorder (/debug/flight, served
+	// with -pprof), fetched a second after the outlier arrived.
+	OutlierTrace string
+	// OutlierAt is the latency that counts as an outlier [20ms].
+	OutlierAt time.Duration
 	// OnToggled, when set, is called after the last toggle, before the
 	// settle (with OnLoaded, for the allocations of the toggles alone).
 	OnToggled func()
@@ -116,6 +123,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.BadPerKind <= 0 {
 		cfg.BadPerKind = max(1, cfg.Clients/200)
 	}
+	if cfg.OutlierAt <= 0 {
+		cfg.OutlierAt = 20 * time.Millisecond
+	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}
@@ -140,6 +150,7 @@ type gen struct {
 
 	sent      atomic.Int64
 	untracked atomic.Int64
+	outlier   atomic.Bool // the outlier trace was taken
 
 	dialMu  sync.Mutex
 	dialers map[int]*http.Client
@@ -177,6 +188,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	return g.run(ctx)
+}
+
+// traceOutlier fetches the server's flight recorder a second after a
+// delivery that took lat arrived at at, and writes it to OutlierTrace.
+func (g *gen) traceOutlier(lat time.Duration, at time.Time) {
+	time.Sleep(time.Second)
+	body, err := g.probe.get(context.Background(), "/debug/flight")
+	if err == nil {
+		err = os.WriteFile(g.cfg.OutlierTrace, body, 0o644)
+	}
+	if err != nil {
+		g.progress("outlier trace: %v", err)
+		return
+	}
+	g.progress("a delivery took %.1f ms at %s: the server's trace around it is in %s", float64(lat)/1e6, at.Format("15:04:05.000"), g.cfg.OutlierTrace)
 }
 
 func (g *gen) progress(format string, args ...any) {
