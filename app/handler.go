@@ -1,11 +1,16 @@
+//go:build !wasm
+
 package app
 
 import (
+	"encoding/json"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -53,7 +58,46 @@ func Handler(version string, static fs.FS) http.Handler {
 		WasmContentLength:     res.wasmLength(),
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return h
+	return &richManifest{Handler: h}
+}
+
+// screenshots are the manifest's, for the richer install prompt: one for
+// phones (narrow) and one for desktops (wide).
+var screenshots = []map[string]string{
+	{"src": "/web/screenshot-narrow.png", "sizes": "500x1000", "type": "image/png", "form_factor": "narrow", "label": "Your loop playing, with a friend's"},
+	{"src": "/web/screenshot-wide.png", "sizes": "1280x860", "type": "image/png", "form_factor": "wide", "label": "A jam of three: your loop, your friends', and the loop picker"},
+}
+
+// richManifest serves go-app's web manifest with what go-app leaves out:
+// an id, which keeps the installed app the same app whatever its start
+// URL, and screenshots.
+type richManifest struct {
+	*goapp.Handler
+	once     sync.Once
+	manifest []byte
+}
+
+func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/manifest.webmanifest" && r.URL.Path != "/manifest.json" {
+		h.Handler.ServeHTTP(w, r)
+		return
+	}
+	h.once.Do(func() {
+		rec := httptest.NewRecorder()
+		h.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/manifest.webmanifest", nil))
+		m := map[string]any{}
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			h.manifest = rec.Body.Bytes()
+			return
+		}
+		m["id"] = "/"
+		m["screenshots"] = screenshots
+		h.manifest, _ = json.Marshal(m)
+	})
+	w.Header().Set("Content-Type", "application/manifest+json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", `"`+h.Version+`"`)
+	w.Write(h.manifest)
 }
 
 // staticFiles serves the files of web/static at /web/, and app.wasm from its

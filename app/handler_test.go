@@ -102,9 +102,10 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the manifest names the app with its own icons", func(t *testing.T) {
+	t.Run("the manifest names the app with its own icons, an id and screenshots", func(t *testing.T) {
 		_, body := get(t, h, "/manifest.webmanifest")
-		for _, want := range []string{`"name":"Loops With Friends"`, "/web/icon-512.png", "/web/icon.svg", "/web/icon-192.png"} {
+		for _, want := range []string{`"name":"Loops With Friends"`, "/web/icon-512.png", "/web/icon.svg", "/web/icon-192.png",
+			`"id":"/"`, `"form_factor":"narrow"`, `"form_factor":"wide"`, "/web/screenshot-narrow.png", "/web/screenshot-wide.png"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("manifest lacks %s: %s", want, body)
 			}

@@ -174,7 +174,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /loops/", newLoopFiles())
 	if cfg.App != nil {
-		s.mux.Handle("/", cfg.App)
+		s.mux.Handle("/", compressText(cfg.App))
 	}
 	return s
 }
