@@ -202,9 +202,15 @@ func acceptsEncoding(header, coding string) bool {
 	return false
 }
 
-// serviceWorker returns go-app's worker with one change: a page of the app
-// that is not cached yet (a /jam/{id} link) opens from the cached "/" when
-// the network is gone, so the app still opens offline.
+// recordingsCache is the name of the Cache the recordings' JSON is kept in,
+// by the service worker and by the recording page.
+const recordingsCache = "loops-recordings"
+
+// serviceWorker returns go-app's worker with two changes: a page of the app
+// that is not cached yet (a /jam/{id} or /r/{id} link) opens from the cached
+// "/" when the network is gone, so the app still opens offline; and a
+// recording's JSON is cached when fetched, so that a recording opened once
+// plays offline.
 func serviceWorker() string {
 	const fetchWithCache = `async function fetchWithCache(request) {
   const cachedResponse = await caches.match(request);
@@ -214,6 +220,10 @@ func serviceWorker() string {
   return await fetch(request);
 }`
 	const fetchWithFallback = `async function fetchWithCache(request) {
+  const url = new URL(request.url);
+  if (url.origin === self.location.origin && url.pathname.startsWith("/api/recordings/")) {
+    return await fetchRecording(request);
+  }
   const cachedResponse = await caches.match(request);
   if (cachedResponse) {
     return cachedResponse;
@@ -229,6 +239,33 @@ func serviceWorker() string {
     }
     throw err;
   }
+}
+
+// A recording opened once plays offline: the network first (a recording
+// never changes, but it may expire), its cached copy when offline. Its
+// cache outlives the app's versions.
+const recordingsCache = "` + recordingsCache + `";
+
+async function fetchRecording(request) {
+  const cache = await caches.open(recordingsCache);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      await cache.put(request, response.clone());
+    } else if (response.status === 404) {
+      await cache.delete(request);
+    }
+    return response;
+  } catch (err) {
+    const cached = await cache.match(request);
+    if (cached) {
+      return cached;
+    }
+    throw err;
+  }
 }`
-	return strings.Replace(goapp.DefaultAppWorkerJS, fetchWithCache, fetchWithFallback, 1)
+	const keepCaches = "if (key !== cacheName) {"
+	const keepRecordings = "if (key !== cacheName && key !== recordingsCache) {"
+	js := strings.Replace(goapp.DefaultAppWorkerJS, fetchWithCache, fetchWithFallback, 1)
+	return strings.Replace(js, keepCaches, keepRecordings, 1)
 }

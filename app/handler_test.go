@@ -143,3 +143,18 @@ func TestAcceptsEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceWorker(t *testing.T) {
+	t.Run("the worker caches recordings apart from the app's versions, and opens pages offline", func(t *testing.T) {
+		sw := serviceWorker()
+		for _, want := range []string{
+			`url.pathname.startsWith("/api/recordings/")`,
+			"key !== cacheName && key !== recordingsCache",
+			`caches.match("/")`,
+		} {
+			if !strings.Contains(sw, want) {
+				t.Errorf("the service worker lacks %s: go-app's worker changed under the patch", want)
+			}
+		}
+	})
+}

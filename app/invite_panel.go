@@ -75,19 +75,24 @@ func (p *invitePanel) setValue(goapp.Context) {
 
 func (p *invitePanel) copy(ctx goapp.Context, e goapp.Event) {
 	e.PreventDefault()
+	copyText(p.Iurl, "invite-link")
+	p.copied = true
+	ctx.After(2e9, func(ctx goapp.Context) { p.copied = false })
+}
+
+// copyText puts text on the clipboard, or, without the clipboard API (a page
+// served over plain http from another host), selects the element with the
+// id and copies the selection.
+func copyText(text, id string) {
 	if clip := goapp.Window().Get("navigator").Get("clipboard"); clip.Truthy() {
-		clip.Call("writeText", p.Iurl)
-	} else if link := goapp.Window().GetElementByID("invite-link"); link.Truthy() {
-		// Without the clipboard API (a page served over plain http from
-		// another host), select the link and copy the selection.
+		clip.Call("writeText", text)
+	} else if el := goapp.Window().GetElementByID(id); el.Truthy() {
 		doc := goapp.Window().Get("document")
 		sel := goapp.Window().Call("getSelection")
 		rng := doc.Call("createRange")
-		rng.Call("selectNodeContents", link)
+		rng.Call("selectNodeContents", el)
 		sel.Call("removeAllRanges")
 		sel.Call("addRange", rng)
 		doc.Call("execCommand", "copy")
 	}
-	p.copied = true
-	ctx.After(2e9, func(ctx goapp.Context) { p.copied = false })
 }

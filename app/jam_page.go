@@ -71,6 +71,11 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	ctx.Handle(actionMute, p.onMute)
 	ctx.Handle(actionSwap, p.onSwap)
 	ctx.Handle(actionPreview, p.onPreview)
+	ctx.Handle(actionRecord, func(ctx goapp.Context, a goapp.Action) {
+		if bars, ok := a.Value.(int); ok {
+			p.s.Record(bars)
+		}
+	})
 	run, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	// A reload within the resume window keeps the player's id, jam and
@@ -180,6 +185,8 @@ func (p *jamPage) tick(ctx goapp.Context) {
 		b.WriteByte(';')
 	}
 	b.WriteString(p.eng.State())
+	// The save control offers more as the jam grows.
+	fmt.Fprintf(&b, ";%d", len(newRecordPanel().Timeline(tl).JamBars(p.s.JamBars(p.nowMs)).options()))
 	if sig := b.String(); sig != p.sig {
 		p.sig = sig
 		return
@@ -293,6 +300,14 @@ func (p *jamPage) Render() goapp.UI {
 				// Before the welcome, a stand-in of the same shape.
 				newInvitePanel().URL(invite).Alone(len(others) == 0),
 			),
+			goapp.If(joined, func() goapp.UI {
+				return newRecordPanel().
+					Timeline(v.Jam.Timeline).
+					JamBars(p.s.JamBars(p.nowMs)).
+					Online(online).
+					Saved(p.s.Saved()).
+					Origin(p.origin)
+			}),
 			newPreviewPanel().Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
 		),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"math"
 	"time"
 	"unsafe"
@@ -42,4 +43,31 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
+}
+
+// fetchText gets url with the browser's fetch and returns the status and
+// the body; err is a network failure (offline, say). It blocks: call it from
+// a goroutine (ctx.Async), never from a handler.
+func fetchText(url string) (status int, body string, err error) {
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	get := goapp.Window().Get("Function").New("url", "return fetch(url).then(r => r.text().then(t => [r.status, t]))")
+	var then, catch goapp.Func
+	then = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
+		done <- result{status: args[0].Index(0).Int(), body: args[0].Index(1).String()}
+		return nil
+	})
+	catch = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
+		done <- result{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	get.Invoke(url).Call("then", then).Call("catch", catch)
+	r := <-done
+	return r.status, r.body, r.err
 }

@@ -11,10 +11,11 @@ import (
 )
 
 // Routes registers the app's pages with go-app: "/" joins whichever jam has
-// room, "/jam/{id}" joins that jam.
+// room, "/jam/{id}" joins that jam, "/r/{id}" plays a saved recording.
 func Routes() {
 	goapp.Route("/", func() goapp.Composer { return newJamPage() })
 	goapp.RouteWithRegexp("^/jam/"+shared.JamIDPattern+"$", func() goapp.Composer { return newJamPage() })
+	goapp.RouteWithRegexp(recordingPath.String(), func() goapp.Composer { return newRecordingPage() })
 }
 
 // jamFromPath returns the jam id of an invite link's path, or "".

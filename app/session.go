@@ -36,6 +36,8 @@ type session struct {
 	volumes map[string]float64
 	muted   map[string]bool
 	preview string
+	// saved is the last recording of the jam a member saved.
+	saved savedRecording
 
 	player player
 	// send queues a message for the server; it reports false offline.
@@ -55,8 +57,12 @@ func newSession(t *jamTime, p player, send func(shared.Message) bool, want func(
 // Message applies a message of the server. It reports whether the jam's
 // view changed.
 func (s *session) Message(m shared.Message) bool {
-	if w, ok := m.(*shared.Welcome); ok {
-		s.welcome(w)
+	switch m := m.(type) {
+	case *shared.Welcome:
+		s.welcome(m)
+		return true
+	case *shared.Recorded:
+		s.saved = savedRecording{ID: m.ID, ByYou: m.By == s.view.You, Bars: m.Bars}
 		return true
 	}
 	if !s.view.Apply(m) {
@@ -183,6 +189,22 @@ func (s *session) TogglePreview(loop string) {
 		s.want(loop)
 	}
 	s.player.Preview(loop)
+}
+
+// Record asks the server to save the jam's last bars as a recording.
+func (s *session) Record(bars int) { s.send(&shared.Record{Bars: bars}) }
+
+// Saved returns the last recording of the jam a member saved, if any.
+func (s *session) Saved() savedRecording { return s.saved }
+
+// JamBars returns how many bars the jam has played by server time now, as
+// many as a recording can hold at most.
+func (s *session) JamBars(now float64) int {
+	if s.view.Jam.ID == "" {
+		return 0
+	}
+	tl := s.view.Jam.Timeline
+	return int(min(max(tl.BarAt(now)-tl.BarAt(tl.Epoch)+1, 0), shared.HistoryBars))
 }
 
 // Previewing returns the loop being auditioned, or "".

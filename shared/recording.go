@@ -3,6 +3,7 @@ package shared
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Message types of recording.
@@ -124,4 +125,21 @@ func ValidRecordingID(id string) bool {
 		}
 	}
 	return true
+}
+
+// Sounds reports whether loop sounds in bar b of the recording.
+func (r *Recording) Sounds(loop string, b int) bool {
+	for _, p := range r.Parts {
+		if p.Loop == loop && p.From <= b && b < p.To {
+			return true
+		}
+	}
+	return false
+}
+
+// RecordBars returns the bars a record of the last minutes asks for on the
+// timeline t: whole bars that cover them, at most HistoryBars.
+func RecordBars(t Timeline, minutes float64) int {
+	n := int(math.Ceil(minutes*60000/t.BarMs() - 1e-9))
+	return max(1, min(n, HistoryBars))
 }

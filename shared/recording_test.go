@@ -1,6 +1,7 @@
 package shared
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -64,6 +65,30 @@ func TestRecordingRules(t *testing.T) {
 			if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "recording r") {
 				t.Errorf("%s: %v", name, err)
 			}
+		}
+	})
+}
+
+func TestRecordingTime(t *testing.T) {
+	t.Run("ten minutes at 100 BPM are the whole history, two are 50 bars", func(t *testing.T) {
+		tl := NewTimeline(0)
+		for minutes, want := range map[float64]int{2: 50, 5: 125, 10: HistoryBars, 60: HistoryBars, 0.01: 1} {
+			if got := RecordBars(tl, minutes); got != want {
+				t.Errorf("%v minutes: %d bars, want %d", minutes, got, want)
+			}
+		}
+	})
+
+	t.Run("a loop sounds in the bars of its parts only", func(t *testing.T) {
+		r := Recording{Bars: 10, Parts: []Part{{Loop: "a", From: 2, To: 4}, {Loop: "a", From: 6, To: 7}}}
+		var got []int
+		for b := range 10 {
+			if r.Sounds("a", b) {
+				got = append(got, b)
+			}
+		}
+		if fmt.Sprint(got) != "[2 3 6]" || r.Sounds("b", 2) {
+			t.Fatalf("a sounds in %v", got)
 		}
 	})
 }

@@ -1,0 +1,447 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/loopswithfriends/loops/shared/sound"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// recordingPath matches the path of a recording's page, /r/{id}.
+var recordingPath = regexp.MustCompile(`^/r/([A-Za-z0-9_-]{1,64})$`)
+
+// The states of a recording page.
+const (
+	recLoading = "loading"
+	recReady   = "ready"
+	recMissing = "missing" // the server does not know it
+	recFailed  = "failed"  // the server could not be reached, nor the cache
+)
+
+// exportBudget is one step of the WAV export: far under the 50 ms that
+// makes a task long.
+const exportBudget = 8 * time.Millisecond
+
+// recordingPage is the page of a saved recording, /r/{id}: its loops as
+// lanes with a bar for each stretch and a playhead, play and pause, seeking
+// by click or key, and a WAV download rendered here. Playback goes through
+// the jam's engine (playback.go); the page wires and renders.
+type recordingPage struct {
+	goapp.Compo
+
+	id     string
+	state  string
+	err    string
+	origin string
+	rec    *shared.Recording
+
+	time     *jamTime
+	eng      *engine
+	pb       *playback
+	renderer *loopRenderer
+	loops    map[string]sound.Loop
+	hooks    *pageHooks
+	keys     goapp.Func
+	frame    goapp.Func
+	frameID  goapp.Value
+	cancel   context.CancelFunc
+	sig      string
+
+	exporting bool
+	progress  float64
+	exportURL string
+	copied    bool
+}
+
+func newRecordingPage() *recordingPage {
+	p := &recordingPage{state: recLoading, loops: make(map[string]sound.Loop)}
+	p.time = newJamTime(localMs)
+	p.eng = newEngine(p.time)
+	return p
+}
+
+// OnMount loads the recording and starts the renderer and the ticker.
+func (p *recordingPage) OnMount(ctx goapp.Context) {
+	u := ctx.Page().URL()
+	p.origin = u.Scheme + "://" + u.Host
+	if m := recordingPath.FindStringSubmatch(strings.TrimSuffix(u.Path, "/")); m != nil {
+		p.id = m[1]
+	}
+	ctx.Page().SetTitle("Loops With Friends · a saved jam")
+	run, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	ctx.Async(func() {
+		rec, state, err := loadRecording(p.id)
+		ctx.Dispatch(func(ctx goapp.Context) { p.loaded(ctx, run, rec, state, err) })
+	})
+	ctx.Async(func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-run.Done():
+				return
+			case <-t.C:
+				ctx.Dispatch(p.tick)
+			}
+		}
+	})
+}
+
+// loadRecording gets the recording from the server, or from the service
+// worker's cache offline.
+func loadRecording(id string) (*shared.Recording, string, string) {
+	if !shared.ValidRecordingID(id) {
+		return nil, recMissing, ""
+	}
+	status, body, err := fetchText("/api/recordings/" + id)
+	switch {
+	case err != nil:
+		return nil, recFailed, err.Error()
+	case status == 404:
+		return nil, recMissing, ""
+	case status != 200:
+		return nil, recFailed, fmt.Sprintf("the server answered %d", status)
+	}
+	var rec shared.Recording
+	if err := json.Unmarshal([]byte(body), &rec); err != nil {
+		return nil, recFailed, err.Error()
+	}
+	if err := rec.Validate(); err != nil {
+		return nil, recFailed, err.Error()
+	}
+	keepRecording(id, body)
+	return &rec, recReady, ""
+}
+
+// keepRecording puts the recording's JSON in the cache the service worker
+// answers from offline: the worker caches what it fetches, but on the first
+// visit it may not control the page yet.
+func keepRecording(id, body string) {
+	win := goapp.Window()
+	if caches := win.Get("caches"); caches.Truthy() {
+		put := win.Get("Function").New("name", "url", "body",
+			`return caches.open(name).then(c => c.put(url, new Response(body, {headers: {"Content-Type": "application/json"}}))).catch(() => {})`)
+		put.Invoke(recordingsCache, "/api/recordings/"+id, body)
+	}
+}
+
+func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shared.Recording, state, err string) {
+	p.state, p.err = state, err
+	if rec == nil {
+		return
+	}
+	p.rec = rec
+	p.pb = newPlayback(rec, p.time, p.eng)
+	secs := int(float64(rec.Bars) * rec.Timeline().BarMs() / 1000)
+	ctx.Page().SetTitle("Loops With Friends · a jam of %d:%02d", secs/60, secs%60)
+	if rate := p.eng.SampleRate(); rate > 0 {
+		p.renderer = newLoopRenderer(rate, func(id string, left, right, peaks []float32, took time.Duration) {
+			ctx.Dispatch(func(ctx goapp.Context) {
+				p.eng.AddBuffer(id, left, right)
+				p.eng.NoteRendered(id, took)
+				p.loops[id] = sound.Loop{Left: left, Right: right}
+			})
+		})
+		p.renderer.Want(sound.LoopIDs(rec)...)
+		ctx.Async(func() { p.renderer.Run(run) })
+	}
+	p.hooks = installPageHooks(p.eng, p.time, func() {
+		ctx.Dispatch(func(ctx goapp.Context) { p.toggle(ctx) })
+	})
+	p.installKeys(ctx)
+}
+
+// installKeys adds the page's keys besides Space (the hooks' toggle): the
+// arrows move a bar, Home and End go to the start and the last bar. The
+// playhead follows every frame, through a CSS variable, without a render.
+func (p *recordingPage) installKeys(ctx goapp.Context) {
+	win := goapp.Window()
+	p.keys = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
+		ev := args[0]
+		switch ev.Get("target").Get("tagName").String() {
+		case "INPUT", "TEXTAREA", "SELECT":
+			return nil
+		}
+		key := ev.Get("key").String()
+		ctx.Dispatch(func(ctx goapp.Context) {
+			now := localMs()
+			at := int(math.Floor(p.pb.Position(now) + 1e-9))
+			switch key {
+			case "ArrowLeft":
+				p.pb.Seek(at-1, now)
+			case "ArrowRight":
+				p.pb.Seek(at+1, now)
+			case "Home":
+				p.pb.Seek(0, now)
+			case "End":
+				p.pb.Seek(p.rec.Bars-1, now)
+			}
+		})
+		switch key {
+		case "ArrowLeft", "ArrowRight", "Home", "End":
+			ev.Call("preventDefault")
+		}
+		return nil
+	})
+	win.Call("addEventListener", "keydown", p.keys)
+	root := win.Get("document").Get("documentElement").Get("style")
+	p.frame = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		if p.pb == nil || p.cancel == nil {
+			return nil
+		}
+		root.Call("setProperty", "--rec-pos", math.Min(p.pb.Position(localMs())/float64(p.rec.Bars), 1))
+		p.frameID = win.Call("requestAnimationFrame", p.frame)
+		return nil
+	})
+	p.frameID = win.Call("requestAnimationFrame", p.frame)
+}
+
+// OnDismount stops playback and releases the page's JS callbacks.
+func (p *recordingPage) OnDismount() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+	if p.hooks != nil {
+		p.hooks.release()
+	}
+	win := goapp.Window()
+	if p.keys != nil {
+		win.Call("removeEventListener", "keydown", p.keys)
+		p.keys.Release()
+	}
+	if p.frame != nil {
+		win.Call("cancelAnimationFrame", p.frameID)
+		p.frame.Release()
+	}
+	if p.pb != nil {
+		p.pb.Pause(localMs())
+	}
+}
+
+// tick hands playback its next bars; it renders only when the shown time
+// or the state changed.
+func (p *recordingPage) tick(ctx goapp.Context) {
+	p.eng.Sample()
+	if p.pb != nil {
+		p.pb.Tick(localMs())
+	}
+	sig := fmt.Sprintf("%s;%s;%d;%v;%d", p.state, p.eng.State(), len(p.loops), p.playing(), p.second())
+	if sig == p.sig {
+		ctx.PreventUpdate()
+		return
+	}
+	p.sig = sig
+}
+
+func (p *recordingPage) playing() bool { return p.pb != nil && p.pb.Playing() }
+
+// second returns the whole seconds played.
+func (p *recordingPage) second() int {
+	if p.pb == nil {
+		return 0
+	}
+	return int(p.pb.Position(localMs()) * p.rec.Timeline().BarMs() / 1000)
+}
+
+func (p *recordingPage) toggle(ctx goapp.Context) {
+	if p.pb == nil {
+		return
+	}
+	p.eng.Resume()
+	p.pb.Toggle(localMs())
+}
+
+// seek plays from the bar on the clicked stretch: read from the element when
+// it is clicked, for go-app may keep a first handler.
+func (p *recordingPage) seek(ctx goapp.Context, e goapp.Event) {
+	var bar int
+	if _, err := fmt.Sscan(ctx.JSSrc().Get("dataset").Get("from").String(), &bar); err != nil || p.pb == nil {
+		return
+	}
+	p.eng.Resume()
+	now := localMs()
+	p.pb.Seek(bar, now)
+	if !p.pb.Playing() {
+		p.pb.Play(now)
+	}
+}
+
+// download renders the WAV file here, in steps, and saves it.
+func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
+	if p.exporting || p.rec == nil || p.eng.SampleRate() == 0 {
+		return
+	}
+	p.exporting, p.progress, p.exportURL = true, 0, ""
+	rec, rate, ids := p.rec, p.eng.SampleRate(), sound.LoopIDs(p.rec)
+	ctx.Async(func() {
+		began := localMs()
+		// The loops come from the renderer that plays them: wait for it.
+		loops := make(map[string]sound.Loop)
+		for len(loops) < len(ids) {
+			got := make(chan map[string]sound.Loop, 1)
+			ctx.Dispatch(func(goapp.Context) {
+				cp := make(map[string]sound.Loop, len(p.loops))
+				for k, v := range p.loops {
+					cp[k] = v
+				}
+				got <- cp
+			})
+			loops = <-got
+			if len(loops) < len(ids) {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		m, err := sound.NewMixdown(rec, rate, loops)
+		if err != nil {
+			ctx.Dispatch(func(goapp.Context) { p.exporting, p.err = false, err.Error() })
+			return
+		}
+		win := goapp.Window()
+		parts := win.Get("Array").New()
+		job := newExportJob(m, exportBudget)
+		var buf []byte
+		longest := 0.0
+		for done := false; !done; {
+			t0 := localMs()
+			buf, done = job.Step(buf[:0])
+			arr := win.Get("Uint8Array").New(len(buf))
+			goapp.CopyBytesToJS(arr, buf)
+			parts.Call("push", arr)
+			longest = math.Max(longest, localMs()-t0)
+			progress := job.Progress()
+			ctx.Dispatch(func(goapp.Context) { p.progress = progress })
+			time.Sleep(time.Millisecond) // hand the thread back to the page
+		}
+		blob := win.Get("Blob").New(parts, map[string]any{"type": "audio/wav"})
+		url := win.Get("URL").Call("createObjectURL", blob).String()
+		win.Set("loopsExport", map[string]any{
+			"url": url, "bytes": blob.Get("size").Int(), "frames": m.Frames(), "sampleRate": rate,
+			"bars": rec.Bars, "firstBar": rec.FirstBar, "ms": localMs() - began, "longestStepMs": longest,
+		})
+		ctx.Dispatch(func(goapp.Context) {
+			p.exporting, p.progress, p.exportURL = false, 1, url
+			a := win.Get("document").Call("createElement", "a")
+			a.Set("href", url)
+			a.Set("download", "loops-"+p.id+".wav")
+			a.Call("click")
+		})
+	})
+}
+
+func (p *recordingPage) copy(ctx goapp.Context, e goapp.Event) {
+	e.PreventDefault()
+	copyText(p.origin+"/r/"+p.id, "rec-link")
+	p.copied = true
+	ctx.After(2e9, func(ctx goapp.Context) { p.copied = false })
+}
+
+// Render draws the page.
+func (p *recordingPage) Render() goapp.UI {
+	return goapp.Div().Class("app").Body(
+		goapp.Header().Class("topbar").Body(
+			goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
+				goapp.Img().Src("/web/icon.svg").Alt("").Aria("hidden", "true").Class("brand-icon"),
+				goapp.Span().Class("brand-name").Text("Loops With Friends"),
+			),
+		),
+		goapp.Main().ID("recording").Class("recording").DataSet("state", p.state).Body(p.body()),
+	)
+}
+
+func (p *recordingPage) body() goapp.UI {
+	switch p.state {
+	case recLoading:
+		return goapp.P().Class("hint").Text("Fetching the recording…")
+	case recMissing:
+		return goapp.Div().ID("rec-missing").Class("card rec-message").Body(
+			goapp.H1().Text("This recording is not here"),
+			goapp.P().Text("The link may be mistyped, or the recording is gone: recordings are kept for 30 days, and the oldest make room for new ones."),
+			goapp.A().Class("cta").Href("/").Text("Start a jam"),
+		)
+	case recFailed:
+		return goapp.Div().ID("rec-failed").Class("card rec-message").Body(
+			goapp.H1().Text("The recording cannot be fetched now"),
+			goapp.P().Text("The server is out of reach, and this device has not opened this recording before. Try again when you are online."),
+		)
+	}
+	rec := p.rec
+	tl := rec.Timeline()
+	total := int(float64(rec.Bars) * tl.BarMs() / 1000)
+	at := min(p.second(), total)
+	ids := sound.LoopIDs(rec)
+	playLabel := "Play"
+	if p.playing() {
+		playLabel = "Pause"
+	}
+	ready := len(p.loops) >= len(ids)
+	return goapp.Div().Body(
+		goapp.H1().Text("A jam, saved"),
+		goapp.P().Class("hint").Text(fmt.Sprintf("%d bars at %d BPM, %d:%02d · saved %s", rec.Bars, rec.BPM, total/60, total%60,
+			time.UnixMilli(int64(rec.Created)).Format("2 January 2006, 15:04"))),
+		goapp.Div().Class("transport").Body(
+			goapp.Button().ID("rec-play").Class("cta").Aria("pressed", fmt.Sprint(p.playing())).
+				OnClick(func(ctx goapp.Context, e goapp.Event) { p.toggle(ctx) }).Text(playLabel),
+			goapp.Span().ID("rec-time").Class("rec-time").Text(fmt.Sprintf("%d:%02d / %d:%02d", at/60, at%60, total/60, total%60)),
+			goapp.Button().ID("rec-download").Class("copy").Disabled(p.exporting || p.eng.SampleRate() == 0).
+				OnClick(p.download).Text("Download WAV"),
+			goapp.If(p.exporting || p.exportURL != "", func() goapp.UI {
+				return goapp.Progress().ID("rec-progress").Aria("label", "Rendering the WAV file").
+					Attr("max", 1).Attr("value", p.progress)
+			}),
+			goapp.If(p.exportURL != "", func() goapp.UI {
+				return goapp.A().ID("rec-file").Href(p.exportURL).Attr("download", "loops-"+p.id+".wav").Text("Save the WAV again")
+			}),
+		),
+		goapp.If(!ready, func() goapp.UI {
+			return goapp.P().Class("hint").Text(fmt.Sprintf("Tuning up the loops… %d of %d", len(p.loops), len(ids)))
+		}),
+		goapp.Div().ID("lanes").Class("lanes").Body(
+			goapp.Range(ids).Slice(func(i int) goapp.UI { return p.lane(ids[i]) }),
+			goapp.Div().Class("lanes-track").Aria("hidden", "true").Body(goapp.Div().Class("rec-playhead")),
+		),
+		goapp.P().Class("hint").Text("Space plays and pauses · ← and → move a bar · Home goes to the start · click a stretch to play from it"),
+		goapp.Div().Class("invite-row").Body(
+			goapp.A().ID("rec-link").Class("invite-link").Href(p.origin+"/r/"+p.id).Text(p.origin+"/r/"+p.id),
+			goapp.Button().ID("rec-copy").Class("copy").Aria("label", "Copy the recording's link").OnClick(p.copy).
+				Text(map[bool]string{true: "Copied!", false: "Copy link"}[p.copied]),
+		),
+	)
+}
+
+// lane draws one loop's row: a button for each stretch it sounded.
+func (p *recordingPage) lane(id string) goapp.UI {
+	name, color := id, "#888"
+	if l, ok := shared.LoopByID(id); ok {
+		name, color = l.Name, l.Color
+	}
+	var parts []shared.Part
+	for _, pt := range p.rec.Parts {
+		if pt.Loop == id {
+			parts = append(parts, pt)
+		}
+	}
+	bars := float64(p.rec.Bars)
+	return goapp.Div().Class("lane").DataSet("loop", id).Style("--loop-color", color).Body(
+		goapp.Span().Class("lane-name").Text(name),
+		goapp.Div().Class("lane-bars").Body(
+			goapp.Range(parts).Slice(func(i int) goapp.UI {
+				pt := parts[i]
+				return goapp.Button().Class("stretch").
+					DataSet("from", pt.From).DataSet("to", pt.To).
+					Style("left", fmt.Sprintf("%.4f%%", float64(pt.From)/bars*100)).
+					Style("width", fmt.Sprintf("%.4f%%", float64(pt.To-pt.From)/bars*100)).
+					Aria("label", fmt.Sprintf("%s, bars %d to %d: play from bar %d", name, pt.From+1, pt.To, pt.From+1)).
+					OnClick(p.seek)
+			}),
+		),
+	)
+}
