@@ -49,10 +49,11 @@ type recordingPage struct {
 	loops    map[string]sound.Loop
 	hooks    *pageHooks
 	keys     goapp.Func
-	frame    goapp.Func
-	frameID  goapp.Value
+	position goapp.Func
 	cancel   context.CancelFunc
 	sig      string
+	// headKey is what the playhead was last set to.
+	headKey string
 
 	exporting bool
 	progress  float64
@@ -153,15 +154,15 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 		p.renderer.Want(sound.LoopIDs(rec)...)
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
-	p.hooks = installPageHooks(p.eng, p.time, func() {
+	p.hooks = installPageHooks(p.eng, func() {
 		ctx.Dispatch(func(ctx goapp.Context) { p.toggle(ctx) })
 	})
 	p.installKeys(ctx)
 }
 
 // installKeys adds the page's keys besides Space (the hooks' toggle): the
-// arrows move a bar, Home and End go to the start and the last bar. The
-// playhead follows every frame, through a CSS variable, without a render.
+// arrows move a bar, Home and End go to the start and the last bar. It also
+// gives tests window.loopsPosition(), where playback stands in bars.
 func (p *recordingPage) installKeys(ctx goapp.Context) {
 	win := goapp.Window()
 	p.keys = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
@@ -171,6 +172,12 @@ func (p *recordingPage) installKeys(ctx goapp.Context) {
 			return nil
 		}
 		key := ev.Get("key").String()
+		switch key {
+		case "ArrowLeft", "ArrowRight", "Home", "End":
+			ev.Call("preventDefault")
+		default:
+			return nil
+		}
 		ctx.Dispatch(func(ctx goapp.Context) {
 			now := localMs()
 			at := int(math.Floor(p.pb.Position(now) + 1e-9))
@@ -184,24 +191,50 @@ func (p *recordingPage) installKeys(ctx goapp.Context) {
 			case "End":
 				p.pb.Seek(p.rec.Bars-1, now)
 			}
+			p.syncPlayhead()
 		})
-		switch key {
-		case "ArrowLeft", "ArrowRight", "Home", "End":
-			ev.Call("preventDefault")
-		}
 		return nil
 	})
 	win.Call("addEventListener", "keydown", p.keys)
-	root := win.Get("document").Get("documentElement").Get("style")
-	p.frame = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
-		if p.pb == nil || p.cancel == nil {
-			return nil
-		}
-		root.Call("setProperty", "--rec-pos", math.Min(p.pb.Position(localMs())/float64(p.rec.Bars), 1))
-		p.frameID = win.Call("requestAnimationFrame", p.frame)
-		return nil
-	})
-	p.frameID = win.Call("requestAnimationFrame", p.frame)
+	p.position = goapp.FuncOf(func(goapp.Value, []goapp.Value) any { return p.pb.Position(localMs()) })
+	win.Set("loopsPosition", p.position)
+}
+
+// syncPlayhead moves the playhead where playback stands: still while
+// paused, and while playing a sweep over the whole recording that the
+// browser's compositor runs by itself, started so that it is where the
+// sound is. It does nothing when nothing changed.
+func (p *recordingPage) syncPlayhead() {
+	if p.pb == nil {
+		return
+	}
+	head := goapp.Window().Get("document").Call("querySelector", ".rec-playhead")
+	if !head.Truthy() {
+		return
+	}
+	now := localMs()
+	key := fmt.Sprintf("%v|%.3f|%.1f", p.pb.Playing(), p.pb.pos, p.time.offsetMs)
+	if key == p.headKey {
+		return
+	}
+	p.headKey = key
+	anims := head.Call("getAnimations")
+	for i := 0; i < anims.Length(); i++ {
+		anims.Index(i).Call("cancel")
+	}
+	bars := float64(p.rec.Bars)
+	if !p.pb.Playing() {
+		head.Get("style").Set("transform", fmt.Sprintf("translateX(%.4f%%)", math.Min(p.pb.Position(now)/bars, 1)*100))
+		return
+	}
+	barMs := p.rec.Timeline().BarMs()
+	a := head.Call("animate", []any{
+		map[string]any{"transform": "translateX(0%)"},
+		map[string]any{"transform": "translateX(100%)"},
+	}, map[string]any{"duration": bars * barMs, "fill": "forwards", "easing": "linear"})
+	// The document's timeline counts ms from performance.timeOrigin; the
+	// sweep starts where playback's bar 0 would have.
+	a.Set("startTime", now-p.pb.Position(now)*barMs-performanceOrigin())
 }
 
 // OnDismount stops playback and releases the page's JS callbacks.
@@ -217,10 +250,8 @@ func (p *recordingPage) OnDismount() {
 	if p.keys != nil {
 		win.Call("removeEventListener", "keydown", p.keys)
 		p.keys.Release()
-	}
-	if p.frame != nil {
-		win.Call("cancelAnimationFrame", p.frameID)
-		p.frame.Release()
+		win.Delete("loopsPosition")
+		p.position.Release()
 	}
 	if p.pb != nil {
 		p.pb.Pause(localMs())
@@ -233,6 +264,7 @@ func (p *recordingPage) tick(ctx goapp.Context) {
 	p.eng.Sample()
 	if p.pb != nil {
 		p.pb.Tick(localMs())
+		p.syncPlayhead()
 	}
 	sig := fmt.Sprintf("%s;%s;%d;%v;%d", p.state, p.eng.State(), len(p.loops), p.playing(), p.second())
 	if sig == p.sig {
@@ -258,6 +290,7 @@ func (p *recordingPage) toggle(ctx goapp.Context) {
 	}
 	p.eng.Resume()
 	p.pb.Toggle(localMs())
+	p.syncPlayhead()
 }
 
 // seek plays from the bar on the clicked stretch: read from the element when
@@ -273,6 +306,7 @@ func (p *recordingPage) seek(ctx goapp.Context, e goapp.Event) {
 	if !p.pb.Playing() {
 		p.pb.Play(now)
 	}
+	p.syncPlayhead()
 }
 
 // download renders the WAV file here, in steps, and saves it.
