@@ -101,7 +101,7 @@ func (p *recordPanel) Render() goapp.UI {
 				return goapp.Button().
 					ID(o.id).
 					Class("chip record-choice").
-					Aria("label", o.aria).
+					Title(o.aria).
 					DataSet("bars", o.bars).
 					Disabled(!p.Ionline).
 					// The bars are read from the button when it is
@@ -124,7 +124,7 @@ func (p *recordPanel) Render() goapp.UI {
 				goapp.P().Text(fmt.Sprintf("%s the last %d:%02d of this jam. Anyone with the link can play it and download it:", who, secs/60, secs%60)),
 				goapp.Div().Class("invite-row").Body(
 					goapp.A().ID("recorded-link").Class("invite-link").Href(link).Target("_blank").Text(link),
-					goapp.Button().ID("recorded-copy").Class("copy").Aria("label", "Copy the recording's link").
+					goapp.Button().ID("recorded-copy").Class("copy").Title("Copy the recording's link").
 						OnClick(p.copy).Text(copyText),
 				),
 			)

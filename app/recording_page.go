@@ -445,7 +445,7 @@ func (p *recordingPage) body() goapp.UI {
 		goapp.P().Class("hint").Text("Space plays and pauses · ← and → move a bar · Home goes to the start · click a stretch to play from it"),
 		goapp.Div().Class("invite-row").Body(
 			goapp.A().ID("rec-link").Class("invite-link").Href(p.origin+"/r/"+p.id).Text(p.origin+"/r/"+p.id),
-			goapp.Button().ID("rec-copy").Class("copy").Aria("label", "Copy the recording's link").OnClick(p.copy).
+			goapp.Button().ID("rec-copy").Class("copy").Title("Copy the recording's link").OnClick(p.copy).
 				Text(map[bool]string{true: "Copied!", false: "Copy link"}[p.copied]),
 		),
 	)
