@@ -110,6 +110,17 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 // runSpawned spawns this binary with args as a server on addr, loads it
 // and stops it.
 func runSpawned(ctx context.Context, cfg loadgen.Config, args []string, addr string, stderr io.Writer) (*loadgen.Report, error) {
+	// The hub serves /metrics and /api/jams on its admin listener; the
+	// naive hub serves them beside everything else.
+	cfg.Admin = "http://" + addr
+	if args[0] != "baseline" {
+		admin, err := adminAddr(addr)
+		if err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+		args = append(args, "-admin", admin)
+		cfg.Admin = "http://" + admin
+	}
 	srv, err := spawnServer(ctx, args, addr, stderr)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var cfg loadgen.Config
 	fs.StringVar(&cfg.URL, "url", "ws://127.0.0.1:8080/socket", "the server's socket")
+	fs.StringVar(&cfg.Admin, "admin", "", "the server's admin listener, e.g. http://127.0.0.1:9090, for /metrics and /api/jams")
 	fs.IntVar(&cfg.Clients, "clients", 1000, "well-behaved clients")
 	fs.DurationVar(&cfg.Duration, "duration", 60*time.Second, "how long the clients toggle their loops")
 	fs.DurationVar(&cfg.Period, "period", 5*time.Second, "how often each client toggles its loop")
@@ -40,8 +42,8 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its RSS and CPU from /proc")
 	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
 	fs.IntVar(&cfg.DialConcurrency, "concurrency", 200, "handshakes in flight")
-	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 20000, "clients per loopback source address (127.0.0.1, .2, ...)")
-	fs.StringVar(&cfg.OutlierTrace, "outlier-trace", "", "write the server's execution trace around the first delivery slower than -outlier to this file (the server needs -pprof; -spawn gives it)")
+	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 250, "clients per loopback source address (127.0.0.1, .2, ...), under the server's per-address socket limit")
+	fs.StringVar(&cfg.OutlierTrace, "outlier-trace", "", "write the server's execution trace around the first delivery slower than -outlier to this file (the server needs -admin and -pprof; -spawn gives it)")
 	fs.DurationVar(&cfg.OutlierAt, "outlier", 20*time.Millisecond, "the latency -outlier-trace waits for")
 	seed := fs.Uint64("seed", 1, "seed of the run's randomness")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
@@ -106,14 +108,27 @@ func load(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
-		hs := &http.Server{Handler: server.New(server.Config{}), ReadHeaderTimeout: 10 * time.Second}
+		adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		srv := server.New(server.Config{})
+		hs := server.NewHTTPServer("", srv)
 		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
+		as := server.NewHTTPServer("", srv.Admin())
+		go func() { _ = as.Serve(adminLn) }()
+		defer as.Close()
 		cfg.URL = "ws://" + ln.Addr().String() + "/socket"
+		cfg.Admin = "http://" + adminLn.Addr().String()
 		cfg.InProcess = true
 	}
 	if *spawn != "" {
-		args := []string{"-addr", *spawn}
+		admin, err := adminAddr(*spawn)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		args := []string{"-addr", *spawn, "-admin", admin}
 		if cfg.OutlierTrace != "" {
 			args = append(args, "-pprof")
 		}
@@ -123,6 +138,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 		}
 		defer srv.stop()
 		cfg.URL = "ws://" + *spawn + "/socket"
+		cfg.Admin = "http://" + admin
 		cfg.PID = srv.cmd.Process.Pid
 	}
 
@@ -149,6 +165,20 @@ type spawned struct {
 	cmd  *exec.Cmd
 	data string // the server's -data directory, removed when it stops
 	done chan struct{}
+}
+
+// adminAddr returns the admin address of a spawned server on addr: the
+// next port.
+func adminAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= 0 || p >= 65535 {
+		return "", fmt.Errorf("spawn: no port in %q", addr)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
 }
 
 // spawnServer starts this binary with args as a server on addr, with a

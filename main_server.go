@@ -9,12 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
-	"runtime"
-	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -57,13 +53,20 @@ func run(args []string, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("LOOPS_ADDR", ":8080"), "address to serve on (also LOOPS_ADDR)")
 	origins := fs.String("origins", os.Getenv("LOOPS_ORIGINS"), "comma-separated extra origins allowed to open sockets, e.g. https://example.com (also LOOPS_ORIGINS)")
 	debug := fs.Bool("debug", false, "log joins and leaves")
-	profile := fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ (keep it off where the world can reach)")
+	admin := fs.String("admin", os.Getenv("LOOPS_ADMIN"), "address of the admin listener: /metrics, /api/jams and, with -pprof, /debug/pprof/; a loopback or private address, e.g. 127.0.0.1:9090 (also LOOPS_ADMIN; none when empty)")
+	profile := fs.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the admin listener")
+	maxSockets := fs.Int("max-sockets", server.DefaultMaxSockets, "sockets the server holds at once; past it upgrades get 503")
+	maxPerAddr := fs.Int("max-sockets-per-addr", server.DefaultMaxSocketsPerAddr, "sockets one client address holds at once; past it upgrades get 429")
+	trustProxy := fs.Bool("trust-proxy", false, "take the client's address from the last X-Forwarded-For entry (only behind a reverse proxy that sets it)")
 	data := fs.String("data", envOr("LOOPS_DATA", "data"), "directory of the recordings database, created if missing (also LOOPS_DATA)")
 	keep := fs.Duration("keep", boltstore.DefaultKeep, "how long recordings are kept")
 	dataLimit := fs.Int64("data-limit-mb", boltstore.DefaultMaxBytes>>20, "total size of the recordings in MB; past it the oldest are dropped")
 	cluster := addClusterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *profile && *admin == "" {
+		return errors.New("-pprof needs -admin: profiles are never served on the public listener")
 	}
 	level := slog.LevelInfo
 	if *debug {
@@ -87,23 +90,29 @@ func run(args []string, stderr io.Writer) error {
 	}
 	defer stopCluster()
 	srv := server.New(server.Config{
-		App:            app.Handler(version, web.FS),
-		AllowedOrigins: splitList(*origins),
-		Log:            log,
-		Recordings:     store,
-		Cluster:        cl,
+		App:               app.Handler(version, web.FS),
+		AllowedOrigins:    splitList(*origins),
+		Log:               log,
+		Recordings:        store,
+		Cluster:           cl,
+		MaxSockets:        *maxSockets,
+		MaxSocketsPerAddr: *maxPerAddr,
+		TrustProxy:        *trustProxy,
+		PprofOnAdmin:      *profile,
 	})
-	var handler http.Handler = srv
-	if *profile {
-		handler = withProfiles(srv)
-	}
-	hs := &http.Server{Addr: *addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := server.NewHTTPServer(*addr, srv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
 	log.Info("serving", "addr", *addr, "version", version)
+	if *admin != "" {
+		as := server.NewHTTPServer(*admin, srv.Admin())
+		go func() { errc <- as.ListenAndServe() }()
+		defer as.Close()
+		log.Info("admin", "addr", *admin, "pprof", *profile)
+	}
 
 	select {
 	case err := <-errc:
@@ -124,34 +133,6 @@ func run(args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// withProfiles serves Go's profiles at /debug/pprof/, with blocking and
-// mutex contention sampled, and the last seconds of the execution trace at
-// /debug/flight (a flight recorder, for the moments around a latency
-// outlier: `loops load -outlier-trace` fetches it), and everything else
-// with h.
-func withProfiles(h http.Handler) http.Handler {
-	runtime.SetBlockProfileRate(int(50 * time.Microsecond))
-	runtime.SetMutexProfileFraction(20)
-	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 5 * time.Second, MaxBytes: 64 << 20})
-	flight := fr.Start() == nil
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	mux.HandleFunc("/debug/flight", func(w http.ResponseWriter, r *http.Request) {
-		if !flight {
-			http.Error(w, "no flight recorder", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		_, _ = fr.WriteTo(w)
-	})
-	mux.Handle("/", h)
-	return mux
 }
 
 func envOr(name, fallback string) string {

@@ -138,16 +138,21 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
-	t.Run("-pprof serves Go's profiles beside the app", func(t *testing.T) {
-		addr := freeAddr(t)
-		cmd := exec.Command(bin, "-addr", addr, "-pprof", "-data", t.TempDir())
+	t.Run("-admin serves the metrics, every jam and, with -pprof, Go's profiles; the public listener none of them", func(t *testing.T) {
+		addr, admin := freeAddr(t), freeAddr(t)
+		cmd := exec.Command(bin, "-addr", addr, "-admin", admin, "-pprof", "-data", t.TempDir())
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		defer cmd.Process.Kill()
 		waitHealthy(t, addr)
-		if code := getStatus(t, addr, "/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
-			t.Errorf("/debug/pprof/goroutine: status %d, want 200", code)
+		for _, path := range []string{"/debug/pprof/goroutine?debug=1", "/metrics", "/api/jams"} {
+			if code := getStatus(t, admin, path); code != http.StatusOK {
+				t.Errorf("admin %s: status %d, want 200", path, code)
+			}
+			if code := getStatus(t, addr, path); code != http.StatusNotFound {
+				t.Errorf("public %s: status %d, want 404", path, code)
+			}
 		}
 		if code := getStatus(t, addr, "/api/loops"); code != http.StatusOK {
 			t.Errorf("/api/loops: status %d, want 200", code)
@@ -155,6 +160,14 @@ func TestBinary(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("exit: %v", err)
+		}
+	})
+
+	t.Run("-pprof without -admin is refused: profiles never go on the public listener", func(t *testing.T) {
+		out, err := exec.Command(bin, "-addr", freeAddr(t), "-pprof").CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("loops -pprof: %v, want exit status 1\n%s", err, out)
 		}
 	})
 }

@@ -129,6 +129,9 @@ func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 	switch {
 	case ev.state != "":
 		p.conn = ev.state
+		if ev.state == stateElsewhere {
+			p.eng.Retain(nil) // the jam sounds in the other tab now
+		}
 	case ev.pong != nil:
 		p.s.Pong(ev.pong.t0, ev.pong.t1, ev.pong.server)
 	case ev.msg != nil:
@@ -259,6 +262,9 @@ func (p *jamPage) Render() goapp.UI {
 					Class("notice notice-button").
 					OnClick(func(ctx goapp.Context, e goapp.Event) { p.eng.Resume() }).
 					Text("The sound is paused by the browser. Tap here (or anywhere) to bring it back.")
+			}),
+			goapp.If(p.conn == stateElsewhere, func() goapp.UI {
+				return goapp.P().ID("elsewhere").Class("notice").Attr("role", "status").Text("This jam goes on in another tab or on another device. Reload this page to play here again.")
 			}),
 			goapp.If(p.notice != "", func() goapp.UI {
 				return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)

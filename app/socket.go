@@ -16,6 +16,9 @@ const (
 	stateConnecting = "connecting"
 	stateOnline     = "online"
 	stateOffline    = "offline"
+	// stateElsewhere: another tab or device took the player's place with
+	// the resume token (close 4000); the client stops for good.
+	stateElsewhere = "elsewhere"
 )
 
 // socketEvent is what the socket client reports: a new connection state, a
@@ -91,8 +94,14 @@ func (c *jamClient) Run(ctx context.Context) {
 	backoff := c.minBackoff
 	c.emit(socketEvent{state: stateConnecting})
 	for ctx.Err() == nil {
-		welcomed, _ := c.session(ctx)
+		welcomed, err := c.session(ctx)
 		if ctx.Err() != nil {
+			return
+		}
+		if websocket.CloseStatus(err) == shared.StatusTakenOver {
+			// Reconnecting would take the player back from the other
+			// tab, which would take it back again: tell the player.
+			c.emit(socketEvent{state: stateElsewhere})
 			return
 		}
 		c.emit(socketEvent{state: stateOffline})

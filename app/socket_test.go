@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -178,5 +179,56 @@ func TestJamClient(t *testing.T) {
 		if c.Send(&shared.Play{}) {
 			t.Error("Send accepted with no connection")
 		}
+	})
+}
+
+func TestJamClientTakenOver(t *testing.T) {
+	t.Run("a client whose user another tab took over (4000) says so and does not reconnect", func(t *testing.T) {
+		hub := server.New(server.Config{})
+		srv := httptest.NewServer(hub)
+		defer srv.Close()
+		url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket"
+
+		var evs events
+		c := newJamClient(url, "", "", func() float64 { return float64(time.Now().UnixNano()) / 1e6 }, evs.add)
+		c.minBackoff, c.maxBackoff = 20*time.Millisecond, 100*time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan struct{})
+		go func() { c.Run(ctx); close(done) }()
+		var welcome *shared.Welcome
+		evs.wait(t, "welcome", func(ev socketEvent) bool {
+			welcome, _ = ev.msg.(*shared.Welcome)
+			return welcome != nil
+		})
+
+		// The other tab: the same token, on a socket of its own.
+		other, _, err := websocket.Dial(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.CloseNow()
+		if err := other.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Join{Resume: welcome.Resume})); err != nil {
+			t.Fatal(err)
+		}
+		evs.wait(t, "elsewhere", func(ev socketEvent) bool { return ev.state == stateElsewhere })
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the client still runs after it was taken over")
+		}
+		evs.mu.Lock()
+		last := evs.all[len(evs.all)-1]
+		evs.mu.Unlock()
+		if last.state != stateElsewhere {
+			t.Errorf("the client reported %+v after elsewhere", last)
+		}
+		if st := hub.Stats(); st.Users != 1 {
+			t.Errorf("%d users, want the one of the other tab", st.Users)
+		}
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel2()
+		_ = other.Close(websocket.StatusNormalClosure, "")
+		hub.Drain(ctx2)
 	})
 }

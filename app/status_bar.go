@@ -35,6 +35,7 @@ func (s *statusBar) Render() goapp.UI {
 		stateConnecting: "Connecting…",
 		stateOnline:     "Online",
 		stateOffline:    "Offline, reconnecting…",
+		stateElsewhere:  "Playing elsewhere",
 	}[s.Iconn]
 	sync := "Syncing clock…"
 	if s.Isynced {

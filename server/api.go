@@ -9,8 +9,11 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// Stats returns the numbers GET /api/stats serves, read at one instant.
+// Stats returns the numbers GET /api/stats serves, without the hub's lock.
 func (s *Server) Stats() shared.Stats { return s.hub.stats() }
+
+// JamSizes returns what the admin listener's GET /api/jams serves.
+func (s *Server) JamSizes() shared.JamSizes { return s.hub.jamSizes() }
 
 // serveLoops serves GET /api/loops: the loop catalog.
 func (s *Server) serveLoops(w http.ResponseWriter, r *http.Request) {

@@ -69,7 +69,7 @@ func TestBadInputThatGetsAnError(t *testing.T) {
 			if tc.joined {
 				x.expectQuiet()
 			} else {
-				x.join("", "")
+				x.join("pair", "")
 				expect[*shared.Joined](y)
 			}
 			if st := s.stats(t); st.JamSizes["pair"] < 2 {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coder/websocket"
+
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -64,13 +66,74 @@ func TestBalancer(t *testing.T) {
 		}
 	})
 
-	t.Run("ties go to the oldest jam", func(t *testing.T) {
+	t.Run("ties go to the oldest public jam", func(t *testing.T) {
 		s := newTestServer(t, Config{})
-		_, a := s.join(t, "older")
-		_, b := s.join(t, "newer")
+		// Two full public jams, then one member leaves each: two jams
+		// of six, the newer one's member leaving first.
+		var byJam [2][]*client
+		var ids [2]string
+		for i := 0; i < 2*shared.Capacity; i++ {
+			c, w := s.join(t, "")
+			ids[i/shared.Capacity] = w.Jam.ID
+			byJam[i/shared.Capacity] = append(byJam[i/shared.Capacity], c)
+		}
+		if ids[0] == ids[1] {
+			t.Fatalf("fourteen users in one jam %s", ids[0])
+		}
+		for _, k := range []int{1, 0} {
+			byJam[k][shared.Capacity-1].send(&shared.Leave{})
+			for {
+				if _, ok := byJam[k][0].next().(*shared.Left); ok {
+					break
+				}
+			}
+		}
 		_, w := s.join(t, "")
-		if w.Jam.ID != a.Jam.ID {
-			t.Fatalf("joined %s, want the oldest %s (not %s)", w.Jam.ID, a.Jam.ID, b.Jam.ID)
+		if w.Jam.ID != ids[0] {
+			t.Fatalf("joined %s, want the older %s (not %s)", w.Jam.ID, ids[0], ids[1])
+		}
+	})
+
+	t.Run("a jam created by naming its id is never filled by the balancer", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		var named []*client
+		for i := 0; i < shared.Capacity-1; i++ {
+			c, w := s.join(t, "hideout")
+			if w.Jam.ID != "hideout" {
+				t.Fatalf("joined %s, want hideout", w.Jam.ID)
+			}
+			named = append(named, c)
+		}
+		_, w := s.join(t, "")
+		if w.Jam.ID == "hideout" || len(w.Members) != 1 {
+			t.Fatalf("a user without a jam went to %s with %d members, want a new public jam", w.Jam.ID, len(w.Members))
+		}
+		// The invite link still leads there, and the members saw
+		// nobody but the one who used it.
+		_, w = s.join(t, "hideout")
+		if w.Jam.ID != "hideout" || len(w.Members) != shared.Capacity {
+			t.Fatalf("the invite link led to %s with %d members", w.Jam.ID, len(w.Members))
+		}
+		var seen []shared.Message
+		for range shared.Capacity - 2 {
+			seen = append(seen, named[0].next())
+		}
+		if j, ok := named[0].next().(*shared.Joined); !ok || j.Member.ID != w.You {
+			t.Fatalf("the first member saw %s, then not the invited one", describe(seen))
+		}
+	})
+
+	t.Run("a public jam that emptied comes back public for the user who resumes it", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		c, w := s.join(t, "")
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
+		back := s.dial(t).join("", w.Resume)
+		if back.Jam.ID != w.Jam.ID || back.You != w.You {
+			t.Fatalf("resumed into %s as %s, want %s as %s", back.Jam.ID, back.You, w.Jam.ID, w.You)
+		}
+		if _, other := s.join(t, ""); other.Jam.ID != w.Jam.ID {
+			t.Fatalf("the next user without a jam went to %s, want the resumed public jam %s", other.Jam.ID, w.Jam.ID)
 		}
 	})
 
@@ -121,7 +184,7 @@ func TestBalancer(t *testing.T) {
 			t.Fatalf("%d users with %d loops in party, want %d", in, len(loops), shared.Capacity)
 		}
 		st := s.stats(t)
-		if st.Users != n || st.Jams != len(told) {
+		if st.Users != n || st.Jams != len(told) || st.Sizes["7"] < 1 {
 			t.Fatalf("stats %+v, clients were told %v", st, told)
 		}
 		for id, size := range told {

@@ -96,6 +96,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		if err != nil {
 			c.sendErr(err, at)
 		} else {
+			c.placed()
 			c.s.metrics.joins.Inc()
 		}
 		return true

@@ -21,13 +21,10 @@ const (
 	statusPolicyViolation = websocket.StatusCode(shared.StatusPolicyViolation)
 
 	// statusReplaced closes a connection whose user a new connection took
-	// over (see hub.takeover). It is 1000, a normal closure, and not 1008:
-	// the old connection did nothing wrong, its session simply goes on
-	// elsewhere, and 1008 means misbehaviour to clients, to the load
-	// generator's checks and to whoever reads the close metrics. 1001 would
-	// read as the server going away. The reason says what happened.
-	statusReplaced = websocket.StatusNormalClosure
-	replacedReason = "replaced by a new connection"
+	// over (see hub.takeover): the session goes on elsewhere, so the
+	// client must not reconnect by itself but tell its user.
+	statusReplaced = websocket.StatusCode(shared.StatusTakenOver)
+	replacedReason = "taken over"
 )
 
 // maxCloseReason is the longest close reason a close frame carries.
@@ -40,10 +37,21 @@ type conn struct {
 	s     *Server
 	ws    *websocket.Conn
 	sock  *socketWriter // under ws's writes
+	addr  string        // the client's address, for the socket and resume limits
 	born  time.Time
 	rate  rateLimiter // read loop only
-	token string      // guarded by hub.mu
-	slot  int         // guarded by Server.mu
+	joins rateLimiter // read loop only
+
+	// When the last rate_limited for a ping went out (read loop only).
+	pingLimited   bool
+	pingLimitedAt time.Duration
+	token         string // guarded by hub.mu
+	slot          int    // guarded by Server.mu
+
+	// noJoin closes the connection unless it is in a jam by the join
+	// timeout; the first join that places the user stops it.
+	noJoin *time.Timer // set under mu
+	inJam  atomic.Bool // a join placed the user, here or in the cluster
 
 	// records limits the recordings the client asks for; read loop only.
 	records rateLimiter
@@ -58,9 +66,76 @@ type conn struct {
 	closed  bool
 }
 
-func newConn(s *Server, ws *websocket.Conn, sock *socketWriter) *conn {
-	return &conn{s: s, ws: ws, sock: sock, born: time.Now(), rate: newRateLimiter(s.cfg),
-		records: rateLimiter{limit: s.cfg.RecordRate, window: s.cfg.RecordWindow}}
+func newConn(s *Server, ws *websocket.Conn, sock *socketWriter, addr string) *conn {
+	c := &conn{
+		s: s, ws: ws, sock: sock, addr: addr, born: time.Now(),
+		rate:    newRateLimiter(s.cfg.RateLimit, s.cfg.RateWindow, s.cfg.RateLimitGrace),
+		joins:   newRateLimiter(s.cfg.JoinLimit, s.cfg.JoinWindow, 0),
+		records: newRateLimiter(s.cfg.RecordRate, s.cfg.RecordWindow, 0),
+	}
+	// A timer, not a goroutine: an idle socket costs no stack. It counts
+	// from the socket's opening, and only a join that places the user
+	// stops it: a socket cannot sit out of every jam by sending joins
+	// that fail.
+	// markClosed reads the timer under c.mu, maybe on the timer's own
+	// goroutine: it is set under c.mu too.
+	c.mu.Lock()
+	c.noJoin = time.AfterFunc(s.cfg.JoinTimeout, func() {
+		if !c.inJam.Load() {
+			c.closeAsync(statusPolicyViolation, "no join within "+s.cfg.JoinTimeout.String(), reasonNoJoin)
+		}
+	})
+	c.mu.Unlock()
+	return c
+}
+
+// placed notes that a join placed the user: the join timeout is over.
+func (c *conn) placed() {
+	c.inJam.Store(true)
+	c.noJoin.Stop()
+}
+
+// onPing counts a WebSocket ping frame toward the message rate, as the
+// library reads it inside serve's Read; it reports whether to answer it.
+//
+// A flood of pings costs the server a read each and nothing more: the
+// excess gets one rate_limited a window, not one each, so that a flood of
+// 6-byte pings cannot make the server write a flood of errors.
+func (c *conn) onPing() bool {
+	at := time.Now()
+	c.heard(at)
+	c.s.metrics.in.Inc()
+	since := at.Sub(c.born)
+	if c.rate.allow(since) {
+		return true
+	}
+	if c.rate.excess(since) {
+		// Inside Read: the close must not wait for the read loop.
+		c.closeAsync(statusPolicyViolation, rateClosedReason, reasonRateLimited)
+		return false
+	}
+	if !c.pingLimited || since-c.pingLimitedAt >= c.s.cfg.RateWindow {
+		c.pingLimited, c.pingLimitedAt = true, since
+		c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d messages in %v (pings count)", c.s.cfg.RateLimit, c.s.cfg.RateWindow), at)
+	}
+	return false
+}
+
+const rateClosedReason = "rate limit exceeded for too long"
+
+// allow reports whether a frame received at at is within the message rate.
+// Beyond it, the client gets rate_limited, or once it kept that up for the
+// grace period, tooLong: the connection must be closed with 1008.
+func (c *conn) allow(at time.Time) (ok, tooLong bool) {
+	since := at.Sub(c.born)
+	if c.rate.allow(since) {
+		return true, false
+	}
+	if c.rate.excess(since) {
+		return false, true
+	}
+	c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d messages in %v", c.s.cfg.RateLimit, c.s.cfg.RateWindow), at)
+	return false, false
 }
 
 // serve reads the client's messages until the connection ends. Each is
@@ -95,12 +170,10 @@ func (c *conn) receive(typ websocket.MessageType, data []byte, at time.Time) boo
 		c.close(statusUnsupportedData, "binary frames are not accepted", reasonBinary)
 		return false
 	}
-	if since := at.Sub(c.born); !c.rate.allow(since) {
-		if c.rate.excess(since) {
-			c.close(statusPolicyViolation, "rate limit exceeded for too long", reasonRateLimited)
-			return false
-		}
-		c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d messages in %v", c.s.cfg.RateLimit, c.s.cfg.RateWindow), at)
+	if ok, tooLong := c.allow(at); tooLong {
+		c.close(statusPolicyViolation, rateClosedReason, reasonRateLimited)
+		return false
+	} else if !ok {
 		return true
 	}
 	msg, err := shared.DecodeClient(data)
@@ -118,6 +191,12 @@ func (c *conn) receive(typ websocket.MessageType, data []byte, at time.Time) boo
 
 // handle acts on one message; it reports false when the connection ended.
 func (c *conn) handle(msg shared.Message, at time.Time) bool {
+	// Every join counts, whatever becomes of it: joining and leaving
+	// makes each other member see joined and left.
+	if _, ok := msg.(*shared.Join); ok && !c.joins.allow(at.Sub(c.born)) {
+		c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d joins in %v", c.s.cfg.JoinLimit, c.s.cfg.JoinWindow), at)
+		return true
+	}
 	if cl := c.s.cfg.Cluster; cl != nil {
 		return c.handleClustered(cl, msg, at)
 	}
@@ -158,6 +237,9 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 		return true
 	}
 	err := c.s.hub.join(c, join.Jam, join.Resume, at)
+	if err == nil {
+		c.placed()
+	}
 	if errors.Is(err, errDraining) {
 		c.close(statusGoingAway, "server shutting down", reasonDraining)
 		return false
@@ -214,6 +296,7 @@ func (c *conn) markClosed(reason string) bool {
 	}
 	c.closed = true
 	c.out = nil
+	c.noJoin.Stop()
 	c.s.metrics.closes.WithLabelValues(reason).Inc()
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -72,12 +73,14 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	t.Run("GET /metrics has every metric", func(t *testing.T) {
+	t.Run("GET /metrics on the admin listener has every metric", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		a, _ := s.join(t, "")
 		a.send(&shared.Play{})
 		expect[*shared.Played](a)
-		res, err := http.Get(s.ts.URL + "/metrics")
+		admin := httptest.NewServer(s.Admin())
+		defer admin.Close()
+		res, err := http.Get(admin.URL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,15 +14,19 @@ import (
 // hub owns the set of jams and who is in which. Joins and leaves hold its
 // lock (then the jam's), so the balancer sees sizes that cannot change under
 // it and no jam ever holds more than shared.Capacity members; plays, stops
-// and swaps hold only their jam's lock.
+// and swaps hold only their jam's lock. Nothing done under the lock looks at
+// every jam: the balancer reads its buckets (balancer.go), and the counts
+// /api/stats serves are atomic counters read without the lock.
 type hub struct {
 	s *Server
 
 	mu       sync.Mutex
 	jams     map[string]*jam
-	users    int
+	open     openJams
 	seq      uint64
 	draining bool
+
+	sizes sizeCounts // written under mu, read without it
 }
 
 func newHub(s *Server) *hub {
@@ -36,12 +40,26 @@ var errDraining = errors.New("server is draining")
 // that was taken over, for instance): it must not place a user.
 var errClosed = errors.New("connection is closing")
 
-// create adds a new empty jam with the id. h.mu is held.
-func (h *hub) create(id string) *jam {
+// create adds a new empty jam with the id: a private one (created by
+// naming its id: the balancer never places anyone in it) or a public one.
+// h.mu is held.
+func (h *hub) create(id string, private bool) *jam {
 	h.seq++
 	j := newJam(id, h.seq, defaultKit, shared.NewTimeline(float64(int64(h.s.nowMs()))))
+	j.private = private
 	h.jams[id] = j
 	return j
+}
+
+// resized files j under its size n after a join or a leave: in the counts
+// and, for a public jam, in the balancer's buckets. h.mu is held.
+func (h *hub) resized(j *jam, n int) {
+	old := j.size
+	j.size = n
+	h.sizes.move(old, n)
+	if !j.private {
+		h.open.move(j, old, n)
+	}
 }
 
 // join places c's user in a jam and sends the welcome and the joined frames.
@@ -70,7 +88,7 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 		return errClosed
 	}
 
-	prefer, resumed := -1, false
+	prefer, resumed, private := -1, false, want != ""
 	back := h.s.resume.take(resume, h.s.cfg.Now())
 	if back != nil && back.conn != nil {
 		// A live token: its connection holds the user (the hub's lock
@@ -100,7 +118,9 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 			want = back.jam
 		}
 		if want == back.jam {
-			prefer = back.loop
+			// The same jam: if it emptied meanwhile, it comes back as
+			// it was, public or private.
+			prefer, private = back.loop, back.private
 		}
 	}
 
@@ -109,8 +129,8 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 	if want != "" {
 		switch j = h.jams[want]; {
 		case j == nil:
-			j = h.create(want)
-		case len(j.members) >= shared.Capacity:
+			j = h.create(want, private)
+		case j.size >= shared.Capacity:
 			j, redirected = nil, true
 		}
 	}
@@ -119,9 +139,11 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 	}
 
 	h.renew(c, userID, token)
+	// Counted before anyone hears of it, so that whoever reads the
+	// welcome or the joined finds it in /api/stats.
+	h.resized(j, j.size+1)
 	m := j.add(c, userID, prefer, token, redirected, h.s.nowMs(), at)
 	c.member.Store(m)
-	h.users++
 	h.s.metrics.joins.Inc()
 	h.s.log.Debug("join", "user", userID, "jam", j.id, "loop", shared.Catalog[m.loop].ID, "redirected", redirected, "resumed", resumed)
 	return nil
@@ -173,21 +195,21 @@ func (h *hub) leave(c *conn) {
 		// c.member under this lock), so not c's to remove.
 		return
 	}
-	jamID := m.jam.id
+	j := m.jam
 	loop := h.detach(m, time.Now())
-	h.s.resume.release(c.token, jamID, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
-	h.s.log.Debug("leave", "user", m.id, "jam", jamID)
+	h.s.resume.release(c.token, c.addr, j.id, j.private, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
+	h.s.log.Debug("leave", "user", m.id, "jam", j.id)
 }
 
 // detach takes m out of its jam, tells the others, removes the jam if it
 // emptied and returns the loop m had. h.mu is held.
 func (h *hub) detach(m *member, at time.Time) (loop int) {
 	j := m.jam
+	h.resized(j, j.size-1) // before the left goes out, as with a join
 	loop = j.remove(m, h.s.nowMs(), at)
-	if len(j.members) == 0 {
+	if j.size == 0 {
 		delete(h.jams, j.id)
 	}
-	h.users--
 	return loop
 }
 
@@ -198,23 +220,26 @@ func (h *hub) drain() {
 	h.draining = true
 }
 
-// stats returns the hub's numbers, read at one instant.
+// stats returns the numbers of /api/stats. It takes no lock: a flood of
+// requests for it never holds up a join. A cluster counts its own.
 func (h *hub) stats() shared.Stats {
 	if cl := h.s.cfg.Cluster; cl != nil {
 		return cl.Stats()
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	st := shared.Stats{Jams: len(h.jams), Users: h.users, JamSizes: make(map[string]int, len(h.jams))}
-	for id, j := range h.jams {
-		st.JamSizes[id] = len(j.members)
-	}
-	return st
+	return h.sizes.stats()
 }
 
-// counts returns the number of jams and users.
-func (h *hub) counts() (jams, users int) {
+// jamSizes returns every jam's member count, by id, for the admin listener.
+// It holds the hub's lock while it copies them: it is for operators only.
+func (h *hub) jamSizes() shared.JamSizes {
+	if cl, ok := h.s.cfg.Cluster.(interface{ JamSizes() shared.JamSizes }); ok {
+		return cl.JamSizes()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.jams), h.users
+	js := shared.JamSizes{JamSizes: make(map[string]int, len(h.jams))}
+	for id, j := range h.jams {
+		js.JamSizes[id] = j.size
+	}
+	return js
 }

@@ -20,6 +20,11 @@ type jam struct {
 	seq      uint64 // creation order, for the balancer's ties
 	kit      string // the id of the kit the jam plays
 	timeline shared.Timeline
+	private  bool // created by naming its id: the balancer never fills it
+
+	// Guarded by hub.mu.
+	size int // len(members), readable under the hub's lock alone
+	slot int // index in the balancer's bucket, or -1
 
 	mu      sync.Mutex
 	members []*member // in joining order
@@ -44,7 +49,7 @@ type member struct {
 }
 
 func newJam(id string, seq uint64, kit string, tl shared.Timeline) *jam {
-	return &jam{id: id, seq: seq, kit: kit, timeline: tl, taken: make([]bool, len(shared.Catalog)),
+	return &jam{id: id, seq: seq, kit: kit, timeline: tl, slot: -1, taken: make([]bool, len(shared.Catalog)),
 		history: newHistory(tl.BarAt(tl.Epoch))}
 }
 

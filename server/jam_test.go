@@ -278,7 +278,7 @@ func TestResume(t *testing.T) {
 		}
 	})
 
-	t.Run("the replaced connection is closed with 1000, replaced by a new connection", func(t *testing.T) {
+	t.Run("the taken-over connection is closed with 4000, taken over", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		old, w := s.join(t, "")
 		s.dial(t).join("", w.Resume)
@@ -288,8 +288,8 @@ func TestResume(t *testing.T) {
 				continue
 			}
 			var ce websocket.CloseError
-			if !errors.As(err, &ce) || ce.Code != websocket.StatusNormalClosure || ce.Reason != "replaced by a new connection" {
-				t.Fatalf("the old connection ended with %v, want 1000 replaced by a new connection", err)
+			if !errors.As(err, &ce) || ce.Code != shared.StatusTakenOver || ce.Reason != "taken over" {
+				t.Fatalf("the old connection ended with %v, want 4000 taken over", err)
 			}
 			break
 		}
@@ -338,7 +338,7 @@ func TestResume(t *testing.T) {
 		if l := expect[*shared.Left](cs[0]); l.ID != ws[1].You {
 			t.Fatalf("left %s, want %s", l.ID, ws[1].You)
 		}
-		cs[1].expectClose(1000)
+		cs[1].expectClose(shared.StatusTakenOver)
 		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 1 || st.JamSizes["elsewhere"] != 1 {
 			t.Fatalf("stats %+v", st)
 		}
@@ -406,7 +406,7 @@ func TestResume(t *testing.T) {
 				}
 			}
 			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
-			if st := s.Stats(); st.Users != 2*(i+1) || st.JamSizes[jam] != 2 {
+			if st, js := s.Stats(), s.JamSizes(); st.Users != 2*(i+1) || js.JamSizes[jam] != 2 {
 				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
 			}
 		}
@@ -436,13 +436,13 @@ func TestResume(t *testing.T) {
 			} else if st := websocket.CloseStatus(err); st != shared.StatusGoingAway {
 				t.Fatalf("round %d: the new connection ended with %v", i, err)
 			}
-			// The old one was replaced (1000) or drained (1001).
+			// The old one was taken over (4000) or drained (1001).
 			for {
 				_, err := old.read(testTimeout)
 				if err == nil {
 					continue
 				}
-				if st := websocket.CloseStatus(err); st != websocket.StatusNormalClosure && st != shared.StatusGoingAway {
+				if st := websocket.CloseStatus(err); st != shared.StatusTakenOver && st != shared.StatusGoingAway {
 					t.Fatalf("round %d: the old connection ended with %v", i, err)
 				}
 				break
@@ -486,13 +486,13 @@ func TestResume(t *testing.T) {
 				if err == nil {
 					continue
 				}
-				if st := websocket.CloseStatus(err); st != websocket.StatusNormalClosure && st != shared.StatusPolicyViolation {
+				if st := websocket.CloseStatus(err); st != shared.StatusTakenOver && st != shared.StatusPolicyViolation {
 					t.Fatalf("round %d: the old connection ended with %v", i, err)
 				}
 				break
 			}
 			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
-			if st := s.Stats(); st.Users != 2*(i+1) || st.JamSizes[jam] != 2 {
+			if st, js := s.Stats(), s.JamSizes(); st.Users != 2*(i+1) || js.JamSizes[jam] != 2 {
 				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
 			}
 			c.send(&shared.Play{})

@@ -21,7 +21,8 @@ const (
 	reasonNoPong      = "no_pong"      // 1008, no frame and no pong for two ping intervals
 	reasonWriteFailed = "write_failed" // a write failed or timed out
 	reasonDraining    = "draining"     // 1001
-	reasonReplaced    = "replaced"     // 1000, a resume took the user over
+	reasonReplaced    = "replaced"     // 4000, a resume took the user over
+	reasonNoJoin      = "no_join"      // 1008, no join within the join timeout
 	reasonUnavailable = "unavailable"  // 1012, the node lost the cluster
 )
 
@@ -37,6 +38,8 @@ type metrics struct {
 	fanout prometheus.Histogram
 	// recordings counts recordings saved.
 	recordings prometheus.Counter
+	// refused counts the socket upgrades refused by the admission limits.
+	refused *prometheus.CounterVec
 }
 
 func newMetrics(h *hub) *metrics {
@@ -66,18 +69,23 @@ func newMetrics(h *hub) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
-	m.reg.MustRegister(m.joins, m.recordings, m.in, m.out, m.closes, m.pings, m.fanout,
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "loops_sockets_refused_total", Help: "Socket upgrades refused, by limit (total: 503, address: 429).",
+	}, []string{"limit"})
+	m.refused.WithLabelValues("total")
+	m.refused.WithLabelValues("address")
+	m.reg.MustRegister(m.joins, m.recordings, m.in, m.out, m.closes, m.pings, m.fanout, m.refused,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_jams", Help: "Jams with members."},
-			func() float64 { jams, _ := h.counts(); return float64(jams) }),
+			func() float64 { return float64(h.stats().Jams) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loops_users", Help: "Users in a jam."},
-			func() float64 { _, users := h.counts(); return float64(users) }),
+			func() float64 { return float64(h.stats().Users) }),
 		// The runtime's and the process's own figures (goroutines, heap,
 		// RSS, CPU, open files): what a load run watches for growth.
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, r := range []string{reasonClient, reasonBadFrame, reasonBinary, reasonTooBig, reasonRateLimited,
-		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining, reasonReplaced, reasonUnavailable} {
+		reasonSlow, reasonNoPong, reasonWriteFailed, reasonDraining, reasonReplaced, reasonNoJoin, reasonUnavailable} {
 		m.closes.WithLabelValues(r)
 	}
 	return m

@@ -20,8 +20,8 @@ type rateLimiter struct {
 	lastExcess  time.Duration
 }
 
-func newRateLimiter(cfg Config) rateLimiter {
-	return rateLimiter{limit: cfg.RateLimit, window: cfg.RateWindow, grace: cfg.RateLimitGrace}
+func newRateLimiter(limit int, window, grace time.Duration) rateLimiter {
+	return rateLimiter{limit: limit, window: window, grace: grace}
 }
 
 // allow reports whether a message received at now is within the limit.

@@ -81,6 +81,37 @@ type Config struct {
 	// Cluster, when set, owns the jams instead of this server's own hub:
 	// several servers sharing one Cluster act as one hub (cluster.go).
 	Cluster Cluster
+	// MaxResume and MaxResumePerAddr bound the resume tokens of closed
+	// connections kept for ResumeWindow, in total and per client address;
+	// past a bound the oldest goes first.
+	MaxResume, MaxResumePerAddr int
+
+	// JoinTimeout is how long a socket may stay open without being in a
+	// jam before it is closed with 1008: an idle socket costs memory and
+	// a slot of the socket limits.
+	JoinTimeout time.Duration
+	// JoinLimit is how many joins a socket may send in JoinWindow; the
+	// excess gets rate_limited, so that no socket churns a jam with joined
+	// and left.
+	JoinLimit  int
+	JoinWindow time.Duration
+	// MaxSockets is how many sockets the server holds at once; past it the
+	// upgrade is refused with 503.
+	MaxSockets int
+	// MaxSocketsPerAddr is how many sockets one client address holds at
+	// once; past it the upgrade is refused with 429.
+	MaxSocketsPerAddr int
+	// TrustProxy takes the client's address from the last entry of
+	// X-Forwarded-For, the one the reverse proxy in front of the server
+	// added; without a proxy it would let any client pick its address.
+	TrustProxy bool
+	// ResponseReadTimeout and ResponseWriteTimeout bound reading the
+	// request and writing the response of every HTTP request but the
+	// socket's.
+	ResponseReadTimeout, ResponseWriteTimeout time.Duration
+	// PprofOnAdmin serves Go's profiles at /debug/pprof/ on the admin
+	// handler.
+	PprofOnAdmin bool
 }
 
 // The defaults of the tunables.
@@ -88,6 +119,23 @@ const (
 	DefaultQueueSize    = 256
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultPingInterval = 20 * time.Second
+
+	// DefaultMaxSockets suits a 2-core machine with 24 GiB and 20,000 open
+	// files: a connection costs under 20 KB and a file descriptor, so this
+	// many are 0.3 GB and leave files for HTTP; the hub's CPU, not memory,
+	// is what more sockets would run out of (BENCHMARKS.md: 10,000 clients
+	// toggling take a third of a core).
+	DefaultMaxSockets = 16000
+	// DefaultMaxSocketsPerAddr leaves room for a school or an office
+	// behind one NAT address while keeping one host from taking more than
+	// a thirtieth of the server.
+	DefaultMaxSocketsPerAddr = 500
+	// DefaultMaxResume bounds the released resume tokens: a few hundred
+	// bytes each, a minute each.
+	DefaultMaxResume = 100000
+	// DefaultMaxResumePerAddr is twice the sockets an address may hold:
+	// every one of them may drop and come back at once.
+	DefaultMaxResumePerAddr = 2 * DefaultMaxSocketsPerAddr
 )
 
 func (cfg Config) withDefaults() Config {
@@ -127,6 +175,33 @@ func (cfg Config) withDefaults() Config {
 	if cfg.RecordWindow <= 0 {
 		cfg.RecordWindow = time.Minute
 	}
+	if cfg.MaxResume <= 0 {
+		cfg.MaxResume = DefaultMaxResume
+	}
+	if cfg.MaxResumePerAddr <= 0 {
+		cfg.MaxResumePerAddr = DefaultMaxResumePerAddr
+	}
+	if cfg.JoinTimeout <= 0 {
+		cfg.JoinTimeout = shared.JoinTimeout
+	}
+	if cfg.JoinLimit <= 0 {
+		cfg.JoinLimit = shared.JoinLimit
+	}
+	if cfg.JoinWindow <= 0 {
+		cfg.JoinWindow = shared.JoinWindow
+	}
+	if cfg.ResponseReadTimeout <= 0 {
+		cfg.ResponseReadTimeout = ResponseReadTimeout
+	}
+	if cfg.ResponseWriteTimeout <= 0 {
+		cfg.ResponseWriteTimeout = ResponseWriteTimeout
+	}
+	if cfg.MaxSockets <= 0 {
+		cfg.MaxSockets = DefaultMaxSockets
+	}
+	if cfg.MaxSocketsPerAddr <= 0 {
+		cfg.MaxSocketsPerAddr = DefaultMaxSocketsPerAddr
+	}
 	return cfg
 }
 
@@ -135,6 +210,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	mux     *http.ServeMux
+	admin   *http.ServeMux
 	hub     *hub
 	resume  *resumeStore
 	metrics *metrics
@@ -144,8 +220,15 @@ type Server struct {
 	// that Drain can wait for all of them.
 	wg sync.WaitGroup
 
+	// stopFlight stops the flight recorder of -pprof, if any; Drain
+	// calls it.
+	stopFlight func()
+	flightOnce sync.Once
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	sockets  int            // upgrades admitted and not yet ended
+	perAddr  map[string]int // of sockets, by client address
 	draining bool
 	gone     chan struct{} // closed when draining and conns is empty
 }
@@ -156,12 +239,14 @@ var _ http.Handler = (*Server)(nil)
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:    cfg,
-		log:    cfg.Log,
-		mux:    http.NewServeMux(),
-		resume: newResumeStore(),
-		conns:  make(map[*conn]struct{}),
-		gone:   make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Log,
+		mux:     http.NewServeMux(),
+		admin:   http.NewServeMux(),
+		resume:  newResumeStore(cfg.MaxResume, cfg.MaxResumePerAddr),
+		conns:   make(map[*conn]struct{}),
+		perAddr: make(map[string]int),
+		gone:    make(chan struct{}),
 	}
 	s.hub = newHub(s)
 	s.metrics = newMetrics(s.hub)
@@ -171,20 +256,34 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/stats", s.serveStats)
 	s.mux.HandleFunc("GET /api/recordings/{id}", s.serveRecording)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
-	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.Handle("GET /loops/", newLoopFiles())
+	// What the admin listener serves is not found here, even by the app.
+	for _, p := range []string{"/metrics", "/api/jams", "/debug/pprof/"} {
+		s.mux.Handle(p, http.NotFoundHandler())
+	}
 	if cfg.App != nil {
 		s.mux.Handle("/", compressText(cfg.App))
+	}
+	s.admin.Handle("GET /metrics", s.metrics.handler())
+	s.admin.HandleFunc("GET /api/jams", s.serveJams)
+	s.admin.HandleFunc("GET /healthz", s.serveHealth)
+	if cfg.PprofOnAdmin {
+		s.handleProfiles(s.admin)
 	}
 	return s
 }
 
-// ServeHTTP serves the hub and the app.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// Admin returns the handler of the admin listener: /metrics, /api/jams
+// (every jam's id and size) and, with PprofOnAdmin, /debug/pprof/. Serve it
+// only on a loopback or private address: jam ids are the keys to jams.
+func (s *Server) Admin() http.Handler { return s.admin }
 
 // Drain stops accepting joins, closes every socket with 1001 and waits for
 // the connections to end or ctx to be done. It may be called more than once.
 func (s *Server) Drain(ctx context.Context) {
+	if s.stopFlight != nil {
+		s.flightOnce.Do(s.stopFlight)
+	}
 	s.mu.Lock()
 	s.draining = true
 	conns := make([]*conn, 0, len(s.conns))
@@ -236,6 +335,7 @@ func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
+	s.release(c.addr)
 	s.beat.remove(c)
 	if s.draining && len(s.conns) == 0 {
 		s.closeGone()

@@ -217,10 +217,19 @@ func (s *testServer) connOf(t *testing.T, user string) *conn {
 	return found
 }
 
-func (s *testServer) stats(t *testing.T) shared.Stats {
+// testStats is what the public /api/stats and the admin's /api/jams say.
+type testStats struct {
+	shared.Stats
+	JamSizes map[string]int
+}
+
+// stats reads /api/stats over HTTP and every jam's size from the admin
+// handler.
+func (s *testServer) stats(t *testing.T) testStats {
 	t.Helper()
-	var st shared.Stats
-	s.getJSON(t, "/api/stats", &st)
+	var st testStats
+	s.getJSON(t, "/api/stats", &st.Stats)
+	st.JamSizes = s.JamSizes().JamSizes
 	return st
 }
 
@@ -266,4 +275,31 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// httptestServer serves h on a real loopback listener until the test ends,
+// and returns its URL.
+func httptestServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// fanout returns how many frames the server wrote to clients, and how many
+// of them over shared.LeadMs after the message that caused them.
+func (s *testServer) fanout(t *testing.T) (count, late uint64) {
+	t.Helper()
+	var m dto.Metric
+	if err := s.metrics.fanout.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	h := m.GetHistogram()
+	for _, b := range h.GetBucket() {
+		if b.GetUpperBound() == shared.LeadMs/1000.0 {
+			return h.GetSampleCount(), h.GetSampleCount() - b.GetCumulativeCount()
+		}
+	}
+	t.Fatalf("the fan-out histogram has no bucket at %d ms", shared.LeadMs)
+	return 0, 0
 }

@@ -5,6 +5,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -26,27 +27,43 @@ const (
 
 // serveSocket serves GET /socket: the WebSocket of PROTOCOL.md. The origin
 // check is the library's: the server's own host or one of AllowedOrigins,
-// else 403.
+// else 403. The socket limits come first: 503 while the server holds
+// MaxSockets, 429 while the client's address holds MaxSocketsPerAddr.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
-	if s.isDraining() {
-		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+	addr := s.clientAddr(r)
+	if status := s.admit(addr); status != 0 {
+		if status != http.StatusServiceUnavailable || !s.isDraining() {
+			w.Header().Set("Retry-After", "10")
+		}
+		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	admitted := true
+	defer func() {
+		if admitted {
+			s.unadmit(addr)
+		}
+	}()
+	var c *conn
 	var sock *socketWriter
 	ws, err := websocket.Accept(smallBuffers{w, s.cfg.WriteTimeout, &sock}, r, &websocket.AcceptOptions{
 		OriginPatterns:  s.cfg.AllowedOrigins,
 		CompressionMode: websocket.CompressionDisabled,
+		// The library answers pings inside Read; each counts toward the
+		// message rate like any frame. c is set before the first Read.
+		OnPingReceived: func(context.Context, []byte) bool { return c.onPing() },
 	})
 	if err != nil {
 		s.log.Debug("socket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	ws.SetReadLimit(shared.MaxFrameBytes)
-	c := newConn(s, ws, sock)
+	c = newConn(s, ws, sock, addr)
 	if !s.track(c) {
 		_ = ws.Close(statusGoingAway, "server shutting down")
 		return
 	}
+	admitted = false // the connection's own now: untrack gives it back
 	// The read loop gets a goroutine of its own and this one returns, so
 	// that net/http's per-request state and this deeper stack are freed
 	// while the connection lives on.

@@ -13,7 +13,7 @@ import (
 
 func TestStorm(t *testing.T) {
 	t.Run("racing plays, stops, swaps, leaves and resumes leave every member with the server's view", func(t *testing.T) {
-		s := newTestServer(t, Config{RateLimit: 1 << 20})
+		s := newTestServer(t, Config{RateLimit: 1 << 20, JoinLimit: 1 << 20})
 		const actors, ops = 7, 150
 		views := make([]*shared.View, actors)
 		clients := make([]*client, actors)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Encode returns the frame of m: its JSON object with "type" first.
@@ -60,9 +61,9 @@ var serverMessages = map[string]func() Message{
 	TypeError:    func() Message { return new(Error) },
 }
 
-// DecodeClient decodes a frame a client sent. A frame that is not a JSON
-// object with a string "type", or has a field of the wrong type, gives a
-// *BadFrameError with StatusInvalidPayload. A well-formed frame of a type the
+// DecodeClient decodes a frame a client sent. A frame that is not valid
+// UTF-8, not a JSON object with a string "type", or has a field of the wrong
+// type, gives a *BadFrameError with StatusInvalidPayload. A well-formed frame of a type the
 // protocol does not know gives an *Error with CodeUnknownType.
 func DecodeClient(frame []byte) (Message, error) {
 	return decode(frame, clientMessages)
@@ -75,6 +76,11 @@ func DecodeServer(frame []byte) (Message, error) {
 }
 
 func decode(frame []byte, types map[string]func() Message) (Message, error) {
+	// encoding/json would take invalid UTF-8 and turn it into U+FFFD; a
+	// text frame must be UTF-8 (RFC 6455, section 8.1).
+	if !utf8.Valid(frame) {
+		return nil, &BadFrameError{Status: StatusInvalidPayload, Reason: "text frame is not valid UTF-8"}
+	}
 	var envelope struct {
 		Type json.RawMessage `json:"type"`
 	}

@@ -1,5 +1,10 @@
 package shared
 
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
+
 // MaxJamIDLen is the longest well-formed jam id.
 const MaxJamIDLen = 64
 
@@ -22,4 +27,13 @@ func ValidJamID(id string) bool {
 		}
 	}
 	return true
+}
+
+// NewJamID returns a fresh, well-formed, unguessable jam id: 128 bits from
+// crypto/rand in base64url (22 characters). An invite link is the only key
+// to a private jam, so its id must not be guessed.
+func NewJamID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

@@ -22,3 +22,19 @@ func TestValidJamID(t *testing.T) {
 		})
 	}
 }
+
+func TestNewJamID(t *testing.T) {
+	t.Run("a fresh jam id is well-formed, 128 bits long and never the same twice", func(t *testing.T) {
+		seen := map[string]bool{}
+		for range 1000 {
+			id := NewJamID()
+			if !ValidJamID(id) || len(id) != 22 {
+				t.Fatalf("NewJamID() = %q: not a well-formed 22-character id", id)
+			}
+			if seen[id] {
+				t.Fatalf("NewJamID() gave %q twice", id)
+			}
+			seen[id] = true
+		}
+	})
+}

@@ -16,6 +16,14 @@ const (
 	// ResumeWindow is how long after a connection closes its resume token
 	// still brings the user back.
 	ResumeWindow = 60 * time.Second
+	// JoinTimeout is how long a socket may stay open without sending join
+	// before it is closed with StatusPolicyViolation.
+	JoinTimeout = 10 * time.Second
+	// JoinLimit is how many joins a socket may send in JoinWindow; the
+	// excess gets CodeRateLimited.
+	JoinLimit = 5
+	// JoinWindow is the window of JoinLimit.
+	JoinWindow = time.Minute
 	// LeadMs is the least time between the server receiving a play, stop or
 	// swap and the start of the bar it takes effect on.
 	LeadMs = 50
@@ -35,4 +43,8 @@ const (
 	StatusInvalidPayload  = 1007
 	StatusPolicyViolation = 1008
 	StatusMessageTooBig   = 1009
+	// StatusTakenOver closes a connection whose user a newer connection
+	// took over with its resume token: the jam goes on elsewhere (another
+	// tab or device), so the client must not reconnect by itself.
+	StatusTakenOver = 4000
 )

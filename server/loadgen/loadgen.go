@@ -32,6 +32,10 @@ import (
 type Config struct {
 	// URL is the server's socket, e.g. ws://127.0.0.1:8080/socket.
 	URL string
+	// Admin is the server's admin listener, e.g. http://127.0.0.1:9090, for
+	// /metrics and every jam's size (/api/jams); without it those checks
+	// and figures are left out.
+	Admin string
 	// Origin is the handshake's Origin header [http://host of URL].
 	Origin string
 	// Clients is how many well-behaved clients join [100].
@@ -50,7 +54,8 @@ type Config struct {
 	DialConcurrency int
 	// ClientsPerIP is how many clients share one loopback source address
 	// before the next (127.0.0.2, ...) is used: one address has about 28k
-	// ephemeral ports [20000].
+	// ephemeral ports, and the server holds at most its per-address socket
+	// limit from each [250].
 	ClientsPerIP int
 	// JoinTimeout bounds each dial, join and welcome [15s].
 	JoinTimeout time.Duration
@@ -75,8 +80,8 @@ type Config struct {
 	OnLoaded func()
 	// OutlierTrace, when set, is the file the server's execution trace
 	// around the first delivery that takes OutlierAt or longer is written
-	// to: the last seconds of its flight recorder (/debug/flight, served
-	// with -pprof), fetched a second after the outlier arrived.
+	// to: the last seconds of its flight recorder (/debug/flight on the
+	// admin listener, served with -pprof), fetched a second after the outlier arrived.
 	OutlierTrace string
 	// OutlierAt is the latency that counts as an outlier [20ms].
 	OutlierAt time.Duration
@@ -112,7 +117,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.DialConcurrency = 200
 	}
 	if cfg.ClientsPerIP <= 0 {
-		cfg.ClientsPerIP = 20000
+		cfg.ClientsPerIP = 250
 	}
 	if cfg.JoinTimeout <= 0 {
 		cfg.JoinTimeout = 15 * time.Second
@@ -171,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	probe, err := newServerProbe(cfg.URL, cfg.PID, cfg.InProcess)
+	probe, err := newServerProbe(cfg.URL, cfg.Admin, cfg.PID, cfg.InProcess)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // delivery that took lat arrived at at, and writes it to OutlierTrace.
 func (g *gen) traceOutlier(lat time.Duration, at time.Time) {
 	time.Sleep(time.Second)
-	body, err := g.probe.get(context.Background(), "/debug/flight")
+	body, err := g.probe.getAdmin(context.Background(), "/debug/flight")
 	if err == nil {
 		err = os.WriteFile(g.cfg.OutlierTrace, body, 0o644)
 	}

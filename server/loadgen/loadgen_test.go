@@ -37,12 +37,15 @@ func TestChaos(t *testing.T) {
 		srv := server.New(server.Config{})
 		ts := httptest.NewServer(srv)
 		defer ts.Close()
+		admin := httptest.NewServer(srv.Admin())
+		defer admin.Close()
 
 		clients := envInt("LOADGEN_CLIENTS", 60)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{
 			URL:       "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
+			Admin:     admin.URL,
 			Clients:   clients,
 			Duration:  envDuration("LOADGEN_DURATION", 12*time.Second),
 			Period:    2 * time.Second,

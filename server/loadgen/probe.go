@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,12 +74,13 @@ func readProc(pid int) procSample {
 // runtime, and its jams through /api/stats.
 type serverProbe struct {
 	base      string // http://host:port
+	admin     string // the admin listener's http://host:port, or ""
 	pid       int
 	inProcess bool
 	http      *http.Client
 }
 
-func newServerProbe(wsURL string, pid int, inProcess bool) (*serverProbe, error) {
+func newServerProbe(wsURL, admin string, pid int, inProcess bool) (*serverProbe, error) {
 	u, err := url.Parse(wsURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse url: %w", err)
@@ -92,6 +94,7 @@ func newServerProbe(wsURL string, pid int, inProcess bool) (*serverProbe, error)
 	}
 	return &serverProbe{
 		base:      scheme + "://" + u.Host,
+		admin:     strings.TrimSuffix(admin, "/"),
 		pid:       pid,
 		inProcess: inProcess,
 		http:      &http.Client{Timeout: 10 * time.Second},
@@ -105,16 +108,51 @@ func (p *serverProbe) proc() procSample {
 	return readProc(p.pid)
 }
 
-func (p *serverProbe) stats(ctx context.Context) (shared.Stats, error) {
-	var st shared.Stats
+// Stats is what the server says of its jams: GET /api/stats and, with the
+// admin listener, GET /api/jams (JamSizes stays nil without it).
+type Stats struct {
+	shared.Stats
+	JamSizes map[string]int
+}
+
+func (p *serverProbe) stats(ctx context.Context) (Stats, error) {
+	var st Stats
 	body, err := p.get(ctx, "/api/stats")
 	if err != nil {
 		return st, err
 	}
-	if err := json.Unmarshal(body, &st); err != nil {
+	if err := json.Unmarshal(body, &st.Stats); err != nil {
 		return st, fmt.Errorf("decode /api/stats: %w", err)
 	}
+	if p.admin == "" {
+		return st, nil
+	}
+	body, err = p.getFrom(ctx, p.admin, "/api/jams")
+	if err != nil {
+		return st, err
+	}
+	var js shared.JamSizes
+	if err := json.Unmarshal(body, &js); err != nil {
+		return st, fmt.Errorf("decode /api/jams: %w", err)
+	}
+	st.JamSizes = js.JamSizes
 	return st, nil
+}
+
+// getAdmin returns the body of GET path on the admin listener.
+func (p *serverProbe) getAdmin(ctx context.Context, path string) ([]byte, error) {
+	if p.admin == "" {
+		return nil, fmt.Errorf("no admin listener to read %s from", path)
+	}
+	return p.getFrom(ctx, p.admin, path)
+}
+
+// metrics returns the admin listener's /metrics.
+func (p *serverProbe) metrics(ctx context.Context) ([]byte, error) {
+	if p.admin == "" {
+		return nil, errors.New("no admin listener to read /metrics from")
+	}
+	return p.getFrom(ctx, p.admin, "/metrics")
 }
 
 // goroutines returns the server's goroutines: the runtime's count in
@@ -123,7 +161,7 @@ func (p *serverProbe) goroutines(ctx context.Context) int {
 	if p.inProcess {
 		return runtime.NumGoroutine()
 	}
-	body, err := p.get(ctx, "/metrics")
+	body, err := p.metrics(ctx)
 	if err != nil {
 		return -1
 	}
@@ -141,7 +179,11 @@ func (p *serverProbe) goroutines(ctx context.Context) int {
 }
 
 func (p *serverProbe) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+path, nil)
+	return p.getFrom(ctx, p.base, path)
+}
+
+func (p *serverProbe) getFrom(ctx context.Context, base, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", path, err)
 	}
@@ -165,7 +207,7 @@ func (p *serverProbe) get(ctx context.Context, path string) ([]byte, error) {
 // and the upper bounds of the buckets holding its p50 and p99, in ms; ok is
 // false when /metrics has no such histogram.
 func (p *serverProbe) serverFanout(ctx context.Context) (h ServerHistogram, ok bool) {
-	body, err := p.get(ctx, "/metrics")
+	body, err := p.metrics(ctx)
 	if err != nil {
 		return h, false
 	}
@@ -212,7 +254,7 @@ func (p *serverProbe) serverFanout(ctx context.Context) (h ServerHistogram, ok b
 // serverCloses reads loops_closes_total from /metrics: the connections the
 // server ended, by reason (zero counts left out).
 func (p *serverProbe) serverCloses(ctx context.Context) map[string]int {
-	body, err := p.get(ctx, "/metrics")
+	body, err := p.metrics(ctx)
 	if err != nil {
 		return nil
 	}

@@ -285,3 +285,6 @@ func (h *Hub) nowMs() float64 { return float64(h.cfg.Now().UnixNano()) / 1e6 }
 
 // Stats returns the numbers of the whole cluster as this node last saw them.
 func (h *Hub) Stats() shared.Stats { return h.world.stats() }
+
+// JamSizes returns every jam's member count, for the admin listener.
+func (h *Hub) JamSizes() shared.JamSizes { return h.world.jamSizes() }

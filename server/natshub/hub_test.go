@@ -148,10 +148,11 @@ func TestCluster(t *testing.T) {
 		if in != shared.Capacity {
 			t.Fatalf("%d joined the jam, want %d", in, shared.Capacity)
 		}
-		st := nodes[1].srv.Stats()
-		waitFor(t, "the stats to show the jam full", func() bool {
-			st = nodes[1].srv.Stats()
-			return st.JamSizes["race"] == shared.Capacity
+		waitFor(t, "the admin's jam sizes to show the jam full", func() bool {
+			return nodes[1].srv.JamSizes().JamSizes["race"] == shared.Capacity
+		})
+		waitFor(t, "the stats to count a full jam", func() bool {
+			return nodes[1].srv.Stats().Sizes[shared.SizeKey(shared.Capacity)] >= 1
 		})
 	})
 

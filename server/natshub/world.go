@@ -146,20 +146,34 @@ func (w *world) best(tried map[string]bool) string {
 	return id
 }
 
-// stats returns the cluster's numbers as last seen.
+// stats returns the cluster's numbers as last seen: jams by size, no id.
 func (w *world) stats() shared.Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st := shared.Stats{JamSizes: make(map[string]int)}
-	for id, s := range w.jams {
-		if s.rec == nil {
+	st := shared.Stats{Sizes: make(map[string]int)}
+	for _, s := range w.jams {
+		if s.rec == nil || len(s.rec.Members) == 0 {
 			continue
 		}
 		st.Jams++
 		st.Users += len(s.rec.Members)
-		st.JamSizes[id] = len(s.rec.Members)
+		st.Sizes[shared.SizeKey(len(s.rec.Members))]++
 	}
 	return st
+}
+
+// jamSizes returns every jam's member count as last seen, for the admin
+// listener.
+func (w *world) jamSizes() shared.JamSizes {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	js := shared.JamSizes{JamSizes: make(map[string]int)}
+	for id, s := range w.jams {
+		if s.rec != nil && len(s.rec.Members) > 0 {
+			js.JamSizes[id] = len(s.rec.Members)
+		}
+	}
+	return js
 }
 
 // alive reports whether the node beat within the timeout; a node not heard

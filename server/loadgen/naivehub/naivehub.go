@@ -67,12 +67,14 @@ type conn struct {
 	gone bool
 }
 
-// New returns a Hub serving /socket, /api/stats, /healthz and, for the load
-// generator's goroutine count, /metrics.
+// New returns a Hub serving /socket, /api/stats (protocol v2: sizes only),
+// /healthz and, for the load generator, /api/jams and /metrics on the same
+// listener.
 func New() *Hub {
 	h := &Hub{mux: http.NewServeMux(), jams: make(map[string]*jam)}
 	h.mux.HandleFunc("GET /socket", h.serveSocket)
 	h.mux.HandleFunc("GET /api/stats", h.serveStats)
+	h.mux.HandleFunc("GET /api/jams", h.serveJams)
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	h.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, "go_goroutines %d\n", runtime.NumGoroutine())
@@ -85,17 +87,24 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTT
 
 func (h *Hub) serveStats(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	st := struct {
-		Jams     int            `json:"jams"`
-		Users    int            `json:"users"`
-		JamSizes map[string]int `json:"jam_sizes"`
-	}{len(h.jams), h.users, make(map[string]int, len(h.jams))}
-	for id, j := range h.jams {
-		st.JamSizes[id] = len(j.members)
+	st := shared.Stats{Jams: len(h.jams), Users: h.users, Sizes: make(map[string]int)}
+	for _, j := range h.jams {
+		st.Sizes[shared.SizeKey(len(j.members))]++
 	}
 	h.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(st)
+}
+
+func (h *Hub) serveJams(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	js := shared.JamSizes{JamSizes: make(map[string]int, len(h.jams))}
+	for id, j := range h.jams {
+		js.JamSizes[id] = len(j.members)
+	}
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(js)
 }
 
 func (h *Hub) serveSocket(w http.ResponseWriter, r *http.Request) {

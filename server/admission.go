@@ -1,0 +1,68 @@
+//go:build !wasm
+
+package server
+
+import (
+	"net"
+	"net/http"
+	"strings"
+)
+
+// clientAddr returns the address a request's socket counts against: the
+// peer's IP, or with TrustProxy the last entry of X-Forwarded-For, which the
+// proxy in front of the server wrote (any entry before it is the client's
+// own word).
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		xff := r.Header.Values("X-Forwarded-For")
+		if len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// admit takes a socket slot for addr, or returns the status that refuses
+// the upgrade: 503 while the server drains or holds MaxSockets, 429 while
+// addr holds MaxSocketsPerAddr.
+func (s *Server) admit(addr string) (refused int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.draining:
+		return http.StatusServiceUnavailable
+	case s.sockets >= s.cfg.MaxSockets:
+		s.metrics.refused.WithLabelValues("total").Inc()
+		return http.StatusServiceUnavailable
+	case s.perAddr[addr] >= s.cfg.MaxSocketsPerAddr:
+		s.metrics.refused.WithLabelValues("address").Inc()
+		return http.StatusTooManyRequests
+	}
+	s.sockets++
+	s.perAddr[addr]++
+	return 0
+}
+
+// unadmit gives back addr's socket slot.
+func (s *Server) unadmit(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.release(addr)
+}
+
+// release gives back addr's socket slot. s.mu is held.
+func (s *Server) release(addr string) {
+	s.sockets--
+	if n := s.perAddr[addr] - 1; n > 0 {
+		s.perAddr[addr] = n
+	} else {
+		delete(s.perAddr, addr)
+	}
+}

@@ -1,0 +1,409 @@
+//go:build !wasm
+
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"testing"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// The hostile-client suite: each attack of issue 8 against a real server,
+// asserting the outcome PROTOCOL.md gives it, while a bystander jam plays
+// on: its members must see nothing of the attack and get every play within
+// the protocol's lead.
+
+// bystanders is a jam of three that has nothing to do with the attacker.
+type bystanders struct {
+	t       *testing.T
+	s       *testServer
+	cs      []*client
+	tl      shared.Timeline
+	playing bool
+}
+
+func newBystanders(t *testing.T, s *testServer) *bystanders {
+	t.Helper()
+	b := &bystanders{t: t, s: s}
+	for i := 0; i < 3; i++ {
+		c, w := s.join(t, "bystanders")
+		for _, o := range b.cs {
+			expect[*shared.Joined](o)
+		}
+		b.cs = append(b.cs, c)
+		b.tl = w.Jam.Timeline
+	}
+	return b
+}
+
+// check toggles the first bystander's loop and fails unless every
+// bystander gets the played or stopped, and nothing else, before the bar it
+// takes effect on, and the server wrote every frame meanwhile within
+// shared.LeadMs of the message that caused it (its fan-out histogram):
+// a later one could reach a browser after its bar began.
+func (b *bystanders) check() {
+	b.t.Helper()
+	b.playing = !b.playing
+	count, late := b.s.fanout(b.t)
+	if b.playing {
+		b.cs[0].send(&shared.Play{})
+	} else {
+		b.cs[0].send(&shared.Stop{})
+	}
+	for i, c := range b.cs {
+		m := c.next()
+		arrived := toMs(time.Now())
+		var bar int64
+		switch m := m.(type) {
+		case *shared.Played:
+			bar = m.Bar
+		case *shared.Stopped:
+			bar = m.Bar
+		default:
+			b.t.Fatalf("bystander %d saw %T %+v", i, m, m)
+		}
+		if start := b.tl.BarStart(bar); arrived >= start {
+			b.t.Fatalf("bystander %d got the toggle %.1f ms after its bar began", i, arrived-start)
+		}
+	}
+	// The writer counts a frame just after writing it.
+	var count2, late2 uint64
+	waitFor(b.t, "the fan-out to be counted", func() bool {
+		count2, late2 = b.s.fanout(b.t)
+		return count2-count >= uint64(len(b.cs))
+	})
+	if late2 != late {
+		b.t.Fatalf("the server wrote %d frames meanwhile, %d of them over the %d ms lead after their cause", count2-count, late2-late, shared.LeadMs)
+	}
+}
+
+// during runs attack on its own goroutine and checks the bystanders
+// every few milliseconds until it returns.
+func (b *bystanders) during(attack func()) {
+	b.t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		attack()
+	}()
+	for {
+		b.check()
+		select {
+		case <-done:
+			b.check()
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// attacker is the attacker's address: bystanders come from 127.0.0.1.
+const attacker = "127.0.0.2"
+
+func TestHostileSockets(t *testing.T) {
+	t.Run("a socket that never joins is closed with 1008 after the join timeout", func(t *testing.T) {
+		s := newTestServer(t, Config{JoinTimeout: 300 * time.Millisecond})
+		b := newBystanders(t, s)
+		var idle []*rawSocket
+		for i := 0; i < 20; i++ {
+			r, status := s.dialRaw(t, attacker, nil)
+			if r == nil {
+				t.Fatalf("upgrade refused with %d", status)
+			}
+			idle = append(idle, r)
+		}
+		b.during(func() {
+			for _, r := range idle {
+				if got := r.closeStatus(); got != statusPolicyViolation {
+					t.Errorf("closed with %d, want 1008", got)
+				}
+			}
+		})
+		waitFor(t, "the idle sockets to go", func() bool { return s.connCount() == 3 })
+	})
+
+	t.Run("a socket that sends only joins that fail is closed with 1008 at the join timeout too", func(t *testing.T) {
+		s := newTestServer(t, Config{JoinTimeout: 300 * time.Millisecond})
+		b := newBystanders(t, s)
+		c, err := s.dialFrom(t, attacker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.send(&shared.Join{Jam: "no such id!"})
+		c.expectError(shared.CodeBadJam)
+		c.expectClose(shared.StatusPolicyViolation)
+		b.check()
+	})
+
+	t.Run("a sixth join within a minute gets rate_limited, so join and leave churn shows a jam five joined at most", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		b := newBystanders(t, s)
+		c, err := s.dialFrom(t, attacker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joins := 0
+		for i := 0; i < 20; i++ {
+			c.send(&shared.Join{Jam: "bystanders"})
+			m := c.next()
+			if e, ok := m.(*shared.Error); ok {
+				if e.Code != shared.CodeRateLimited {
+					t.Fatalf("join %d: error %+v", i, e)
+				}
+				continue
+			}
+			if _, ok := m.(*shared.Welcome); !ok {
+				t.Fatalf("join %d: got %T", i, m)
+			}
+			joins++
+			c.send(&shared.Leave{})
+		}
+		if joins != shared.JoinLimit {
+			t.Fatalf("%d joins got in, want %d", joins, shared.JoinLimit)
+		}
+		// Each bystander saw exactly five joined and five left.
+		for i, o := range b.cs {
+			joined, left := 0, 0
+			for joined+left < 2*shared.JoinLimit {
+				switch m := o.next().(type) {
+				case *shared.Joined:
+					joined++
+				case *shared.Left:
+					left++
+				default:
+					t.Fatalf("bystander %d saw %T", i, m)
+				}
+			}
+			o.expectQuiet()
+		}
+		b.check()
+	})
+
+	t.Run("WebSocket pings count toward the message rate: the excess gets no pong but rate_limited, and a flood is closed with 1008", func(t *testing.T) {
+		s := newTestServer(t, Config{RateLimitGrace: 300 * time.Millisecond})
+		b := newBystanders(t, s)
+		r, status := s.dialRaw(t, attacker, nil)
+		if r == nil {
+			t.Fatalf("upgrade refused with %d", status)
+		}
+		var pongs, limited int
+		var status1 websocket1
+		b.during(func() {
+			// 2,000 pings a second, fifty times the rate, until the
+			// server closes the socket.
+			go func() {
+				for i := 0; i < 500; i++ {
+					for range 20 {
+						if r.write(opPing, []byte("x")) != nil {
+							return
+						}
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+			for {
+				f, err := r.read(testTimeout)
+				if err != nil {
+					t.Errorf("read: %v", err)
+					return
+				}
+				switch f.op {
+				case opPong:
+					pongs++
+				case opText:
+					var e shared.Error
+					if json.Unmarshal(f.payload, &e) == nil && e.Code == shared.CodeRateLimited {
+						limited++
+					}
+				case opClose:
+					status1 = websocket1(f.payload)
+					return
+				}
+			}
+		})
+		if pongs > shared.RateLimit || limited == 0 {
+			t.Errorf("%d pongs and %d rate_limited, want at most %d pongs and some rate_limited", pongs, limited, shared.RateLimit)
+		}
+		if status1.code() != shared.StatusPolicyViolation {
+			t.Errorf("closed with %d, want 1008", status1.code())
+		}
+	})
+
+	t.Run("a text frame that is not valid UTF-8 is closed with 1007", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		b := newBystanders(t, s)
+		r, _ := s.dialRaw(t, attacker, nil)
+		if err := r.write(opText, []byte(`{"type":"join","jam":"bystanders`+"\xff\xfe"+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.closeStatus(); got != shared.StatusInvalidPayload {
+			t.Errorf("closed with %d, want 1007", got)
+		}
+		b.check()
+		for _, o := range b.cs {
+			o.expectQuiet()
+		}
+	})
+
+	t.Run("sockets past the per-address limit get 429, past the total limit 503, and other addresses still get in", func(t *testing.T) {
+		s := newTestServer(t, Config{MaxSocketsPerAddr: 20, MaxSockets: 40})
+		b := newBystanders(t, s)
+		var refused []int
+		b.during(func() {
+			for i := 0; i < 30; i++ {
+				if r, status := s.dialRaw(t, attacker, nil); r == nil {
+					refused = append(refused, status)
+				}
+			}
+		})
+		if len(refused) != 10 || refused[0] != http.StatusTooManyRequests {
+			t.Fatalf("refused %v, want ten 429", refused)
+		}
+		// The bystanders' address still gets in, up to the total.
+		for i := 0; i < 40-20-3; i++ {
+			if r, status := s.dialRaw(t, "127.0.0.3", nil); r == nil {
+				t.Fatalf("socket %d of another address refused with %d", i, status)
+			}
+		}
+		if r, status := s.dialRaw(t, "127.0.0.4", nil); r != nil || status != http.StatusServiceUnavailable {
+			t.Fatalf("a socket past the total limit: %d, want 503", status)
+		}
+		b.check()
+	})
+
+	t.Run("X-Forwarded-For counts only behind a trusted proxy", func(t *testing.T) {
+		for _, trust := range []bool{false, true} {
+			s := newTestServer(t, Config{MaxSocketsPerAddr: 5, TrustProxy: trust})
+			got := 0
+			for i := 0; i < 10; i++ {
+				h := http.Header{"X-Forwarded-For": {"203.0.113." + string(rune('0'+i))}}
+				if r, _ := s.dialRaw(t, attacker, h); r != nil {
+					got++
+				}
+			}
+			if want := map[bool]int{false: 5, true: 10}[trust]; got != want {
+				t.Errorf("trust proxy %v: %d sockets of 10 addresses claimed, want %d", trust, got, want)
+			}
+		}
+	})
+
+	t.Run("resume tokens of closed sockets are capped per address, the oldest going first", func(t *testing.T) {
+		s := newTestServer(t, Config{MaxResumePerAddr: 5, MaxResume: 8})
+		b := newBystanders(t, s)
+		var gone []*shared.Welcome
+		for i := 0; i < 12; i++ {
+			c, err := s.dialFrom(t, attacker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone = append(gone, c.join("", ""))
+			_ = c.ws.CloseNow()
+		}
+		waitFor(t, "the sockets to go", func() bool { return s.connCount() == 3 })
+		if total, own := s.resume.released(attacker); own != 5 || total != 5 {
+			t.Fatalf("%d tokens kept for the address, %d in all, want 5", own, total)
+		}
+		// The bystanders' tokens count against the total, not the
+		// attacker's address.
+		for _, o := range b.cs[1:] {
+			_ = o.ws.CloseNow()
+		}
+		waitFor(t, "two bystanders to go", func() bool { return s.connCount() == 1 })
+		expect[*shared.Left](b.cs[0])
+		expect[*shared.Left](b.cs[0])
+		b.cs = b.cs[:1]
+		if total, own := s.resume.released(attacker); own != 5 || total != 7 {
+			t.Fatalf("%d tokens kept for the address, %d in all, want 5 and 7", own, total)
+		}
+		if w := s.dial(t).join("", gone[0].Resume); w.You == gone[0].You {
+			t.Error("the oldest token still resumes")
+		}
+		if w := s.dial(t).join("", gone[11].Resume); w.You != gone[11].You {
+			t.Error("the newest token does not resume")
+		}
+		b.check()
+	})
+}
+
+// websocket1 is a close frame's payload.
+type websocket1 []byte
+
+func (p websocket1) code() int {
+	if len(p) < 2 {
+		return 0
+	}
+	return int(p[0])<<8 | int(p[1])
+}
+
+func TestHostileHTTP(t *testing.T) {
+	t.Run("GET /api/stats counts jams by size and names no jam", func(t *testing.T) {
+		s := newTestServer(t, Config{App: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") })})
+		newBystanders(t, s)
+		s.join(t, "secret-invite")
+		s.join(t, "")
+		res, err := http.Get(s.ts.URL + "/api/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, id := range []string{"bystanders", "secret-invite", "jam_sizes"} {
+			if strings.Contains(string(body), id) {
+				t.Errorf("/api/stats shows %q: %s", id, body)
+			}
+		}
+		var st shared.Stats
+		if err := json.Unmarshal(body, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Jams != 3 || st.Users != 5 || st.Sizes["3"] != 1 || st.Sizes["1"] != 2 || len(st.Sizes) != 2 {
+			t.Errorf("/api/stats = %s", body)
+		}
+	})
+
+	t.Run("/metrics, /api/jams and pprof are not on the public listener", func(t *testing.T) {
+		s := newTestServer(t, Config{PprofOnAdmin: true, App: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") })})
+		for _, path := range []string{"/metrics", "/api/jams", "/debug/pprof/", "/debug/pprof/heap"} {
+			res, err := http.Get(s.ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+			}
+		}
+	})
+
+	t.Run("the admin listener serves /metrics, every jam's size and pprof", func(t *testing.T) {
+		s := newTestServer(t, Config{PprofOnAdmin: true})
+		newBystanders(t, s)
+		admin := httptestServer(t, s.Admin())
+		var js shared.JamSizes
+		res, err := http.Get(admin + "/api/jams")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(res.Body).Decode(&js)
+		res.Body.Close()
+		if err != nil || js.JamSizes["bystanders"] != 3 {
+			t.Errorf("/api/jams: %+v, %v", js, err)
+		}
+		for _, path := range []string{"/metrics", "/debug/pprof/"} {
+			res, err := http.Get(admin + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("admin GET %s: %d", path, res.StatusCode)
+			}
+		}
+	})
+}
