@@ -202,10 +202,6 @@ func acceptsEncoding(header, coding string) bool {
 	return false
 }
 
-// recordingsCache is the name of the Cache the recordings' JSON is kept in,
-// by the service worker and by the recording page.
-const recordingsCache = "loops-recordings"
-
 // serviceWorker returns go-app's worker with two changes: a page of the app
 // that is not cached yet (a /jam/{id} or /r/{id} link) opens from the cached
 // "/" when the network is gone, so the app still opens offline; and a

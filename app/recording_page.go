@@ -25,6 +25,10 @@ const (
 	recFailed  = "failed"  // the server could not be reached, nor the cache
 )
 
+// recordingsCache is the name of the Cache the recordings' JSON is kept in,
+// by the service worker (handler.go) and by this page.
+const recordingsCache = "loops-recordings"
+
 // exportBudget is one step of the WAV export: far under the 50 ms that
 // makes a task long.
 const exportBudget = 8 * time.Millisecond
