@@ -83,13 +83,24 @@ func (h *heartbeat) fire() {
 }
 
 // beat closes c if it has been quiet for two ping intervals, and pings it
-// if it has been quiet for half of one and no ping of it is waiting.
+// if it has been quiet for half of one and no ping of it is waiting. Bytes
+// from c waiting unread in its socket count as heard: a server that fell
+// behind neither pings nor closes the clients whose frames it has not read.
 func (c *conn) beat(now time.Time) {
 	if c.isClosed() {
 		return
 	}
 	quiet := c.quiet(now)
-	switch interval := c.s.cfg.PingInterval; {
+	interval := c.s.cfg.PingInterval
+	if quiet >= interval/2 {
+		if unread, _, _, ok := socketQueues(c.sock.nc); ok && unread > 0 {
+			// The client sent bytes the server has not read yet: the
+			// server is behind (short of CPU), and the client alive.
+			c.heard(now)
+			return
+		}
+	}
+	switch {
 	case quiet >= 2*interval:
 		c.closeAsync(statusPolicyViolation, "no frame and no pong for two ping intervals", reasonNoPong)
 	case quiet >= interval/2 && c.pinging.CompareAndSwap(false, true):

@@ -3,7 +3,9 @@
 package server
 
 import (
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"time"
 )
@@ -88,10 +90,25 @@ func (w *socketWriter) flush() error {
 	return err
 }
 
-// write writes p within the timeout. w.mu is held.
+// write writes p within the timeout. A deadline that passed before any
+// byte went out, while the socket had room for p, is the server's delay (a
+// goroutine that waited for a CPU between setting the deadline and the
+// write), not the client's: the write is tried once more. w.mu is held.
 func (w *socketWriter) write(p []byte) (int, error) {
-	_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
-	n, err := w.nc.Write(p)
-	_ = w.nc.SetWriteDeadline(time.Time{})
-	return n, err
+	for retried := false; ; retried = true {
+		_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
+		n, err := w.nc.Write(p)
+		_ = w.nc.SetWriteDeadline(time.Time{})
+		if n > 0 || retried || !errors.Is(err, os.ErrDeadlineExceeded) || !w.hasRoom(len(p)) {
+			return n, err
+		}
+	}
+}
+
+// hasRoom reports whether the socket's send buffer has room for n more
+// bytes. Linux counts its bookkeeping in SO_SNDBUF, twice the payload it
+// holds, hence the half.
+func (w *socketWriter) hasRoom(n int) bool {
+	_, unsent, sndbuf, ok := socketQueues(w.nc)
+	return ok && unsent+n <= sndbuf/2
 }
