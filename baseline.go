@@ -71,7 +71,6 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 				run.OutlierTrace = ""
 				args, at = []string{"baseline", "-addr", naiveAddr}, naiveAddr
 			case cfg.OutlierTrace != "":
-				args = append(args, "-pprof")
 				run.OutlierTrace = fmt.Sprintf("%s.%d", cfg.OutlierTrace, i+1)
 			}
 			fmt.Fprintf(stderr, "%s load: round %d of %d: the %s on %s\n", time.Now().Format("15:04:05"), i+1, rounds, which, at)
@@ -118,7 +117,7 @@ func runSpawned(ctx context.Context, cfg loadgen.Config, args []string, addr str
 		if err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
-		args = append(args, "-admin", admin)
+		args = hubArgs(addr, admin, cfg)
 		cfg.Admin = "http://" + admin
 	}
 	srv, err := spawnServer(ctx, args, addr, stderr)

@@ -128,11 +128,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
-		args := []string{"-addr", *spawn, "-admin", admin}
-		if cfg.OutlierTrace != "" {
-			args = append(args, "-pprof")
-		}
-		srv, err := spawnServer(ctx, args, *spawn, stderr)
+		srv, err := spawnServer(ctx, hubArgs(*spawn, admin, cfg), *spawn, stderr)
 		if err != nil {
 			return err
 		}
@@ -169,6 +165,19 @@ type spawned struct {
 
 // adminAddr returns the admin address of a spawned server on addr: the
 // next port.
+// hubArgs are the arguments of a hub spawned on addr and admin for the load
+// of cfg: room for all its clients, and -pprof for an outlier trace.
+func hubArgs(addr, admin string, cfg loadgen.Config) []string {
+	args := []string{"-addr", addr, "-admin", admin}
+	if n := cfg.Clients + 100; n > server.DefaultMaxSockets {
+		args = append(args, "-max-sockets", strconv.Itoa(n))
+	}
+	if cfg.OutlierTrace != "" {
+		args = append(args, "-pprof")
+	}
+	return args
+}
+
 func adminAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
