@@ -75,7 +75,10 @@ func (c *client) dial(ctx context.Context, resume string) (time.Duration, error)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, c.g.cfg.JoinTimeout)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, c.g.cfg.URL, c.g.dialOptions(c.idx))
+	c.mu.Lock()
+	socket := c.g.socketURL(c.idx + c.session)
+	c.mu.Unlock()
+	conn, _, err := websocket.Dial(ctx, socket, c.g.dialOptions(c.idx, socket))
 	if err != nil {
 		return 0, fmt.Errorf("dial: %w", err)
 	}

@@ -36,7 +36,12 @@ type Config struct {
 	// /metrics and every jam's size (/api/jams); without it those checks
 	// and figures are left out.
 	Admin string
-	// Origin is the handshake's Origin header [http://host of URL].
+	// URLs are more sockets of the same hub, the other nodes of a
+	// cluster: client i dials URL or one of URLs in turn, and each new
+	// session of a client (a resume) goes to the next one.
+	URLs []string
+	// Origin is the handshake's Origin header [http://host of the URL
+	// dialled].
 	Origin string
 	// Clients is how many well-behaved clients join [100].
 	Clients int
@@ -94,12 +99,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.URL == "" {
 		return cfg, errors.New("loadgen: no URL")
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil {
-		return cfg, fmt.Errorf("loadgen: parse url: %w", err)
-	}
-	if cfg.Origin == "" {
-		cfg.Origin = "http://" + u.Host
+	for _, s := range append([]string{cfg.URL}, cfg.URLs...) {
+		if _, err := url.Parse(s); err != nil {
+			return cfg, fmt.Errorf("loadgen: parse url: %w", err)
+		}
 	}
 	if cfg.Clients <= 0 {
 		cfg.Clients = 100
@@ -250,12 +253,25 @@ func closeReason(err error) string {
 	return "error: " + err.Error()
 }
 
-// dialOptions returns the handshake options of client idx: its source
-// address and the Origin.
-func (g *gen) dialOptions(idx int) *websocket.DialOptions {
+// socketURL returns the socket the n-th session of a client dials: URL and
+// URLs in turn.
+func (g *gen) socketURL(n int) string {
+	if i := n % (len(g.cfg.URLs) + 1); i > 0 {
+		return g.cfg.URLs[i-1]
+	}
+	return g.cfg.URL
+}
+
+// dialOptions returns the handshake options of client idx dialling socket:
+// its source address and the Origin.
+func (g *gen) dialOptions(idx int, socket string) *websocket.DialOptions {
+	origin := g.cfg.Origin
+	if u, err := url.Parse(socket); origin == "" && err == nil {
+		origin = "http://" + u.Host
+	}
 	return &websocket.DialOptions{
 		HTTPClient: g.httpClient(idx / g.cfg.ClientsPerIP),
-		HTTPHeader: http.Header{"Origin": {g.cfg.Origin}},
+		HTTPHeader: http.Header{"Origin": {origin}},
 	}
 }
 

@@ -20,40 +20,143 @@ var errNoChange = errors.New("no change")
 // changing it at once.
 const maxAttempts = 100
 
-// change applies fn to the jam's latest record and writes what it returns
-// with a compare-and-set on the revision, reading the record again and
-// calling fn again whenever another change came first. fn gets nil for a jam
-// that does not exist, must not modify its argument, and returns the new
-// record (nil removes the jam) or an error, which change returns. lj, when
-// not nil, is the jam here: its last record is the first guess, and holding
-// its op lock keeps this node's own changes from racing each other.
-func (h *Hub) change(lj *localJam, id string, fn func(*jamRecord) (*jamRecord, error)) (*jamRecord, uint64, error) {
+// changeFunc makes one change to a jam: it gets the jam's latest record, nil
+// for a jam that does not exist, must not modify it, and returns the new
+// record (nil removes the jam) with its Event set, or an error.
+type changeFunc func(*jamRecord) (*jamRecord, error)
+
+// pending is a change waiting for its jam's writer, and then its outcome.
+type pending struct {
+	fn   changeFunc
+	done chan struct{}
+	then func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
+	rec  *jamRecord
+	rev  uint64
+	err  error
+}
+
+// change applies fn to the jam's latest record and writes the result with a
+// compare-and-set on the revision, applying fn again to the record read
+// afresh whenever another node's change came first. It returns the record
+// written and its revision, or fn's error. lj, when not nil, is the jam
+// here: its last record is the first guess, and the changes this node has
+// waiting for the jam are written together, in order, in one write.
+func (h *Hub) change(lj *localJam, id string, fn changeFunc) (*jamRecord, uint64, error) {
+	p := &pending{fn: fn, done: make(chan struct{})}
+	if lj == nil {
+		h.commit(nil, id, []*pending{p})
+		return p.rec, p.rev, p.err
+	}
+	if h.enqueue(lj, p) {
+		h.writeQueued(lj)
+	}
+	<-p.done
+	return p.rec, p.rev, p.err
+}
+
+// changeLater is change for a caller that does not wait: then gets the
+// outcome, on the jam's writer goroutine. A socket's read loop must not
+// wait for the cluster between its messages: it would read a flood of them
+// too slowly to see it.
+func (h *Hub) changeLater(lj *localJam, fn changeFunc, then func(*jamRecord, uint64, error)) {
+	p := &pending{fn: fn, done: make(chan struct{}), then: then}
+	if h.enqueue(lj, p) {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.writeQueued(lj)
+		}()
+	}
+}
+
+// enqueue adds p to the jam's waiting changes; it reports whether the
+// caller is to write them.
+func (h *Hub) enqueue(lj *localJam, p *pending) bool {
+	lj.qmu.Lock()
+	defer lj.qmu.Unlock()
+	lj.queue = append(lj.queue, p)
+	writer := !lj.writing
+	lj.writing = true
+	return writer
+}
+
+// writeQueued writes the changes waiting for the jam, and hands what
+// arrived meanwhile to another goroutine, so that the caller is not kept
+// writing for others.
+func (h *Hub) writeQueued(lj *localJam) {
+	lj.qmu.Lock()
+	batch := lj.queue
+	lj.queue = nil
+	if len(batch) == 0 {
+		lj.writing = false
+		lj.qmu.Unlock()
+		return
+	}
+	lj.qmu.Unlock()
+	h.commit(lj, lj.id, batch)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.writeQueued(lj)
+	}()
+}
+
+// commit applies the changes in order to the jam's latest record and writes
+// the result, trying again on a conflict, and tells each change its outcome.
+func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
+	finish := func(rec *jamRecord, rev uint64, errs []error, err error) {
+		for i, p := range batch {
+			p.rec, p.rev, p.err = rec, rev, err
+			if err == nil {
+				p.err = errs[i]
+			}
+			close(p.done)
+			if p.then != nil {
+				p.then(p.rec, p.rev, p.err)
+			}
+		}
+	}
 	var rec *jamRecord
 	var rev uint64
 	if lj != nil {
-		lj.op.Lock()
-		defer lj.op.Unlock()
 		lj.mu.Lock()
 		rec, rev = lj.rec, lj.rev
 		lj.mu.Unlock()
 	}
 	fresh := rec == nil
+	errs := make([]error, len(batch))
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if h.halted.Load() {
-			return nil, 0, server.ErrUnavailable
+			finish(nil, 0, nil, server.ErrUnavailable)
+			return
 		}
 		if fresh {
 			var err error
 			if rec, rev, err = h.get(id); err != nil {
-				return nil, 0, err
+				finish(nil, 0, nil, err)
+				return
 			}
 		}
-		next, err := fn(rec)
-		if err != nil {
-			return nil, 0, err
+		next, changed := rec, false
+		var events []jamEvent
+		for i, p := range batch {
+			n, err := p.fn(next)
+			if errs[i] = err; err != nil {
+				continue
+			}
+			changed = true
+			if n != nil {
+				n.Event.Node = h.cfg.Node
+				events = append(events, n.Event)
+			}
+			next = n
+		}
+		if !changed {
+			finish(rec, rev, errs, nil)
+			return
 		}
 		if next != nil {
-			next.Event.Node = h.cfg.Node
+			next.Events = events
 		}
 		newRev, err := h.write(id, rec, rev, next)
 		if err == nil {
@@ -64,11 +167,14 @@ func (h *Hub) change(lj *localJam, id string, fn func(*jamRecord) (*jamRecord, e
 				}
 				lj.mu.Unlock()
 			}
-			return next, newRev, nil
+			h.world.saw(id, next, newRev)
+			finish(next, newRev, errs, nil)
+			return
 		}
 		if !conflict(err) {
 			h.log.Warn("jam write failed", "jam", id, "err", err)
-			return nil, 0, fmt.Errorf("%w: %w", server.ErrUnavailable, err)
+			finish(nil, 0, nil, fmt.Errorf("%w: %w", server.ErrUnavailable, err))
+			return
 		}
 		fresh = true
 		if attempt >= 3 {
@@ -76,7 +182,7 @@ func (h *Hub) change(lj *localJam, id string, fn func(*jamRecord) (*jamRecord, e
 			time.Sleep(time.Duration(attempt) * time.Millisecond)
 		}
 	}
-	return nil, 0, fmt.Errorf("%w: jam %s: too many conflicting changes", server.ErrUnavailable, id)
+	finish(nil, 0, nil, fmt.Errorf("%w: jam %s: too many conflicting changes", server.ErrUnavailable, id))
 }
 
 // get reads the jam's record: nil when there is none.

@@ -80,9 +80,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
 	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
+	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
-		return nil, errors.New("nats server: not ready within 10s")
+		return nil, errors.New("nats server: not ready within 30s")
 	}
 	return &Embedded{ns: ns}, nil
 }

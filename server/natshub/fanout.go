@@ -39,9 +39,12 @@ type localJam struct {
 	sub  *nats.Subscription
 	refs int // members here and joins on their way; guarded by Hub.mu
 
-	// op serializes this node's changes to the jam: they would only race
-	// each other's compare-and-set.
-	op sync.Mutex
+	// qmu guards the changes this node has waiting for the jam: one
+	// writer at a time writes all that wait in one compare-and-set, since
+	// separate writes would only race each other.
+	qmu     sync.Mutex
+	queue   []*pending
+	writing bool
 
 	mu      sync.Mutex // guards what follows
 	rec     *jamRecord // nil: not known, or the jam is gone
@@ -142,32 +145,33 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	}
 }
 
-// deliver gives one event to one member here, unless its welcome already
-// held it. lj.mu is held.
+// deliver gives the events of one record to one member here, unless its
+// welcome already held them. lj.mu is held.
 func (h *Hub) deliver(lj *localJam, l *local, rev uint64, rec *jamRecord, at time.Time) {
 	if rev <= l.fromRev {
 		return
 	}
-	ev := rec.Event
-	if ev.Gone == l.user && ev.Node != h.cfg.Node {
-		// Another node removed the member or took it over: this socket
-		// no longer holds it.
-		delete(lj.members, l.user)
-		h.mu.Lock()
-		if h.clients[l.c] == l {
-			delete(h.clients, l.c)
+	for _, ev := range rec.Events {
+		if ev.Gone == l.user && ev.Node != h.cfg.Node {
+			// Another node removed the member or took it over: this
+			// socket no longer holds it.
+			delete(lj.members, l.user)
+			h.mu.Lock()
+			if h.clients[l.c] == l {
+				delete(h.clients, l.c)
+			}
+			h.mu.Unlock()
+			h.wg.Add(1)
+			go func() {
+				defer h.wg.Done()
+				h.release(lj)
+				l.c.CloseWith(ev.Status, ev.Reason)
+			}()
+			return
 		}
-		h.mu.Unlock()
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			h.release(lj)
-			l.c.CloseWith(ev.Status, ev.Reason)
-		}()
-		return
-	}
-	if len(ev.Frame) > 0 && ev.Skip != l.user {
-		l.c.Send(ev.Frame, at)
+		if len(ev.Frame) > 0 && ev.Skip != l.user {
+			l.c.Send(ev.Frame, at)
+		}
 	}
 }
 

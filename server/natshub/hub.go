@@ -126,9 +126,10 @@ type Hub struct {
 	tokens jetstream.KeyValue // token id -> used, for the token's lifetime
 	nodes  jetstream.KeyValue // node name -> its last beat
 
-	world  *world
-	online atomic.Bool
-	halted atomic.Bool // the node is gone: tests stop it abruptly
+	world    *world
+	creating sync.Mutex // held while this node creates a public jam
+	online   atomic.Bool
+	halted   atomic.Bool // the node is gone: tests stop it abruptly
 
 	mu      sync.Mutex
 	clients map[server.Client]*local // every socket that joined, or is joining

@@ -5,6 +5,7 @@ package natshub
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -142,16 +143,34 @@ func (h *Hub) place(l *local, user, want, prefer string, at time.Time) error {
 	}
 	tried := make(map[string]bool)
 	for range maxAttempts {
-		id, mode := h.world.best(tried), joinBalanced
+		id := h.world.best(tried)
 		if id == "" {
-			id, mode = newJamID(), joinNew
+			ok, err := h.create(l, user, prefer, redirected, tried, at)
+			if ok || err != nil {
+				return err
+			}
+			continue
 		}
-		if ok, err := h.tryJoin(l, id, user, prefer, mode, redirected, at); ok || err != nil {
+		if ok, err := h.tryJoin(l, id, user, prefer, joinBalanced, redirected, at); ok || err != nil {
 			return err
 		}
 		tried[id] = true
 	}
 	return server.ErrUnavailable
+}
+
+// create makes a new public jam for the user, unless one with room
+// appeared meanwhile: the joins of a node that find no room wait for each
+// other here, so that a burst of them fills one new jam instead of making
+// one each.
+func (h *Hub) create(l *local, user, prefer string, redirected bool, tried map[string]bool, at time.Time) (bool, error) {
+	h.creating.Lock()
+	defer h.creating.Unlock()
+	h.world.catchUp()
+	if h.world.best(tried) != "" {
+		return false, nil
+	}
+	return h.tryJoin(l, newJamID(), user, prefer, joinNew, redirected, at)
 }
 
 // tryJoin adds the user to the jam and welcomes them; it reports false when
@@ -183,11 +202,13 @@ func (h *Hub) tryJoin(l *local, id, user, prefer string, mode joinMode, redirect
 		h.release(lj)
 		return false, nil
 	}
+	if err == nil && (rec == nil || rec.member(user) < 0) {
+		err = fmt.Errorf("%w: jam %s: the join was undone", server.ErrUnavailable, id)
+	}
 	if err != nil {
 		h.release(lj)
 		return false, err
 	}
-	h.world.saw(id, rec, rev)
 	h.welcome(lj, l, user, rec, rev, redirected, at)
 	return true, nil
 }
@@ -214,6 +235,9 @@ func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
 		n.Event = jamEvent{Gone: user, Status: server.StatusTakenOver, Reason: "taken over by a new connection"}
 		return n, nil
 	})
+	if err == nil && (rec == nil || rec.member(user) < 0) {
+		err = errNoChange
+	}
 	if err != nil {
 		h.release(lj)
 		if errors.Is(err, errNoChange) {
@@ -221,7 +245,6 @@ func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
 		}
 		return false, err
 	}
-	h.world.saw(id, rec, rev)
 	h.welcome(lj, l, user, rec, rev, false, at)
 	return true, nil
 }

@@ -48,7 +48,9 @@ func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
 }
 
 // changeMember applies fn to c's user in a copy of their jam's record and
-// writes it. Nothing happens when c holds no user, or no longer holds it.
+// writes it, later: an error fn returns is sent to c then, and c is closed
+// with 1012 when the cluster cannot be reached. Nothing happens when c holds
+// no user, or no longer holds it.
 func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecord) error) error {
 	l := h.localOf(c)
 	if l == nil {
@@ -58,7 +60,7 @@ func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecor
 	if lj == nil {
 		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
 	}
-	rec, rev, err := h.change(lj, lj.id, func(r *jamRecord) (*jamRecord, error) {
+	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {
 			i = r.member(user)
@@ -71,12 +73,15 @@ func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecor
 			return nil, err
 		}
 		return n, nil
+	}, func(_ *jamRecord, _ uint64, err error) {
+		var e *shared.Error
+		switch {
+		case err == nil, errors.Is(err, errNoChange):
+		case errors.As(err, &e):
+			c.Send(shared.MustEncode(e), time.Now())
+		default:
+			c.CloseWith(server.StatusTryAgainLater, "the cluster is unavailable, try again")
+		}
 	})
-	if errors.Is(err, errNoChange) {
-		return nil
-	}
-	if err == nil {
-		h.world.saw(lj.id, rec, rev)
-	}
-	return err
+	return nil
 }

@@ -21,8 +21,13 @@ type jamRecord struct {
 	// places anyone in them.
 	Private bool           `json:"private,omitempty"`
 	Members []memberRecord `json:"members"` // in joining order
-	// Event is what the change that wrote this record tells the members.
-	Event jamEvent `json:"event"`
+	// Events are what the changes that wrote this record tell the
+	// members, in order: a node writes the changes it has waiting for a
+	// jam at once.
+	Events []jamEvent `json:"events"`
+	// Event is what the change being made tells the members; change
+	// moves it to Events.
+	Event jamEvent `json:"-"`
 }
 
 // jamEvent is what one change tells the members: a frame, to all but Skip,
@@ -64,7 +69,7 @@ func (r *jamRecord) encode() []byte {
 func (r *jamRecord) clone() *jamRecord {
 	c := *r
 	c.Members = slices.Clone(r.Members)
-	c.Event = jamEvent{}
+	c.Event, c.Events = jamEvent{}, nil
 	return &c
 }
 

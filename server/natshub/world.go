@@ -27,6 +27,11 @@ type world struct {
 	jams  map[string]seenJam
 	beats map[string]time.Time // node -> when its last beat arrived here
 	since time.Time            // when this node started watching
+	// watched is the last revision of the jams bucket the watch brought.
+	watched uint64
+	// lastOwn is when this node's own last beat arrived, and steady since
+	// when they have arrived without a gap.
+	lastOwn, steady time.Time
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -90,6 +95,9 @@ func (w *world) watch(kw jetstream.KeyWatcher, ready chan<- struct{}, fn func(je
 }
 
 func (w *world) sawEntry(e jetstream.KeyValueEntry) {
+	w.mu.Lock()
+	w.watched = max(w.watched, e.Revision())
+	w.mu.Unlock()
 	var rec *jamRecord
 	if e.Operation() == jetstream.KeyValuePut {
 		var err error
@@ -123,7 +131,41 @@ func (w *world) sawBeat(e jetstream.KeyValueEntry) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.beats[e.Key()] = time.Now()
+	now := time.Now()
+	w.beats[e.Key()] = now
+	if e.Key() == w.h.cfg.Node {
+		if now.Sub(w.lastOwn) > 2*w.h.cfg.Beat {
+			w.steady = now
+		}
+		w.lastOwn = now
+	}
+}
+
+// catchUp waits, for at most a second, until the watch brought every
+// change of the jams bucket up to now: a join about to create a jam first
+// sees the ones other nodes just created.
+func (w *world) catchUp() {
+	ctx, cancel := w.h.opCtx()
+	defer cancel()
+	st, err := w.h.jams.Status(ctx)
+	if err != nil {
+		return
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo() == nil {
+		return
+	}
+	last := bs.StreamInfo().State.LastSeq
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		w.mu.Lock()
+		done := w.watched >= last
+		w.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // best returns the public jam with the most members that still has room,
@@ -176,11 +218,18 @@ func (w *world) jamSizes() shared.JamSizes {
 	return js
 }
 
-// alive reports whether the node beat within the timeout; a node not heard
-// of counts as alive while this one has not watched for that long.
+// alive reports whether the node beat within the timeout. Beats that do
+// not arrive may be the bucket's fault, not the node's (its stream electing
+// a new leader after another node died, say), so a node is called dead only
+// while this node's own beats have arrived steadily for the whole timeout:
+// the others had their chance to beat too. A node not heard of counts from
+// when this one started watching.
 func (w *world) alive(node string, timeout time.Duration) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if time.Since(w.steady) < timeout || time.Since(w.lastOwn) > 2*w.h.cfg.Beat {
+		return true
+	}
 	last, ok := w.beats[node]
 	if !ok {
 		last = w.since
