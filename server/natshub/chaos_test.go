@@ -20,18 +20,18 @@ func TestClusterChaos(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{
-			URL:       nodes[0].url(),
-			URLs:      []string{nodes[1].url(), nodes[2].url()},
-			Clients:   60,
-			Duration:  12 * time.Second,
-			Period:    2 * time.Second,
-			Settle:    2 * time.Second,
+			URL:      nodes[0].url(),
+			URLs:     []string{nodes[1].url(), nodes[2].url()},
+			Clients:  60,
+			Duration: 12 * time.Second,
+			Period:   2 * time.Second,
+			Settle:   2 * time.Second,
 			// Not InProcess: this process's heap holds three
 			// nats-servers too, whose JetStream caches grow with the
 			// run, so the generator's heap check would measure NATS,
 			// not the hub. Goroutines are still checked (/metrics).
-			Chaos:     true,
-			Seed:      uint64(time.Now().UnixNano()),
+			Chaos: true,
+			Seed:  uint64(time.Now().UnixNano()),
 		})
 		if err != nil {
 			t.Fatal(err)

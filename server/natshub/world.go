@@ -221,13 +221,13 @@ func (w *world) jamSizes() shared.JamSizes {
 // alive reports whether the node beat within the timeout. Beats that do
 // not arrive may be the bucket's fault, not the node's (its stream electing
 // a new leader after another node died, say), so a node is called dead only
-// while this node's own beats have arrived steadily for the whole timeout:
-// the others had their chance to beat too. A node not heard of counts from
+// while this node's own beats have arrived steadily for three beats: the
+// others had their chance to beat too. A node not heard of counts from
 // when this one started watching.
 func (w *world) alive(node string, timeout time.Duration) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if time.Since(w.steady) < timeout || time.Since(w.lastOwn) > 2*w.h.cfg.Beat {
+	if time.Since(w.steady) < 3*w.h.cfg.Beat || time.Since(w.lastOwn) > 2*w.h.cfg.Beat {
 		return true
 	}
 	last, ok := w.beats[node]
