@@ -4,6 +4,7 @@ package natshub
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ import (
 func TestClusterChaos(t *testing.T) {
 	t.Run("with clients on three nodes, drops resuming on other nodes and bad input, every view agrees and nothing is lost", func(t *testing.T) {
 		nodes := testCluster(t, 3, nil)
+		admin := httptest.NewServer(nodes[0].srv.Admin())
+		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{

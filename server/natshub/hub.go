@@ -68,10 +68,10 @@ type Config struct {
 	// TokenLifetime bounds a token while its connection is open: a user
 	// connected longer resumes as new [12h].
 	TokenLifetime time.Duration
-	// Beat is how often the node tells the others it is alive [2s].
+	// Beat is how often the node tells the others it is alive [1s].
 	Beat time.Duration
 	// NodeTimeout is how long after its last beat a node counts as dead
-	// and its members are removed [10s]. With Beat it bounds how long a
+	// and its members are removed [8s]. With Beat it bounds how long a
 	// member whose node died stays in its jam.
 	NodeTimeout time.Duration
 	// OpTimeout bounds each call to JetStream [5s].
@@ -100,10 +100,10 @@ func (cfg Config) withDefaults() Config {
 		cfg.TokenLifetime = 12 * time.Hour
 	}
 	if cfg.Beat <= 0 {
-		cfg.Beat = 2 * time.Second
+		cfg.Beat = time.Second
 	}
 	if cfg.NodeTimeout <= 0 {
-		cfg.NodeTimeout = 10 * time.Second
+		cfg.NodeTimeout = 8 * time.Second
 	}
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = 5 * time.Second
