@@ -52,11 +52,17 @@ func (p *jamPage) send(m shared.Message) bool {
 	return p.client != nil && p.client.Send(m)
 }
 
-// want asks the renderer for loops, most wanted first.
+// want asks the renderer for loops, most wanted first. The first is one
+// the player waits for: it renders now, before the page draws what the
+// message that asked for it changed, and the rest in the background.
 func (p *jamPage) want(ids ...string) {
-	if p.renderer != nil {
-		p.renderer.Want(ids...)
+	if p.renderer == nil || len(ids) == 0 {
+		return
 	}
+	if left, right, peaks, took, ok := p.renderer.Render(ids[0]); ok {
+		p.onRendered(ids[0], left, right, peaks, took)
+	}
+	p.renderer.Want(ids[1:]...)
 }
 
 // OnMount joins the jam and starts the clock, the renderer and the ticker.

@@ -8,14 +8,13 @@ import (
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
-// loopRenderer renders loops for the engine at the AudioContext's rate, one
-// at a time. The loops asked for first, or asked for again, render first.
-// The most wanted loop of each ask is one the player waits for (their own,
-// a swap, a preview): it renders in one go, some tens of ms of work, so
-// that nothing else the page does at start-up stretches the wait. The
-// others render in small steps, sleeping between steps so that the page
+// loopRenderer renders loops for the engine at the AudioContext's rate. A
+// loop the player waits for (their own, a swap, a preview) is rendered at
+// once, in one go, by Render: some tens of ms of work, which nothing else
+// the page does may stretch. The others render in the background by Run,
+// one at a time and in small steps, sleeping between steps so that the page
 // never freezes (in the browser a sleep hands the thread back to the event
-// loop).
+// loop); the loops asked for first, or asked for again, render first.
 type loopRenderer struct {
 	sampleRate int
 	// peaks is how many bars a waveform has.
@@ -30,7 +29,6 @@ type loopRenderer struct {
 
 	mu      sync.Mutex
 	queue   []string
-	urgent  map[string]bool
 	started map[string]bool
 	wake    chan struct{}
 }
@@ -38,17 +36,35 @@ type loopRenderer struct {
 func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
 	return &loopRenderer{
 		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
-		started: make(map[string]bool), urgent: make(map[string]bool), wake: make(chan struct{}, 1),
+		started: make(map[string]bool), wake: make(chan struct{}, 1),
 	}
 }
 
-// Want asks for loops, most wanted first; loops already rendered or
-// rendering are skipped. The first is rendered in one go.
+// Render renders a loop now, in one go, and returns it with how long it
+// took; ok is false when it is rendered or rendering already.
+func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took time.Duration, ok bool) {
+	r.mu.Lock()
+	if id == "" || r.started[id] {
+		r.mu.Unlock()
+		return nil, nil, nil, 0, false
+	}
+	r.started[id] = true
+	r.mu.Unlock()
+	began := time.Now()
+	rd, err := sound.NewRenderer(id, r.sampleRate)
+	if err != nil {
+		return nil, nil, nil, 0, false
+	}
+	for !rd.Step(1 << 20) {
+	}
+	left, right = rd.Result()
+	return left, right, sound.Peaks(left, right, r.peaks), time.Since(began), true
+}
+
+// Want asks for loops to render in the background, most wanted first;
+// loops already rendered or rendering are skipped.
 func (r *loopRenderer) Want(ids ...string) {
 	r.mu.Lock()
-	if len(ids) > 0 && ids[0] != "" && !r.started[ids[0]] {
-		r.urgent[ids[0]] = true
-	}
 	var front []string
 	for _, id := range ids {
 		if id == "" || r.started[id] {
@@ -70,8 +86,8 @@ func (r *loopRenderer) Want(ids ...string) {
 	}
 }
 
-// next returns the loop to render next, and whether it is urgent.
-func (r *loopRenderer) next() (id string, urgent, ok bool) {
+// next returns the loop to render next.
+func (r *loopRenderer) next() (id string, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for len(r.queue) > 0 {
@@ -79,16 +95,16 @@ func (r *loopRenderer) next() (id string, urgent, ok bool) {
 		r.queue = r.queue[1:]
 		if !r.started[id] {
 			r.started[id] = true
-			return id, r.urgent[id], true
+			return id, true
 		}
 	}
-	return "", false, false
+	return "", false
 }
 
 // Run renders what is wanted until ctx is done.
 func (r *loopRenderer) Run(ctx context.Context) {
 	for {
-		id, urgent, ok := r.next()
+		id, ok := r.next()
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -104,7 +120,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 		}
 		for done := false; !done; {
 			start := time.Now()
-			for !done && (urgent || time.Since(start) < r.budget) {
+			for !done && time.Since(start) < r.budget {
 				done = rd.Step(r.stepFrames)
 			}
 			if done {
