@@ -12,8 +12,10 @@ import (
 // shortest. It moves the offset it reports slowly, so that a new estimate
 // never shifts the schedule audibly.
 type clock struct {
-	// window is how many recent samples are kept: enough to ride out a
-	// burst of slow round trips, few enough to follow a drifting clock.
+	// window is how many recent samples are kept: enough to hold the
+	// socket's whole first burst (on a jittery link the offset is only as
+	// good as the fastest round trips among many), few enough to follow a
+	// drifting clock.
 	window int
 	// best is how many samples set the offset outright, at the start: the
 	// socket's first burst of pings, so that a few skewed samples taken
@@ -25,6 +27,14 @@ type clock struct {
 	// slewMs is the most the offset moves per estimate once it is set;
 	// 2 ms every few seconds is far below what an ear can hear.
 	slewMs float64
+	// settleMs is how far the typical round trip may be above the
+	// shortest for the link to count as clean: its first pings settle the
+	// clock (see Settled).
+	settleMs float64
+	// settleMax is how many samples settle the clock whatever the link:
+	// the socket's first burst; more would not make it much better, and
+	// the player should not wait.
+	settleMax int
 	// snapMs is the change beyond which the offset jumps at once: the
 	// local clock was set, or the server changed, and slewing would take
 	// minutes.
@@ -45,7 +55,7 @@ type clockSample struct {
 }
 
 func newClock() *clock {
-	return &clock{window: 32, best: 8, near: 0.05, slewMs: 2, snapMs: 50}
+	return &clock{window: 64, best: 8, near: 0.05, slewMs: 2, settleMs: 2, settleMax: 60, snapMs: 50}
 }
 
 // Add records a pong: t0 and t1 are the local ms the ping left and the pong
@@ -106,6 +116,26 @@ func (c *clock) estimate() {
 
 // Offset returns the smoothed offset in ms, and whether any sample came.
 func (c *clock) Offset() (float64, bool) { return c.offset, c.ready }
+
+// Settled reports whether the offset is as good as it will get soon, so a
+// loop started now lands in time. The offset rests on the fastest trip each
+// way among the samples: on a clean link (the round trips within settleMs
+// of each other) the first pings tell it; on a jittery one it takes the
+// whole first burst to catch fast trips both ways.
+func (c *clock) Settled() bool {
+	if !c.ready || c.total < c.best {
+		return false
+	}
+	if c.total >= c.settleMax {
+		return true
+	}
+	rtts := make([]float64, len(c.samples))
+	for i, s := range c.samples {
+		rtts[i] = s.rtt
+	}
+	sort.Float64s(rtts)
+	return rtts[len(rtts)/2]-rtts[0] <= c.settleMs
+}
 
 // RTT returns the shortest round trip the estimate rests on.
 func (c *clock) RTT() float64 { return c.rtt }

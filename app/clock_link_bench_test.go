@@ -7,12 +7,13 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+	"time"
 )
 
 // BenchmarkClockJitteryLink measures the clock estimator alone on a
 // simulated link like the sync benchmark's delaying proxy: 50 ms ± 25 ms
-// (uniform) each way, in order, with the app's ping schedule (8 pings 40 ms
-// apart, 10 a second apart, then one every 3 s). Each iteration is one
+// (uniform) each way, in order, with the app's ping schedule (the socket
+// client's pingGap). Each iteration is one
 // session; the error of the offset (the true one is 0) 30 s into it is
 // reported as percentiles over the sessions. "intersection-N" is a
 // comparison, not the app's: the offset lies within [server - t1,
@@ -88,19 +89,13 @@ func simulateSession(rng *rand.Rand, est offsetEstimator, atMs float64) float64 
 		*last = due
 		return due
 	}
+	client := newJamClient("", "", "", nil, nil)
 	t0 := 0.0
 	for i := 0; t0 < atMs; i++ {
 		server := link(t0, &upLast)
 		t1 := link(server, &downLast)
 		est.Add(t0, t1, server)
-		switch {
-		case i < 7:
-			t0 += 40
-		case i < 17:
-			t0 += 1000
-		default:
-			t0 += 3000
-		}
+		t0 += float64(client.pingGap(i)) / float64(time.Millisecond)
 	}
 	off, _ := est.Offset()
 	return off

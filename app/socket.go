@@ -46,7 +46,11 @@ type jamClient struct {
 	// minBackoff and maxBackoff bound the wait between two connection
 	// attempts: quick for a blip, patient for a server that is down.
 	minBackoff, maxBackoff time.Duration
-	// burst pings, burstGap apart, start the clock after each welcome; then
+	// burst pings, burstGap apart, start the clock after each welcome: on a
+	// jittery link the offset is only as good as the fastest round trips
+	// seen, and the player may press Play within seconds, so the first
+	// burst is dense (60 pings in 2.4 s, 25 a second, well under the
+	// server's 40 messages a second). Then one a second for a while, and
 	// one every pingEvery keeps the estimate fresh.
 	burst               int
 	burstGap, pingEvery time.Duration
@@ -63,7 +67,7 @@ func newJamClient(url, jam, resume string, now func() float64, emit func(socketE
 	return &jamClient{
 		url: url, jam: jam, resume: resume, now: now, emit: emit,
 		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
-		burst: 8, burstGap: 40 * time.Millisecond, pingEvery: 2 * time.Second,
+		burst: 60, burstGap: 40 * time.Millisecond, pingEvery: 2 * time.Second,
 		writeTimeout: 5 * time.Second,
 	}
 }
@@ -213,35 +217,33 @@ func (c *jamClient) setOut(out chan []byte) {
 	c.mu.Unlock()
 }
 
-// ping sends the burst, then a ping every second for a while (the first
-// samples are often taken while the page is busy starting), then one every
-// pingEvery. A nil frame asks the writer for a ping.
+// ping sends a ping after each gap of pingGap. A nil frame asks the writer
+// for a ping.
 func (c *jamClient) ping(ctx context.Context, out chan<- []byte) {
-	send := func() {
+	for i := 0; ; i++ {
 		select {
 		case out <- nil:
 		default:
 		}
-	}
-	for i := 0; i < c.burst; i++ {
-		send()
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(c.burstGap):
+		case <-time.After(c.pingGap(i)):
 		}
 	}
-	for i := 0; ; i++ {
-		wait := c.pingEvery
-		if i < 10 {
-			wait = min(time.Second, c.pingEvery)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-			send()
-		}
+}
+
+// pingGap returns the wait after the i-th ping of a connection (from 0):
+// the burst, then a ping every second for a while (the first samples are
+// often taken while the page is busy starting), then one every pingEvery.
+func (c *jamClient) pingGap(i int) time.Duration {
+	switch {
+	case i < c.burst-1:
+		return c.burstGap
+	case i < c.burst+9:
+		return min(time.Second, c.pingEvery)
+	default:
+		return c.pingEvery
 	}
 }
 
