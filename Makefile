@@ -24,14 +24,20 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./shared/... .
 
-# Debian's chromium for the browser tests: installed when missing and root.
+# Debian's chromium and firefox-esr for the browser tests, and PulseAudio
+# for Firefox's sound card (a null sink): installed when missing and root.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
+	command -v pulseaudio >/dev/null 2>&1 || missing="$$missing pulseaudio"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium', then 'make test' again."; exit 1; \
-	  fi; }
+	    echo "The browser tests need Debian's$$missing: run 'sudo apt-get install$$missing', then 'make test' again."; exit 1; \
+	  fi; \
+	fi
 
 test: vet build browser-deps
 	$(GO) test -race -count=1 ./...

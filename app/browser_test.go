@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -227,6 +226,8 @@ const outputMeter = `(() => {
 	};
 })();`
 
+var _ tab = (*browser)(nil)
+
 // run runs actions with a timeout.
 func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -237,35 +238,27 @@ func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.A
 	}
 }
 
-// eval evaluates a JS expression, awaiting promises.
-func eval[T any](t *testing.T, b *browser, expr string) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+func (b *browser) label() string { return b.name }
+
+func (b *browser) evalJSON(expr string, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: %s: %v", b.name, expr, err)
-	}
-	return v
+	return chromedp.Run(ctx, chromedp.Evaluate[string]("(async () => JSON.stringify(await ("+expr+")) ?? 'null')()", chromedp.EvalAwaitPromise))
 }
 
-// waitJS polls a JS expression until it is true.
-func (b *browser) waitJS(t *testing.T, what, expr string, timeout time.Duration) {
+func (b *browser) navigate(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(async () => !!(await ("+expr+")))()", chromedp.EvalAwaitPromise))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.screenshot(t, "failed-"+strings.ReplaceAll(what, " ", "-"))
-			t.Fatalf("%s: no %s within %v (last error %v)", b.name, what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	b.run(t, 60*time.Second, chromedp.Navigate(url))
+}
+
+func (b *browser) reload(t *testing.T) {
+	t.Helper()
+	b.run(t, 30*time.Second, chromedp.Reload())
+}
+
+func (b *browser) click(t *testing.T, css string) {
+	t.Helper()
+	b.run(t, 10*time.Second, chromedp.Click(chromedp.CSS(css)))
 }
 
 func (b *browser) screenshot(t *testing.T, name string) {
@@ -277,85 +270,32 @@ func (b *browser) screenshot(t *testing.T, name string) {
 		t.Logf("%s: screenshot: %v", b.name, err)
 		return
 	}
-	dir := filepath.Join(repoRoot(t), "artifacts")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, fmt.Sprintf("%s-%s.png", b.name, name))
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		t.Log(err)
-	}
+	saveScreenshot(t, b.name, name, png)
 }
 
-// waitLive waits for the WASM to run the page: the server draws the
-// welcome button, which says it is ready only once the page is wired.
+func (b *browser) waitJS(t *testing.T, what, expr string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, b, what, expr, timeout)
+}
+
 func (b *browser) waitLive(t *testing.T) {
 	t.Helper()
-	b.run(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS(`#welcome-start[data-ready="true"]`)))
-	if !eval[bool](t, b, `typeof window.loopsDiagnostics === "function"`) {
-		t.Fatalf("%s: the welcome button shows before the page is wired", b.name)
-	}
+	waitLive(t, b)
 }
 
-// join opens url, taps "Let's jam" and waits to be online with a card.
 func (b *browser) join(t *testing.T, url string) (me, jamURL string) {
 	t.Helper()
-	b.run(t, 60*time.Second, chromedp.Navigate(url))
-	b.waitLive(t)
-	b.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
-	b.waitJS(t, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
-	b.waitJS(t, "own card", `document.querySelector('#loop-toggle') && document.querySelector('#loop-toggle').closest('[data-member-id]')`, 30*time.Second)
-	me = eval[string](t, b, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
-	jamURL = eval[string](t, b, `document.querySelector('#invite-link').textContent`)
-	b.waitJS(t, "the invite link in value and href", fmt.Sprintf(`document.querySelector('#invite-link').value === %q && document.querySelector('#invite-link').href === %q`, jamURL, jamURL), 5*time.Second)
-	return me, jamURL
-}
-
-type cardState struct {
-	State string `json:"state"`
-	Bar   string `json:"bar"`
-	Loop  string `json:"loop"`
+	return joinJam(t, b, url)
 }
 
 func (b *browser) card(t *testing.T, member string) cardState {
 	t.Helper()
-	return eval[cardState](t, b, fmt.Sprintf(`(() => { const e = document.querySelector('[data-member-id=%q]'); return e ? {state: e.dataset.state, bar: e.dataset.bar, loop: e.dataset.loop} : {}; })()`, member))
-}
-
-type diagnostics struct {
-	Audio struct {
-		State      string  `json:"state"`
-		SampleRate float64 `json:"sampleRate"`
-		JamGain    float64 `json:"jamGain"`
-	} `json:"audio"`
-	Gains   map[string]float64 `json:"gains"`
-	Preview string             `json:"preview"`
-	Clock   struct {
-		OffsetMs float64 `json:"offsetMs"`
-		RTTMs    float64 `json:"rttMs"`
-		Samples  int     `json:"samples"`
-	} `json:"clock"`
-	Scheduled []struct {
-		Member    string  `json:"member"`
-		Loop      string  `json:"loop"`
-		Bar       int64   `json:"bar"`
-		ServerMs  float64 `json:"serverMs"`
-		AudioTime float64 `json:"audioTime"`
-		WallMs    float64 `json:"wallMs"`
-	} `json:"scheduled"`
-	Loops struct {
-		OwnReadyMs  float64 `json:"ownReadyMs"`
-		OwnRenderMs float64 `json:"ownRenderMs"`
-		Rendered    int     `json:"rendered"`
-	} `json:"loops"`
+	return cardOf(t, b, member)
 }
 
 func (b *browser) diagnostics(t *testing.T) diagnostics {
 	t.Helper()
-	s := eval[string](t, b, `JSON.stringify(window.loopsDiagnostics())`)
-	var d diagnostics
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		t.Fatalf("%s: diagnostics %q: %v", b.name, s, err)
-	}
-	return d
+	return diagnosticsOf(t, b)
 }
 
 func TestBrowser(t *testing.T) {
@@ -384,6 +324,11 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("invite links %q and %q, want one jam", jamURL, bURL)
 		}
 		a.waitJS(t, "b's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, bID), 10*time.Second)
+		for _, br := range []*browser{a, b} {
+			if !eval[bool](t, br, `self.crossOriginIsolated === true`) {
+				t.Errorf("%s: the page is not cross-origin isolated", br.name)
+			}
+		}
 		b.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
 		for _, br := range []*browser{a, b} {
 			br.waitJS(t, "the player's own loop", `window.loopsDiagnostics().loops.ownReadyMs > 0`, 10*time.Second)
@@ -717,6 +662,9 @@ func TestBrowser(t *testing.T) {
 		a.waitLive(t)
 		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
 		a.waitJS(t, "offline state", `document.querySelector('#connection[data-state="offline"]')`, 15*time.Second)
+		if !eval[bool](t, a, `self.crossOriginIsolated === true`) {
+			t.Error("the page the service worker served is not cross-origin isolated")
+		}
 		eval[bool](t, a, `(document.querySelector('[data-preview="bass"]').click(), true)`)
 		a.waitJS(t, "the preview playing", `document.querySelector('[data-preview="bass"][aria-pressed="true"]')`, 5*time.Second)
 		a.screenshot(t, "offline-reload")

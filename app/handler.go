@@ -58,7 +58,7 @@ func Handler(version string, static fs.FS) http.Handler {
 		WasmContentLength:     res.wasmLength(),
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return &richManifest{Handler: h}
+	return pageHeaders(&richManifest{Handler: h})
 }
 
 // screenshots are the manifest's, for the richer install prompt: one for

@@ -49,6 +49,23 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
+	t.Run("every response of the app makes the page cross-origin isolated", func(t *testing.T) {
+		for _, path := range []string{"/", "/jam/abc", "/web/app.wasm", "/app-worker.js", "/manifest.webmanifest", "/web/icon.svg", "/wasm_exec.js", "/app.js"} {
+			res, _ := get(t, h, path)
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("%s: status %d", path, res.StatusCode)
+			}
+			for name, want := range map[string]string{
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"Cross-Origin-Embedder-Policy": "require-corp",
+				"Cross-Origin-Resource-Policy": "same-origin",
+			} {
+				if got := res.Header.Get(name); got != want {
+					t.Errorf("%s: %s %q, want %q", path, name, got, want)
+				}
+			}
+		}
+	})
 	t.Run("the WASM is sent as brotli to browsers that take it", func(t *testing.T) {
 		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
 		if body != "brotli!" || res.Header.Get("Content-Encoding") != "br" {

@@ -1,0 +1,105 @@
+//go:build !wasm
+
+package app
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestFirefoxAndChromium puts a Firefox page and a Chromium page in one jam
+// and checks they play as one: Firefox is a first-class browser.
+func TestFirefoxAndChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	needChromium(t)
+	needFirefox(t)
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	top := t
+
+	var (
+		ff            *firefox
+		ch            *browser
+		ffID, chID    string
+		jamURL, chURL string
+	)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); ff = newFirefox(top, "firefox", 900, 900) }()
+	go func() { defer wg.Done(); ch = newBrowser(top, "chromium", 900, 900) }()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	t.Run("a Firefox page joins a jam, cross-origin isolated, its sound running", func(t *testing.T) {
+		ffID, jamURL = joinJam(t, ff, srv.url()+"/")
+		if !eval[bool](t, ff, `self.crossOriginIsolated === true`) {
+			t.Error("the page is not cross-origin isolated")
+		}
+		waitFor(t, ff, "running audio", `window.loopsDiagnostics().audio.state === "running"`, 15*time.Second)
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("a Chromium page joins the same jam by its link, and each sees the other", func(t *testing.T) {
+		chID, chURL = joinJam(t, ch, jamURL)
+		if chURL != jamURL {
+			t.Fatalf("chromium is in %q, want %q", chURL, jamURL)
+		}
+		waitFor(t, ff, "chromium's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, chID), 10*time.Second)
+		waitFor(t, ch, "firefox's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, ffID), 10*time.Second)
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("a loop started in Firefox sounds in both, its start on the same bar within 5 ms", func(t *testing.T) {
+		for _, p := range []tab{ff, ch} {
+			waitFor(t, p, "firefox's loop rendered", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, ffID), 90*time.Second)
+			waitFor(t, p, "a settled clock", `+document.querySelector('#sync').dataset.rttMs < 25`, 30*time.Second)
+		}
+		ff.click(t, "#loop-toggle")
+		for _, p := range []tab{ff, ch} {
+			waitFor(t, p, "firefox's loop playing", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, ffID), 10*time.Second)
+			waitFor(t, p, "sound at the output", `window.__outputLevel && window.__outputLevel() > 0.01`, 5*time.Second)
+		}
+		// Poll a little: a page starved of CPU (a loaded test machine) can
+		// glitch its audio, and the engine re-anchors within seconds.
+		var gap float64
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			bf, wf := lastStart(t, ff, ffID)
+			bc, wc := lastStart(t, ch, ffID)
+			gap = math.Abs(wf - wc)
+			if bf == bc && gap <= 5 {
+				t.Logf("bar %d: firefox and chromium %.2f ms apart", bf, gap)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("firefox starts bar %d, chromium bar %d, %.2f ms apart; want one bar within 5 ms", bf, bc, gap)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		ff.screenshot(t, "playing")
+		ch.screenshot(t, "with-firefox")
+	})
+}
+
+// lastStart returns the latest start a page scheduled of member's loop:
+// its bar and the wall-clock ms it reaches the speakers.
+func lastStart(t *testing.T, p tab, member string) (bar int64, wallMs float64) {
+	t.Helper()
+	d := diagnosticsOf(t, p)
+	for i := len(d.Scheduled) - 1; i >= 0; i-- {
+		if s := d.Scheduled[i]; s.Member == member {
+			return s.Bar, s.WallMs
+		}
+	}
+	t.Fatalf("%s scheduled no start of %s", p.label(), member)
+	return 0, 0
+}

@@ -1,0 +1,143 @@
+//go:build !wasm
+
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tab is one browser tab a test drives: chromium over the DevTools
+// protocol (browser) or Firefox over WebDriver BiDi (firefox). What a test
+// does with a page, joining a jam or reading its diagnostics, is written
+// once, below, for both.
+type tab interface {
+	label() string
+	// evalJSON evaluates a JS expression, awaiting a promise, and returns
+	// its value as JSON.
+	evalJSON(expr string, timeout time.Duration) (string, error)
+	navigate(t *testing.T, url string)
+	reload(t *testing.T)
+	// click is a trusted click, as a person's.
+	click(t *testing.T, css string)
+	screenshot(t *testing.T, name string)
+}
+
+// eval evaluates a JS expression, awaiting promises.
+func eval[T any](t *testing.T, p tab, expr string) T {
+	t.Helper()
+	s, err := p.evalJSON(expr, 10*time.Second)
+	var v T
+	if err == nil {
+		err = json.Unmarshal([]byte(s), &v)
+	}
+	if err != nil {
+		t.Fatalf("%s: %s: %v", p.label(), expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JS expression until it is true.
+func waitFor(t *testing.T, p tab, what, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s, err := p.evalJSON("(async () => !!(await ("+expr+")))()", 5*time.Second)
+		if err == nil && s == "true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.screenshot(t, "failed-"+strings.ReplaceAll(what, " ", "-"))
+			t.Fatalf("%s: no %s within %v (last error %v)", p.label(), what, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitLive waits for the WASM to run the page: the server draws the
+// welcome button, which says it is ready only once the page is wired.
+func waitLive(t *testing.T, p tab) {
+	t.Helper()
+	waitFor(t, p, "the welcome button", `(() => { const b = document.querySelector('#welcome-start[data-ready="true"]'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
+	if !eval[bool](t, p, `typeof window.loopsDiagnostics === "function"`) {
+		t.Fatalf("%s: the welcome button shows before the page is wired", p.label())
+	}
+}
+
+// joinJam opens url, taps "Let's jam" and waits to be online with a card.
+func joinJam(t *testing.T, p tab, url string) (me, jamURL string) {
+	t.Helper()
+	p.navigate(t, url)
+	waitLive(t, p)
+	p.click(t, "#welcome-start")
+	waitFor(t, p, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
+	waitFor(t, p, "own card", `document.querySelector('#loop-toggle') && document.querySelector('#loop-toggle').closest('[data-member-id]')`, 30*time.Second)
+	me = eval[string](t, p, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+	jamURL = eval[string](t, p, `document.querySelector('#invite-link').textContent`)
+	waitFor(t, p, "the invite link in value and href", fmt.Sprintf(`document.querySelector('#invite-link').value === %q && document.querySelector('#invite-link').href === %q`, jamURL, jamURL), 5*time.Second)
+	return me, jamURL
+}
+
+type cardState struct {
+	State string `json:"state"`
+	Bar   string `json:"bar"`
+	Loop  string `json:"loop"`
+}
+
+func cardOf(t *testing.T, p tab, member string) cardState {
+	t.Helper()
+	return eval[cardState](t, p, fmt.Sprintf(`(() => { const e = document.querySelector('[data-member-id=%q]'); return e ? {state: e.dataset.state, bar: e.dataset.bar, loop: e.dataset.loop} : {}; })()`, member))
+}
+
+type diagnostics struct {
+	Audio struct {
+		State      string  `json:"state"`
+		SampleRate float64 `json:"sampleRate"`
+		JamGain    float64 `json:"jamGain"`
+	} `json:"audio"`
+	Gains   map[string]float64 `json:"gains"`
+	Preview string             `json:"preview"`
+	Clock   struct {
+		OffsetMs float64 `json:"offsetMs"`
+		RTTMs    float64 `json:"rttMs"`
+		Samples  int     `json:"samples"`
+	} `json:"clock"`
+	Scheduled []struct {
+		Member    string  `json:"member"`
+		Loop      string  `json:"loop"`
+		Bar       int64   `json:"bar"`
+		ServerMs  float64 `json:"serverMs"`
+		AudioTime float64 `json:"audioTime"`
+		WallMs    float64 `json:"wallMs"`
+	} `json:"scheduled"`
+	Loops struct {
+		OwnReadyMs  float64 `json:"ownReadyMs"`
+		OwnRenderMs float64 `json:"ownRenderMs"`
+		Rendered    int     `json:"rendered"`
+	} `json:"loops"`
+}
+
+func diagnosticsOf(t *testing.T, p tab) diagnostics {
+	t.Helper()
+	s := eval[string](t, p, `JSON.stringify(window.loopsDiagnostics())`)
+	var d diagnostics
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		t.Fatalf("%s: diagnostics %q: %v", p.label(), s, err)
+	}
+	return d
+}
+
+// saveScreenshot writes a page's screenshot to artifacts/.
+func saveScreenshot(t *testing.T, browser, name string, png []byte) {
+	dir := filepath.Join(repoRoot(t), "artifacts")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, fmt.Sprintf("%s-%s.png", browser, name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Log(err)
+	}
+}
