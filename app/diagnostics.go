@@ -106,7 +106,9 @@ func (e *engine) Diagnostics() string {
 		d.Audio.SampleRate = e.SampleRate()
 		d.Audio.CurrentTime = e.ctx.Get("currentTime").Float()
 		d.Audio.BaseLatency = finite(e.ctx.Get("baseLatency").Float())
-		d.Audio.OutputLatency = finite(e.ctx.Get("outputLatency").Float())
+		if e.out.ready(e.State() == "running", localMs()) {
+			d.Audio.OutputLatency = finite(e.ctx.Get("outputLatency").Float())
+		}
 		for _, s := range e.scheduled {
 			s.WallMs = e.wallMs(s.AudioTime)
 			d.Scheduled = append(d.Scheduled, s)

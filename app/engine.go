@@ -314,18 +314,26 @@ func (e *engine) Sample() {
 // outputOffset reads the output clock and returns its best d: audio time t
 // reaches the speakers at local wall ms t*1000 + d.
 func (e *engine) outputOffset() float64 {
-	ctxTime, wall := e.outputStamp()
-	return e.out.read(ctxTime, wall, e.State() == "running")
+	running := e.State() == "running"
+	output := e.out.ready(running, localMs())
+	e.out.source(output)
+	ctxTime, wall := e.outputStamp(output)
+	return e.out.read(ctxTime, wall, running)
 }
 
 // outputStamp returns a pair of an audio time and the local wall ms at
-// which its sample reaches the speakers.
-func (e *engine) outputStamp() (ctxTime, wallMs float64) {
-	origin := performanceOrigin()
+// which its sample reaches the speakers: from the output clock when it is
+// safe to read (getOutputTimestamp where the browser has it, else the
+// context's clock plus its latencies), else from the context's clock and
+// the latency it was made with.
+func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
+	if !output {
+		return e.currentTime(), localMs() + finite(e.ctx.Get("baseLatency").Float())*1000
+	}
 	if ts := e.ctx.Call("getOutputTimestamp"); ts.Truthy() {
 		c, p := ts.Get("contextTime").Float(), ts.Get("performanceTime").Float()
-		if p > 0 && e.State() == "running" {
-			return c, origin + p
+		if p > 0 {
+			return c, performanceOrigin() + p
 		}
 	}
 	latency := finite(e.ctx.Get("baseLatency").Float()) + finite(e.ctx.Get("outputLatency").Float())

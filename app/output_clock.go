@@ -14,6 +14,40 @@ const stampWindow = 1.0
 // second is the truest.
 type outputClock struct {
 	stamps []stamp
+	// runningSince is the local ms the context was first seen running, 0
+	// while it is not (see ready).
+	runningSince float64
+	// output is whether the stamps came from the output clock, or from the
+	// context's clock before it was safe to read (see ready).
+	output bool
+}
+
+// outputClockAfterMs is how long the context must have been running before
+// its output clock is read: Firefox's audio threads can deadlock, freezing
+// the tab, when getOutputTimestamp() or outputLatency are read while the
+// context starts or is suspended.
+const outputClockAfterMs = 1000
+
+// ready reports whether the output clock is safe to read: the context is
+// running (at local ms nowMs), and has been for outputClockAfterMs.
+func (o *outputClock) ready(running bool, nowMs float64) bool {
+	if !running {
+		o.runningSince = 0
+		return false
+	}
+	if o.runningSince == 0 {
+		o.runningSince = nowMs
+	}
+	return nowMs-o.runningSince >= outputClockAfterMs
+}
+
+// source says where the next readings come from: the output clock, or the
+// context's clock. Readings of the two kinds differ by the output latency,
+// so a change of source forgets the readings of the other.
+func (o *outputClock) source(output bool) {
+	if output != o.output {
+		o.stamps, o.output = o.stamps[:0], output
+	}
 }
 
 // stamp is one reading of the output clock.

@@ -27,4 +27,31 @@ func TestOutputClock(t *testing.T) {
 			t.Errorf("d %v, want 6", got)
 		}
 	})
+	t.Run("the output clock is read only once the context has run for a second", func(t *testing.T) {
+		var o outputClock
+		if o.ready(false, 1000) {
+			t.Error("ready while not running")
+		}
+		if o.ready(true, 2000) || o.ready(true, 2999) {
+			t.Error("ready within a second of running")
+		}
+		if !o.ready(true, 3000) {
+			t.Error("not ready after a second of running")
+		}
+		if o.ready(false, 3100) || o.ready(true, 3200) {
+			t.Error("ready again at once after a suspension")
+		}
+		if !o.ready(true, 4200) {
+			t.Error("not ready a second after running again")
+		}
+	})
+	t.Run("readings of the context's clock and of the output clock never mix", func(t *testing.T) {
+		var o outputClock
+		o.source(false)
+		o.read(10.0, 10_000+1, true) // the context's clock, no output latency
+		o.source(true)
+		if got := o.read(10.1, 10_100+12, true); got != 12 {
+			t.Errorf("d %v, want 12: the context clock's reading lingered", got)
+		}
+	})
 }
