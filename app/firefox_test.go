@@ -33,6 +33,7 @@ type firefox struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	readErr chan struct{}
+	closing sync.Once
 
 	mu      sync.Mutex
 	nextID  int
@@ -182,7 +183,10 @@ func (f *firefox) startPulse(t *testing.T, dir string) string {
 	}
 }
 
-func (f *firefox) close() {
+// close ends the browser and its sound server, once.
+func (f *firefox) close() { f.closing.Do(f.end) }
+
+func (f *firefox) end() {
 	f.cancel()
 	if f.conn != nil {
 		f.conn.CloseNow()
@@ -327,22 +331,38 @@ func (f *firefox) evalJSON(expr string, timeout time.Duration) (string, error) {
 
 func (f *firefox) navigate(t *testing.T, url string) {
 	t.Helper()
-	if _, err := f.call("browsingContext.navigate", map[string]any{"context": f.bc, "url": url, "wait": "complete"}, 60*time.Second); err != nil {
+	if err := f.tryNavigate(url); err != nil {
 		t.Fatalf("%s: %v", f.name, err)
 	}
 }
 
+func (f *firefox) tryNavigate(url string) error {
+	_, err := f.call("browsingContext.navigate", map[string]any{"context": f.bc, "url": url, "wait": "complete"}, 60*time.Second)
+	return err
+}
+
 func (f *firefox) reload(t *testing.T) {
 	t.Helper()
-	if _, err := f.call("browsingContext.reload", map[string]any{"context": f.bc, "wait": "complete"}, 60*time.Second); err != nil {
+	if err := f.tryReload(); err != nil {
 		t.Fatalf("%s: %v", f.name, err)
 	}
+}
+
+func (f *firefox) tryReload() error {
+	_, err := f.call("browsingContext.reload", map[string]any{"context": f.bc, "wait": "complete"}, 60*time.Second)
+	return err
 }
 
 // click clicks the element as a person would: the mouse moves to its
 // middle, then presses and lets go, so the page sees a trusted click.
 func (f *firefox) click(t *testing.T, css string) {
 	t.Helper()
+	if err := f.tryClick(css); err != nil {
+		t.Fatalf("%s: %v", f.name, err)
+	}
+}
+
+func (f *firefox) tryClick(css string) error {
 	res, err := f.call("script.evaluate", map[string]any{
 		"expression":      fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (e) e.scrollIntoView({block: "center"}); return e; })()`, css),
 		"target":          map[string]string{"context": f.bc},
@@ -350,16 +370,15 @@ func (f *firefox) click(t *testing.T, css string) {
 		"resultOwnership": "root",
 	}, 10*time.Second)
 	if err != nil {
-		t.Fatalf("%s: find %s: %v", f.name, css, err)
+		return fmt.Errorf("find %s: %w", css, err)
 	}
 	var r struct {
 		Result struct {
-			Type     string `json:"type"`
 			SharedID string `json:"sharedId"`
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(res, &r); err != nil || r.Result.SharedID == "" {
-		t.Fatalf("%s: no element %s (%s)", f.name, css, res)
+		return fmt.Errorf("no element %s (%s)", css, res)
 	}
 	origin := map[string]any{"type": "element", "element": map[string]string{"sharedId": r.Result.SharedID}}
 	if _, err := f.call("input.performActions", map[string]any{
@@ -373,7 +392,23 @@ func (f *firefox) click(t *testing.T, css string) {
 			},
 		}},
 	}, 10*time.Second); err != nil {
-		t.Fatalf("%s: click %s: %v", f.name, css, err)
+		return fmt.Errorf("click %s: %w", css, err)
+	}
+	return nil
+}
+
+// poll evaluates a JS expression until it is true, or says why not.
+func (f *firefox) poll(what, expr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		s, err := f.evalJSON("(async () => !!(await ("+expr+")))()", 5*time.Second)
+		if err == nil && s == "true" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no %s within %v (last error %v)", what, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -1,0 +1,197 @@
+//go:build !wasm
+
+package app
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFirefoxBench measures Firefox as a first-class browser, each figure
+// beside a same-run baseline:
+//   - one jam of a Firefox page and two Chromium pages: the Firefox player
+//     starts and stops a loop; how far apart Firefox and Chromium schedule
+//     each start (baseline: the two Chromium pages, for the same starts);
+//     then the loop plays on, and each page's restarts of it are counted
+//     (a crossfade of the same bar to re-anchor it), per minute;
+//   - loads of the app in Firefox, counting the tabs that freeze (baseline:
+//     a blank page that reads getOutputTimestamp() and outputLatency every
+//     50 ms from its load, as the app did).
+//
+// Opt in with LOOPS_BENCH=1 (`make bench`); LOOPS_FF_ROUNDS (10),
+// LOOPS_FF_PLAY_S (60), LOOPS_FF_LOADS (50) and LOOPS_FF_BASE_LOADS (20)
+// set its size.
+func TestFirefoxBench(t *testing.T) {
+	needBench(t)
+	needFirefox(t)
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	t.Run("Firefox and Chromium in one jam", func(t *testing.T) {
+		ffChromiumJam(t, srv, envInt("LOOPS_FF_ROUNDS", 10), envInt("LOOPS_FF_PLAY_S", 60))
+	})
+	t.Run("frozen tabs", func(t *testing.T) {
+		blank := blankAudioPage(t)
+		base := freezeLoads(t, envInt("LOOPS_FF_BASE_LOADS", 20), func(f *firefox, i int) error {
+			return f.tryNavigate(blank)
+		})
+		app := freezeLoads(t, envInt("LOOPS_FF_LOADS", 50), func(f *firefox, i int) error {
+			// Every other load is a reload, which resumes the player.
+			load := func() error { return f.tryNavigate(srv.url() + "/") }
+			if i%2 == 1 {
+				load = f.tryReload
+			}
+			for _, step := range []func() error{
+				load,
+				func() error {
+					return f.poll("the welcome button", `(() => { const b = document.querySelector('#welcome-start'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
+				},
+				func() error { return f.tryClick("#welcome-start") },
+				func() error {
+					return f.poll("online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
+				},
+			} {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		t.Logf("FIREFOX frozen tabs: the app %d of %d loads; the baseline (a blank page reading the output clock from its load) %d of %d",
+			app.frozen, app.loads, base.frozen, base.loads)
+	})
+}
+
+func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
+	ff := newFirefox(t, "bench-firefox", 800, 700)
+	c1 := newBrowser(t, "bench-chromium-1", 800, 700)
+	c2 := newBrowser(t, "bench-chromium-2", 800, 700)
+	player, jamURL := joinJam(t, ff, srv.url()+"/")
+	joinJam(t, c1, jamURL)
+	joinJam(t, c2, jamURL)
+	pages := []tab{ff, c1, c2}
+	for _, p := range pages {
+		waitFor(t, p, "the player's loop rendered", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, player), 90*time.Second)
+		waitFor(t, p, "a settled clock", `window.loopsDiagnostics().clock.samples >= 60`, 30*time.Second)
+	}
+	var ffGaps, chGaps []float64
+	toggle := func(state string) {
+		ff.click(t, "#loop-toggle")
+		for _, p := range pages {
+			waitFor(t, p, "the loop "+state, fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state=%q]')`, player, state), 15*time.Second)
+		}
+	}
+	for r := 0; r < rounds; r++ {
+		toggle("playing")
+		time.Sleep(time.Second)
+		walls := make([]float64, len(pages))
+		bar := cardOf(t, ff, player).Bar
+		for i, p := range pages {
+			walls[i] = firstWall(t, p, player, bar)
+		}
+		ffGaps = append(ffGaps, math.Abs(walls[0]-walls[1]))
+		chGaps = append(chGaps, math.Abs(walls[1]-walls[2]))
+		t.Logf("round %d, bar %s: firefox %+.2f ms, chromium %+.2f ms from the other chromium", r+1, bar, walls[0]-walls[2], walls[1]-walls[2])
+		toggle("stopped")
+		time.Sleep(time.Second)
+	}
+	sort.Float64s(ffGaps)
+	sort.Float64s(chGaps)
+	within := 0
+	for _, g := range ffGaps {
+		if g <= 2 {
+			within++
+		}
+	}
+	t.Logf("FIREFOX same bar, Firefox against Chromium: %d of %d starts within 2 ms, p50 %s, max %s; baseline Chromium against Chromium p50 %s, max %s (%.1fx)",
+		within, len(ffGaps), ms(ffGaps[len(ffGaps)/2]), ms(ffGaps[len(ffGaps)-1]), ms(chGaps[len(chGaps)/2]), ms(chGaps[len(chGaps)-1]),
+		ffGaps[len(ffGaps)-1]/math.Max(chGaps[len(chGaps)-1], 0.01))
+
+	toggle("playing")
+	bar := cardOf(t, ff, player).Bar
+	time.Sleep(time.Duration(playS) * time.Second)
+	for _, p := range pages {
+		n := -1
+		for _, s := range diagnosticsOf(t, p).Scheduled {
+			if s.Member == player && fmt.Sprint(s.Bar) == bar {
+				n++
+			}
+		}
+		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute)", p.label(), n, playS, float64(n)*60/float64(playS))
+	}
+	toggle("stopped")
+}
+
+// firstWall returns the wall ms of a page's first scheduled start of
+// member's loop at bar.
+func firstWall(t *testing.T, p tab, member, bar string) float64 {
+	t.Helper()
+	for _, s := range diagnosticsOf(t, p).Scheduled {
+		if s.Member == member && fmt.Sprint(s.Bar) == bar {
+			return s.WallMs
+		}
+	}
+	t.Fatalf("%s scheduled no start of bar %s", p.label(), bar)
+	return 0
+}
+
+type freezeCount struct{ loads, frozen int }
+
+// freezeLoads loads a page n times in Firefox with load, then watches it
+// for 3 s: a tab that does not load, whose script does not answer within
+// 2 s, or whose AudioContext's clock stands still while running, is frozen,
+// and its Firefox is replaced.
+func freezeLoads(t *testing.T, n int, load func(*firefox, int) error) freezeCount {
+	var c freezeCount
+	f := newFirefox(t, "freeze", 800, 700)
+	const audioClock = `(() => { const c = window.__audioCtx; if (c) return [c.state, c.currentTime]; const d = window.loopsDiagnostics && window.loopsDiagnostics().audio; return d ? [d.state, d.currentTime] : ["none", 0]; })()`
+	for i := 0; i < n; i++ {
+		c.loads++
+		err := load(f, i)
+		for k := 0; k < 15 && err == nil; k++ {
+			time.Sleep(200 * time.Millisecond)
+			_, err = f.evalJSON("1", 2*time.Second)
+		}
+		if err == nil {
+			var before, after string
+			before, err = f.evalJSON(audioClock, 2*time.Second)
+			time.Sleep(time.Second)
+			if err == nil {
+				after, err = f.evalJSON(audioClock, 2*time.Second)
+			}
+			if err == nil && strings.HasPrefix(before, `["running"`) && after == before {
+				err = fmt.Errorf("the running AudioContext's clock stood still at %s", before)
+			}
+		}
+		if err != nil {
+			c.frozen++
+			t.Logf("load %d: frozen: %v", i+1, err)
+			f.close()
+			f = newFirefox(t, "freeze", 800, 700)
+		}
+	}
+	f.close()
+	return c
+}
+
+// blankAudioPage serves a page that reads the output clock every 50 ms from
+// its load, running or not, as the app did: the baseline of the freezes.
+func blankAudioPage(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><title>output clock</title><script>
+const c = new AudioContext({latencyHint: "interactive"});
+window.__audioCtx = c;
+const g = c.createGain(); g.connect(c.destination);
+setInterval(() => { c.getOutputTimestamp(); c.outputLatency; }, 50);
+setTimeout(() => c.resume(), 500);
+</script>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
