@@ -256,9 +256,11 @@ func (b *browser) reload(t *testing.T) {
 	b.run(t, 30*time.Second, chromedp.Reload())
 }
 
+// click waits for the element, then clicks it; a page busy starting on a
+// loaded machine can take many seconds to answer.
 func (b *browser) click(t *testing.T, css string) {
 	t.Helper()
-	b.run(t, 10*time.Second, chromedp.Click(chromedp.CSS(css)))
+	b.run(t, 30*time.Second, chromedp.Click(chromedp.CSS(css)))
 }
 
 func (b *browser) screenshot(t *testing.T, name string) {

@@ -81,6 +81,9 @@ func TestFirefoxAndChromium(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
+				for _, p := range []tab{ff, ch} {
+					t.Logf("%s: %s", p.label(), eval[string](t, p, `JSON.stringify(window.loopsDiagnostics())`))
+				}
 				t.Fatalf("firefox starts bar %d, chromium bar %d, %.2f ms apart; want one bar within 5 ms", bf, bc, gap)
 			}
 			time.Sleep(500 * time.Millisecond)

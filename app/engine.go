@@ -42,8 +42,10 @@ type voice struct {
 	out goapp.Value
 	// src and env are the sounding source and its envelope, if any.
 	src, env goapp.Value
-	// anchor is the audio time the source took for the start of its bar.
+	// anchor is the audio time the source took for the start of its bar,
+	// and drift how long the grid has put the bar elsewhere.
 	anchor float64
+	drift  drift
 }
 
 func newEngine(t *jamTime) *engine {
@@ -193,7 +195,7 @@ func (e *engine) startVoice(member string, v *voice) {
 	src.Call("connect", env)
 	env.Call("connect", v.out)
 	src.Call("start", st.When, st.Offset)
-	v.src, v.env, v.anchor = src, env, st.Anchor
+	v.src, v.env, v.anchor, v.drift = src, env, st.Anchor, drift{}
 	if !v.preview {
 		e.scheduled = append(e.scheduled, scheduledStart{
 			Member: member, Loop: v.loop, Bar: v.bar,
@@ -230,12 +232,13 @@ func (e *engine) Realign() {
 	if !e.ok() {
 		return
 	}
-	now := e.currentTime()
+	now, nowMs := e.currentTime(), localMs()
+	bound := driftBound(e.out.wobble())
 	for id, v := range e.voices {
 		if v.src == nil {
 			continue
 		}
-		if !drifted(v.anchor, e.audioTime(e.time.Timeline().BarStart(v.bar))) {
+		if !v.drift.due(v.anchor, e.audioTime(e.time.Timeline().BarStart(v.bar)), bound, nowMs) {
 			continue
 		}
 		e.stopSource(v, now+lateLeadSec)

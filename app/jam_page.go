@@ -256,7 +256,7 @@ func (p *jamPage) Render() goapp.UI {
 		invite = p.origin + "/jam/" + v.Jam.ID
 	}
 	return goapp.Div().Class("app").Body(
-		newStatusBar().Connection(p.conn).Sync(p.s.time.Offset(), p.s.time.RTT(), p.s.time.Synced()),
+		newStatusBar().Connection(p.conn).Sync(p.s.time.Offset(), p.s.time.RTT(), p.s.time.Settled()),
 		// Notices float over the page, so that none pushes it down.
 		goapp.Div().Class("notices").Body(
 			goapp.If(v.Redirected, func() goapp.UI {

@@ -34,6 +34,10 @@ func (t *jamTime) Offset() float64 { return t.offsetMs }
 // Synced reports whether the offset rests on pongs, not on a guess.
 func (t *jamTime) Synced() bool { return t.synced }
 
+// Settled reports whether the offset is as good as it will get soon, so a
+// loop started now lands in time (see clock.Settled).
+func (t *jamTime) Settled() bool { return t.synced && t.est.Settled() }
+
 // RTT returns the shortest round trip the offset rests on.
 func (t *jamTime) RTT() float64 { return t.est.RTT() }
 

@@ -1,6 +1,9 @@
 package app
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // stampWindow is how long the readings of the output clock are kept, in
 // seconds of audio time.
@@ -20,7 +23,17 @@ type outputClock struct {
 	// output is whether the stamps came from the output clock, or from the
 	// context's clock before it was safe to read (see ready).
 	output bool
+	// bests are the best d, one each bestEvery seconds of audio time over
+	// the last wobbleWindow: how much they move is the clock's wobble.
+	bests []stamp
 }
+
+// The wobble of the output clock: how much its best reading moves over
+// wobbleWindow seconds, sampled every bestEvery seconds (see wobble).
+const (
+	bestEvery    = 0.25
+	wobbleWindow = 20.0
+)
 
 // outputClockAfterMs is how long the context must have been running before
 // its output clock is read: Firefox's audio threads can deadlock, freezing
@@ -46,8 +59,26 @@ func (o *outputClock) ready(running bool, nowMs float64) bool {
 // so a change of source forgets the readings of the other.
 func (o *outputClock) source(output bool) {
 	if output != o.output {
-		o.stamps, o.output = o.stamps[:0], output
+		o.stamps, o.bests, o.output = o.stamps[:0], o.bests[:0], output
 	}
+}
+
+// wobble returns how much the best reading moves back and forth, in ms: the
+// third largest of its steps, one each bestEvery over the last
+// wobbleWindow. One or two real moves of the mapping (a glitch) are not
+// taken for wobble; a mapping that keeps moving, back and forth or one way
+// (an audio clock that slips, on a starved audio thread), is. 0 until
+// there are enough steps.
+func (o *outputClock) wobble() float64 {
+	if len(o.bests) < 9 {
+		return 0
+	}
+	steps := make([]float64, 0, len(o.bests)-1)
+	for i := 1; i < len(o.bests); i++ {
+		steps = append(steps, math.Abs(o.bests[i].d-o.bests[i-1].d))
+	}
+	sort.Float64s(steps)
+	return steps[len(steps)-3]
 }
 
 // stamp is one reading of the output clock.
@@ -58,7 +89,7 @@ type stamp struct{ at, d float64 }
 // its readings: its clock stood still.
 func (o *outputClock) read(ctxTime, wallMs float64, running bool) float64 {
 	if !running {
-		o.stamps = o.stamps[:0]
+		o.stamps, o.bests = o.stamps[:0], o.bests[:0]
 	}
 	d := wallMs - ctxTime*1000
 	keep := o.stamps[:0]
@@ -71,6 +102,15 @@ func (o *outputClock) read(ctxTime, wallMs float64, running bool) float64 {
 	best := d
 	for _, s := range o.stamps {
 		best = math.Min(best, s.d)
+	}
+	if n := len(o.bests); n == 0 || ctxTime-o.bests[n-1].at >= bestEvery || ctxTime < o.bests[n-1].at {
+		keep := o.bests[:0]
+		for _, s := range o.bests {
+			if ctxTime-s.at < wobbleWindow && s.at <= ctxTime {
+				keep = append(keep, s)
+			}
+		}
+		o.bests = append(keep, stamp{at: ctxTime, d: best})
 	}
 	return best
 }

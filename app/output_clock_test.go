@@ -54,4 +54,29 @@ func TestOutputClock(t *testing.T) {
 			t.Errorf("d %v, want 12: the context clock's reading lingered", got)
 		}
 	})
+	t.Run("a steady clock has no wobble, nor one that moved once; a wobbling one has", func(t *testing.T) {
+		var steady, moved, wobbly outputClock
+		for i := 0; i < 400; i++ {
+			at := 10 + float64(i)*0.05
+			steady.read(at, at*1000+5, true)
+			// A glitch moved the mapping by 30 ms, once.
+			step := 0.0
+			if i > 200 {
+				step = 30
+			}
+			moved.read(at, at*1000+5+step, true)
+			// Firefox's mapping: the best reading moves by a few ms
+			// every two seconds, back and forth.
+			wobbly.read(at, at*1000+5+3*float64((i/40)%2), true)
+		}
+		if w := steady.wobble(); w != 0 {
+			t.Errorf("steady wobble %v, want 0", w)
+		}
+		if w := moved.wobble(); w != 0 {
+			t.Errorf("wobble %v after one move, want 0", w)
+		}
+		if w := wobbly.wobble(); w != 3 {
+			t.Errorf("wobble %v, want 3", w)
+		}
+	})
 }

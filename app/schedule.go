@@ -17,12 +17,20 @@ const (
 	// at once.
 	lateLeadSec = 0.03
 	// driftSec is how far a sounding loop may drift from where the clock
-	// says it should be before it is re-anchored with a short crossfade.
-	// The output clock's readings agree to about 0.2 ms, so this only fires
-	// when the clock offset was corrected (mostly in a page's first
-	// seconds) or the audio clock glitched, and it keeps browsers within a
-	// couple of ms.
-	driftSec = 0.0015
+	// says it should be before it is re-anchored with a short crossfade,
+	// where the output clock is steady: Chromium's readings agree to about
+	// 0.2 ms, so this fires when the clock offset was corrected (mostly in
+	// a page's first seconds) or the audio clock glitched, and it keeps
+	// browsers within a couple of ms. Where the output clock wobbles more
+	// (Firefox's, by ±1-3 ms), the bound is its wobble plus driftMarginSec.
+	driftSec       = 0.0015
+	driftMarginSec = 0.0005
+	// driftPersistMs is how long a drift must last before the loop is
+	// re-anchored: a restart is audible, and a mapping that wobbles comes
+	// back by itself. driftJumpSec is a drift fixed at once: a glitch or a
+	// jump of the clock offset that no one should hear for seconds.
+	driftPersistMs = 2000
+	driftJumpSec   = 0.010
 )
 
 // sourceStart is how one loop source starts: at audio time When, Offset
@@ -56,6 +64,34 @@ func scheduleStart(tl shared.Timeline, bar int64, shiftMs, nowSec, bufSec float6
 	return st
 }
 
-// drifted reports whether a source anchored at anchor has moved off the
-// grid, which now puts its bar at audio time at.
-func drifted(anchor, at float64) bool { return math.Abs(at-anchor) >= driftSec }
+// drift follows how long a sounding loop has been off the grid.
+type drift struct {
+	off   bool
+	since float64 // the local ms it was first seen off
+}
+
+// due reports whether a source anchored at anchor, whose bar the grid now
+// puts at audio time at, must be re-anchored at local ms nowMs: it is
+// further off than tol (seconds) and has been for driftPersistMs, or is off
+// by driftJumpSec or more.
+func (d *drift) due(anchor, at, tol, nowMs float64) bool {
+	off := math.Abs(at - anchor)
+	if off >= driftJumpSec {
+		return true
+	}
+	if off < tol {
+		d.off = false
+		return false
+	}
+	if !d.off {
+		d.off, d.since = true, nowMs
+	}
+	return nowMs-d.since >= driftPersistMs
+}
+
+// driftBound returns how far (seconds) a loop may drift before it counts as
+// off the grid, for an output clock that wobbles by wobbleMs: at least
+// driftSec, and never past driftJumpSec.
+func driftBound(wobbleMs float64) float64 {
+	return math.Min(driftJumpSec, math.Max(driftSec, wobbleMs/1000+driftMarginSec))
+}

@@ -56,9 +56,52 @@ func TestScheduleStart(t *testing.T) {
 			t.Errorf("a buffer half a ms long is stretched: rate %v", st.Rate)
 		}
 	})
-	t.Run("a source re-anchors only past the drift bound", func(t *testing.T) {
-		if drifted(10, 10+driftSec/2) || !drifted(10, 10+driftSec) || !drifted(10, 10-2*driftSec) {
-			t.Error("drift bound wrong")
+	t.Run("a source within the drift bound stays", func(t *testing.T) {
+		var d drift
+		for ms := 0.0; ms < 10_000; ms += 500 {
+			if d.due(10, 10+driftSec/2, driftSec, ms) {
+				t.Fatalf("re-anchored %v ms in, within the bound", ms)
+			}
+		}
+	})
+	t.Run("a source re-anchors once its drift lasted", func(t *testing.T) {
+		var d drift
+		for ms := 0.0; ms < driftPersistMs; ms += 500 {
+			if d.due(10, 10-2*driftSec, driftSec, ms) {
+				t.Fatalf("re-anchored %v ms in, before the drift lasted", ms)
+			}
+		}
+		if !d.due(10, 10-2*driftSec, driftSec, driftPersistMs) {
+			t.Error("not re-anchored after the drift lasted")
+		}
+	})
+	t.Run("a drift that comes and goes never re-anchors", func(t *testing.T) {
+		var d drift
+		for ms := 0.0; ms < 60_000; ms += 500 {
+			off := 2 * driftSec
+			if int(ms/500)%3 == 0 {
+				off = 0 // the wobbling mapping comes back
+			}
+			if d.due(10, 10+off, driftSec, ms) {
+				t.Fatalf("re-anchored %v ms in", ms)
+			}
+		}
+	})
+	t.Run("a large drift re-anchors at once", func(t *testing.T) {
+		var d drift
+		if !d.due(10, 10+1.2*driftJumpSec, driftSec, 0) {
+			t.Error("a jump of the grid waited")
+		}
+	})
+	t.Run("the bound grows with the output clock's wobble", func(t *testing.T) {
+		if b := driftBound(0.2); b != driftSec {
+			t.Errorf("bound %v for a steady clock, want %v", b, driftSec)
+		}
+		if b := driftBound(3); math.Abs(b-0.0035) > 1e-9 {
+			t.Errorf("bound %v for a clock wobbling 3 ms, want 0.0035", b)
+		}
+		if b := driftBound(50); b != driftJumpSec {
+			t.Errorf("bound %v for a slipping clock, want %v", b, driftJumpSec)
 		}
 	})
 }

@@ -15,7 +15,7 @@ type statusBar struct {
 	Iconn     string
 	IoffsetMs float64
 	IrttMs    float64
-	Isynced   bool
+	Isettled  bool
 }
 
 func newStatusBar() *statusBar { return &statusBar{Iconn: stateConnecting} }
@@ -23,9 +23,11 @@ func newStatusBar() *statusBar { return &statusBar{Iconn: stateConnecting} }
 // Connection sets the connection state.
 func (s *statusBar) Connection(state string) *statusBar { s.Iconn = state; return s }
 
-// Sync sets the clock's offset and round trip, once it has samples.
-func (s *statusBar) Sync(offsetMs, rttMs float64, synced bool) *statusBar {
-	s.IoffsetMs, s.IrttMs, s.Isynced = offsetMs, rttMs, synced
+// Sync sets the clock's offset and round trip, and whether it settled:
+// until then the bar says it is syncing (a jittery link takes the first
+// burst of pings, about 2.5 s).
+func (s *statusBar) Sync(offsetMs, rttMs float64, settled bool) *statusBar {
+	s.IoffsetMs, s.IrttMs, s.Isettled = offsetMs, rttMs, settled
 	return s
 }
 
@@ -38,7 +40,7 @@ func (s *statusBar) Render() goapp.UI {
 		stateElsewhere:  "Playing elsewhere",
 	}[s.Iconn]
 	sync := "Syncing clock…"
-	if s.Isynced {
+	if s.Isettled {
 		sync = fmt.Sprintf("clock %+.1f ms · rtt %.1f ms", s.IoffsetMs, s.IrttMs)
 	}
 	return goapp.Header().Class("topbar").Body(
@@ -64,6 +66,7 @@ func (s *statusBar) Render() goapp.UI {
 				Class("pill sync").
 				DataSet("offset-ms", strconv.FormatFloat(s.IoffsetMs, 'f', 2, 64)).
 				DataSet("rtt-ms", strconv.FormatFloat(s.IrttMs, 'f', 2, 64)).
+				DataSet("settled", strconv.FormatBool(s.Isettled)).
 				Title("Offset of this device's clock to the jam's, and the round trip it was measured over").
 				Text(sync),
 		),
