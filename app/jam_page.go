@@ -139,7 +139,14 @@ func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 			p.eng.Retain(nil) // the jam sounds in the other tab now
 		}
 	case ev.pong != nil:
+		settled := p.s.time.Settled()
 		p.s.Pong(ev.pong.t0, ev.pong.t1, ev.pong.server)
+		if !settled && !p.s.time.Settled() {
+			// The bar says "syncing" until the clock settles: nothing to
+			// draw for the first burst's 60 pongs, while the page's one
+			// thread renders the player's loop.
+			ctx.PreventUpdate()
+		}
 	case ev.msg != nil:
 		p.onMessage(ctx, ev.msg)
 	}
