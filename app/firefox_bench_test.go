@@ -49,7 +49,7 @@ func TestFirefoxBench(t *testing.T) {
 			for _, step := range []func() error{
 				load,
 				func() error {
-					return f.poll("the welcome button", `(() => { const b = document.querySelector('#welcome-start'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
+					return f.poll("the welcome button", `(() => { const b = document.querySelector('#welcome-start[data-ready="true"]'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
 				},
 				func() error { return f.tryClick("#welcome-start") },
 				func() error {
