@@ -67,6 +67,13 @@ func stale(root, bin string) bool {
 
 func startLoopsServer(t *testing.T) *loopsServer {
 	t.Helper()
+	return startLoopsServerWith(t, t.TempDir())
+}
+
+// startLoopsServerWith starts the server on the recordings database in
+// data.
+func startLoopsServerWith(t *testing.T, data string) *loopsServer {
+	t.Helper()
 	root := repoRoot(t)
 	bin := filepath.Join(root, "bin", "loops")
 	if stale(root, bin) {
@@ -83,7 +90,7 @@ func startLoopsServer(t *testing.T) *loopsServer {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &loopsServer{bin: bin, addr: addr, data: t.TempDir()}
+	s := &loopsServer{bin: bin, addr: addr, data: data}
 	s.start(t)
 	return s
 }

@@ -347,23 +347,31 @@ func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
 		parts := win.Get("Array").New()
 		job := newExportJob(m, exportBudget)
 		var buf []byte
-		longest := 0.0
+		longest, shown := 0.0, 0.0
 		for done := false; !done; {
 			t0 := localMs()
 			buf, done = job.Step(buf[:0])
 			arr := win.Get("Uint8Array").New(len(buf))
 			goapp.CopyBytesToJS(arr, buf)
-			parts.Call("push", arr)
+			// A Blob a step: the browser copies each step's bytes as
+			// they come, and the file at the end is only a list of them.
+			parts.Call("push", win.Get("Blob").New([]any{arr}))
 			longest = math.Max(longest, localMs()-t0)
-			progress := job.Progress()
-			ctx.Dispatch(func(goapp.Context) { p.progress = progress })
+			// A render of the page costs more than a step: redraw the
+			// progress bar every 2% only.
+			if progress := job.Progress(); progress-shown >= 0.02 {
+				shown = progress
+				ctx.Dispatch(func(goapp.Context) { p.progress = progress })
+			}
 			time.Sleep(time.Millisecond) // hand the thread back to the page
 		}
+		mixed := localMs()
 		blob := win.Get("Blob").New(parts, map[string]any{"type": "audio/wav"})
 		url := win.Get("URL").Call("createObjectURL", blob).String()
 		win.Set("loopsExport", map[string]any{
 			"url": url, "bytes": blob.Get("size").Int(), "frames": m.Frames(), "sampleRate": rate,
 			"bars": rec.Bars, "firstBar": rec.FirstBar, "ms": localMs() - began, "longestStepMs": longest,
+			"mixMs": mixed - began, "started": began - performanceOrigin(),
 		})
 		ctx.Dispatch(func(goapp.Context) {
 			p.exporting, p.progress, p.exportURL = false, 1, url

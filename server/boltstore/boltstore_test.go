@@ -38,7 +38,7 @@ func recording(n int, now time.Time) *shared.Recording {
 	}
 }
 
-func open(t *testing.T, dir string, opts Options) *Store {
+func open(t testing.TB, dir string, opts Options) *Store {
 	t.Helper()
 	s, err := Open(dir, opts)
 	if err != nil {

@@ -161,9 +161,12 @@ func (m *Mixdown) PCM(dst []byte, from, n int, scratch []float32) []byte {
 	clear(left)
 	clear(right)
 	m.Mix(from, left, right)
+	at := len(dst)
+	dst = slices.Grow(dst, 4*n)[:at+4*n]
+	out := dst[at:]
 	for i := range n {
-		dst = binary.LittleEndian.AppendUint16(dst, uint16(pcm16(left[i])))
-		dst = binary.LittleEndian.AppendUint16(dst, uint16(pcm16(right[i])))
+		binary.LittleEndian.PutUint16(out[4*i:], uint16(pcm16(left[i])))
+		binary.LittleEndian.PutUint16(out[4*i+2:], uint16(pcm16(right[i])))
 	}
 	return dst
 }

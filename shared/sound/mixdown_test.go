@@ -178,3 +178,55 @@ func abs(x int) int {
 }
 
 func absf(x float32) float32 { return max(x, -x) }
+
+// BenchmarkMixdown times a one-minute recording's WAV bytes at 48 kHz, seven
+// loops sounding at once for most of it, against a same-run baseline: the
+// same frames of one loop copied to PCM with no mixing.
+func BenchmarkMixdown(b *testing.B) {
+	const rate = 48000
+	ids := IDs()
+	loops := make(map[string]Loop)
+	for _, id := range ids {
+		l, r, err := Render(id, rate)
+		if err != nil {
+			b.Fatal(err)
+		}
+		loops[id] = Loop{Left: l, Right: r}
+	}
+	rec := recordingOf(1001, 25)
+	for m := range shared.Capacity {
+		for from, k := m%4, 0; from < rec.Bars; k++ {
+			to := min(from+8+(m+k)%9, rec.Bars)
+			rec.Parts = append(rec.Parts, shared.Part{Loop: ids[(m+k*shared.Capacity)%len(ids)], From: from, To: to})
+			from = to + 1 + (m*k)%3
+		}
+	}
+	m, err := NewMixdown(rec, rate, loops)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const chunk = 1 << 14
+	buf := make([]byte, 0, 4*chunk)
+	scratch := make([]float32, 2*chunk)
+	b.Run("a minute mixed to PCM", func(b *testing.B) {
+		for b.Loop() {
+			for f := 0; f < m.Frames(); f += chunk {
+				buf = m.PCM(buf[:0], f, chunk, scratch)
+			}
+		}
+		b.ReportMetric(float64(m.Frames())/rate, "s-of-audio")
+	})
+	b.Run("baseline: one loop copied to PCM, unmixed", func(b *testing.B) {
+		l := loops["drums"]
+		for b.Loop() {
+			for f := 0; f < m.Frames(); f += chunk {
+				buf = buf[:4*chunk]
+				for i := range chunk {
+					j := (f + i) % len(l.Left)
+					binary.LittleEndian.PutUint16(buf[4*i:], uint16(pcm16(l.Left[j])))
+					binary.LittleEndian.PutUint16(buf[4*i+2:], uint16(pcm16(l.Right[j])))
+				}
+			}
+		}
+	})
+}

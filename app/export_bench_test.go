@@ -1,0 +1,92 @@
+//go:build !wasm
+
+package app
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/loopswithfriends/loops/server/boltstore"
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/loopswithfriends/loops/shared/sound"
+)
+
+// tenMinutes returns a recording of the whole history, 250 bars (10
+// minutes at 100 BPM), as busy as a full jam gets: seven loops at once for
+// most of it, each stopping, swapping and coming back every few bars.
+func tenMinutes(id string) *shared.Recording {
+	rec := &shared.Recording{ID: id, Created: float64(time.Now().UnixMilli()), Kit: "classic",
+		BPM: shared.DefaultBPM, BeatsPerBar: shared.DefaultBeatsPerBar, BarsPerLoop: shared.DefaultBarsPerLoop,
+		FirstBar: 1001, Bars: shared.HistoryBars}
+	ids := sound.IDs()
+	for m := range shared.Capacity {
+		for from, k := m%4, 0; from < rec.Bars; k++ {
+			to := min(from+8+(m+k)%9, rec.Bars)
+			rec.Parts = append(rec.Parts, shared.Part{Loop: ids[(m+k*shared.Capacity)%len(ids)], From: from, To: to})
+			from = to + 1 + (m*k)%3
+		}
+	}
+	return rec
+}
+
+// TestExportBench measures the "Download WAV" of a 10-minute recording in
+// headless chromium (BENCHMARKS.md): the time from the click to the file,
+// with the loops already rendered for playback, and the longest task of
+// the page meanwhile (PerformanceObserver's long tasks, 50 ms and over).
+// Opt in with LOOPS_BENCH=1 (`make bench`).
+func TestExportBench(t *testing.T) {
+	needBench(t)
+	data := t.TempDir()
+	store, err := boltstore.Open(data, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := tenMinutes("BENCHBENCHBENCHBENCH10")
+	if err := store.Put(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	srv := startLoopsServerWith(t, data)
+	defer srv.kill()
+
+	b := newBrowser(t, "export", 1200, 900)
+	b.run(t, 60*time.Second, chromedp.Navigate(srv.url()+"/r/"+rec.ID))
+	b.waitJS(t, "the recording", `document.querySelector('#recording[data-state="ready"] #lanes')`, 60*time.Second)
+	loops := len(sound.LoopIDs(rec))
+	b.waitJS(t, "the loops rendered", fmt.Sprintf(`window.loopsDiagnostics().loops.rendered >= %d`, loops), 120*time.Second)
+	eval[bool](t, b, `(() => {
+		window.__long = [];
+		new PerformanceObserver(l => window.__long.push(...l.getEntries().map(e => ({start: e.startTime, ms: e.duration}))))
+			.observe({type: "longtask"});
+		window.__clicked = performance.now();
+		document.querySelector('#rec-download').click();
+		return true;
+	})()`)
+	b.waitJS(t, "the export", `window.loopsExport && window.loopsExport.url`, 120*time.Second)
+	type result struct {
+		Ms, MixMs, Started, Frames, Bytes, Rate, Longest float64
+		Long                                    []struct{ Start, Ms float64 }
+	}
+	r := eval[result](t, b, `(() => {
+		const x = window.loopsExport;
+		return {ms: x.ms, mixMs: x.mixMs, started: x.started, frames: x.frames, bytes: x.bytes, rate: x.sampleRate, longest: x.longestStepMs,
+			long: window.__long.filter(e => e.start >= window.__clicked)};
+	})()`)
+	longest := 0.0
+	for _, l := range r.Long {
+		longest = max(longest, l.Ms)
+	}
+	for _, l := range r.Long {
+		t.Logf("long task at %.0f ms of the export: %.0f ms", l.Start-r.Started, l.Ms)
+	}
+	t.Logf("mixing took %.0f ms of %.0f", r.MixMs, r.Ms)
+	t.Logf("export of a 10-minute recording (%d parts, %d loops): %.0f ms for %.0f frames at %.0f Hz (%.1f MB); the longest step %.1f ms; %d long tasks, the longest %.0f ms",
+		len(rec.Parts), loops, r.Ms, r.Frames, r.Rate, r.Bytes/1e6, r.Longest, len(r.Long), longest)
+	if r.Frames != float64(rec.Bars)*r.Rate*2.4 {
+		t.Errorf("%v frames, want %v", r.Frames, float64(rec.Bars)*r.Rate*2.4)
+	}
+}
