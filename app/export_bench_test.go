@@ -69,7 +69,7 @@ func TestExportBench(t *testing.T) {
 	b.waitJS(t, "the export", `window.loopsExport && window.loopsExport.url`, 120*time.Second)
 	type result struct {
 		Ms, MixMs, Started, Frames, Bytes, Rate, Longest float64
-		Long                                    []struct{ Start, Ms float64 }
+		Long                                             []struct{ Start, Ms float64 }
 	}
 	r := eval[result](t, b, `(() => {
 		const x = window.loopsExport;
