@@ -4,7 +4,7 @@ ADDR      ?= 127.0.0.1:8080
 WASM      := web/static/app.wasm
 GOFLAGS_R := -trimpath -ldflags "-s -w"
 
-.PHONY: all build wasm run test vet unit browser-deps bench clean
+.PHONY: all build wasm run test vet unit browser-deps bench lighthouse clean
 
 all: build
 
@@ -51,8 +51,28 @@ bench: build browser-deps
 	# The hub: 9,000 clients against the naive hub in the same run (two rounds,
 	# each starting with the other), 19,000 clients, then the chaos run (BENCHMARKS.md).
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18080 -baseline 127.0.0.1:18082 -rounds 2 -clients 9000 -duration 60s
-	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18083 -clients 19000 -duration 60s
+	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18948 -clients 19000 -duration 60s
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18081 -clients 10000 -duration 60s -chaos
+
+# Lighthouse 12.2.3 (npm's, installed into bin/lighthouse: 13 wants Node 22)
+# on the first screen of a local bin/loops, mobile then desktop preset,
+# headless chromium; the reports land in bin/lighthouse-*.json (BENCHMARKS.md).
+LH := bin/lighthouse/node_modules/lighthouse/cli/index.js
+lighthouse: build browser-deps
+	test -f $(LH) || (mkdir -p bin/lighthouse && cd bin/lighthouse && npm i -E lighthouse@12.2.3 --no-audit --no-fund)
+	./bin/loops -addr 127.0.0.1:18948 & pid=$$!; trap "kill $$pid" EXIT; sleep 2; \
+	for preset in mobile desktop; do \
+	  flag=""; [ $$preset = desktop ] && flag=--preset=desktop; \
+	  CHROME_PATH=$$(command -v chromium) node $(LH) http://127.0.0.1:18948/ $$flag --quiet \
+	    --chrome-flags="--headless=new --no-sandbox --disable-dev-shm-usage" \
+	    --only-categories=performance,accessibility,best-practices,seo \
+	    --output=json --output-path=bin/lighthouse-$$preset.json || exit 1; \
+	  node -e 'const r = require("./bin/lighthouse-'$$preset'.json"), a = r.audits; \
+	    console.log("LIGHTHOUSE '$$preset':", Object.values(r.categories).map(c => c.id + " " + Math.round(100 * c.score)).join(", "), \
+	      "| LCP", a["largest-contentful-paint"].displayValue, "| TBT", a["total-blocking-time"].displayValue, \
+	      "| CLS", a["cumulative-layout-shift"].displayValue, "| bytes", a["total-byte-weight"].displayValue, \
+	      "| warnings:", (r.runWarnings || []).length)'; \
+	done
 
 clean:
 	rm -rf bin $(WASM) $(WASM).br $(WASM).gz
