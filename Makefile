@@ -67,11 +67,7 @@ lighthouse: build browser-deps
 	    --chrome-flags="--headless=new --no-sandbox --disable-dev-shm-usage" \
 	    --only-categories=performance,accessibility,best-practices,seo \
 	    --output=json --output-path=bin/lighthouse-$$preset.json || exit 1; \
-	  node -e 'const r = require("./bin/lighthouse-'$$preset'.json"), a = r.audits; \
-	    console.log("LIGHTHOUSE '$$preset':", Object.values(r.categories).map(c => c.id + " " + Math.round(100 * c.score)).join(", "), \
-	      "| LCP", a["largest-contentful-paint"].displayValue, "| TBT", a["total-blocking-time"].displayValue, \
-	      "| CLS", a["cumulative-layout-shift"].displayValue, "| bytes", a["total-byte-weight"].displayValue, \
-	      "| warnings:", (r.runWarnings || []).length)'; \
+	  node -e 'const r = require("./bin/lighthouse-'$$preset'.json"), a = r.audits, m = k => a[k].displayValue; console.log("LIGHTHOUSE '$$preset':", Object.values(r.categories).map(c => c.id + " " + Math.round(100 * c.score)).join(", "), "| FCP", m("first-contentful-paint"), "| LCP", m("largest-contentful-paint"), "| TBT", m("total-blocking-time"), "| CLS", m("cumulative-layout-shift"), "|", m("total-byte-weight"), "| warnings:", (r.runWarnings || []).join(" "))' || exit 1; \
 	done
 
 clean:
