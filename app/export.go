@@ -19,7 +19,9 @@ type exportJob struct {
 }
 
 func newExportJob(m *sound.Mixdown, budget time.Duration) *exportJob {
-	const chunk = 2048
+	// A chunk is the least work between two looks at the clock: small
+	// enough that a step overruns its budget by well under a millisecond.
+	const chunk = 1024
 	return &exportJob{m: m, next: -1, budget: budget, chunk: chunk, scratch: make([]float32, 2*chunk)}
 }
 
@@ -33,7 +35,7 @@ func (x *exportJob) Step(dst []byte) ([]byte, bool) {
 	start := time.Now()
 	for x.next < x.m.Frames() {
 		dst = x.m.PCM(dst, x.next, x.chunk, x.scratch)
-		x.next += x.chunk
+		x.next = min(x.next+x.chunk, x.m.Frames())
 		if time.Since(start) >= x.budget {
 			break
 		}
