@@ -28,6 +28,9 @@ type clusterFlags struct {
 	node     *string
 	key      *string
 	replicas *int
+
+	nc           *nats.Conn // once started
+	replicasUsed int
 }
 
 func addClusterFlags(fs *flag.FlagSet) *clusterFlags {
@@ -93,6 +96,7 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 		}
 	}
 	stops = append(stops, nc.Close)
+	f.nc, f.replicasUsed = nc, replicas
 	log.Info("joining the cluster", "node", node, "nats", *f.nats, "replicas", max(1, replicas))
 	hub, err := natshub.New(ctx, natshub.Config{Conn: nc, Key: []byte(key), Node: node, Replicas: replicas, Log: log})
 	if err != nil {
@@ -101,4 +105,12 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 	}
 	stops = append(stops, hub.Close)
 	return hub, stop, nil
+}
+
+// recordings returns the store of the cluster's recordings, a JetStream KV
+// bucket every node reads; start must have started the cluster.
+func (f *clusterFlags) recordings(ctx context.Context, keep time.Duration, maxBytes int64) (server.RecordingStore, error) {
+	return natshub.NewRecordingStore(ctx, natshub.RecordingsConfig{
+		Conn: f.nc, Replicas: f.replicasUsed, Keep: keep, MaxBytes: maxBytes,
+	})
 }

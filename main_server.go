@@ -74,12 +74,6 @@ func run(args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	store, err := boltstore.Open(*data, boltstore.Options{Keep: *keep, MaxBytes: *dataLimit << 20})
-	if err != nil {
-		return fmt.Errorf("-data %s: %w", *data, err)
-	}
-	defer store.Close()
-
 	// A cluster of nodes elects its JetStream leader while they start, so
 	// a node may wait a while for the others.
 	startCtx, cancelStart := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -89,6 +83,24 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer stopCluster()
+	// A cluster keeps the recordings where every node reads them; one
+	// node alone keeps them in its data directory.
+	var store server.RecordingStore
+	if cl != nil {
+		startCtx, cancelStart := context.WithTimeout(context.Background(), time.Minute)
+		store, err = cluster.recordings(startCtx, *keep, *dataLimit<<20)
+		cancelStart()
+		if err != nil {
+			return err
+		}
+	} else {
+		bolt, err := boltstore.Open(*data, boltstore.Options{Keep: *keep, MaxBytes: *dataLimit << 20})
+		if err != nil {
+			return fmt.Errorf("-data %s: %w", *data, err)
+		}
+		defer bolt.Close()
+		store = bolt
+	}
 	srv := server.New(server.Config{
 		App:               app.Handler(version, web.FS),
 		AllowedOrigins:    splitList(*origins),

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -32,6 +33,12 @@ type Cluster interface {
 	Play(c Client, at time.Time) error
 	Stop(c Client, at time.Time) error
 	Swap(c Client, loop string, at time.Time) error
+	// Snapshot returns the last bars bars of c's user's jam as a
+	// recording without its id and creation time, as jam.snapshot does.
+	Snapshot(c Client, bars int) (*shared.Recording, error)
+	// Recorded tells every member of c's user's jam that the user saved
+	// the recording.
+	Recorded(c Client, rec *shared.Recording)
 	// Stats returns the cluster's numbers, read at one instant.
 	Stats() shared.Stats
 }
@@ -116,8 +123,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 	case *shared.Swap:
 		err = cl.Swap(c, msg.Loop, at)
 	case *shared.Record:
-		// Not yet in cluster mode: a jam's history lives on one node.
-		c.sendError(shared.Errorf(shared.CodeBadRecord, "recording is not available on this server yet"), at)
+		c.recordClustered(cl, msg, at)
 	case *shared.Leave:
 		cl.Leave(c)
 	}
@@ -129,4 +135,32 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		c.sendErr(err, at)
 	}
 	return true
+}
+
+// recordClustered saves the last r.Bars bars of the user's jam, as record
+// does, from the cluster's history of the jam.
+func (c *conn) recordClustered(cl Cluster, r *shared.Record, at time.Time) {
+	if e := shared.CheckRecord(r); e != nil {
+		c.sendError(e, at)
+		return
+	}
+	if !c.records.allow(at.Sub(c.born)) {
+		c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d recordings in %v", c.s.cfg.RecordRate, c.s.cfg.RecordWindow), at)
+		return
+	}
+	rec, err := cl.Snapshot(c, r.Bars)
+	if err != nil {
+		c.sendErr(err, at)
+		return
+	}
+	rec.ID, rec.Created = newRecordingID(), c.s.nowMs()
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := c.s.cfg.Recordings.Put(ctx, rec); err != nil {
+		c.s.log.Error("save recording", "err", err)
+		c.sendError(shared.Errorf(shared.CodeBadRecord, "the server could not save the recording; try again later"), at)
+		return
+	}
+	c.s.metrics.recordings.Inc()
+	cl.Recorded(c, rec)
 }

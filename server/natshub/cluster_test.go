@@ -101,7 +101,13 @@ func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 		}
 	}
 	for _, node := range nodes {
-		node.srv = server.New(server.Config{Cluster: node.hub})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		store, err := NewRecordingStore(ctx, RecordingsConfig{Conn: node.nc, Replicas: min(3, n)})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		node.srv = server.New(server.Config{Cluster: node.hub, Recordings: store})
 		node.lis = &trackingListener{Listener: listenLoopback(t)}
 		node.ts = httptest.NewUnstartedServer(node.srv)
 		_ = node.ts.Listener.Close()

@@ -51,6 +51,8 @@ type localJam struct {
 	rev     uint64
 	members map[string]*local // by user id
 	recent  []delivered       // the last events, for a welcome that crossed them
+	hist    *history          // nil until the first record
+	histRev uint64            // the last revision hist took in
 }
 
 // delivered is an event as a node received it.
@@ -136,6 +138,7 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	if rec == nil {
 		return // the jam emptied: nobody here to tell
 	}
+	lj.heard(rev, rec, at)
 	lj.recent = append(lj.recent, delivered{rev, rec})
 	if len(lj.recent) > recentEvents {
 		lj.recent = lj.recent[1:]
@@ -196,6 +199,9 @@ func (h *Hub) register(lj *localJam, l *local, rev uint64, rec *jamRecord, welco
 	if rev > lj.rev {
 		lj.rec, lj.rev = rec, rev
 	}
+	if lj.hist == nil {
+		lj.heard(rev, rec, at)
+	}
 	l.c.Send(welcome, at)
 	lj.members[l.user] = l
 	for _, d := range lj.recent {
@@ -234,4 +240,22 @@ func (h *Hub) holds(user string) bool {
 		}
 	}
 	return false
+}
+
+// heard takes the record at rev into the jam's history. lj.mu is held.
+func (lj *localJam) heard(rev uint64, rec *jamRecord, at time.Time) {
+	now := rec.Timeline.BarAt(float64(at.UnixNano()) / 1e6)
+	switch {
+	case lj.hist == nil:
+		lj.hist = newHistory(rec, now)
+	case rev > lj.histRev:
+		for _, ev := range rec.Events {
+			if len(ev.Frame) > 0 {
+				lj.hist.apply(ev.Frame, now)
+			}
+		}
+	default:
+		return // late: the history moved on
+	}
+	lj.histRev = rev
 }

@@ -3,6 +3,8 @@
 package natshub
 
 import (
+	"encoding/json"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -89,6 +91,34 @@ func TestCluster(t *testing.T) {
 		a.expectQuiet()
 		b.expectQuiet()
 		sameViews(t, a, b)
+	})
+
+	t.Run("a recording saved on one node is told to all and read on any", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "rec", "")
+		b := joinAt(t, nodes[1], "rec", "")
+		expect[*shared.Joined](a)
+		a.send(&shared.Play{})
+		p := expect[*shared.Played](a)
+		expect[*shared.Played](b)
+		// Wait until the loop has sounded for a bar.
+		time.Sleep(time.Until(time.UnixMilli(int64(a.welcome.Jam.BarStart(p.Bar+1)))) + 50*time.Millisecond)
+		a.send(&shared.Record{Bars: 4})
+		r := expect[*shared.Recorded](a)
+		if rb := expect[*shared.Recorded](b); rb.ID != r.ID || rb.By != a.welcome.You {
+			t.Fatalf("b heard of %+v, a of %+v", rb, r)
+		}
+		res, err := http.Get(nodes[2].ts.URL + "/api/recordings/" + r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var rec shared.Recording
+		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("GET the recording on another node: %s, %v", res.Status, err)
+		}
+		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.welcome.Loop || rec.Parts[0].To != rec.Bars {
+			t.Fatalf("the recording has %+v over %d bars, want %s sounding to the end", rec.Parts, rec.Bars, a.welcome.Loop)
+		}
 	})
 
 	t.Run("a private jam is never filled by the balancer", func(t *testing.T) {

@@ -85,3 +85,58 @@ func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecor
 	})
 	return nil
 }
+
+// Snapshot returns the last bars bars of c's user's jam as this node heard
+// them: see server.Cluster.
+func (h *Hub) Snapshot(c server.Client, bars int) (*shared.Recording, error) {
+	l := h.localOf(c)
+	if l == nil {
+		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	lj, _ := l.placed()
+	if lj == nil {
+		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	lj.mu.Lock()
+	defer lj.mu.Unlock()
+	if lj.rec == nil || lj.hist == nil {
+		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	tl := lj.rec.Timeline
+	cur := tl.BarAt(h.nowMs())
+	from, parts := lj.hist.recording(bars, cur)
+	return &shared.Recording{
+		Kit:         defaultKit,
+		BPM:         tl.BPM,
+		BeatsPerBar: tl.BeatsPerBar,
+		BarsPerLoop: tl.BarsPerLoop,
+		FirstBar:    from,
+		Bars:        int(cur - from + 1),
+		Parts:       parts,
+	}, nil
+}
+
+// defaultKit is the kit every jam plays while the server has one.
+const defaultKit = "classic"
+
+// Recorded tells every member of c's user's jam about the recording: see
+// server.Cluster.
+func (h *Hub) Recorded(c server.Client, rec *shared.Recording) {
+	l := h.localOf(c)
+	if l == nil {
+		return
+	}
+	lj, user := l.placed()
+	if lj == nil {
+		return
+	}
+	frame := shared.MustEncode(&shared.Recorded{ID: rec.ID, By: user, Bars: rec.Bars})
+	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
+		if r == nil || r.member(user) < 0 {
+			return nil, errNoChange
+		}
+		n := r.clone()
+		n.Event = jamEvent{Frame: frame}
+		return n, nil
+	}, func(*jamRecord, uint64, error) {})
+}
