@@ -47,12 +47,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		// A clustered server starts its routes only once it listens for
 		// clients, so it always does: on a random loopback port unless
 		// told where.
-		Host:               "127.0.0.1",
-		Port:               natsserver.RANDOM_PORT,
-		NoSigs:             true,
-		NoLog:              true,
-		JetStreamMaxMemory: 256 << 20,
-		JetStreamMaxStore:  1 << 30,
+		Host:   "127.0.0.1",
+		Port:   natsserver.RANDOM_PORT,
+		NoSigs: true,
+		NoLog:  true,
 	}
 	if cfg.Listen != "" {
 		host, port, err := splitHostPort(cfg.Listen)

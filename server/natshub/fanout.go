@@ -35,9 +35,10 @@ func (l *local) placed() (*localJam, string) {
 // localJam is a jam as one node sees it: the subscription to its events,
 // the members whose sockets are here, and the last record seen.
 type localJam struct {
-	id   string
-	sub  *nats.Subscription
-	refs int // members here and joins on their way; guarded by Hub.mu
+	id    string
+	ready chan struct{}      // closed once sub is set, or failed
+	sub   *nats.Subscription // set before ready is closed; nil if it failed
+	refs  int                // members here and joins on their way; guarded by Hub.mu
 
 	// qmu guards the changes this node has waiting for the jam: one
 	// writer at a time writes all that wait in one compare-and-set, since
@@ -63,7 +64,7 @@ type delivered struct {
 
 // recentEvents is how many events a jam keeps for members whose welcome
 // was on its way when they arrived: a handful of changes race one join.
-const recentEvents = 16
+const recentEvents = 64
 
 // acquire returns the local jam of id, subscribed to its events, and holds
 // it until release. The subscription is in place before the caller changes
@@ -74,9 +75,14 @@ func (h *Hub) acquire(id string) (*localJam, error) {
 	if lj != nil {
 		lj.refs++
 		h.mu.Unlock()
+		<-lj.ready // the first one may still be subscribing
+		if lj.sub == nil {
+			h.release(lj)
+			return nil, server.ErrUnavailable
+		}
 		return lj, nil
 	}
-	lj = &localJam{id: id, refs: 1, members: make(map[string]*local)}
+	lj = &localJam{id: id, refs: 1, members: make(map[string]*local), ready: make(chan struct{})}
 	h.local[id] = lj
 	h.mu.Unlock()
 	sub, err := h.nc.Subscribe(h.cfg.Prefix+".jam."+id, func(msg *nats.Msg) { h.receive(lj, msg) })
@@ -85,9 +91,12 @@ func (h *Hub) acquire(id string) (*localJam, error) {
 		// node makes next, on the same connection.
 		err = h.nc.Flush()
 	}
-	h.mu.Lock()
-	lj.sub = sub
-	h.mu.Unlock()
+	if err == nil {
+		lj.sub = sub
+	} else if sub != nil {
+		_ = sub.Unsubscribe()
+	}
+	close(lj.ready)
 	if err != nil {
 		h.release(lj)
 		return nil, server.ErrUnavailable
@@ -106,9 +115,9 @@ func (h *Hub) release(lj *localJam) {
 	if h.local[lj.id] == lj {
 		delete(h.local, lj.id)
 	}
-	sub := lj.sub
 	h.mu.Unlock()
-	if sub != nil {
+	<-lj.ready
+	if sub := lj.sub; sub != nil {
 		_ = sub.Unsubscribe()
 	}
 }

@@ -11,17 +11,22 @@ import (
 )
 
 // Play queues c's user's loop from the next bar: see server.Cluster.
-func (h *Hub) Play(c server.Client, at time.Time) error { return h.toggle(c, true) }
+func (h *Hub) Play(c server.Client, at time.Time) error { return h.toggle(c, true, at) }
 
 // Stop stops c's user's loop at the next bar: see server.Cluster.
-func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, false) }
+func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, false, at) }
 
-func (h *Hub) toggle(c server.Client, play bool) error {
+// toggle plays or stops c's user's loop. The bar is the first at least
+// shared.LeadMs after the server received the message, as PROTOCOL.md has
+// it, however long the change waited for its write: a node writes the
+// changes waiting for a jam together, and each keeps its own bar.
+func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
+	received := toMs(at)
 	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
 		if m.Playing == play {
 			return errNoChange
 		}
-		m.Playing, m.Bar = play, n.Timeline.NextBar(h.nowMs())
+		m.Playing, m.Bar = play, n.Timeline.NextBar(received)
 		if play {
 			n.Event.Frame = shared.MustEncode(&shared.Played{ID: m.ID, Bar: m.Bar})
 		} else {
@@ -36,11 +41,12 @@ func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
 	if shared.LoopIndex(loop) < 0 {
 		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loop)
 	}
+	received := toMs(at)
 	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
 		if n.taken(loop) {
 			return shared.Errorf(shared.CodeLoopTaken, "loop %q is taken in this jam", loop)
 		}
-		bar := n.Timeline.NextBar(h.nowMs())
+		bar := n.Timeline.NextBar(received)
 		m.Loop = loop
 		n.Event.Frame = shared.MustEncode(&shared.Swapped{ID: m.ID, Loop: loop, Bar: bar})
 		return nil
@@ -140,3 +146,5 @@ func (h *Hub) Recorded(c server.Client, rec *shared.Recording) {
 		return n, nil
 	}, func(*jamRecord, uint64, error) {})
 }
+
+func toMs(t time.Time) float64 { return float64(t.UnixNano()) / 1e6 }
