@@ -203,8 +203,12 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 	}))
 	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: outputMeter})
-		return err
+		for _, js := range []string{outputMeter, cspWatch} {
+			if _, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})); err != nil {
 		t.Fatalf("%s: start chromium: %v", name, err)
 	}
@@ -234,6 +238,15 @@ const outputMeter = `(() => {
 })();`
 
 var _ tab = (*browser)(nil)
+
+// cspWatch records every securitypolicyviolation the page raises, before
+// any of its scripts run: window.__cspViolations.
+const cspWatch = `(() => {
+	window.__cspViolations = [];
+	document.addEventListener("securitypolicyviolation", (e) => {
+		window.__cspViolations.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+	}, true);
+})();`
 
 // run runs actions with a timeout.
 func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
@@ -580,6 +593,30 @@ func TestBrowser(t *testing.T) {
 	if c == nil {
 		return
 	}
+	t.Run("the pages run under the server's security policy and raise no securitypolicyviolation", func(t *testing.T) {
+		for _, br := range []*browser{a, b, c} {
+			if br == nil {
+				continue
+			}
+			policy := eval[string](t, br, `fetch(location.href).then(r => r.headers.get("content-security-policy") + " | " + r.headers.get("referrer-policy") + " | " + r.headers.get("x-content-type-options"))`)
+			for _, want := range []string{"script-src 'self' 'wasm-unsafe-eval'", "frame-ancestors 'none'", "| no-referrer | nosniff"} {
+				if !strings.Contains(policy, want) {
+					t.Errorf("%s: the page's headers %q lack %q", br.name, policy, want)
+				}
+			}
+			if strings.Contains(policy, "unsafe-eval'") && strings.Contains(policy, "'unsafe-eval'") {
+				t.Errorf("%s: the policy allows 'unsafe-eval': %q", br.name, policy)
+			}
+			// The page evaluates no string as code: diagnostics print.
+			if got := eval[string](t, br, `String(window.loopsDiagnostics())`); !strings.HasPrefix(got, "{") {
+				t.Errorf("%s: diagnostics as a string: %q", br.name, got)
+			}
+			if v := eval[[]string](t, br, `window.__cspViolations`); len(v) > 0 {
+				t.Errorf("%s: %d policy violations: %v", br.name, len(v), v)
+			}
+		}
+	})
+
 	t.Run("killing and restarting the server brings every page back online", func(t *testing.T) {
 		srv.kill()
 		for _, br := range []*browser{a, b, c} {

@@ -3,7 +3,11 @@
 package app
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -102,9 +107,16 @@ func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // staticFiles serves the files of web/static at /web/, and app.wasm from its
 // precompressed copies. It is the go-app handler's ResourceResolver.
+//
+// Every file is served from the embedded bytes as they are: an embedded
+// file opens as an io.ReadSeeker over the binary's own data, so a request
+// copies nothing but what it writes, however slowly it reads, and
+// http.ServeContent answers Range and If-None-Match. The ETags are the
+// files' hashes, taken once. A directory, or any name not in the tree, is
+// 404: there are no listings.
 type staticFiles struct {
 	files fs.FS
-	plain http.Handler
+	tags  map[string]string // ETag by file name (slash-separated, no leading slash)
 }
 
 var (
@@ -113,7 +125,23 @@ var (
 )
 
 func newStaticFiles(files fs.FS) *staticFiles {
-	return &staticFiles{files: files, plain: http.StripPrefix("/web", http.FileServerFS(files))}
+	s := &staticFiles{files: files, tags: make(map[string]string)}
+	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		f, err := files.Open(name)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		sum := sha256.New()
+		if _, err := io.Copy(sum, f); err == nil {
+			s.tags[name] = `"` + hex.EncodeToString(sum.Sum(nil)[:12]) + `"`
+		}
+		return nil
+	})
+	return s
 }
 
 // Resolve keeps every location on this server: /web/x stays /web/x.
@@ -136,51 +164,60 @@ func (s *staticFiles) wasmLength() string {
 
 // ServeHTTP serves a file under /web/.
 func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if path.Clean(r.URL.Path) == "/web/app.wasm" {
+	name, ok := strings.CutPrefix(path.Clean(r.URL.Path), "/web/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if name == "app.wasm" {
 		s.serveWasm(w, r)
 		return
 	}
-	s.plain.ServeHTTP(w, r)
+	s.serveFile(w, r, name)
 }
 
-// serveWasm sends app.wasm as brotli or gzip when the browser takes it and
-// the copy exists, and as is otherwise.
-func (s *staticFiles) serveWasm(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Vary", "Accept-Encoding")
-	w.Header().Set("Content-Type", "application/wasm")
-	for _, enc := range []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
-		if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.name) {
-			continue
-		}
-		data, err := fs.ReadFile(s.files, "app.wasm"+enc.ext)
-		if err != nil {
-			continue
-		}
-		// Each encoding is its own representation, with its own tag.
-		if tag := w.Header().Get("ETag"); tag != "" {
-			tag = strings.TrimSuffix(tag, `"`) + "-" + enc.name + `"`
-			w.Header().Set("ETag", tag)
-			if r.Header.Get("If-None-Match") == tag {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-		}
-		w.Header().Set("Content-Encoding", enc.name)
-		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		if r.Method != http.MethodHead {
-			w.Write(data)
-		}
+// serveFile serves the file name from the embedded bytes, with its ETag.
+func (s *staticFiles) serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	tag, ok := s.tags[name]
+	if !ok {
+		http.NotFound(w, r)
 		return
 	}
-	data, err := fs.ReadFile(s.files, "app.wasm")
+	f, err := s.files.Open(name)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	if r.Method != http.MethodHead {
-		w.Write(data)
+	defer f.Close()
+	content, ok := f.(io.ReadSeeker)
+	if !ok {
+		// Not an embed.FS (a test's): read it once for this request.
+		b, err := io.ReadAll(f)
+		if err != nil {
+			http.Error(w, "read failed", http.StatusInternalServerError)
+			return
+		}
+		content = bytes.NewReader(b)
 	}
+	w.Header().Set("ETag", tag)
+	http.ServeContent(w, r, name, time.Time{}, content)
+}
+
+// serveWasm sends app.wasm as brotli or gzip when the browser takes it and
+// the copy exists, and as is otherwise; each encoding is its own
+// representation, with its own tag.
+func (s *staticFiles) serveWasm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	w.Header().Set("Content-Type", "application/wasm")
+	for _, enc := range []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if _, ok := s.tags["app.wasm"+enc.ext]; !ok || !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.name) {
+			continue
+		}
+		w.Header().Set("Content-Encoding", enc.name)
+		s.serveFile(w, r, "app.wasm"+enc.ext)
+		return
+	}
+	s.serveFile(w, r, "app.wasm")
 }
 
 // acceptsEncoding reports whether an Accept-Encoding header takes the coding

@@ -6,10 +6,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
+
+// discard is a ResponseWriter that keeps nothing of the body.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 func testStatic() fstest.MapFS {
 	return fstest.MapFS{
@@ -18,6 +26,7 @@ func testStatic() fstest.MapFS {
 		"static/app.wasm.gz": {Data: []byte("gzip!!")},
 		"static/loops.css":   {Data: []byte("body{}")},
 		"static/icon.svg":    {Data: []byte("<svg/>")},
+		"static/sub/x.png":   {Data: []byte("png")},
 	}
 }
 
@@ -78,16 +87,47 @@ func TestHandler(t *testing.T) {
 	t.Run("each encoding has its own tag, and revalidates", func(t *testing.T) {
 		h := Handler("v9", testStatic())
 		res, _ := get(t, h, "/web/app.wasm", "Accept-Encoding", "br")
-		if tag := res.Header.Get("ETag"); tag != `"v9-br"` {
-			t.Fatalf("ETag %q", tag)
+		brTag := res.Header.Get("ETag")
+		res, _ = get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip")
+		if gzTag := res.Header.Get("ETag"); brTag == "" || brTag == gzTag {
+			t.Fatalf("ETags %q (br) and %q (gzip), want two", brTag, gzTag)
 		}
-		res, _ = get(t, h, "/web/app.wasm", "Accept-Encoding", "br", "If-None-Match", `"v9-br"`)
+		res, _ = get(t, h, "/web/app.wasm", "Accept-Encoding", "br", "If-None-Match", brTag)
 		if res.StatusCode != http.StatusNotModified {
 			t.Errorf("status %d for a fresh copy, want 304", res.StatusCode)
 		}
-		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip", "If-None-Match", `"v9-br"`)
+		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip", "If-None-Match", brTag)
 		if res.StatusCode != 200 || body != "gzip!!" {
 			t.Errorf("status %d body %q for another encoding, want the gzip", res.StatusCode, body)
+		}
+	})
+	t.Run("a range of the WASM is served from the embedded bytes", func(t *testing.T) {
+		res, body := get(t, h, "/web/app.wasm", "Range", "bytes=1-3")
+		if res.StatusCode != http.StatusPartialContent || body != "asm" {
+			t.Errorf("status %d body %q, want 206 asm", res.StatusCode, body)
+		}
+	})
+	t.Run("a directory under /web/ is not found, never listed", func(t *testing.T) {
+		for _, path := range []string{"/web/", "/web/sub/", "/web/sub", "/web/../web/"} {
+			if res, body := get(t, h, path); res.StatusCode != http.StatusNotFound || strings.Contains(body, "loops.css") {
+				t.Errorf("%s: status %d, body %q", path, res.StatusCode, body)
+			}
+		}
+	})
+	t.Run("a request for the WASM copies none of it, however big", func(t *testing.T) {
+		files := testStatic()
+		files["static/app.wasm"] = &fstest.MapFile{Data: make([]byte, 8<<20)}
+		h := Handler("v1", files)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const n = 10
+		for range n {
+			r := httptest.NewRequest("GET", "/web/app.wasm", nil)
+			h.ServeHTTP(discard{make(http.Header)}, r)
+		}
+		runtime.ReadMemStats(&after)
+		if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 256<<10 {
+			t.Errorf("%d KB allocated a request for an 8 MB file", per>>10)
 		}
 	})
 	t.Run("as gzip to browsers without brotli", func(t *testing.T) {

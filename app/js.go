@@ -49,25 +49,37 @@ func finite(f float64) float64 {
 // the body; err is a network failure (offline, say). It blocks: call it from
 // a goroutine (ctx.Async), never from a handler.
 func fetchText(url string) (status int, body string, err error) {
+	res, err := await(goapp.Window().Call("fetch", url))
+	if err != nil {
+		return 0, "", err
+	}
+	text, err := await(res.Call("text"))
+	if err != nil {
+		return 0, "", err
+	}
+	return res.Get("status").Int(), text.String(), nil
+}
+
+// await blocks until promise settles and returns its value, or its reason
+// as an error. The callbacks are Go functions: the page's security policy
+// lets no string be evaluated as code. Call it from a goroutine.
+func await(promise goapp.Value) (goapp.Value, error) {
 	type result struct {
-		status int
-		body   string
-		err    error
+		v   goapp.Value
+		err error
 	}
 	done := make(chan result, 1)
-	get := goapp.Window().Get("Function").New("url", "return fetch(url).then(r => r.text().then(t => [r.status, t]))")
-	var then, catch goapp.Func
-	then = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
-		done <- result{status: args[0].Index(0).Int(), body: args[0].Index(1).String()}
+	then := goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
+		done <- result{v: args[0]}
 		return nil
 	})
-	catch = goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
+	catch := goapp.FuncOf(func(_ goapp.Value, args []goapp.Value) any {
 		done <- result{err: errors.New(args[0].Call("toString").String())}
 		return nil
 	})
 	defer then.Release()
 	defer catch.Release()
-	get.Invoke(url).Call("then", then).Call("catch", catch)
+	promise.Call("then", then, catch)
 	r := <-done
-	return r.status, r.body, r.err
+	return r.v, r.err
 }

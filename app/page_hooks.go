@@ -9,8 +9,7 @@ import (
 // the player's loop, and window.loopsDiagnostics() reports the engine's state. They are JS
 // callbacks, so they are released when the page goes.
 type pageHooks struct {
-	gesture, key, diag goapp.Func
-	stringify          goapp.Value
+	gesture, key, diag, stringify goapp.Func
 }
 
 func installPageHooks(eng *engine, toggle func()) *pageHooks {
@@ -36,7 +35,11 @@ func installPageHooks(eng *engine, toggle func()) *pageHooks {
 		toggle()
 		return nil
 	})
-	h.stringify = win.Get("Function").New("return JSON.stringify(this)")
+	// A Go function, not one built from a string: the page's policy
+	// allows no eval.
+	h.stringify = goapp.FuncOf(func(this goapp.Value, _ []goapp.Value) any {
+		return win.Get("JSON").Call("stringify", this)
+	})
 	h.diag = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
 		obj := win.Get("JSON").Call("parse", eng.Diagnostics())
 		win.Get("Object").Call("defineProperty", obj, "toString", map[string]any{"value": h.stringify, "enumerable": false})
@@ -60,4 +63,5 @@ func (h *pageHooks) release() {
 	h.gesture.Release()
 	h.key.Release()
 	h.diag.Release()
+	h.stringify.Release()
 }

@@ -188,6 +188,14 @@ func TestRecordingBrowser(t *testing.T) {
 		t.Logf("export of %d bars: %.0f ms, longest step %.1f ms", rec.Bars, ms, longest)
 	})
 
+	t.Run("the recording page raises no securitypolicyviolation", func(t *testing.T) {
+		for _, br := range []*browser{a, c} {
+			if v := eval[[]string](t, br, `window.__cspViolations`); len(v) > 0 {
+				t.Errorf("%s: %d policy violations: %v", br.name, len(v), v)
+			}
+		}
+	})
+
 	t.Run("an unknown recording shows a clear message", func(t *testing.T) {
 		c.run(t, 30*time.Second, chromedp.Navigate(srv.url()+"/r/AAAAAAAAAAAAAAAAAAAAAA"))
 		c.waitJS(t, "the missing message", `document.querySelector('#recording[data-state="missing"] #rec-missing')`, 30*time.Second)

@@ -131,11 +131,21 @@ func loadRecording(id string) (*shared.Recording, string, string) {
 // visit it may not control the page yet.
 func keepRecording(id, body string) {
 	win := goapp.Window()
-	if caches := win.Get("caches"); caches.Truthy() {
-		put := win.Get("Function").New("name", "url", "body",
-			`return caches.open(name).then(c => c.put(url, new Response(body, {headers: {"Content-Type": "application/json"}}))).catch(() => {})`)
-		put.Invoke(recordingsCache, "/api/recordings/"+id, body)
+	caches := win.Get("caches")
+	if !caches.Truthy() {
+		return
 	}
+	// Go callbacks, not a function built from a string: the page's
+	// security policy evaluates no string as code. A failure only means
+	// the recording is not kept offline.
+	go func() {
+		cache, err := await(caches.Call("open", recordingsCache))
+		if err != nil {
+			return
+		}
+		res := win.Get("Response").New(body, map[string]any{"headers": map[string]any{"Content-Type": "application/json"}})
+		_, _ = await(cache.Call("put", "/api/recordings/"+id, res))
+	}()
 }
 
 func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shared.Recording, state, err string) {

@@ -3,8 +3,11 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -98,7 +101,7 @@ func (b *bystanders) during(attack func()) {
 		case <-done:
 			b.check()
 			return
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond): // well under the message rate
 		}
 	}
 }
@@ -404,6 +407,69 @@ func TestHostileHTTP(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Errorf("admin GET %s: %d", path, res.StatusCode)
 			}
+		}
+	})
+}
+
+func TestHostilePages(t *testing.T) {
+	t.Run("every response carries the security policy, nosniff and no-referrer", func(t *testing.T) {
+		s := newTestServer(t, Config{App: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html></html>") })})
+		for _, path := range []string{"/", "/jam/abc", "/api/stats", "/metrics", "/loops/nope.wav"} {
+			res, err := http.Get(s.ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			csp := res.Header.Get("Content-Security-Policy")
+			host := strings.TrimPrefix(s.ts.URL, "http://")
+			for _, want := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval';", "connect-src 'self' blob: ws://" + host + " wss://" + host + ";", "frame-ancestors 'none'", "object-src 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("%s: policy %q lacks %q", path, csp, want)
+				}
+			}
+			if strings.Contains(csp, "'unsafe-eval'") || strings.Contains(csp, "script-src 'self' 'unsafe-inline'") {
+				t.Errorf("%s: policy %q lets a string run as code", path, csp)
+			}
+			if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("%s: headers %v", path, res.Header)
+			}
+		}
+	})
+
+	t.Run("a Host header that is not a plain host stays out of the policy", func(t *testing.T) {
+		h := http.Header{}
+		setPageHeaders(h, "evil.example; script-src *")
+		if csp := h.Get("Content-Security-Policy"); strings.Contains(csp, "evil") || strings.Contains(csp, "script-src *") {
+			t.Errorf("policy %q", csp)
+		}
+	})
+
+	t.Run("a reader that stops reading is cut off at the write deadline", func(t *testing.T) {
+		big := make([]byte, 64<<20)
+		s := newTestServer(t, Config{
+			ResponseWriteTimeout: 300 * time.Millisecond,
+			App: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.ServeContent(w, r, "big.bin", time.Time{}, bytes.NewReader(big))
+			}),
+		})
+		b := newBystanders(t, s)
+		nc, err := net.Dial("tcp", strings.TrimPrefix(s.ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		if _, err := io.WriteString(nc, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		b.during(func() { time.Sleep(time.Second) }) // reads nothing meanwhile
+		_ = nc.SetReadDeadline(time.Now().Add(testTimeout))
+		n, err := io.Copy(io.Discard, nc)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the connection was still open %v later, after %d bytes", testTimeout, n)
+		}
+		if n >= int64(len(big)) {
+			t.Fatalf("got all %d bytes: no write deadline", n)
 		}
 	})
 }

@@ -4,6 +4,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -40,9 +41,9 @@ func NewHTTPServer(addr string, h http.Handler) *http.Server {
 
 // ServeHTTP serves the hub and the app: the public listener. Every response
 // but the socket's gets read and write deadlines, and every one carries the
-// headers every response carries (the page policy comes with the app).
+// page security headers (pageHeaders).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setBaseHeaders(w.Header())
+	setPageHeaders(w.Header(), r.Host)
 	if r.URL.Path != "/socket" {
 		rc := http.NewResponseController(w)
 		now := time.Now()
@@ -54,9 +55,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// setBaseHeaders sets the headers every response carries.
-func setBaseHeaders(h http.Header) {
+// setPageHeaders sets the security headers of PROTOCOL.md on a response,
+// the one place the public listener's page headers are set: a
+// Content-Security-Policy that allows only the server's own origin (and its
+// socket, ws: or wss:, which not every browser counts as 'self'), no
+// framing, nosniff, and no Referer (an invite link is the key to its jam).
+// host is the request's Host, written into the policy only when it is a
+// plain host[:port].
+//
+// Style attributes are allowed inline (style-src-attr): the app's
+// components set each loop's color as a CSS variable on their element
+// (go-app writes it as a style attribute). An attribute holds declarations,
+// never a selector, so it can neither run code nor read the page; scripts,
+// style sheets and everything else come from the server's origin only.
+func setPageHeaders(h http.Header, host string) {
+	// blob: is the page's own data: a recording's download is fetched
+	// from the blob the page made of it.
+	connect := "'self' blob:"
+	if validHost(host) {
+		connect += " ws://" + host + " wss://" + host
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; "+
+		"script-src 'self' 'wasm-unsafe-eval'; "+
+		"connect-src "+connect+"; "+
+		"img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; style-src-attr 'unsafe-inline'; font-src 'self'; "+
+		"worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "+
+		"form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+}
+
+// validHost reports whether a Host header is a plain host[:port] that is
+// safe to write into the policy.
+func validHost(host string) bool {
+	if host == "" || len(host) > 255 {
+		return false
+	}
+	return strings.IndexFunc(host, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+			r == '.' || r == '-' || r == ':' || r == '[' || r == ']')
+	}) < 0
 }
