@@ -25,7 +25,7 @@ type heartbeat struct {
 	s     *Server
 	slots [heartbeatSlots]map[*conn]struct{}
 	next  int // slot the next connection goes to
-	tick  int // slot the next firing pings
+	tick  int // slot the next firing looks at
 	timer *time.Timer
 	armed bool
 }
