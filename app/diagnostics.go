@@ -12,7 +12,12 @@ type scheduledStart struct {
 	Bar       int64   `json:"bar"`
 	ServerMs  float64 `json:"serverMs"`
 	AudioTime float64 `json:"audioTime"`
-	WallMs    float64 `json:"wallMs"`
+	// WallMs is where the start reaches the speakers on the local wall
+	// clock by the output clock now; PlannedWallMs where it was to reach
+	// them by the output clock when it was scheduled. They part when the
+	// audio clock glitched or slipped since.
+	WallMs        float64 `json:"wallMs"`
+	PlannedWallMs float64 `json:"plannedWallMs"`
 }
 
 // maxScheduled bounds the record of starts on a page left open for hours.

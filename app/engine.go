@@ -199,7 +199,7 @@ func (e *engine) startVoice(member string, v *voice) {
 	if !v.preview {
 		e.scheduled = append(e.scheduled, scheduledStart{
 			Member: member, Loop: v.loop, Bar: v.bar,
-			ServerMs: st.ServerMs, AudioTime: st.Anchor,
+			ServerMs: st.ServerMs, AudioTime: st.Anchor, PlannedWallMs: e.wallMs(st.Anchor),
 		})
 		if len(e.scheduled) > maxScheduled {
 			e.scheduled = e.scheduled[len(e.scheduled)-maxScheduled:]

@@ -16,8 +16,9 @@ import (
 // TestFirefoxBench measures Firefox as a first-class browser, each figure
 // beside a same-run baseline:
 //   - one jam of a Firefox page and two Chromium pages: the Firefox player
-//     starts and stops a loop; how far apart Firefox and Chromium schedule
-//     each start (baseline: the two Chromium pages, for the same starts);
+//     starts and stops a loop; how far apart Firefox and Chromium plan
+//     each start (plannedWallMs; baseline: the two Chromium pages, for the
+//     same starts);
 //     then the loop plays on, and each page's restarts of it are counted
 //     (a crossfade of the same bar to re-anchor it), per minute;
 //   - loads of the app in Firefox, counting the tabs that freeze (baseline:
@@ -92,7 +93,7 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		walls := make([]float64, len(pages))
 		bar := cardOf(t, ff, player).Bar
 		for i, p := range pages {
-			walls[i] = firstWall(t, p, player, bar)
+			walls[i], _ = firstWall(t, p, player, bar)
 		}
 		ffGaps = append(ffGaps, math.Abs(walls[0]-walls[1]))
 		chGaps = append(chGaps, math.Abs(walls[1]-walls[2]))
@@ -128,16 +129,16 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 }
 
 // firstWall returns the wall ms of a page's first scheduled start of
-// member's loop at bar.
-func firstWall(t *testing.T, p tab, member, bar string) float64 {
+// member's loop at bar: as planned then, and by the output clock now.
+func firstWall(t *testing.T, p tab, member, bar string) (planned, now float64) {
 	t.Helper()
 	for _, s := range diagnosticsOf(t, p).Scheduled {
 		if s.Member == member && fmt.Sprint(s.Bar) == bar {
-			return s.WallMs
+			return s.PlannedWallMs, s.WallMs
 		}
 	}
 	t.Fatalf("%s scheduled no start of bar %s", p.label(), bar)
-	return 0
+	return 0, 0
 }
 
 type freezeCount struct{ loads, frozen int }

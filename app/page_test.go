@@ -108,12 +108,13 @@ type diagnostics struct {
 		Samples  int     `json:"samples"`
 	} `json:"clock"`
 	Scheduled []struct {
-		Member    string  `json:"member"`
-		Loop      string  `json:"loop"`
-		Bar       int64   `json:"bar"`
-		ServerMs  float64 `json:"serverMs"`
-		AudioTime float64 `json:"audioTime"`
-		WallMs    float64 `json:"wallMs"`
+		Member        string  `json:"member"`
+		Loop          string  `json:"loop"`
+		Bar           int64   `json:"bar"`
+		ServerMs      float64 `json:"serverMs"`
+		AudioTime     float64 `json:"audioTime"`
+		WallMs        float64 `json:"wallMs"`
+		PlannedWallMs float64 `json:"plannedWallMs"`
 	} `json:"scheduled"`
 	Loops struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
