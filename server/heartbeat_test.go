@@ -102,6 +102,31 @@ func TestHeartbeat(t *testing.T) {
 		a.expectQuiet()
 	})
 
+	t.Run("a client whose frames wait unread while the server is behind is neither pinged nor closed", func(t *testing.T) {
+		s := newTestServer(t, Config{PingInterval: interval})
+		var pings atomic.Int32
+		a := s.dialCounting(t, &pings)
+		// The hub's lock held stands for a server short of CPU: a's join
+		// waits for it, so a's read loop reads nothing more meanwhile.
+		s.hub.mu.Lock()
+		a.send(&shared.Join{Jam: "behind"})
+		time.Sleep(interval / 2)
+		a.send(&shared.Ping{ID: 7, T0: 1}) // waits unread in the server's socket
+		time.Sleep(4 * interval)
+		s.hub.mu.Unlock()
+		expect[*shared.Welcome](a)
+		if p := expect[*shared.Pong](a); p.ID != 7 {
+			t.Fatalf("pong for ping %d, want 7", p.ID)
+		}
+		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 0 {
+			t.Fatalf("closes{reason=no_pong} = %v, want 0", n)
+		}
+		if n := counterValue(t, s.metrics.pings); n != 0 {
+			t.Errorf("loops_pings_total = %v, want 0: the client's frame waited unread", n)
+		}
+		a.expectQuiet()
+	})
+
 	t.Run("by default a silent dead peer is closed within 60 seconds of its last frame", func(t *testing.T) {
 		cfg := Config{}.withDefaults()
 		if worst := 3 * cfg.PingInterval; worst > 60*time.Second {
