@@ -19,6 +19,17 @@ build: wasm
 run: build
 	./bin/loops -addr $(ADDR)
 
+# Three nodes on loopback as one hub (cluster mode, README); Ctrl-C stops them.
+CLUSTER_KEY ?= $(shell head -c 32 /dev/urandom | base64)
+cluster: build
+	trap 'kill 0' INT TERM EXIT; \
+	export LOOPS_CLUSTER_KEY='$(CLUSTER_KEY)'; \
+	for i in 1 2 3; do \
+	  routes=$$(for j in 1 2 3; do [ $$j = $$i ] || printf 'nats://127.0.0.1:622%s,' $$j; done); \
+	  ./bin/loops -addr 127.0.0.1:808$$i -node n$$i -data data/n$$i -nats embedded \
+	    -nats-cluster 127.0.0.1:622$$i -nats-routes $${routes%,} & \
+	done; wait
+
 vet:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -50,6 +51,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
 	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
+	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
 	rounds := fs.Int("rounds", 1, "with -baseline: how many times to run the pair, each round starting with the other hub")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
@@ -96,6 +98,12 @@ func load(args []string, stdout, stderr io.Writer) error {
 		// The generator keeps every client and every delivery; collecting
 		// less often keeps its pauses out of the latencies it measures.
 		debug.SetGCPercent(400)
+	}
+	if *clusterNodes > 0 {
+		if *spawn == "" || *inProcess {
+			return errors.New("load: -cluster needs -spawn: the nodes run as processes of their own")
+		}
+		return compareCluster(ctx, cfg, *spawn, *clusterNodes, stdout, stderr)
 	}
 	if *baseline != "" {
 		if *spawn == "" || *inProcess {
@@ -213,7 +221,13 @@ func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writ
 	}
 	s := &spawned{cmd: cmd, data: data, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(s.done) }()
-	deadline := time.Now().Add(10 * time.Second)
+	// A cluster's node serves once JetStream has a leader: it waits for
+	// the others.
+	wait := 10 * time.Second
+	if slices.Contains(args, "-nats") {
+		wait = 90 * time.Second
+	}
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {

@@ -25,6 +25,7 @@ type clusterFlags struct {
 	cluster  *string
 	routes   *string
 	listen   *string
+	monitor  *string
 	node     *string
 	key      *string
 	replicas *int
@@ -39,6 +40,7 @@ func addClusterFlags(fs *flag.FlagSet) *clusterFlags {
 		cluster:  fs.String("nats-cluster", "", "with -nats embedded: HOST:PORT the embedded server takes routes from the others on"),
 		routes:   fs.String("nats-routes", "", "with -nats embedded: comma-separated routes to the other nodes' -nats-cluster, nats://HOST:PORT"),
 		listen:   fs.String("nats-listen", "", "with -nats embedded: also serve NATS clients on HOST:PORT (for nodes started with -nats URL, and tools)"),
+		monitor:  fs.String("nats-monitor", "", "with -nats embedded: serve nats-server's monitoring endpoints (/varz, /jsz) on HOST:PORT; keep it private"),
 		node:     fs.String("node", "", "this node's name in the cluster, unique [host name and -addr port]"),
 		key:      fs.String("cluster-key", "", "the secret every node signs resume tokens with, at least 16 bytes (better: LOOPS_CLUSTER_KEY)"),
 		replicas: fs.Int("nats-replicas", 0, "copies JetStream keeps of each bucket [3 with three or more embedded nodes, else 1]"),
@@ -76,7 +78,7 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 	if *f.nats == "embedded" {
 		routes := splitList(*f.routes)
 		emb, err := natshub.StartEmbedded(natshub.EmbeddedConfig{
-			Name: node, DataDir: data, Listen: *f.listen, Cluster: *f.cluster, Routes: routes,
+			Name: node, DataDir: data, Listen: *f.listen, Cluster: *f.cluster, Routes: routes, Monitor: *f.monitor,
 		})
 		if err != nil {
 			return nil, nil, err

@@ -30,6 +30,9 @@ type EmbeddedConfig struct {
 	// Routes are the other servers' cluster addresses, as
 	// nats://HOST:PORT.
 	Routes []string
+	// Monitor, when set (HOST:PORT), serves nats-server's monitoring
+	// endpoints there (/varz counts the messages in and out).
+	Monitor string
 }
 
 // Embedded is a nats-server running inside the process.
@@ -58,6 +61,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			return nil, fmt.Errorf("nats listen: %w", err)
 		}
 		opts.Host, opts.Port = host, port
+	}
+	if cfg.Monitor != "" {
+		host, port, err := splitHostPort(cfg.Monitor)
+		if err != nil {
+			return nil, fmt.Errorf("nats monitor: %w", err)
+		}
+		opts.HTTPHost, opts.HTTPPort = host, port
 	}
 	if cfg.Cluster != "" {
 		host, port, err := splitHostPort(cfg.Cluster)
