@@ -25,7 +25,9 @@ func TestClusterChaos(t *testing.T) {
 		rep, err := loadgen.Run(ctx, loadgen.Config{
 			URL:      nodes[0].url(),
 			URLs:     []string{nodes[1].url(), nodes[2].url()},
-			Clients:  60,
+			// Half the single node's chaos run: three nodes with their
+			// nats-servers share this process, under the race detector.
+			Clients:  30,
 			Duration: 12 * time.Second,
 			Period:   2 * time.Second,
 			Settle:   2 * time.Second,
