@@ -66,8 +66,23 @@ var serverMessages = map[string]func() Message{
 // type, gives a *BadFrameError with StatusInvalidPayload. A well-formed frame of a type the
 // protocol does not know gives an *Error with CodeUnknownType.
 func DecodeClient(frame []byte) (Message, error) {
+	switch {
+	case bytes.Equal(frame, playFrame):
+		return new(Play), nil
+	case bytes.Equal(frame, stopFrame):
+		return new(Stop), nil
+	}
 	return decode(frame, clientMessages)
 }
+
+// playFrame and stopFrame are a play and a stop as this package encodes
+// them, which is how every client sends them: most of what a hub receives.
+// DecodeClient knows them by their bytes, without encoding/json's three
+// passes over the frame (a tenth of the hub's CPU under load).
+var (
+	playFrame = MustEncode(&Play{})
+	stopFrame = MustEncode(&Stop{})
+)
 
 // DecodeServer decodes a frame the server sent, with the same errors as
 // DecodeClient.

@@ -52,6 +52,24 @@ func TestDecodeClient(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a play and a stop known by their bytes decode as any other frame", func(t *testing.T) {
+		for _, frame := range [][]byte{playFrame, stopFrame} {
+			fast, err := DecodeClient(frame)
+			if err != nil {
+				t.Fatalf("%s: %v", frame, err)
+			}
+			slow, err := decode(frame, clientMessages)
+			if err != nil {
+				t.Fatalf("%s: %v", frame, err)
+			}
+			if !reflect.DeepEqual(fast, slow) {
+				t.Errorf("%s: got %#v, want %#v", frame, fast, slow)
+			}
+		}
+		if string(playFrame) != `{"type":"play"}` || string(stopFrame) != `{"type":"stop"}` {
+			t.Errorf("play and stop encode as %s and %s", playFrame, stopFrame)
+		}
+	})
 	t.Run("every server message round-trips", func(t *testing.T) {
 		for _, m := range []Message{
 			&Welcome{You: "u", Jam: JamInfo{ID: "j", Timeline: NewTimeline(5)}, Members: []Member{{ID: "u", Loop: "bass", Playing: true, Bar: 3}}},
