@@ -20,6 +20,10 @@ var errNoChange = errors.New("no change")
 // changing it at once.
 const maxAttempts = 100
 
+// maxTimeouts is how many writes of one change may fail for want of an
+// answer before the change fails: three times OpTimeout.
+const maxTimeouts = 3
+
 // changeFunc makes one change to a jam: it gets the jam's latest record, nil
 // for a jam that does not exist, must not modify it, and returns the new
 // record (nil removes the jam) with its Event set, or an error.
@@ -124,6 +128,7 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 		lj.mu.Unlock()
 	}
 	fresh := rec == nil
+	timeouts := 0
 	errs := make([]error, len(batch))
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if h.halted.Load() {
@@ -133,6 +138,9 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 		if fresh {
 			var err error
 			if rec, rev, err = h.get(id); err != nil {
+				if timeouts++; timeouts < maxTimeouts {
+					continue
+				}
 				finish(nil, 0, nil, err)
 				return
 			}
@@ -172,6 +180,15 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 			return
 		}
 		if !conflict(err) {
+			// A write that timed out may have gone through: the next
+			// attempt reads the jam afresh and decides again (a play
+			// already written changes nothing). An overloaded stream
+			// gets a few chances before the clients hear 1012.
+			if timeouts++; timeouts < maxTimeouts && !h.halted.Load() {
+				h.log.Warn("jam write failed, trying again", "jam", id, "err", err)
+				fresh = true
+				continue
+			}
 			h.log.Warn("jam write failed", "jam", id, "err", err)
 			finish(nil, 0, nil, fmt.Errorf("%w: %w", server.ErrUnavailable, err))
 			return
