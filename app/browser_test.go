@@ -367,70 +367,6 @@ func TestBrowser(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	// A fourth browser in a jam of its own checks the page as a keyboard,
-	// screen reader or touch user meets it.
-	var e *browser
-	t.Run("the welcome dialog is modal: Tab stays in it and Escape closes it", func(t *testing.T) {
-		e = newBrowser(top, "e", 390, 844)
-		e.run(t, 60*time.Second, chromedp.Navigate(srv.url()+"/jam/keyboard-only"))
-		e.waitLive(t)
-		e.waitJS(t, "the dialog open and modal", `document.querySelector('#welcome:modal')`, 5*time.Second)
-		for i := 0; i < 6; i++ {
-			e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Tab))
-			if in := eval[bool](t, e, `document.querySelector('#welcome').contains(document.activeElement) || document.activeElement === document.body`); !in {
-				t.Fatalf("Tab %d left the dialog for %s", i+1, eval[string](t, e, `document.activeElement.outerHTML.slice(0, 120)`))
-			}
-		}
-		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Escape))
-		e.waitJS(t, "the dialog closed", `!document.querySelector('#welcome')`, 5*time.Second)
-		e.waitJS(t, "own card", `document.querySelector('#loop-toggle')`, 30*time.Second)
-	})
-	t.Run("the jam page has one h1, and every control's name starts with what it shows", func(t *testing.T) {
-		if e == nil {
-			t.Skip("no page")
-		}
-		if n := eval[int](t, e, `document.querySelectorAll('h1').length`); n != 1 {
-			t.Errorf("%d h1 elements, want 1", n)
-		}
-		eval[bool](t, e, `(document.querySelectorAll('details').forEach(d => d.open = true), true)`)
-		bad := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
-			const text = el.innerText ? el.innerText.trim().replace(/\s+/g, ' ').toLowerCase() : '';
-			const name = (el.getAttribute('aria-label') || text).toLowerCase();
-			return text && !name.startsWith(text);
-		}).map(el => el.outerHTML.slice(0, 160))`)
-		for _, b := range bad {
-			t.Errorf("name does not start with the visible text: %s", b)
-		}
-	})
-	t.Run("every control is a touch target of 44 px or more", func(t *testing.T) {
-		if e == nil {
-			t.Skip("no page")
-		}
-		small := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
-			const r = el.getBoundingClientRect();
-			return r.width > 0 && (r.width < 44 || r.height < 44);
-		}).map(el => { const r = el.getBoundingClientRect(); return r.width.toFixed(0) + 'x' + r.height.toFixed(0) + ' ' + el.outerHTML.slice(0, 120); })`)
-		for _, s := range small {
-			t.Errorf("too small: %s", s)
-		}
-	})
-	t.Run("the picked chip keeps the focus after a swap", func(t *testing.T) {
-		if e == nil {
-			t.Skip("no page")
-		}
-		e.waitJS(t, "online", `document.querySelector('#connection[data-state="online"]')`, 10*time.Second)
-		chip := `document.querySelector('.picker [data-loop="pad"]')`
-		if eval[bool](t, e, chip+`.getAttribute('aria-current') === "true"`) {
-			chip = `document.querySelector('.picker [data-loop="bells"]')`
-		}
-		loop := eval[string](t, e, chip+`.dataset.loop`)
-		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS(".picker [data-loop=\""+loop+"\"]")))
-		e.waitJS(t, "the swap", fmt.Sprintf(`document.querySelector('#loop-toggle').closest('[data-loop=%q]')`, loop), 10*time.Second)
-		if got := eval[string](t, e, `document.activeElement.dataset.loop || document.activeElement.tagName`); got != loop {
-			t.Errorf("focus on %s after the swap, want the %s chip", got, loop)
-		}
-		e.screenshot(t, "phone")
-	})
 	t.Run("a click turns both cards queued, then playing on the same bar", func(t *testing.T) {
 		loop := a.card(t, aID).Loop
 		// The loop's audio must be ready in both, or the start is late.
@@ -674,12 +610,9 @@ func TestBrowser(t *testing.T) {
 		a.waitJS(t, "the jam back", `window.loopsDiagnostics().preview === "" && window.loopsDiagnostics().audio.jamGain > 0.99`, 5*time.Second)
 	})
 	t.Run("after a friend leaves, mute and volume act on the friend their card shows", func(t *testing.T) {
-		// e, done with its own jam, joins this one (its page is cached:
-		// no new browser to start on a busy machine).
-		d := e
-		if d == nil {
-			d = newBrowser(top, "d", 420, 900)
-		}
+		// c comes back as a new member, after b (no new browser to start
+		// on a busy machine).
+		d := c
 		eval[bool](t, d, `(sessionStorage.clear(), true)`)
 		dID, _ := d.join(t, jamURL)
 		a.waitJS(t, "d's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, dID), 10*time.Second)
@@ -713,6 +646,61 @@ func TestBrowser(t *testing.T) {
 		if after != before {
 			t.Errorf("c came back as %s, want %s", after, before)
 		}
+	})
+	// c, done with the jam, opens a jam of its own in its phone-sized
+	// window and checks the page as a keyboard, screen reader or touch
+	// user meets it (no new browser to start on a busy machine).
+	e := c
+	t.Run("the welcome dialog is modal: Tab stays in it and Escape closes it", func(t *testing.T) {
+		e.run(t, 60*time.Second, chromedp.Navigate(srv.url()+"/jam/keyboard-only"))
+		e.waitLive(t)
+		e.waitJS(t, "the dialog open and modal", `document.querySelector('#welcome:modal')`, 5*time.Second)
+		for i := 0; i < 6; i++ {
+			e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+			if in := eval[bool](t, e, `document.querySelector('#welcome').contains(document.activeElement) || document.activeElement === document.body`); !in {
+				t.Fatalf("Tab %d left the dialog for %s", i+1, eval[string](t, e, `document.activeElement.outerHTML.slice(0, 120)`))
+			}
+		}
+		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Escape))
+		e.waitJS(t, "the dialog closed", `!document.querySelector('#welcome')`, 5*time.Second)
+		e.waitJS(t, "own card", `document.querySelector('#loop-toggle')`, 30*time.Second)
+	})
+	t.Run("the jam page has one h1, and every control's name starts with what it shows", func(t *testing.T) {
+		if n := eval[int](t, e, `document.querySelectorAll('h1').length`); n != 1 {
+			t.Errorf("%d h1 elements, want 1", n)
+		}
+		eval[bool](t, e, `(document.querySelectorAll('details').forEach(d => d.open = true), true)`)
+		bad := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
+			const text = el.innerText ? el.innerText.trim().replace(/\s+/g, ' ').toLowerCase() : '';
+			const name = (el.getAttribute('aria-label') || text).toLowerCase();
+			return text && !name.startsWith(text);
+		}).map(el => el.outerHTML.slice(0, 160))`)
+		for _, b := range bad {
+			t.Errorf("name does not start with the visible text: %s", b)
+		}
+	})
+	t.Run("every control is a touch target of 44 px or more", func(t *testing.T) {
+		small := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
+			const r = el.getBoundingClientRect();
+			return r.width > 0 && (r.width < 44 || r.height < 44);
+		}).map(el => { const r = el.getBoundingClientRect(); return r.width.toFixed(0) + 'x' + r.height.toFixed(0) + ' ' + el.outerHTML.slice(0, 120); })`)
+		for _, s := range small {
+			t.Errorf("too small: %s", s)
+		}
+	})
+	t.Run("the picked chip keeps the focus after a swap", func(t *testing.T) {
+		e.waitJS(t, "online", `document.querySelector('#connection[data-state="online"]')`, 10*time.Second)
+		chip := `document.querySelector('.picker [data-loop="pad"]')`
+		if eval[bool](t, e, chip+`.getAttribute('aria-current') === "true"`) {
+			chip = `document.querySelector('.picker [data-loop="bells"]')`
+		}
+		loop := eval[string](t, e, chip+`.dataset.loop`)
+		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS(".picker [data-loop=\""+loop+"\"]")))
+		e.waitJS(t, "the swap", fmt.Sprintf(`document.querySelector('#loop-toggle').closest('[data-loop=%q]')`, loop), 10*time.Second)
+		if got := eval[string](t, e, `document.activeElement.dataset.loop || document.activeElement.tagName`); got != loop {
+			t.Errorf("focus on %s after the swap, want the %s chip", got, loop)
+		}
+		e.screenshot(t, "phone")
 	})
 	t.Run("a reload without the server still opens the app", func(t *testing.T) {
 		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)
