@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
-
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -471,5 +473,76 @@ func TestHostilePages(t *testing.T) {
 		if n >= int64(len(big)) {
 			t.Fatalf("got all %d bytes: no write deadline", n)
 		}
+	})
+}
+
+func TestHostileMixes(t *testing.T) {
+	t.Run("a flood of random mixes from clients that leave at once starts no synthesis beyond the loops', and the excess gets 503", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		ids := []string{"drums", "bass", "keys", "pad"}
+		// The loops' samples are synthesized before the attack, outside
+		// the server (the race detector makes synthesis take seconds);
+		// the server's renders hand them over after a synthesis' worth
+		// of holding the one slot of heavy work, and are counted.
+		samples := map[string][2][]float32{}
+		for _, id := range ids {
+			l, r, err := s.loopFiles.render(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			samples[id] = [2][]float32{l, r}
+		}
+		var renders atomic.Int32
+		s.loopFiles.render = func(id string) ([]float32, []float32, error) {
+			renders.Add(1)
+			time.Sleep(100 * time.Millisecond)
+			return samples[id][0], samples[id][1], nil
+		}
+		s.loopFiles.maxWaiting = 16
+		b := newBystanders(t, s)
+		statuses := map[int]int{}
+		var mu sync.Mutex
+		// Two connections, each asking for 40 mixes back to back and
+		// leaving as soon as the headers came (a full read of mixes is
+		// in TestLoopFiles, and the flood at full size in make bench).
+		b.during(func() {
+			var wg sync.WaitGroup
+			for w := range 2 {
+				wg.Go(func() {
+					rng := rand.New(rand.NewPCG(uint64(w), 2))
+					for range 40 {
+						var pick []string
+						for _, id := range ids {
+							if rng.IntN(2) == 0 {
+								pick = append(pick, id)
+							}
+						}
+						if len(pick) == 0 {
+							pick = ids[:1]
+						}
+						res, err := http.Get(s.ts.URL + "/loops/mix.wav?ids=" + strings.Join(pick, ","))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						res.Body.Close()
+						if res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") == "" {
+							t.Error("a 503 without Retry-After")
+						}
+						mu.Lock()
+						statuses[res.StatusCode]++
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+		})
+		if n := renders.Load(); n > int32(len(ids)) {
+			t.Errorf("%d loop renders for mixes of %d loops", n, len(ids))
+		}
+		if statuses[http.StatusOK]+statuses[http.StatusServiceUnavailable] != 80 {
+			t.Errorf("statuses %v, want only 200 and 503", statuses)
+		}
+		t.Logf("statuses %v, %d loop renders", statuses, renders.Load())
 	})
 }

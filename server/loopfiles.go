@@ -3,84 +3,102 @@
 package server
 
 import (
-	"bytes"
-	"container/list"
+	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
 // loopFiles serves the loop kit as WAV files: GET /loops/{id}.wav and
-// GET /loops/mix.wav?ids=a,b,c. Files are rendered by shared/sound, the
-// code the browser runs, on first request and kept in a bounded cache;
-// concurrent requests for the same file share one render.
+// GET /loops/mix.wav?ids=a,b,c.
+//
+// What a request can cost: each loop of the catalog is synthesized at most
+// once in the process's life (single-flight), one at a time, and kept, as
+// float samples (1.8 MB a loop at 48 kHz). A file, one loop or a mix, is
+// never stored: it is the sum of those renders, computed as it is written
+// (mixReader), so no request starts synthesis beyond the per-loop renders,
+// and a client that goes away stops its own work at the next write. The
+// expensive parts are bounded and refused rather than queued: requests
+// waiting for a loop's first render and responses being written are
+// counted, and past either bound the answer is 503 with Retry-After.
 type loopFiles struct {
 	// sampleRate of the files served.
 	sampleRate int
-	// maxEntries bounds the cache: a 48 kHz loop is 0.9 MB.
-	maxEntries int
 	// maxIDs bounds the ids a mix request may list, duplicates included,
 	// so a query cannot make the server parse an unbounded list.
 	maxIDs int
-	// renders bounds the renders running at once, so a burst of distinct
-	// mixes cannot take every core from the jam hub.
-	renders chan struct{}
-	// render makes the WAV file of a canonical list of ids; tests wrap it.
-	render func(ids []string) ([]byte, error)
+	// maxWaiting bounds the requests waiting for a first render.
+	maxWaiting int32
+	// maxWriting bounds the files being written at once: each sums its
+	// loops as it goes and holds a copy buffer.
+	maxWriting int32
+	// retryAfter is what a refused request is told to wait, in seconds.
+	retryAfter string
+	// cpu is the one slot of heavy work: a loop's synthesis, or a chunk of
+	// a mix being summed. Holding it, such work takes at most one core of
+	// the two, so the jam hub always has the other; waiting for it is
+	// bounded by maxWaiting and maxWriting.
+	cpu chan struct{}
+	// render synthesizes one loop; tests wrap it.
+	render func(id string) (left, right []float32, err error)
 
-	mu    sync.Mutex
-	files map[string]*list.Element // of *loopFile, by canonical key
-	lru   list.List                // most recently used at the front
+	loops   map[string]*loopRender // one per catalog loop, made up front
+	waiting atomic.Int32
+	writing atomic.Int32
 }
 
-// loopFile is a cache entry: done is closed once body (or err) is set.
-type loopFile struct {
-	key  string
-	done chan struct{}
-	body []byte
-	etag string
-	err  error
+// loopRender is one loop's samples, rendered once: done is closed once
+// left and right (or err) are set.
+type loopRender struct {
+	id      string
+	mu      sync.Mutex
+	started bool
+	done    chan struct{}
+	left    []float32
+	right   []float32
+	sum     [32]byte // of the samples, for the files' ETags
+	err     error
 }
 
 // newLoopFiles returns the handler of GET /loops/{id}.wav and
 // GET /loops/mix.wav?ids=a,b,c.
-func newLoopFiles() http.Handler {
+func newLoopFiles() *loopFiles {
 	const sampleRate = 48000
-	return &loopFiles{
+	lf := &loopFiles{
 		sampleRate: sampleRate,
-		maxEntries: 32,
 		maxIDs:     2 * len(shared.Catalog),
-		renders:    make(chan struct{}, 2),
-		render:     func(ids []string) ([]byte, error) { return renderWAV(ids, sampleRate) },
-		files:      map[string]*list.Element{},
+		maxWaiting: 64,
+		maxWriting: 64,
+		retryAfter: "5",
+		cpu:        make(chan struct{}, 1),
+		render:     func(id string) ([]float32, []float32, error) { return sound.Render(id, sampleRate) },
+		loops:      make(map[string]*loopRender, len(shared.Catalog)),
 	}
-}
-
-// renderWAV renders one loop, or the mix of several, as a WAV file.
-func renderWAV(ids []string, sampleRate int) ([]byte, error) {
-	left, right, err := sound.Mix(ids, sampleRate)
-	if err != nil {
-		return nil, err
+	for _, l := range shared.Catalog {
+		lf.loops[l.ID] = &loopRender{id: l.ID, done: make(chan struct{})}
 	}
-	var b bytes.Buffer
-	b.Grow(44 + 4*len(left))
-	if err := sound.EncodeWAV(&b, sampleRate, left, right); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return lf
 }
 
 // errBadMix is a mix query that lists no ids, too many, or an unknown one.
 var errBadMix = errors.New("bad mix")
+
+// errBusy is a request refused because too many wait or are written.
+var errBusy = errors.New("busy")
 
 func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -102,14 +120,24 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		if _, known := shared.LoopByID(name); !known {
+		if _, known := lf.loops[name]; !known {
 			http.NotFound(w, r)
 			return
 		}
 		ids = []string{name}
 	}
-	f, err := lf.get(r, ids)
-	if err != nil {
+	if lf.writing.Add(1) > lf.maxWriting {
+		lf.writing.Add(-1)
+		lf.refuse(w)
+		return
+	}
+	defer lf.writing.Add(-1)
+	loops, err := lf.get(r.Context(), ids)
+	switch {
+	case errors.Is(err, errBusy):
+		lf.refuse(w)
+		return
+	case err != nil:
 		if r.Context().Err() == nil {
 			http.Error(w, "render failed", http.StatusInternalServerError)
 		}
@@ -118,14 +146,20 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "audio/wav")
 	h.Set("Cache-Control", "public, max-age=3600")
-	h.Set("ETag", f.etag)
+	h.Set("ETag", etagOf(loops))
 	// ServeContent answers If-None-Match with 304, HEAD and Range requests
-	// (audio elements seek with them).
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	// (audio elements seek with them), and reads only what it writes.
+	http.ServeContent(w, r, "", time.Time{}, newMixReader(lf.sampleRate, loops, lf.cpu))
+}
+
+// refuse answers 503 with Retry-After.
+func (lf *loopFiles) refuse(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", lf.retryAfter)
+	http.Error(w, "busy: try again shortly", http.StatusServiceUnavailable)
 }
 
 // mixIDs validates the ids of a mix query and returns them de-duplicated
-// and sorted: the canonical list, and the cache key.
+// and sorted: the canonical list.
 func (lf *loopFiles) mixIDs(q string) ([]string, error) {
 	if q == "" {
 		return nil, fmt.Errorf("%w: no ids: want ?ids=a,b,c", errBadMix)
@@ -134,10 +168,10 @@ func (lf *loopFiles) mixIDs(q string) ([]string, error) {
 	if len(parts) > lf.maxIDs {
 		return nil, fmt.Errorf("%w: more than %d ids", errBadMix, lf.maxIDs)
 	}
-	var ids []string
+	ids := make([]string, 0, len(parts))
 	for _, id := range parts {
 		id = strings.TrimSpace(id)
-		if _, known := shared.LoopByID(id); !known {
+		if _, known := lf.loops[id]; !known {
 			return nil, fmt.Errorf("%w: unknown loop %q", errBadMix, id)
 		}
 		ids = append(ids, id)
@@ -146,61 +180,187 @@ func (lf *loopFiles) mixIDs(q string) ([]string, error) {
 	return slices.Compact(ids), nil
 }
 
-// get returns the file of ids, rendering it unless it is cached or being
-// rendered, and waiting for the render no longer than the request lasts.
-func (lf *loopFiles) get(r *http.Request, ids []string) (*loopFile, error) {
-	key := strings.Join(ids, ",")
-	lf.mu.Lock()
-	e, ok := lf.files[key]
-	if ok {
-		lf.lru.MoveToFront(e)
-	} else {
-		e = lf.lru.PushFront(&loopFile{key: key, done: make(chan struct{})})
-		lf.files[key] = e
-		// The render outlives the request that started it: whoever asks
-		// next gets the file.
-		go lf.fill(e.Value.(*loopFile), ids)
+// get returns the renders of ids, starting the first render of any that
+// has none, and waiting for them no longer than ctx lasts. A render is
+// started only for a client still there; once started it is finished and
+// kept, whoever waits. Past maxWaiting waiting requests it returns errBusy.
+func (lf *loopFiles) get(ctx context.Context, ids []string) ([]*loopRender, error) {
+	loops := make([]*loopRender, len(ids))
+	ready := true
+	for i, id := range ids {
+		loops[i] = lf.loops[id]
+		select {
+		case <-loops[i].done:
+		default:
+			ready = false
+		}
 	}
-	f := e.Value.(*loopFile)
-	lf.mu.Unlock()
-	select {
-	case <-f.done:
-		return f, f.err
-	case <-r.Context().Done():
-		return nil, r.Context().Err()
+	if !ready {
+		if lf.waiting.Add(1) > lf.maxWaiting {
+			lf.waiting.Add(-1)
+			return nil, errBusy
+		}
+		defer lf.waiting.Add(-1)
+	}
+	for _, l := range loops {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		lf.start(l)
+		select {
+		case <-l.done:
+			if l.err != nil {
+				return nil, l.err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return loops, nil
+}
+
+// start begins l's render unless it has begun: on a goroutine of its own
+// that waits its turn for a synthesis slot. There are as many renders in a
+// process's life as loops in the catalog.
+func (lf *loopFiles) start(l *loopRender) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.started {
+		return
+	}
+	l.started = true
+	go func() {
+		lf.cpu <- struct{}{}
+		left, right, err := lf.render(l.id)
+		if err == nil && len(left) != len(right) {
+			err = errors.New("channels differ in length")
+		}
+		var sum [32]byte
+		if err == nil {
+			h := sha256.New()
+			h.Write(floatBytes(left))
+			h.Write(floatBytes(right))
+			h.Sum(sum[:0])
+		}
+		<-lf.cpu
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil {
+			// Synthesis is deterministic: it would fail again.
+			l.err = fmt.Errorf("render %s: %w", l.id, err)
+			close(l.done)
+			return
+		}
+		l.sum = sum
+		l.left, l.right = left, right
+		close(l.done)
+	}()
+}
+
+// floatBytes returns the bytes of samples, without a copy.
+func floatBytes(samples []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(samples))), 4*len(samples))
+}
+
+// etagOf returns the ETag of the file summing loops: a hash of their
+// samples' hashes, so it changes when the synthesis does.
+func etagOf(loops []*loopRender) string {
+	h := sha256.New()
+	for _, l := range loops {
+		h.Write(l.sum[:])
+	}
+	return `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+}
+
+// mixReader is a WAV file of the sum of some loops, made as it is read:
+// the header of sound.WAVHeader, then each frame the sum of the loops'
+// samples, in the order given, converted as sound.EncodeWAV does, so the
+// bytes are those of sound.Mix encoded. It seeks, for Range requests. Each
+// Read sums its chunk holding the cpu slot.
+type mixReader struct {
+	header []byte
+	loops  []*loopRender
+	cpu    chan struct{}
+	size   int64
+	off    int64
+}
+
+var _ io.ReadSeeker = (*mixReader)(nil)
+
+func newMixReader(sampleRate int, loops []*loopRender, cpu chan struct{}) *mixReader {
+	frames := len(loops[0].left)
+	return &mixReader{
+		header: sound.WAVHeader(sampleRate, frames),
+		loops:  loops,
+		cpu:    cpu,
+		size:   44 + 4*int64(frames),
 	}
 }
 
-// fill renders a file, then makes room in the cache.
-func (lf *loopFiles) fill(f *loopFile, ids []string) {
-	lf.renders <- struct{}{}
-	body, err := lf.render(ids)
-	<-lf.renders
-	lf.mu.Lock()
-	defer lf.mu.Unlock()
-	if err != nil {
-		f.err = fmt.Errorf("render %s: %w", f.key, err)
-		// A failure is not cached: the next request tries again.
-		if e, ok := lf.files[f.key]; ok && e.Value == f {
-			lf.lru.Remove(e)
-			delete(lf.files, f.key)
-		}
-	} else {
-		sum := sha256.Sum256(body)
-		f.body, f.etag = body, `"`+hex.EncodeToString(sum[:12])+`"`
+// mixSlice is how many frames a mix sums between two yields of its core:
+// about 0.1 ms of work.
+const mixSlice = 1024
+
+// Read fills p from the current offset.
+func (m *mixReader) Read(p []byte) (int, error) {
+	if m.off >= m.size {
+		return 0, io.EOF
 	}
-	close(f.done)
-	// Evict the least recently used finished files beyond the bound; files
-	// still rendering stay, so their waiters are not orphaned.
-	for e := lf.lru.Back(); e != nil && lf.lru.Len() > lf.maxEntries; {
-		prev := e.Prev()
-		old := e.Value.(*loopFile)
-		select {
-		case <-old.done:
-			lf.lru.Remove(e)
-			delete(lf.files, old.key)
-		default:
-		}
-		e = prev
+	n := 0
+	if m.off < int64(len(m.header)) {
+		c := copy(p, m.header[m.off:])
+		n += c
+		m.off += int64(c)
 	}
+	if n == len(p) || m.off >= m.size {
+		return n, nil
+	}
+	m.cpu <- struct{}{}
+	defer func() { <-m.cpu }()
+	var f [4]byte
+	for k := 0; n < len(p) && m.off < m.size; k++ {
+		if k%mixSlice == mixSlice-1 {
+			// A slice of work done: let the hub's goroutines, which
+			// have no priority over this one, have the core.
+			runtime.Gosched()
+		}
+		pos := m.off - int64(len(m.header))
+		frame, within := pos/4, pos%4
+		var l, r float32
+		for _, lp := range m.loops {
+			l += lp.left[frame]
+			r += lp.right[frame]
+		}
+		dst := p[n:]
+		if within != 0 || len(dst) < 4 {
+			dst = f[:]
+		}
+		binary.LittleEndian.PutUint16(dst[0:], uint16(sound.PCM16(l)))
+		binary.LittleEndian.PutUint16(dst[2:], uint16(sound.PCM16(r)))
+		c := 4
+		if within != 0 || len(p[n:]) < 4 {
+			c = copy(p[n:], f[within:])
+		}
+		n += c
+		m.off += int64(c)
+	}
+	return n, nil
+}
+
+// Seek sets the offset of the next Read.
+func (m *mixReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += m.off
+	case io.SeekEnd:
+		offset += m.size
+	default:
+		return 0, errors.New("mix: bad whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("mix: negative offset")
+	}
+	m.off = offset
+	return offset, nil
 }

@@ -4,7 +4,9 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,19 +14,20 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
-// loopFilesServer serves newLoopFiles, counting its renders.
+// loopFilesServer serves newLoopFiles, counting its loop renders.
 func loopFilesServer(t *testing.T) (*httptest.Server, *loopFiles, *atomic.Int32) {
 	t.Helper()
-	lf := newLoopFiles().(*loopFiles)
+	lf := newLoopFiles()
 	var renders atomic.Int32
 	render := lf.render
-	lf.render = func(ids []string) ([]byte, error) {
+	lf.render = func(id string) ([]float32, []float32, error) {
 		renders.Add(1)
-		return render(ids)
+		return render(id)
 	}
 	ts := httptest.NewServer(lf)
 	t.Cleanup(ts.Close)
@@ -123,8 +126,8 @@ func TestLoopFiles(t *testing.T) {
 		if resp2.StatusCode != http.StatusOK || !bytes.Equal(body, body2) || resp.Header.Get("ETag") != resp2.Header.Get("ETag") {
 			t.Error("the same loops in another order, with a repeat, are another file")
 		}
-		if n := renders.Load(); n != 1 {
-			t.Errorf("%d renders, want 1", n)
+		if n := renders.Load(); n != 3 {
+			t.Errorf("%d loop renders, want 3", n)
 		}
 	})
 
@@ -151,7 +154,7 @@ func TestLoopFiles(t *testing.T) {
 		}
 	})
 
-	t.Run("concurrent requests for one file render it once", func(t *testing.T) {
+	t.Run("concurrent requests for one mix render each of its loops once", func(t *testing.T) {
 		ts, _, renders := loopFilesServer(t)
 		var wg sync.WaitGroup
 		bodies := make([][]byte, 8)
@@ -167,8 +170,8 @@ func TestLoopFiles(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if n := renders.Load(); n != 1 {
-			t.Errorf("%d renders, want 1", n)
+		if n := renders.Load(); n != 2 {
+			t.Errorf("%d loop renders, want 2", n)
 		}
 		for i, b := range bodies {
 			if !bytes.Equal(b, bodies[0]) || len(b) != 44+4*230400 {
@@ -177,22 +180,81 @@ func TestLoopFiles(t *testing.T) {
 		}
 	})
 
-	t.Run("the cache keeps only the most recently used files", func(t *testing.T) {
-		ts, lf, renders := loopFilesServer(t)
-		lf.maxEntries = 2
-		for _, id := range []string{"drums", "bass", "keys", "keys", "bass", "drums"} {
-			if resp, _ := get(t, ts.URL+"/loops/"+id+".wav"); resp.StatusCode != http.StatusOK {
-				t.Fatalf("%s: status %d", id, resp.StatusCode)
+	t.Run("each loop renders once for good: mixes of it start no synthesis", func(t *testing.T) {
+		ts, _, renders := loopFilesServer(t)
+		for _, q := range []string{"drums", "bass", "drums,bass", "bass,keys", "keys,drums,bass", "drums"} {
+			if resp, _ := get(t, ts.URL+"/loops/mix.wav?ids="+q); resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d", q, resp.StatusCode)
 			}
 		}
-		// drums, bass, keys render; keys and bass hit; drums was evicted.
-		if n := renders.Load(); n != 4 {
-			t.Errorf("%d renders, want 4", n)
+		if n := renders.Load(); n != 3 {
+			t.Errorf("%d loop renders, want 3", n)
 		}
-		lf.mu.Lock()
-		defer lf.mu.Unlock()
-		if len(lf.files) != 2 || lf.lru.Len() != 2 {
-			t.Errorf("%d files cached, want 2", len(lf.files))
+	})
+
+	t.Run("a mix read in ranges is the mix", func(t *testing.T) {
+		ts, _, _ := loopFilesServer(t)
+		want := wantWAV(t, []string{"bells", "keys"})
+		var got []byte
+		for _, r := range [][2]int{{0, 2}, {3, 45}, {46, 99_999}, {100_000, len(want) - 1}} {
+			resp, body := get(t, ts.URL+"/loops/mix.wav?ids=keys,bells", "Range", fmt.Sprintf("bytes=%d-%d", r[0], r[1]))
+			if resp.StatusCode != http.StatusPartialContent {
+				t.Fatalf("range %v: status %d", r, resp.StatusCode)
+			}
+			got = append(got, body...)
+		}
+		if !bytes.Equal(got, want) {
+			t.Error("the ranges do not make the mix")
+		}
+	})
+
+	t.Run("past the bound of waiting requests, a request for a loop not rendered yet gets 503 and Retry-After", func(t *testing.T) {
+		ts, lf, renders := loopFilesServer(t)
+		lf.maxWaiting = 2
+		release := make(chan struct{})
+		render := lf.render
+		lf.render = func(id string) ([]float32, []float32, error) {
+			<-release
+			return render(id)
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if resp, _ := get(t, ts.URL+"/loops/lead.wav"); resp.StatusCode != http.StatusOK {
+					t.Errorf("a waiting request: status %d", resp.StatusCode)
+				}
+			})
+		}
+		waitFor(t, "two requests waiting", func() bool { return lf.waiting.Load() == 2 })
+		resp, _ := get(t, ts.URL+"/loops/mix.wav?ids=lead,pad")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("the third: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		close(release)
+		wg.Wait()
+		if n := renders.Load(); n != 1 {
+			t.Errorf("%d loop renders, want 1 (the refused request started none)", n)
+		}
+	})
+
+	t.Run("past the bound of files being written, a request gets 503 and Retry-After", func(t *testing.T) {
+		ts, lf, _ := loopFilesServer(t)
+		lf.maxWriting = 0
+		resp, _ := get(t, ts.URL+"/loops/drums.wav")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
+
+	t.Run("a client that has gone starts no render", func(t *testing.T) {
+		_, lf, renders := loopFilesServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/loops/mix.wav?ids=arp,bells,clav", nil)
+		lf.ServeHTTP(httptest.NewRecorder(), r)
+		time.Sleep(50 * time.Millisecond)
+		if n := renders.Load(); n != 0 {
+			t.Errorf("%d loop renders for a client that had gone", n)
 		}
 	})
 

@@ -207,14 +207,16 @@ func (cfg Config) withDefaults() Config {
 
 // Server is the jam hub and everything it serves over HTTP.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	admin   *http.ServeMux
-	hub     *hub
-	resume  *resumeStore
-	metrics *metrics
-	beat    *heartbeat
+	cfg   Config
+	log   *slog.Logger
+	mux   *http.ServeMux
+	admin *http.ServeMux
+	// loopFiles serves /loops/: the loops' WAV files and their mixes.
+	loopFiles *loopFiles
+	hub       *hub
+	resume    *resumeStore
+	metrics   *metrics
+	beat      *heartbeat
 
 	// wg counts every goroutine the server starts for its connections, so
 	// that Drain can wait for all of them.
@@ -256,7 +258,8 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/stats", s.serveStats)
 	s.mux.HandleFunc("GET /api/recordings/{id}", s.serveRecording)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
-	s.mux.Handle("GET /loops/", newLoopFiles())
+	s.loopFiles = newLoopFiles()
+	s.mux.Handle("GET /loops/", s.loopFiles)
 	// What the admin listener serves is not found here, even by the app.
 	for _, p := range []string{"/metrics", "/api/jams", "/debug/pprof/"} {
 		s.mux.Handle(p, http.NotFoundHandler())

@@ -77,3 +77,12 @@ func pcm16(s float32) int16 {
 		return int16(v - 0.5)
 	}
 }
+
+// WAVHeader returns the 44-byte header EncodeWAV writes for frames frames
+// at sampleRate, for a writer that makes the samples itself (a server
+// streaming a mix, say).
+func WAVHeader(sampleRate, frames int) []byte { return wavHeader(sampleRate, frames) }
+
+// PCM16 converts a sample to 16 bits as EncodeWAV does: rounding to
+// nearest and clipping.
+func PCM16(s float32) int16 { return pcm16(s) }
