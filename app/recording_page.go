@@ -328,7 +328,7 @@ func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
 	if p.exporting || p.rec == nil || p.eng.SampleRate() == 0 {
 		return
 	}
-	p.exporting, p.progress, p.exportURL = true, 0, ""
+	p.exporting, p.progress, p.exportURL, p.err = true, 0, "", ""
 	rec, rate, ids := p.rec, p.eng.SampleRate(), sound.LoopIDs(p.rec)
 	ctx.Async(func() {
 		began := localMs()
@@ -457,7 +457,10 @@ func (p *recordingPage) body() goapp.UI {
 				return goapp.A().ID("rec-file").Href(p.exportURL).Attr("download", "loops-"+p.id+".wav").Text("Save the WAV again")
 			}),
 		),
-		goapp.If(!ready, func() goapp.UI {
+		goapp.If(p.err != "", func() goapp.UI {
+			return goapp.P().ID("rec-error").Class("notice").Attr("role", "status").Text("The WAV file could not be made: " + p.err)
+		}),
+		goapp.If(!ready && p.eng.SampleRate() > 0, func() goapp.UI {
 			return goapp.P().Class("hint").Text(fmt.Sprintf("Tuning up the loops… %d of %d", len(p.loops), len(ids)))
 		}),
 		goapp.Div().ID("lanes").Class("lanes").Body(
