@@ -270,6 +270,11 @@ func (p *recordingPage) OnDismount() {
 	if p.pb != nil {
 		p.pb.Pause(localMs())
 	}
+	// A page the app navigates away from gives its audio back: browsers
+	// allow only a few AudioContexts at once.
+	if p.eng.ok() {
+		p.eng.ctx.Call("close")
+	}
 }
 
 // tick hands playback its next bars; it renders only when the shown time
