@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -701,6 +702,15 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("focus on %s after the swap, want the %s chip", got, loop)
 		}
 		e.screenshot(t, "phone")
+	})
+	t.Run("new private jam opens a jam of a fresh 128-bit id, alone in it", func(t *testing.T) {
+		old := eval[string](t, e, `location.pathname`)
+		e.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#new-private-jam")))
+		e.waitJS(t, "a new jam's path", `/^\/jam\/[A-Za-z0-9_-]{22}$/.test(location.pathname) && location.pathname !== `+strconv.Quote(old), 10*time.Second)
+		e.waitLive(t)
+		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		path := eval[string](t, e, `location.pathname`)
+		e.waitJS(t, "the invite link of that jam, nobody else in it", fmt.Sprintf(`(document.querySelector('#invite-link') || {}).href === location.origin + %q && document.querySelector('.invite-alone')`, path), 30*time.Second)
 	})
 	t.Run("a reload without the server still opens the app", func(t *testing.T) {
 		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)

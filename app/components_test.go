@@ -83,7 +83,8 @@ func TestInvitePanel(t *testing.T) {
 	t.Run("alone, it says so and offers the link", func(t *testing.T) {
 		p := newInvitePanel().URL("http://x/jam/abc").Alone(true)
 		html := load(t, p)
-		wantIn(t, html, `id="invite-link"`, `href="http://x/jam/abc"`, "Nobody else is here yet", "Copy link")
+		wantIn(t, html, `id="invite-link"`, `href="http://x/jam/abc"`, "Nobody else is here yet", "Copy link",
+			`id="new-private-jam"`, "New private jam")
 		if err := goapp.Match(goapp.Text("http://x/jam/abc"), p, 0, 1, 0, 0); err != nil {
 			t.Error(err)
 		}
