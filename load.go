@@ -41,6 +41,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Jitter, "jitter", 250*time.Millisecond, "each toggle moves by a random amount within ± this")
 	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after the last toggle before counting losses")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its RSS and CPU from /proc")
+	fs.BoolVar(&cfg.Attack, "attack", false, "meanwhile, attack from 127.0.0.250 as issue 8 did: a mix flood, sockets to the per-address limit, slow readers of the WASM, join churn")
 	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
 	fs.IntVar(&cfg.DialConcurrency, "concurrency", 200, "handshakes in flight")
 	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 250, "clients per loopback source address (127.0.0.1, .2, ...), under the server's per-address socket limit")
@@ -171,8 +172,6 @@ type spawned struct {
 	done chan struct{}
 }
 
-// adminAddr returns the admin address of a spawned server on addr: the
-// next port.
 // hubArgs are the arguments of a hub spawned on addr and admin for the load
 // of cfg: room for all its clients, and -pprof for an outlier trace.
 func hubArgs(addr, admin string, cfg loadgen.Config) []string {
@@ -186,6 +185,8 @@ func hubArgs(addr, admin string, cfg loadgen.Config) []string {
 	return args
 }
 
+// adminAddr returns the admin address of a spawned server on addr: the
+// next port.
 func adminAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,29 @@ type loopFiles struct {
 	loops   map[string]*loopRender // one per catalog loop, made up front
 	waiting atomic.Int32
 	writing atomic.Int32
+
+	// perAddr limits each client address to perAddrLimit requests in a
+	// window of perAddrWindow (429 past it), so that one address cannot
+	// take the slots of heavy work from everyone; addrOf names a request's
+	// address (the server's clientAddr, X-Forwarded-For when trusted).
+	addrOf        func(*http.Request) string
+	perAddrLimit  int
+	perAddrWindow time.Duration
+	limMu         sync.Mutex
+	limStart      time.Time
+	limCounts     map[string]int
+}
+
+// allowAddr counts a request of addr and reports whether it is within the
+// per-address limit. The counts of a window are dropped whole when it ends.
+func (lf *loopFiles) allowAddr(addr string, now time.Time) bool {
+	lf.limMu.Lock()
+	defer lf.limMu.Unlock()
+	if now.Sub(lf.limStart) >= lf.perAddrWindow || lf.limCounts == nil {
+		lf.limStart, lf.limCounts = now, make(map[string]int)
+	}
+	lf.limCounts[addr]++
+	return lf.limCounts[addr] <= lf.perAddrLimit
 }
 
 // loopRender is one loop's samples, rendered once: done is closed once
@@ -84,9 +108,12 @@ func newLoopFiles() *loopFiles {
 		maxWaiting: 64,
 		maxWriting: 64,
 		retryAfter: "5",
-		cpu:        make(chan struct{}, 1),
-		render:     func(id string) ([]float32, []float32, error) { return sound.Render(id, sampleRate) },
-		loops:      make(map[string]*loopRender, len(shared.Catalog)),
+		// A page plays loops it renders itself; a download takes a few.
+		perAddrLimit:  20,
+		perAddrWindow: 10 * time.Second,
+		cpu:           make(chan struct{}, 1),
+		render:        func(id string) ([]float32, []float32, error) { return sound.Render(id, sampleRate) },
+		loops:         make(map[string]*loopRender, len(shared.Catalog)),
 	}
 	for _, l := range shared.Catalog {
 		lf.loops[l.ID] = &loopRender{id: l.ID, done: make(chan struct{})}
@@ -125,6 +152,11 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ids = []string{name}
+	}
+	if lf.addrOf != nil && !lf.allowAddr(lf.addrOf(r), time.Now()) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(lf.perAddrWindow.Seconds())))
+		http.Error(w, "too many requests from your address: try again shortly", http.StatusTooManyRequests)
+		return
 	}
 	if lf.writing.Add(1) > lf.maxWriting {
 		lf.writing.Add(-1)

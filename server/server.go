@@ -259,6 +259,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /api/recordings/{id}", s.serveRecording)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.loopFiles = newLoopFiles()
+	s.loopFiles.addrOf = s.clientAddr
 	s.mux.Handle("GET /loops/", s.loopFiles)
 	// What the admin listener serves is not found here, even by the app.
 	for _, p := range []string{"/metrics", "/api/jams", "/debug/pprof/"} {

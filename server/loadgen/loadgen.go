@@ -69,6 +69,10 @@ type Config struct {
 	// InProcess says the server runs in this process: its goroutines and
 	// heap are read from the runtime (they include the generator's own).
 	InProcess bool
+	// Attack runs issue 8's attacks from their own address while the
+	// clients toggle: a mix flood, sockets to the per-address limit, slow
+	// readers of the WASM and join churn (attack.go).
+	Attack bool
 	// Chaos turns on dropping, resuming and bad input.
 	Chaos bool
 	// DropFraction is the share of clients that drop and resume [0.1].
@@ -420,6 +424,12 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	if cfg.Chaos {
 		chaos = g.startChaos(runCtx, start)
 	}
+	var attackDone func() *AttackReport
+	attackCtx, stopAttack := context.WithCancel(runCtx)
+	defer stopAttack()
+	if cfg.Attack {
+		attackDone = g.attack(attackCtx)
+	}
 	peak := g.samplePeak(runCtx, end)
 	before, selfBefore := g.probe.proc(), readProc(os.Getpid())
 	r.LoadAvg[0] = loadAvg()
@@ -432,6 +442,10 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		cfg.OnToggled()
 	}
 	r.Server.RSSPeakKB = <-peak
+	if attackDone != nil {
+		stopAttack()
+		r.Attack = attackDone()
+	}
 	if chaos != nil {
 		g.progress("waiting for the chaos clients")
 		r.Chaos = chaos.wait()

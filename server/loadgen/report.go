@@ -12,13 +12,15 @@ import (
 
 // Report is what a run measured.
 type Report struct {
-	URL       string `json:"url"`
-	Clients   int    `json:"clients"`
-	Duration  string `json:"duration"`
-	Period    string `json:"period"`
-	Jitter    string `json:"jitter,omitempty"`
-	PID       int    `json:"pid,omitempty"`
-	InProcess bool   `json:"in_process,omitempty"`
+	URL string `json:"url"`
+	// Attack is what the attacker of Config.Attack did, or nil.
+	Attack    *AttackReport `json:"attack,omitempty"`
+	Clients   int           `json:"clients"`
+	Duration  string        `json:"duration"`
+	Period    string        `json:"period"`
+	Jitter    string        `json:"jitter,omitempty"`
+	PID       int           `json:"pid,omitempty"`
+	InProcess bool          `json:"in_process,omitempty"`
 	// LoadAvg is /proc/loadavg's one-minute figure before the toggles and
 	// after them: the box is shared, and other work skews the latencies.
 	LoadAvg [2]float64 `json:"loadavg"`
@@ -158,6 +160,9 @@ func (r *Report) Format(w io.Writer) {
 	if r.Chaos != nil {
 		mode = "load + chaos"
 	}
+	if r.Attack != nil {
+		mode += " + attack"
+	}
 	jitter := ""
 	if r.Jitter != "" && r.Jitter != "0s" {
 		jitter = " ±" + r.Jitter
@@ -182,6 +187,10 @@ func (r *Report) Format(w io.Writer) {
 		p("             %s", s)
 	}
 	p("closes       %d unexpected %s", r.UnexpectedCloses, formatCounts(r.CloseReasons))
+	if a := r.Attack; a != nil {
+		p("attack       from %s: mixes by status %v; sockets held without joining, peak %d, refused %v; %d slow WASM readers, %d cut off; %d joins, %d rate_limited",
+			a.From, a.Mixes, a.SocketsPeak, a.SocketsRefused, a.SlowReaders, a.SlowCutOff, a.Joins, a.JoinsLimited)
+	}
 	s := r.Server
 	p("server RSS   idle %s, loaded %s, peak %s, after %s; %.1f KB per connection",
 		kb(s.RSSIdleKB), kb(s.RSSLoadKB), kb(s.RSSPeakKB), kb(s.RSSAfterKB), s.RSSPerConnKB)
