@@ -237,6 +237,11 @@ func (h *Hub) Node() string { return h.cfg.Node }
 // is gone: the node can no longer hear its jams, so its clients must go
 // where they can (their resume brings them back as they were).
 func (h *Hub) lost(why string) {
+	select {
+	case <-h.stop:
+		return // closed: the connection goes with the process
+	default:
+	}
 	if !h.online.Swap(false) || h.halted.Load() {
 		return
 	}
