@@ -25,11 +25,12 @@ func TestClusterChaos(t *testing.T) {
 		rep, err := loadgen.Run(ctx, loadgen.Config{
 			URL:  nodes[0].url(),
 			URLs: []string{nodes[1].url(), nodes[2].url()},
-			// Half the single node's chaos run: three nodes with their
-			// nats-servers share this process, under the race detector.
-			Clients:  30,
+			// A smaller run than the single node's: three nodes with
+			// their nats-servers share this process, under the race
+			// detector, on a shared box.
+			Clients:  24,
 			Duration: 12 * time.Second,
-			Period:   2 * time.Second,
+			Period:   3 * time.Second,
 			Settle:   2 * time.Second,
 			// Not InProcess: this process's heap holds three
 			// nats-servers too, whose JetStream caches grow with the
