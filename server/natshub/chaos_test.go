@@ -23,8 +23,9 @@ func TestClusterChaos(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{
-			URL:  nodes[0].url(),
-			URLs: []string{nodes[1].url(), nodes[2].url()},
+			URL:   nodes[0].url(),
+			URLs:  []string{nodes[1].url(), nodes[2].url()},
+			Admin: admin.URL,
 			// A smaller run than the single node's: three nodes with
 			// their nats-servers share this process, under the race
 			// detector, on a shared box.
