@@ -11,17 +11,21 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
+	"github.com/loopswithfriends/loops/shared/sound/measure"
 )
 
-// render writes every loop of the kit, and the mix of them all, as WAV files
-// into a directory: `loops render -out DIR [-rate 48000]`; or, with
+// render writes every loop of every kit, and the mix of each kit's loops,
+// as WAV files into a directory, DIR/{kit}/{loop}.wav and DIR/{kit}/mix.wav:
+// `loops render -out DIR [-rate 48000]`, printing each file's loudness,
+// peak and loss on a phone speaker (package measure); or, with
 // -recording, one saved recording as a WAV file: `loops render -recording ID
 // -data DIR -out FILE.wav`.
 func render(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loops render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "loops", "directory to write the WAV files to (created if missing); with -recording, the WAV file")
+	out := fs.String("out", "loops", "directory to write the kits' directories of WAV files to (created if missing); with -recording, the WAV file")
 	rate := fs.Int("rate", 48000, "sample rate in Hz")
 	recording := fs.String("recording", "", "render this saved recording instead of the kit")
 	data := fs.String("data", envOr("LOOPS_DATA", "data"), "with -recording: the server's -data directory (also LOOPS_DATA)")
@@ -34,32 +38,36 @@ func render(args []string, stdout, stderr io.Writer) error {
 	if *recording != "" {
 		return renderRecording(*recording, *data, *out, *rate, stdout)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	ids := sound.IDs()
-	for _, id := range ids {
+	for _, kit := range shared.Kits {
+		dir := filepath.Join(*out, kit.ID)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		fmt.Fprintf(stdout, "%s: %s, %s in %s, %d BPM, %d bars of %d\n", kit.ID, kit.Name, kit.Genre, kit.Key, kit.BPM, kit.BarsPerLoop, kit.BeatsPerBar)
+		ids := sound.IDs(kit.ID)
+		for _, id := range ids {
+			start := time.Now()
+			left, right, err := sound.Render(kit.ID, id, *rate)
+			if err != nil {
+				return fmt.Errorf("render %s/%s: %w", kit.ID, id, err)
+			}
+			took := time.Since(start)
+			if err := writeWAV(filepath.Join(dir, id+".wav"), *rate, left, right); err != nil {
+				return err
+			}
+			report(stdout, *rate, id, left, right, took)
+		}
 		start := time.Now()
-		left, right, err := sound.Render(id, *rate)
+		left, right, err := sound.Mix(kit.ID, ids, *rate)
 		if err != nil {
-			return fmt.Errorf("render %s: %w", id, err)
+			return fmt.Errorf("render %s mix: %w", kit.ID, err)
 		}
 		took := time.Since(start)
-		if err := writeWAV(filepath.Join(*out, id+".wav"), *rate, left, right); err != nil {
+		if err := writeWAV(filepath.Join(dir, "mix.wav"), *rate, left, right); err != nil {
 			return err
 		}
-		report(stdout, id, left, right, took)
+		report(stdout, *rate, "mix", left, right, took)
 	}
-	start := time.Now()
-	left, right, err := sound.Mix(ids, *rate)
-	if err != nil {
-		return fmt.Errorf("render mix: %w", err)
-	}
-	took := time.Since(start)
-	if err := writeWAV(filepath.Join(*out, "mix.wav"), *rate, left, right); err != nil {
-		return err
-	}
-	report(stdout, "mix", left, right, took)
 	return nil
 }
 
@@ -78,15 +86,14 @@ func writeWAV(path string, rate int, left, right []float32) error {
 	return nil
 }
 
-// report prints a file's peak and RMS level, and how long it took.
-func report(w io.Writer, name string, left, right []float32, took time.Duration) {
+// report prints a file's loudness (BS.1770, as a loop), peak, loss on a
+// phone speaker, and how long it took.
+func report(w io.Writer, rate int, name string, left, right []float32, took time.Duration) {
 	var peak float32
-	var sum float64
 	for i := range left {
 		peak = max(peak, left[i], -left[i], right[i], -right[i])
-		sum += float64(left[i])*float64(left[i]) + float64(right[i])*float64(right[i])
 	}
-	rms := math.Sqrt(sum / float64(2*max(1, len(left))))
-	fmt.Fprintf(w, "%-8s peak %6.2f dBFS  RMS %6.2f dBFS  %6.1f ms\n",
-		name, 20*math.Log10(float64(peak)), 20*math.Log10(rms), float64(took.Microseconds())/1000)
+	fmt.Fprintf(w, "  %-8s %6.2f LUFS  peak %6.2f dBFS  phone -%5.2f LU  %6.1f ms\n",
+		name, measure.LoopLoudness(rate, left, right), 20*math.Log10(float64(peak)),
+		measure.PhoneLoss(rate, left, right), float64(took.Microseconds())/1000)
 }

@@ -15,26 +15,32 @@ import (
 	"github.com/loopswithfriends/loops/server/boltstore"
 	"github.com/loopswithfriends/loops/shared"
 
+	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
 func TestRender(t *testing.T) {
-	t.Run("loops render writes every loop and the full mix as WAV files", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "kit")
+	t.Run("loops render writes every loop and the full mix of every kit as WAV files", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "kits")
 		var out, errOut bytes.Buffer
 		if err := render([]string{"-out", dir, "-rate", "8000"}, &out, &errOut); err != nil {
 			t.Fatalf("render: %v (%s)", err, errOut.String())
 		}
-		for _, name := range append(sound.IDs(), "mix") {
-			b, err := os.ReadFile(filepath.Join(dir, name+".wav"))
-			if err != nil {
-				t.Fatal(err)
+		for _, kit := range shared.Kits {
+			if !strings.Contains(out.String(), kit.ID) {
+				t.Errorf("the report does not mention %s:\n%s", kit.ID, out.String())
 			}
-			if len(b) != 44+4*sound.LoopFrames(8000) || string(b[:4]) != "RIFF" || binary.LittleEndian.Uint32(b[24:]) != 8000 {
-				t.Errorf("%s.wav: %d bytes, header % x", name, len(b), b[:min(44, len(b))])
-			}
-			if !strings.Contains(out.String(), name) {
-				t.Errorf("the report does not mention %s:\n%s", name, out.String())
+			for _, name := range append(sound.IDs(kit.ID), "mix") {
+				b, err := os.ReadFile(filepath.Join(dir, kit.ID, name+".wav"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b) != 44+4*sound.LoopFrames(kit, 8000) || string(b[:4]) != "RIFF" || binary.LittleEndian.Uint32(b[24:]) != 8000 {
+					t.Errorf("%s/%s.wav: %d bytes, header % x", kit.ID, name, len(b), b[:min(44, len(b))])
+				}
+				if !strings.Contains(out.String(), name) {
+					t.Errorf("the report does not mention %s:\n%s", name, out.String())
+				}
 			}
 		}
 	})

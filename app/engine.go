@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/loopswithfriends/loops/shared/sound"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -20,6 +21,8 @@ type engine struct {
 	master  goapp.Value
 	jamBus  goapp.Value
 	preBus  goapp.Value
+	// kit is the kit the buffers are loops of.
+	kit     string
 	buffers map[string]goapp.Value
 	voices  map[string]*voice
 	out     outputClock
@@ -65,7 +68,7 @@ func newEngine(t *jamTime) *engine {
 	e.ctx = ctor.New(map[string]any{"latencyHint": "interactive"})
 	e.master = e.ctx.Call("createGain")
 	limiter := e.ctx.Call("createWaveShaper")
-	limiter.Set("curve", float32Array(limiterCurve(limiterPoints)))
+	limiter.Set("curve", float32Array(sound.LimiterCurve(sound.LimiterPoints)))
 	e.master.Call("connect", limiter)
 	limiter.Call("connect", e.ctx.Get("destination"))
 	e.jamBus = e.ctx.Call("createGain")
@@ -120,6 +123,20 @@ func (e *engine) AddBuffer(loop string, left, right []float32) {
 			e.startVoice(id, v)
 		}
 	}
+}
+
+// SetKit makes the engine play the kit's loops: when it changes, every
+// voice stops (the preview's too) and every buffer goes, for another kit's
+// loops share ids with this one's.
+func (e *engine) SetKit(kit string) {
+	if kit == e.kit {
+		return
+	}
+	e.kit = kit
+	for id := range e.voices {
+		e.Remove(id)
+	}
+	clear(e.buffers)
 }
 
 // Play sets what a member plays from bar on: loop, playing or not.

@@ -30,6 +30,9 @@ type jamPage struct {
 	sig     string
 	ticks   int
 
+	// kit is the kit of the loops in peaks and ready.
+	kit string
+
 	s        *session
 	eng      *engine
 	client   *jamClient
@@ -55,12 +58,13 @@ func (p *jamPage) send(m shared.Message) bool {
 // want asks the renderer for loops, most wanted first. The first is one
 // the player waits for: it renders now, before the page draws what the
 // message that asked for it changed, and the rest in the background.
-func (p *jamPage) want(ids ...string) {
+func (p *jamPage) want(kit string, ids ...string) {
 	if p.renderer == nil || len(ids) == 0 {
 		return
 	}
+	p.renderer.SetKit(kit)
 	if left, right, peaks, took, ok := p.renderer.Render(ids[0]); ok {
-		p.onRendered(ids[0], left, right, peaks, took)
+		p.onRendered(kit, ids[0], left, right, peaks, took)
 	}
 	p.renderer.Want(ids[1:]...)
 }
@@ -96,8 +100,8 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	})
 	ctx.Async(func() { p.client.Run(run) })
 	if rate := p.eng.SampleRate(); rate > 0 {
-		p.renderer = newLoopRenderer(rate, func(id string, left, right, peaks []float32, took time.Duration) {
-			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(id, left, right, peaks, took) })
+		p.renderer = newLoopRenderer(rate, func(kit, id string, left, right, peaks []float32, took time.Duration) {
+			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(kit, id, left, right, peaks, took) })
 		})
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
@@ -174,7 +178,15 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 	p.s.Message(m)
 }
 
-func (p *jamPage) onRendered(id string, left, right, peaks []float32, took time.Duration) {
+func (p *jamPage) onRendered(kit, id string, left, right, peaks []float32, took time.Duration) {
+	if kit != p.s.Kit().ID {
+		return // a loop of the kit of an earlier jam
+	}
+	if kit != p.kit {
+		// The first loop of a new kit: the old kit's waveforms and ready
+		// loops share its ids.
+		p.kit, p.peaks, p.ready = kit, make(map[string][]float32), nil
+	}
 	p.eng.AddBuffer(id, left, right)
 	p.eng.NoteRendered(id, took)
 	p.peaks[id] = peaks
@@ -285,11 +297,20 @@ func (p *jamPage) Render() goapp.UI {
 		),
 		goapp.Main().Class("stage").Body(
 			goapp.Section().Class("you").Aria("labelledby", "you-title").Body(
-				goapp.H2().ID("you-title").Text("Your loop"),
+				goapp.H2().ID("you-title").Body(
+					goapp.Text("Your loop"),
+					// The jam's kit, on the heading's line: nothing moves
+					// when it arrives.
+					goapp.If(joined, func() goapp.UI {
+						kit := p.s.Kit()
+						return goapp.Span().ID("kit").Class("count").DataSet("kit", kit.ID).
+							Text(fmt.Sprintf(" · %s, %s in %s at %d BPM", kit.Name, kit.Genre, kit.Key, kit.BPM))
+					}),
+				),
 				goapp.If(joined, func() goapp.UI {
 					return goapp.Div().Body(
 						p.card(me, true).Online(online),
-						newLoopPicker().Current(me.Loop).Taken(taken).Online(online),
+						newLoopPicker().Kit(p.s.Kit()).Current(me.Loop).Taken(taken).Online(online),
 					)
 				}).Else(func() goapp.UI {
 					pending := "Joining a jam…"
@@ -327,7 +348,7 @@ func (p *jamPage) Render() goapp.UI {
 					Saved(p.s.Saved()).
 					Origin(p.origin)
 			}),
-			newPreviewPanel().Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
+			newPreviewPanel().Kit(p.s.Kit()).Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
 		),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),
 		// The server draws the welcome too, so it paints before the
@@ -342,6 +363,7 @@ func (p *jamPage) card(m shared.Member, you bool) *memberCard {
 	t := p.s.time.Timeline()
 	state := loopState(t, m, p.nowMs)
 	return newMemberCard().
+		Kit(p.s.Kit()).
 		Member(m).
 		State(state, beatsUntil(t, m.Bar, p.nowMs)).
 		You(you).

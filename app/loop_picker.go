@@ -14,6 +14,8 @@ const actionSwap = "loops/swap"
 type loopPicker struct {
 	goapp.Compo
 
+	// Ikit is the jam's kit (nil for the default one).
+	Ikit *shared.Kit
 	Icurrent string
 	Itaken   []string
 	Ionline  bool
@@ -30,8 +32,12 @@ func (p *loopPicker) Taken(ids []string) *loopPicker { p.Itaken = ids; return p 
 // Online sets whether a swap can reach the server.
 func (p *loopPicker) Online(v bool) *loopPicker { p.Ionline = v; return p }
 
+// Kit sets the jam's kit, whose loops are shown.
+func (c *loopPicker) Kit(k *shared.Kit) *loopPicker { c.Ikit = k; return c }
+
 // Render draws the picker.
 func (p *loopPicker) Render() goapp.UI {
+	kit := kitOrDefault(p.Ikit)
 	taken := make(map[string]bool, len(p.Itaken))
 	for _, id := range p.Itaken {
 		taken[id] = true
@@ -39,8 +45,8 @@ func (p *loopPicker) Render() goapp.UI {
 	return goapp.Details().Class("picker").Body(
 		goapp.Summary().Text("Swap to another loop"),
 		goapp.Ul().Class("picker-list").Body(
-			goapp.Range(shared.Catalog).Slice(func(i int) goapp.UI {
-				l := shared.Catalog[i]
+			goapp.Range(kit.Loops).Slice(func(i int) goapp.UI {
+				l := kit.Loops[i]
 				current := l.ID == p.Icurrent
 				free := !current && !taken[l.ID]
 				label := l.Name + ": swap to it"

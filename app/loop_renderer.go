@@ -8,7 +8,7 @@ import (
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
-// loopRenderer renders loops for the engine at the AudioContext's rate. A
+// loopRenderer renders loops of one kit (see SetKit) for the engine at the AudioContext's rate. A
 // loop the player waits for (their own, a swap, a preview) is rendered at
 // once, in one go, by Render: some tens of ms of work, which nothing else
 // the page does may stretch. The others render in the background by Run,
@@ -24,23 +24,35 @@ type loopRenderer struct {
 	stepFrames int
 	budget     time.Duration
 	// done receives each rendered loop, from the renderer's goroutine,
-	// with how long it took from the start of its render.
-	done func(id string, left, right, peaks []float32, took time.Duration)
+	// with its kit and how long it took from the start of its render.
+	done func(kit, id string, left, right, peaks []float32, took time.Duration)
 
 	mu      sync.Mutex
+	kit     string
 	queue   []string
 	started map[string]bool
 	wake    chan struct{}
 }
 
-func newLoopRenderer(sampleRate int, done func(id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
+func newLoopRenderer(sampleRate int, done func(kit, id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
 	return &loopRenderer{
 		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
 		started: make(map[string]bool), wake: make(chan struct{}, 1),
 	}
 }
 
-// Render renders a loop now, in one go, and returns it with how long it
+// SetKit makes the renderer render the kit's loops from now on: what was
+// wanted or rendered of another kit is forgotten (its loops share ids with
+// this one's). A render under way finishes, reported with its own kit.
+func (r *loopRenderer) SetKit(kit string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kit != r.kit {
+		r.kit, r.queue, r.started = kit, nil, make(map[string]bool)
+	}
+}
+
+// Render renders a loop of the kit now, in one go, and returns it with how long it
 // took; ok is false when it is rendered or rendering already.
 func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took time.Duration, ok bool) {
 	r.mu.Lock()
@@ -49,9 +61,10 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 		return nil, nil, nil, 0, false
 	}
 	r.started[id] = true
+	kit := r.kit
 	r.mu.Unlock()
 	began := time.Now()
-	rd, err := sound.NewRenderer(id, r.sampleRate)
+	rd, err := sound.NewRenderer(kit, id, r.sampleRate)
 	if err != nil {
 		return nil, nil, nil, 0, false
 	}
@@ -86,8 +99,8 @@ func (r *loopRenderer) Want(ids ...string) {
 	}
 }
 
-// next returns the loop to render next.
-func (r *loopRenderer) next() (id string, ok bool) {
+// next returns the loop to render next, and its kit.
+func (r *loopRenderer) next() (kit, id string, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for len(r.queue) > 0 {
@@ -95,16 +108,16 @@ func (r *loopRenderer) next() (id string, ok bool) {
 		r.queue = r.queue[1:]
 		if !r.started[id] {
 			r.started[id] = true
-			return id, true
+			return r.kit, id, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // Run renders what is wanted until ctx is done.
 func (r *loopRenderer) Run(ctx context.Context) {
 	for {
-		id, ok := r.next()
+		kit, id, ok := r.next()
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -114,7 +127,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 			}
 		}
 		began := time.Now()
-		rd, err := sound.NewRenderer(id, r.sampleRate)
+		rd, err := sound.NewRenderer(kit, id, r.sampleRate)
 		if err != nil {
 			continue
 		}
@@ -133,7 +146,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 			}
 		}
 		left, right := rd.Result()
-		r.done(id, left, right, sound.Peaks(left, right, r.peaks), time.Since(began))
+		r.done(kit, id, left, right, sound.Peaks(left, right, r.peaks), time.Since(began))
 	}
 }
 

@@ -27,6 +27,8 @@ type volumeChange struct {
 type memberCard struct {
 	goapp.Compo
 
+	// Ikit is the jam's kit (nil for the default one).
+	Ikit       *shared.Kit
 	Imember    shared.Member
 	Istate     string
 	Icountdown int
@@ -43,6 +45,9 @@ type memberCard struct {
 }
 
 func newMemberCard() *memberCard { return &memberCard{Ivolume: 1} }
+
+// Kit sets the jam's kit, whose loops are shown.
+func (c *memberCard) Kit(k *shared.Kit) *memberCard { c.Ikit = k; return c }
 
 // Member sets the member shown.
 func (c *memberCard) Member(m shared.Member) *memberCard { c.Imember = m; return c }
@@ -73,7 +78,7 @@ func (c *memberCard) Pending(text string) *memberCard { c.Ipending = text; retur
 
 // Render draws the card.
 func (c *memberCard) Render() goapp.UI {
-	loop, _ := shared.LoopByID(c.Imember.Loop)
+	loop, _ := kitOrDefault(c.Ikit).Loop(c.Imember.Loop)
 	if loop.Name == "" {
 		loop.Name, loop.Color = c.Imember.Loop, "#aa8866"
 	}

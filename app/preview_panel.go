@@ -16,6 +16,8 @@ const actionPreview = "loops/preview"
 type previewPanel struct {
 	goapp.Compo
 
+	// Ikit is the jam's kit (nil for the default one).
+	Ikit *shared.Kit
 	Iplaying string
 	Iready   []string
 	Ioffline bool
@@ -32,8 +34,12 @@ func (p *previewPanel) Ready(ids []string) *previewPanel { p.Iready = ids; retur
 // Offline says the jam is out of reach: preview is what the player can do.
 func (p *previewPanel) Offline(v bool) *previewPanel { p.Ioffline = v; return p }
 
+// Kit sets the jam's kit, whose loops are shown.
+func (c *previewPanel) Kit(k *shared.Kit) *previewPanel { c.Ikit = k; return c }
+
 // Render draws the panel.
 func (p *previewPanel) Render() goapp.UI {
+	kit := kitOrDefault(p.Ikit)
 	ready := make(map[string]bool, len(p.Iready))
 	for _, id := range p.Iready {
 		ready[id] = true
@@ -53,8 +59,8 @@ func (p *previewPanel) Render() goapp.UI {
 			goapp.Summary().Text("Preview loops"),
 			goapp.P().Class("hint").Text(intro),
 			goapp.Ul().Class("picker-list").Body(
-				goapp.Range(shared.Catalog).Slice(func(i int) goapp.UI {
-					l := shared.Catalog[i]
+				goapp.Range(kit.Loops).Slice(func(i int) goapp.UI {
+					l := kit.Loops[i]
 					on := p.Iplaying == l.ID
 					text := l.Name
 					if !ready[l.ID] && on {

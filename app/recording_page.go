@@ -158,13 +158,15 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 	secs := int(float64(rec.Bars) * rec.Timeline().BarMs() / 1000)
 	ctx.Page().SetTitle("Loops With Friends · a jam of %d:%02d", secs/60, secs%60)
 	if rate := p.eng.SampleRate(); rate > 0 {
-		p.renderer = newLoopRenderer(rate, func(id string, left, right, peaks []float32, took time.Duration) {
+		p.renderer = newLoopRenderer(rate, func(_, id string, left, right, peaks []float32, took time.Duration) {
 			ctx.Dispatch(func(ctx goapp.Context) {
 				p.eng.AddBuffer(id, left, right)
 				p.eng.NoteRendered(id, took)
 				p.loops[id] = sound.Loop{Left: left, Right: right}
 			})
 		})
+		// The recording's loops are those of its kit.
+		p.renderer.SetKit(rec.Kit)
 		p.renderer.Want(sound.LoopIDs(rec)...)
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
@@ -484,8 +486,10 @@ func (p *recordingPage) body() goapp.UI {
 // lane draws one loop's row: a button for each stretch it sounded.
 func (p *recordingPage) lane(id string) goapp.UI {
 	name, color := id, "#888"
-	if l, ok := shared.LoopByID(id); ok {
-		name, color = l.Name, l.Color
+	if k := shared.KitByID(p.rec.Kit); k != nil {
+		if l, ok := k.Loop(id); ok {
+			name, color = l.Name, l.Color
+		}
 	}
 	var parts []shared.Part
 	for _, pt := range p.rec.Parts {

@@ -20,6 +20,8 @@ type player interface {
 	Realign()
 	// NoteWelcome records a welcome and the player's loop in it.
 	NoteWelcome(loop string)
+	// SetKit sets the kit whose loops the member's loop ids name.
+	SetKit(kit string)
 }
 
 // session is the player's side of a jam, and the one owner of its state:
@@ -42,11 +44,11 @@ type session struct {
 	player player
 	// send queues a message for the server; it reports false offline.
 	send func(shared.Message) bool
-	// want asks for loops to be rendered, most wanted first.
-	want func(loops ...string)
+	// want asks for loops of a kit to be rendered, most wanted first.
+	want func(kit string, loops ...string)
 }
 
-func newSession(t *jamTime, p player, send func(shared.Message) bool, want func(...string)) *session {
+func newSession(t *jamTime, p player, send func(shared.Message) bool, want func(kit string, loops ...string)) *session {
 	return &session{
 		time: t, player: p, send: send, want: want,
 		volumes: make(map[string]float64),
@@ -71,7 +73,7 @@ func (s *session) Message(m shared.Message) bool {
 	switch m := m.(type) {
 	case *shared.Joined:
 		s.play(m.Member, m.Member.Loop, m.Member.Bar)
-		s.want(s.wanted()...)
+		s.want(s.Kit().ID, s.wanted()...)
 	case *shared.Left:
 		s.player.Remove(m.ID)
 	case *shared.Played:
@@ -82,7 +84,7 @@ func (s *session) Message(m shared.Message) bool {
 		if mb, ok := s.view.Member(m.ID); ok {
 			s.play(mb, m.Loop, m.Bar)
 		}
-		s.want(s.wanted()...)
+		s.want(s.Kit().ID, s.wanted()...)
 	}
 	return true
 }
@@ -93,10 +95,16 @@ func (s *session) welcome(m *shared.Welcome) {
 	// The server forgot the player (it restarted, or the connection was
 	// down longer than the resume window) but kept the jam.
 	fresh := s.view.You != "" && m.You != s.view.You && m.Jam.ID == s.view.Jam.ID
+	oldKit := s.Kit().ID
 	s.view.Apply(m)
+	if s.Kit().ID != oldKit {
+		s.preview = "" // a loop of the old kit
+	}
 	if fresh {
 		s.restore(prev)
 	}
+	// Before anything plays: the engine drops another kit's loops.
+	s.player.SetKit(s.Kit().ID)
 	if m.Jam.Timeline != s.time.timeline {
 		// Voices of an earlier jam mean nothing on the new grid.
 		s.player.Retain(nil)
@@ -110,7 +118,19 @@ func (s *session) welcome(m *shared.Welcome) {
 	// Members who left while the connection was down.
 	s.player.Retain(keep)
 	s.player.NoteWelcome(m.Loop)
-	s.want(s.wanted()...)
+	s.want(s.Kit().ID, s.wanted()...)
+}
+
+// Kit returns the jam's kit: the default one until a welcome names it, or
+// when it names a kit this app does not know.
+func (s *session) Kit() *shared.Kit { return kitOrDefault(shared.KitByID(s.view.Jam.Kit)) }
+
+// kitOrDefault returns k, or the default kit for nil.
+func kitOrDefault(k *shared.Kit) *shared.Kit {
+	if k == nil {
+		return shared.DefaultKit()
+	}
+	return k
 }
 
 // restore asks for the loop the player had, playing as it was, after the
@@ -174,7 +194,7 @@ func (s *session) Toggle() {
 
 // Swap asks for another loop, and starts rendering it meanwhile.
 func (s *session) Swap(loop string) {
-	s.want(loop)
+	s.want(s.Kit().ID, loop)
 	s.send(&shared.Swap{Loop: loop})
 }
 
@@ -186,7 +206,7 @@ func (s *session) TogglePreview(loop string) {
 	}
 	s.preview = loop
 	if loop != "" {
-		s.want(loop)
+		s.want(s.Kit().ID, loop)
 	}
 	s.player.Preview(loop)
 }

@@ -9,8 +9,12 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// fakePlayer records the session's calls on the engine, one line each.
-type fakePlayer struct{ calls []string }
+// fakePlayer records the session's calls on the engine, one line each,
+// and the kit it was last set to.
+type fakePlayer struct {
+	calls []string
+	kit   string
+}
 
 func (f *fakePlayer) Play(member, loop string, playing bool, bar int64) {
 	f.log("play %s %s %v %d", member, loop, playing, bar)
@@ -30,6 +34,7 @@ func (f *fakePlayer) SetVolume(member string, v float64, muted bool) {
 func (f *fakePlayer) Preview(loop string)     { f.log("preview %s", loop) }
 func (f *fakePlayer) Realign()                { f.log("realign") }
 func (f *fakePlayer) NoteWelcome(loop string) { f.log("welcome %s", loop) }
+func (f *fakePlayer) SetKit(kit string)       { f.kit = kit }
 func (f *fakePlayer) log(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
@@ -48,6 +53,7 @@ type sessionRig struct {
 	p      *fakePlayer
 	sent   []string
 	wanted [][]string
+	kits   []string // the kit of each want
 	local  float64
 }
 
@@ -57,7 +63,10 @@ func newRig() *sessionRig {
 	r.s = newSession(t, r.p, func(m shared.Message) bool {
 		r.sent = append(r.sent, m.MessageType())
 		return true
-	}, func(ids ...string) { r.wanted = append(r.wanted, ids) })
+	}, func(kit string, ids ...string) {
+		r.wanted = append(r.wanted, ids)
+		r.kits = append(r.kits, kit)
+	})
 	return r
 }
 
@@ -84,6 +93,28 @@ func wantCalls(t *testing.T, got []string, want ...string) {
 func TestSession(t *testing.T) {
 	ann := shared.Member{ID: "ann", Loop: "bass", Playing: true, Bar: 3}
 	me := shared.Member{ID: "me", Loop: "drums"}
+	t.Run("the jam's kit is the welcome's: the engine plays it and the renderer renders it", func(t *testing.T) {
+		r := newRig()
+		if r.s.Kit() != shared.DefaultKit() {
+			t.Errorf("before a welcome the kit is %s, want the default", r.s.Kit().ID)
+		}
+		last := shared.Kits[len(shared.Kits)-1]
+		w := welcomeOf("me", me)
+		w.Jam.Kit = last.ID
+		r.s.TogglePreview("bass")
+		r.s.Message(w)
+		if r.s.Kit() != last || r.p.kit != last.ID || r.kits[len(r.kits)-1] != last.ID {
+			t.Errorf("kit %s, the engine's %s, rendering %v; want %s", r.s.Kit().ID, r.p.kit, r.kits, last.ID)
+		}
+		if len(shared.Kits) > 1 && r.s.Previewing() != "" {
+			t.Errorf("previewing %q of the old kit", r.s.Previewing())
+		}
+		w.Jam.Kit = "polka"
+		r.s.Message(w)
+		if r.s.Kit() != shared.DefaultKit() || r.p.kit != shared.DefaultKit().ID {
+			t.Errorf("an unknown kit: %s, the engine's %s; want the default", r.s.Kit().ID, r.p.kit)
+		}
+	})
 	t.Run("a welcome starts every member on the jam's grid and asks for the player's loop first", func(t *testing.T) {
 		r := newRig()
 		r.s.Message(welcomeOf("me", ann, me))

@@ -15,9 +15,14 @@ func (s *Server) Stats() shared.Stats { return s.hub.stats() }
 // JamSizes returns what the admin listener's GET /api/jams serves.
 func (s *Server) JamSizes() shared.JamSizes { return s.hub.jamSizes() }
 
-// serveLoops serves GET /api/loops: the loop catalog.
+// serveLoops serves GET /api/loops: the default kit's loops.
 func (s *Server) serveLoops(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, shared.Catalog)
+	writeJSON(w, shared.DefaultKit().Loops)
+}
+
+// serveKits serves GET /api/kits: every kit, with its timeline and loops.
+func (s *Server) serveKits(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, shared.Kits)
 }
 
 // serveStats serves GET /api/stats.

@@ -106,7 +106,15 @@ func (h *hub) balance() *jam {
 	if j := h.open.pick(); j != nil {
 		return j
 	}
-	return h.create(h.newJamID(), false)
+	return h.create(h.newJamID(), false, h.nextKit())
+}
+
+// nextKit returns the kit of the next public jam: the kits take turns, so
+// that public jams are spread over them. h.mu is held.
+func (h *hub) nextKit() *shared.Kit {
+	k := shared.Kits[h.kitTurn%len(shared.Kits)]
+	h.kitTurn++
+	return k
 }
 
 // newJamID returns a fresh random jam id that no current jam has. h.mu is

@@ -27,8 +27,12 @@ func TestBalancer(t *testing.T) {
 			if w.Jam.ID != first {
 				t.Fatalf("user %d joined %s, want %s", i, w.Jam.ID, first)
 			}
-			if w.Loop != shared.Catalog[i].ID {
-				t.Errorf("user %d got loop %s, want %s", i, w.Loop, shared.Catalog[i].ID)
+			kit := shared.KitByID(w.Jam.Kit)
+			if kit == nil {
+				t.Fatalf("user %d: jam of kit %q", i, w.Jam.Kit)
+			}
+			if w.Loop != kit.Loops[i].ID {
+				t.Errorf("user %d got loop %s, want %s", i, w.Loop, kit.Loops[i].ID)
 			}
 			loops[w.Loop] = true
 			if len(w.Members) != i+1 || w.Jam.Capacity != shared.Capacity {

@@ -486,14 +486,14 @@ func TestHostileMixes(t *testing.T) {
 		// of holding the one slot of heavy work, and are counted.
 		samples := map[string][2][]float32{}
 		for _, id := range ids {
-			l, r, err := s.loopFiles.render(id)
+			l, r, err := s.loopFiles.render(shared.DefaultKit().ID, id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			samples[id] = [2][]float32{l, r}
 		}
 		var renders atomic.Int32
-		s.loopFiles.render = func(id string) ([]float32, []float32, error) {
+		s.loopFiles.render = func(_, id string) ([]float32, []float32, error) {
 			renders.Add(1)
 			time.Sleep(100 * time.Millisecond)
 			return samples[id][0], samples[id][1], nil

@@ -57,18 +57,44 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	t.Run("GET /api/loops serves the catalog in order", func(t *testing.T) {
+	t.Run("GET /api/loops serves the first kit's loops in order", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		var loops []shared.Loop
 		if code := s.getJSON(t, "/api/loops", &loops); code != http.StatusOK {
 			t.Fatalf("status %d", code)
 		}
-		if len(loops) != len(shared.Catalog) || len(loops) < shared.Capacity {
+		want := shared.Kits[0].Loops
+		if len(loops) != len(want) || len(loops) < shared.Capacity {
 			t.Fatalf("%d loops", len(loops))
 		}
 		for i, l := range loops {
-			if l != shared.Catalog[i] {
-				t.Errorf("loop %d: %+v, want %+v", i, l, shared.Catalog[i])
+			if l != want[i] {
+				t.Errorf("loop %d: %+v, want %+v", i, l, want[i])
+			}
+		}
+	})
+
+	t.Run("GET /api/kits serves every kit with its timeline and loops", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		var kits []struct {
+			ID          string        `json:"id"`
+			Name        string        `json:"name"`
+			BPM         int           `json:"bpm"`
+			BeatsPerBar int           `json:"beats_per_bar"`
+			BarsPerLoop int           `json:"bars_per_loop"`
+			Loops       []shared.Loop `json:"loops"`
+		}
+		if code := s.getJSON(t, "/api/kits", &kits); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		if len(kits) != len(shared.Kits) {
+			t.Fatalf("%d kits, want %d", len(kits), len(shared.Kits))
+		}
+		for i, k := range kits {
+			want := shared.Kits[i]
+			if k.ID != want.ID || k.Name != want.Name || k.BPM != want.BPM || k.BeatsPerBar != want.BeatsPerBar ||
+				k.BarsPerLoop != want.BarsPerLoop || len(k.Loops) != len(want.Loops) || len(k.Loops) < shared.Capacity {
+				t.Errorf("kit %d: %+v, want %+v", i, k, want)
 			}
 		}
 	})

@@ -24,6 +24,7 @@ type hub struct {
 	jams     map[string]*jam
 	open     openJams
 	seq      uint64
+	kitTurn  int // see nextKit
 	draining bool
 
 	sizes sizeCounts // written under mu, read without it
@@ -40,12 +41,12 @@ var errDraining = errors.New("server is draining")
 // that was taken over, for instance): it must not place a user.
 var errClosed = errors.New("connection is closing")
 
-// create adds a new empty jam with the id: a private one (created by
+// create adds a new empty jam of the kit with the id: a private one (created by
 // naming its id: the balancer never places anyone in it) or a public one.
 // h.mu is held.
-func (h *hub) create(id string, private bool) *jam {
+func (h *hub) create(id string, private bool, kit *shared.Kit) *jam {
 	h.seq++
-	j := newJam(id, h.seq, defaultKit, shared.NewTimeline(float64(int64(h.s.nowMs()))))
+	j := newJam(id, h.seq, kit, kit.Timeline(float64(int64(h.s.nowMs()))))
 	j.private = private
 	h.jams[id] = j
 	return j
@@ -72,7 +73,7 @@ func (h *hub) resized(j *jam, n int) {
 // hub's lock, where the connection's leave cannot run halfway: either the
 // leave came first and released the token (an ordinary resume), or the
 // takeover comes first and the leave finds nothing to remove.
-func (h *hub) join(c *conn, want, resume string, at time.Time) error {
+func (h *hub) join(c *conn, want, resume string, kit *shared.Kit, at time.Time) error {
 	// The random ids are drawn before taking the lock every join waits on.
 	userID, token := uuid.NewString(), newToken()
 
@@ -121,6 +122,9 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 			// The same jam: if it emptied meanwhile, it comes back as
 			// it was, public or private.
 			prefer, private = back.loop, back.private
+			if back.kit != nil {
+				kit = back.kit
+			}
 		}
 	}
 
@@ -129,7 +133,7 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 	if want != "" {
 		switch j = h.jams[want]; {
 		case j == nil:
-			j = h.create(want, private)
+			j = h.create(want, private, kit)
 		case j.size >= shared.Capacity:
 			j, redirected = nil, true
 		}
@@ -145,7 +149,7 @@ func (h *hub) join(c *conn, want, resume string, at time.Time) error {
 	m := j.add(c, userID, prefer, token, redirected, h.s.nowMs(), at)
 	c.member.Store(m)
 	h.s.metrics.joins.Inc()
-	h.s.log.Debug("join", "user", userID, "jam", j.id, "loop", shared.Catalog[m.loop].ID, "redirected", redirected, "resumed", resumed)
+	h.s.log.Debug("join", "user", userID, "jam", j.id, "loop", j.kit.Loops[m.loop].ID, "redirected", redirected, "resumed", resumed)
 	return nil
 }
 
@@ -197,7 +201,7 @@ func (h *hub) leave(c *conn) {
 	}
 	j := m.jam
 	loop := h.detach(m, time.Now())
-	h.s.resume.release(c.token, c.addr, j.id, j.private, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
+	h.s.resume.release(c.token, c.addr, j.id, j.private, j.kit, loop, h.s.cfg.Now().Add(h.s.cfg.ResumeWindow))
 	h.s.log.Debug("leave", "user", m.id, "jam", j.id)
 }
 

@@ -18,7 +18,7 @@ import (
 type jam struct {
 	id       string
 	seq      uint64 // creation order, for the balancer's ties
-	kit      string // the id of the kit the jam plays
+	kit      *shared.Kit
 	timeline shared.Timeline
 	private  bool // created by naming its id: the balancer never fills it
 
@@ -48,16 +48,16 @@ type member struct {
 	gone    bool
 }
 
-func newJam(id string, seq uint64, kit string, tl shared.Timeline) *jam {
-	return &jam{id: id, seq: seq, kit: kit, timeline: tl, slot: -1, taken: make([]bool, len(shared.Catalog)),
+func newJam(id string, seq uint64, kit *shared.Kit, tl shared.Timeline) *jam {
+	return &jam{id: id, seq: seq, kit: kit, timeline: tl, slot: -1, taken: make([]bool, len(kit.Loops)),
 		history: newHistory(tl.BarAt(tl.Epoch))}
 }
 
 // loopID returns the id of the jam's kit's loop at index i.
-func (j *jam) loopID(i int) string { return shared.Catalog[i].ID }
+func (j *jam) loopID(i int) string { return j.kit.Loops[i].ID }
 
 func (m *member) view() shared.Member {
-	return shared.Member{ID: m.id, Loop: shared.Catalog[m.loop].ID, Playing: m.playing, Bar: m.bar}
+	return shared.Member{ID: m.id, Loop: m.jam.kit.Loops[m.loop].ID, Playing: m.playing, Bar: m.bar}
 }
 
 // add makes c's user a member, on the loop prefer when it is free and
@@ -103,10 +103,10 @@ func (j *jam) welcome(m *member, token string, redirected bool, nowMs float64) [
 	return shared.MustEncode(&shared.Welcome{
 		You:        m.id,
 		Resume:     token,
-		Loop:       shared.Catalog[m.loop].ID,
+		Loop:       j.kit.Loops[m.loop].ID,
 		Redirected: redirected,
 		Now:        nowMs,
-		Jam:        shared.JamInfo{ID: j.id, Timeline: j.timeline, Capacity: shared.Capacity},
+		Jam:        shared.JamInfo{ID: j.id, Timeline: j.timeline, Capacity: shared.Capacity, Kit: j.kit.ID},
 		Members:    views,
 	})
 }
@@ -169,7 +169,7 @@ func (j *jam) stop(m *member, c *conn, nowMs float64, at time.Time) bool {
 // swap gives m the loop from the next bar on, at the request of c, or
 // returns the protocol error that says why not.
 func (j *jam) swap(m *member, c *conn, loopID string, nowMs float64, at time.Time) error {
-	idx := shared.LoopIndex(loopID)
+	idx := j.kit.LoopIndex(loopID)
 	if idx < 0 {
 		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loopID)
 	}
@@ -207,7 +207,7 @@ func (j *jam) snapshot(m *member, c *conn, bars int, nowMs float64) (*shared.Rec
 	from := max(j.history.since(j.timeline.BarAt(j.timeline.Epoch), cur), cur-int64(bars)+1)
 	tl := j.timeline
 	return &shared.Recording{
-		Kit:         j.kit,
+		Kit:         j.kit.ID,
 		BPM:         tl.BPM,
 		BeatsPerBar: tl.BeatsPerBar,
 		BarsPerLoop: tl.BarsPerLoop,

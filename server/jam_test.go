@@ -152,7 +152,7 @@ func TestPlaying(t *testing.T) {
 			}
 		}
 		_, w := s.join(t, "band")
-		if w.Loop != ws[1].Loop || w.Loop != shared.Catalog[1].ID {
+		if w.Loop != ws[1].Loop || w.Loop != shared.DefaultKit().Loops[1].ID {
 			t.Fatalf("joiner got %s, want %s", w.Loop, ws[1].Loop)
 		}
 	})

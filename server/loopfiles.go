@@ -24,12 +24,14 @@ import (
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
-// loopFiles serves the loop kit as WAV files: GET /loops/{id}.wav and
-// GET /loops/mix.wav?ids=a,b,c.
+// loopFiles serves the kits' loops as WAV files: GET /loops/{id}.wav and
+// GET /loops/mix.wav?ids=a,b,c, of the default kit or, with ?kit=, of
+// another.
 //
-// What a request can cost: each loop of the catalog is synthesized at most
+// What a request can cost: each loop of each kit is synthesized at most
 // once in the process's life (single-flight), one at a time, and kept, as
-// float samples (1.8 MB a loop at 48 kHz). A file, one loop or a mix, is
+// float samples (1.8 MB a loop of two bars at 100 BPM at 48 kHz; about
+// 70 MB for every loop of the three kits). A file, one loop or a mix, is
 // never stored: it is the sum of those renders, computed as it is written
 // (mixReader), so no request starts synthesis beyond the per-loop renders,
 // and a client that goes away stops its own work at the next write. The
@@ -55,9 +57,9 @@ type loopFiles struct {
 	// bounded by maxWaiting and maxWriting.
 	cpu chan struct{}
 	// render synthesizes one loop; tests wrap it.
-	render func(id string) (left, right []float32, err error)
+	render func(kit, id string) (left, right []float32, err error)
 
-	loops   map[string]*loopRender // one per catalog loop, made up front
+	loops   map[string]*loopRender // one per loop of each kit, by loopKey, made up front
 	waiting atomic.Int32
 	writing atomic.Int32
 
@@ -88,7 +90,7 @@ func (lf *loopFiles) allowAddr(addr string, now time.Time) bool {
 // loopRender is one loop's samples, rendered once: done is closed once
 // left and right (or err) are set.
 type loopRender struct {
-	id      string
+	kit, id string
 	mu      sync.Mutex
 	started bool
 	done    chan struct{}
@@ -104,7 +106,6 @@ func newLoopFiles() *loopFiles {
 	const sampleRate = 48000
 	lf := &loopFiles{
 		sampleRate: sampleRate,
-		maxIDs:     2 * len(shared.Catalog),
 		maxWaiting: 64,
 		maxWriting: 64,
 		retryAfter: "5",
@@ -112,14 +113,20 @@ func newLoopFiles() *loopFiles {
 		perAddrLimit:  20,
 		perAddrWindow: 10 * time.Second,
 		cpu:           make(chan struct{}, 1),
-		render:        func(id string) ([]float32, []float32, error) { return sound.Render(id, sampleRate) },
-		loops:         make(map[string]*loopRender, len(shared.Catalog)),
+		render:        func(kit, id string) ([]float32, []float32, error) { return sound.Render(kit, id, sampleRate) },
+		loops:         make(map[string]*loopRender),
 	}
-	for _, l := range shared.Catalog {
-		lf.loops[l.ID] = &loopRender{id: l.ID, done: make(chan struct{})}
+	for _, k := range shared.Kits {
+		lf.maxIDs = max(lf.maxIDs, 2*len(k.Loops))
+		for _, l := range k.Loops {
+			lf.loops[loopKey(k.ID, l.ID)] = &loopRender{kit: k.ID, id: l.ID, done: make(chan struct{})}
+		}
 	}
 	return lf
 }
+
+// loopKey is the key of a kit's loop in loopFiles.loops.
+func loopKey(kit, id string) string { return kit + "/" + id }
 
 // errBadMix is a mix query that lists no ids, too many, or an unknown one.
 var errBadMix = errors.New("bad mix")
@@ -139,19 +146,26 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	kit := shared.DefaultKit()
+	if id := r.URL.Query().Get("kit"); id != "" {
+		if kit = shared.KitByID(id); kit == nil {
+			http.NotFound(w, r)
+			return
+		}
+	}
 	var ids []string
 	if name == "mix" {
 		var err error
-		if ids, err = lf.mixIDs(r.URL.Query().Get("ids")); err != nil {
+		if ids, err = lf.mixIDs(kit.ID, r.URL.Query().Get("ids")); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 	} else {
-		if _, known := lf.loops[name]; !known {
+		if _, known := lf.loops[loopKey(kit.ID, name)]; !known {
 			http.NotFound(w, r)
 			return
 		}
-		ids = []string{name}
+		ids = []string{loopKey(kit.ID, name)}
 	}
 	if lf.addrOf != nil && !lf.allowAddr(lf.addrOf(r), time.Now()) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(lf.perAddrWindow.Seconds())))
@@ -190,9 +204,9 @@ func (lf *loopFiles) refuse(w http.ResponseWriter) {
 	http.Error(w, "busy: try again shortly", http.StatusServiceUnavailable)
 }
 
-// mixIDs validates the ids of a mix query and returns them de-duplicated
-// and sorted: the canonical list.
-func (lf *loopFiles) mixIDs(q string) ([]string, error) {
+// mixIDs validates the ids of a mix query of a kit's loops and returns
+// their keys de-duplicated and sorted: the canonical list.
+func (lf *loopFiles) mixIDs(kit, q string) ([]string, error) {
 	if q == "" {
 		return nil, fmt.Errorf("%w: no ids: want ?ids=a,b,c", errBadMix)
 	}
@@ -203,16 +217,16 @@ func (lf *loopFiles) mixIDs(q string) ([]string, error) {
 	ids := make([]string, 0, len(parts))
 	for _, id := range parts {
 		id = strings.TrimSpace(id)
-		if _, known := lf.loops[id]; !known {
+		if _, known := lf.loops[loopKey(kit, id)]; !known {
 			return nil, fmt.Errorf("%w: unknown loop %q", errBadMix, id)
 		}
-		ids = append(ids, id)
+		ids = append(ids, loopKey(kit, id))
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), nil
 }
 
-// get returns the renders of ids, starting the first render of any that
+// get returns the renders of ids (keys of loops), starting the first render of any that
 // has none, and waiting for them no longer than ctx lasts. A render is
 // started only for a client still there; once started it is finished and
 // kept, whoever waits. Past maxWaiting waiting requests it returns errBusy.
@@ -263,7 +277,7 @@ func (lf *loopFiles) start(l *loopRender) {
 	l.started = true
 	go func() {
 		lf.cpu <- struct{}{}
-		left, right, err := lf.render(l.id)
+		left, right, err := lf.render(l.kit, l.id)
 		if err == nil && len(left) != len(right) {
 			err = errors.New("channels differ in length")
 		}
@@ -279,7 +293,7 @@ func (lf *loopFiles) start(l *loopRender) {
 		defer l.mu.Unlock()
 		if err != nil {
 			// Synthesis is deterministic: it would fail again.
-			l.err = fmt.Errorf("render %s: %w", l.id, err)
+			l.err = fmt.Errorf("render %s/%s: %w", l.kit, l.id, err)
 			close(l.done)
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
@@ -25,9 +26,9 @@ func loopFilesServer(t *testing.T) (*httptest.Server, *loopFiles, *atomic.Int32)
 	lf := newLoopFiles()
 	var renders atomic.Int32
 	render := lf.render
-	lf.render = func(id string) ([]float32, []float32, error) {
+	lf.render = func(kit, id string) ([]float32, []float32, error) {
 		renders.Add(1)
-		return render(id)
+		return render(kit, id)
 	}
 	ts := httptest.NewServer(lf)
 	t.Cleanup(ts.Close)
@@ -57,7 +58,12 @@ func get(t *testing.T, url string, header ...string) (*http.Response, []byte) {
 
 func wantWAV(t *testing.T, ids []string) []byte {
 	t.Helper()
-	l, r, err := sound.Mix(ids, 48000)
+	return wantKitWAV(t, shared.DefaultKit().ID, ids)
+}
+
+func wantKitWAV(t *testing.T, kit string, ids []string) []byte {
+	t.Helper()
+	l, r, err := sound.Mix(kit, ids, 48000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +134,20 @@ func TestLoopFiles(t *testing.T) {
 		}
 		if n := renders.Load(); n != 3 {
 			t.Errorf("%d loop renders, want 3", n)
+		}
+	})
+
+	t.Run("?kit= serves each kit's loops, and an unknown kit is 404", func(t *testing.T) {
+		ts, _, _ := loopFilesServer(t)
+		for _, k := range shared.Kits {
+			id := k.Loops[len(k.Loops)-1].ID
+			resp, body := get(t, ts.URL+"/loops/"+id+".wav?kit="+k.ID)
+			if resp.StatusCode != http.StatusOK || !bytes.Equal(body, wantKitWAV(t, k.ID, []string{id})) {
+				t.Errorf("%s/%s: status %d, or not the kit's loop", k.ID, id, resp.StatusCode)
+			}
+		}
+		if resp, _ := get(t, ts.URL+"/loops/drums.wav?kit=polka"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("an unknown kit: status %d", resp.StatusCode)
 		}
 	})
 
@@ -213,9 +233,9 @@ func TestLoopFiles(t *testing.T) {
 		lf.maxWaiting = 2
 		release := make(chan struct{})
 		render := lf.render
-		lf.render = func(id string) ([]float32, []float32, error) {
+		lf.render = func(kit, id string) ([]float32, []float32, error) {
 			<-release
-			return render(id)
+			return render(kit, id)
 		}
 		var wg sync.WaitGroup
 		for range 2 {

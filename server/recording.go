@@ -14,9 +14,6 @@ import (
 	"github.com/loopswithfriends/loops/shared"
 )
 
-// defaultKit is the id of the kit every jam plays while the server has one.
-const defaultKit = "classic"
-
 // RecordingStore keeps recordings by id. Each implementation lives in a
 // package named after what it depends on (server/boltstore: a bbolt file);
 // it decides how long it keeps them and how much room they take, and Get

@@ -104,7 +104,7 @@ func TestRecording(t *testing.T) {
 			t.Fatalf("recording id %q, served as %q", r.ID, rec.ID)
 		}
 		tl := ws[0].Jam.Timeline
-		if rec.Kit != defaultKit || rec.BPM != tl.BPM || rec.BeatsPerBar != tl.BeatsPerBar || rec.BarsPerLoop != tl.BarsPerLoop {
+		if rec.Kit != shared.DefaultKit().ID || rec.BPM != tl.BPM || rec.BeatsPerBar != tl.BeatsPerBar || rec.BarsPerLoop != tl.BarsPerLoop {
 			t.Fatalf("recording's kit and timeline %+v, the jam's %+v", rec, tl)
 		}
 		wantParts(t, rec,

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"sync"
 	"time"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // resumeEntry is what a resume token brings back: the user id, and either
@@ -19,6 +21,7 @@ type resumeEntry struct {
 	conn    *conn // the connection holding the user; nil once released
 	jam     string
 	private bool
+	kit     *shared.Kit
 	loop    int
 	expires time.Time // zero while the user is still connected
 
@@ -74,14 +77,14 @@ func (rs *resumeStore) issue(token, user string, c *conn) {
 
 // release makes the token, of a connection from addr, bring back the jam
 // and loop the user had, until expires.
-func (rs *resumeStore) release(token, addr, jam string, private bool, loop int, expires time.Time) {
+func (rs *resumeStore) release(token, addr, jam string, private bool, kit *shared.Kit, loop int, expires time.Time) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	e := rs.m[token]
 	if e == nil || e.queued != nil {
 		return
 	}
-	e.conn, e.jam, e.private, e.loop, e.expires = nil, jam, private, loop, expires
+	e.conn, e.jam, e.private, e.kit, e.loop, e.expires = nil, jam, private, kit, loop, expires
 	e.addr = addr
 	e.queued = rs.queue.PushBack(e)
 	q := rs.byAddr[addr]

@@ -255,6 +255,7 @@ func New(cfg Config) *Server {
 	s.beat = newHeartbeat(s)
 	s.mux.HandleFunc("GET /socket", s.serveSocket)
 	s.mux.HandleFunc("GET /api/loops", s.serveLoops)
+	s.mux.HandleFunc("GET /api/kits", s.serveKits)
 	s.mux.HandleFunc("GET /api/stats", s.serveStats)
 	s.mux.HandleFunc("GET /api/recordings/{id}", s.serveRecording)
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)

@@ -67,7 +67,7 @@ func TestStorm(t *testing.T) {
 					case r < 14:
 						c.send(&shared.Stop{})
 					case r < 19:
-						c.send(&shared.Swap{Loop: shared.Catalog[rng.IntN(len(shared.Catalog))].ID})
+						c.send(&shared.Swap{Loop: shared.DefaultKit().Loops[rng.IntN(len(shared.DefaultKit().Loops))].ID})
 					default:
 						// Leave and come back with the resume token.
 						c.send(&shared.Leave{})

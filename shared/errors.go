@@ -11,6 +11,7 @@ const (
 	CodeUnknownLoop   = "unknown_loop"
 	CodeLoopTaken     = "loop_taken"
 	CodeRateLimited   = "rate_limited"
+	CodeUnknownKit    = "unknown_kit"
 )
 
 // Error is a protocol error: a code a program reads and a message a person

@@ -29,13 +29,6 @@ const (
 	LeadMs = 50
 )
 
-// The default timeline of a new jam.
-const (
-	DefaultBPM         = 100
-	DefaultBeatsPerBar = 4
-	DefaultBarsPerLoop = 2
-)
-
 // WebSocket close statuses the hub uses (RFC 6455, section 7.4.1).
 const (
 	StatusGoingAway       = 1001

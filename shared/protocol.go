@@ -25,10 +25,13 @@ type Message interface {
 }
 
 // Join is the first message of a connection: which jam to join, if any, and
-// the token of an earlier welcome to resume, if any.
+// the token of an earlier welcome to resume, if any. Kit names the kit of
+// the private jam the join creates, if it creates one ("" for the
+// server's choice); it is ignored otherwise.
 type Join struct {
 	Jam    string `json:"jam"`
 	Resume string `json:"resume"`
+	Kit    string `json:"kit,omitempty"`
 }
 
 // Play queues the sender's loop for the next bar.
@@ -51,11 +54,12 @@ type Ping struct {
 	T0 float64 `json:"t0"`
 }
 
-// JamInfo is a jam's id, its timeline and its capacity.
+// JamInfo is a jam's id, its timeline, its capacity and its kit.
 type JamInfo struct {
 	ID string `json:"id"`
 	Timeline
-	Capacity int `json:"capacity"`
+	Capacity int    `json:"capacity"`
+	Kit      string `json:"kit"`
 }
 
 // Member is one member of a jam as every member sees it. Bar is the bar at

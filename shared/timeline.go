@@ -11,10 +11,8 @@ type Timeline struct {
 	BarsPerLoop int     `json:"bars_per_loop"`
 }
 
-// NewTimeline returns the default timeline with bar 0 at epoch.
-func NewTimeline(epoch float64) Timeline {
-	return Timeline{Epoch: epoch, BPM: DefaultBPM, BeatsPerBar: DefaultBeatsPerBar, BarsPerLoop: DefaultBarsPerLoop}
-}
+// NewTimeline returns the default kit's timeline with bar 0 at epoch.
+func NewTimeline(epoch float64) Timeline { return DefaultKit().Timeline(epoch) }
 
 // BarMs returns the length of a bar in milliseconds.
 func (t Timeline) BarMs() float64 { return 60000 * float64(t.BeatsPerBar) / float64(t.BPM) }

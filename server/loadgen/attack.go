@@ -61,13 +61,13 @@ func (g *gen) attack(ctx context.Context) func() *AttackReport {
 			rng := rand.New(rand.NewPCG(g.cfg.Seed, uint64(w)))
 			for i := 0; ctx.Err() == nil; i++ {
 				var ids []string
-				for _, l := range shared.Catalog {
+				for _, l := range shared.DefaultKit().Loops {
 					if rng.IntN(2) == 0 {
 						ids = append(ids, l.ID)
 					}
 				}
 				if len(ids) == 0 {
-					ids = []string{shared.Catalog[0].ID}
+					ids = []string{shared.DefaultKit().Loops[0].ID}
 				}
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/loops/mix.wav?ids="+strings.Join(ids, ","), nil)
 				res, err := client.Do(req)

@@ -6,15 +6,24 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
 func TestAPI(t *testing.T) {
-	t.Run("an unknown loop is ErrUnknownLoop", func(t *testing.T) {
-		if _, _, err := Render("kazoo", 48000); !errors.Is(err, ErrUnknownLoop) {
+	const gh = "golden-hour"
+	t.Run("an unknown loop is ErrUnknownLoop, an unknown kit ErrUnknownKit", func(t *testing.T) {
+		if _, _, err := Render(gh, "kazoo", 48000); !errors.Is(err, ErrUnknownLoop) {
 			t.Errorf("Render(kazoo) error = %v", err)
 		}
-		if _, _, err := Mix([]string{"drums", "kazoo"}, 48000); !errors.Is(err, ErrUnknownLoop) {
+		if _, _, err := Mix(gh, []string{"drums", "kazoo"}, 48000); !errors.Is(err, ErrUnknownLoop) {
 			t.Errorf("Mix(drums, kazoo) error = %v", err)
+		}
+		if _, _, err := Render("polka", "drums", 48000); !errors.Is(err, ErrUnknownKit) {
+			t.Errorf("Render(polka/drums) error = %v", err)
+		}
+		if _, _, err := Mix("polka", nil, 48000); !errors.Is(err, ErrUnknownKit) {
+			t.Errorf("Mix(polka) error = %v", err)
 		}
 	})
 
@@ -42,15 +51,15 @@ func TestAPI(t *testing.T) {
 
 	t.Run("a sample rate out of range is ErrSampleRate", func(t *testing.T) {
 		for _, sr := range []int{0, -1, MinSampleRate - 1, MaxSampleRate + 1} {
-			if _, err := NewRenderer("drums", sr); !errors.Is(err, ErrSampleRate) {
+			if _, err := NewRenderer(gh, "drums", sr); !errors.Is(err, ErrSampleRate) {
 				t.Errorf("NewRenderer(drums, %d) error = %v", sr, err)
 			}
 		}
 	})
 
 	t.Run("a mix is the sum of its loops", func(t *testing.T) {
-		kit := renderKit(t, 44100)
-		l, r, err := Mix([]string{kit[0].id, kit[1].id}, 44100)
+		kit := renderKit(t, gh, 44100)
+		l, r, err := Mix(gh, []string{kit[0].id, kit[1].id}, 44100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,14 +68,14 @@ func TestAPI(t *testing.T) {
 				t.Fatalf("frame %d: mix %v,%v is not the sum", i, l[i], r[i])
 			}
 		}
-		l, _, err = Mix(nil, 44100)
-		if err != nil || len(l) != LoopFrames(44100) || rms(l, l) != 0 {
+		l, _, err = Mix(gh, nil, 44100)
+		if err != nil || len(l) != LoopFrames(shared.KitByID(gh), 44100) || rms(l, l) != 0 {
 			t.Errorf("the empty mix is not a silent loop: %d frames, %v", len(l), err)
 		}
 	})
 
 	t.Run("peaks cover the loop with magnitudes from 0 to 1", func(t *testing.T) {
-		k := renderKit(t, 44100)[0]
+		k := renderKit(t, gh, 44100)[0]
 		p := Peaks(k.left, k.right, 200)
 		if len(p) != 200 {
 			t.Fatalf("%d peaks, want 200", len(p))

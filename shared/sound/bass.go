@@ -3,7 +3,7 @@ package sound
 // The bass: a sine with a filtered saw on top (so it speaks on small
 // speakers), plucked by a filter envelope, locked to the kick.
 var bassPart = &part{
-	id: "bass", level: -28, seed: 0xba55,
+	id: "bass", seed: 0xba55,
 	voices: bassVoices,
 }
 

@@ -4,7 +4,7 @@ package sound
 // fast, the strike, and a pure octave for the hum), playing a sparse
 // counter-melody of chord tones high up, through echo and room.
 var bellsPart = &part{
-	id: "bells", level: -32, seed: 0xbe11,
+	id: "bells", seed: 0xbe11,
 	voices: bellVoices,
 	echo:   &echo{beats: 0.75, feedback: 0.45, taps: 4, wet: 0.4},
 	room:   &room{size: 1.5, decay: 2.0, damp: 6000, wet: 0.4},

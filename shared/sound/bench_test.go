@@ -10,12 +10,13 @@ import (
 // reports the fastest render (best-ms): on a shared machine the mean is
 // mostly the other tenants.
 func BenchmarkRenderLoop(b *testing.B) {
-	for _, id := range IDs() {
+	for _, kl := range allLoops() {
+		id := kl.String()
 		b.Run(id, func(b *testing.B) {
 			best := time.Duration(1 << 62)
 			for b.Loop() {
 				start := time.Now()
-				if _, _, err := Render(id, 48000); err != nil {
+				if _, _, err := Render(kl.kit, kl.id, 48000); err != nil {
 					b.Fatal(err)
 				}
 				best = min(best, time.Since(start))
@@ -32,8 +33,8 @@ func BenchmarkRenderLoop(b *testing.B) {
 func BenchmarkStep(b *testing.B) {
 	var times []time.Duration
 	for b.Loop() {
-		for _, id := range IDs() {
-			r, err := NewRenderer(id, 48000)
+		for _, kl := range allLoops() {
+			r, err := NewRenderer(kl.kit, kl.id, 48000)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -47,32 +48,40 @@ func BenchmarkStep(b *testing.B) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "ms/step-p99")
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/step-median")
-	b.ReportMetric(float64(len(times))/float64(b.N*len(IDs())), "steps/loop")
+	b.ReportMetric(float64(len(times))/float64(b.N*len(allLoops())), "steps/loop")
 }
 
-// BenchmarkRenderKit renders every loop at 48 kHz, one after another, and
-// reports the fastest kit (best-ms) besides the mean.
+// BenchmarkRenderKit renders every loop of each kit at 48 kHz, one after
+// another, and reports the fastest kit (best-ms) besides the mean.
 func BenchmarkRenderKit(b *testing.B) {
-	best := time.Duration(1 << 62)
-	for b.Loop() {
-		start := time.Now()
-		for _, id := range IDs() {
-			if _, _, err := Render(id, 48000); err != nil {
-				b.Fatal(err)
+	for _, k := range kits {
+		b.Run(k.ID, func(b *testing.B) {
+			best := time.Duration(1 << 62)
+			for b.Loop() {
+				start := time.Now()
+				for _, id := range IDs(k.ID) {
+					if _, _, err := Render(k.ID, id, 48000); err != nil {
+						b.Fatal(err)
+					}
+				}
+				best = min(best, time.Since(start))
 			}
-		}
-		best = min(best, time.Since(start))
+			b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
+		})
 	}
-	b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
 }
 
-// BenchmarkMixKit is the whole kit through Mix: the loops render in
+// BenchmarkMixKit is each whole kit through Mix: the loops render in
 // parallel where there are several CPUs, as the server renders mix.wav.
 func BenchmarkMixKit(b *testing.B) {
-	for b.Loop() {
-		if _, _, err := Mix(IDs(), 48000); err != nil {
-			b.Fatal(err)
-		}
+	for _, k := range kits {
+		b.Run(k.ID, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := Mix(k.ID, IDs(k.ID), 48000); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -84,12 +93,13 @@ func BenchmarkMixKit(b *testing.B) {
 // noise; max-ms is the longest step as timed, noise and GC included; new-ms
 // is the fastest NewRenderer, which the page also waits for.
 func BenchmarkStepMax(b *testing.B) {
-	for _, id := range IDs() {
+	for _, kl := range allLoops() {
+		id := kl.String()
 		b.Run(id, func(b *testing.B) {
 			// A first render fills the pool of recycled buffers, so that
 			// every timed one has the same jobs (recycled buffers are
 			// cleared by jobs, fresh ones are not).
-			if _, _, err := Render(id, 48000); err != nil {
+			if _, _, err := Render(kl.kit, kl.id, 48000); err != nil {
 				b.Fatal(err)
 			}
 			var best []time.Duration
@@ -98,7 +108,7 @@ func BenchmarkStepMax(b *testing.B) {
 			steps := 0
 			for b.Loop() {
 				start := time.Now()
-				r, err := NewRenderer(id, 48000)
+				r, err := NewRenderer(kl.kit, kl.id, 48000)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -4,7 +4,7 @@ package sound
 // each a pair of damped modes with a falling pitch, plus a noise slap, in a
 // tumbao pattern panned apart.
 var congasPart = &part{
-	id: "congas", level: -31, seed: 0xc0a9,
+	id: "congas", seed: 0xc0a9,
 	voices: congaVoices,
 	room:   &room{size: 0.8, decay: 0.6, damp: 4500, wet: 0.4},
 }

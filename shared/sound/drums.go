@@ -4,7 +4,7 @@ package sound
 // modes and band-passed noise, and noise hats, playing a laid-back back beat
 // with swung sixteenths and a little room on the snare.
 var drumsPart = &part{
-	id: "drums", level: -28, seed: 0xd2c1,
+	id: "drums", seed: 0xd2c1,
 	voices: drumVoices,
 	room:   &room{size: 0.7, decay: 0.5, damp: 5000, wet: 0.5},
 }

@@ -15,25 +15,25 @@ import (
 	"testing"
 )
 
-// goldenHashes are FNV-1a hashes of every loop at 44.1 kHz (the bits of
+// goldenHashes are FNV-1a hashes of every loop of every kit at 44.1 kHz (the bits of
 // left, then right). The server's WAV files and the browser's loops are the
 // same samples only if amd64 and wasm agree on them, bit for bit; this test,
 // run natively and under Node (BENCHMARKS.md has the command), checks that
 // they do. A change to the sound changes them: the failure prints the new
 // table to paste here.
 var goldenHashes = map[string]uint64{
-	"drums":   0x0dba783672cf9f31,
-	"bass":    0x7543e5955b5d1625,
-	"keys":    0x8e8bc33cbf2f4471,
-	"guitar":  0xf2491e6e959040d3,
-	"lead":    0x195ec57aa49a467d,
-	"pad":     0x3e3c2de53eedac00,
-	"arp":     0x73c0dc17a9006085,
-	"congas":  0xec4582a73da49778,
-	"shaker":  0xfb7ae231345acd53,
-	"bells":   0xefd8896672c966a9,
-	"texture": 0xc0d326bc2f2952ad,
-	"clav":    0x48260056e3db4b17,
+	"golden-hour/drums":   0x6f4781d90cbbd906,
+	"golden-hour/bass":    0xa637b0834ab7a06d,
+	"golden-hour/keys":    0xd78d19d03ebcea8d,
+	"golden-hour/guitar":  0x635b4d6a72a6a290,
+	"golden-hour/lead":    0xe6c984b3075a9334,
+	"golden-hour/pad":     0x8277364b99229885,
+	"golden-hour/arp":     0xb83fe426f6029de7,
+	"golden-hour/congas":  0x8390fe83d47a9033,
+	"golden-hour/shaker":  0x7df626e4877f3258,
+	"golden-hour/bells":   0x59faae461b11b62f,
+	"golden-hour/texture": 0xee52f4bc632fc61c,
+	"golden-hour/clav":    0xa7206f4d61c6e65a,
 }
 
 func loopHash(left, right []float32) uint64 {
@@ -53,12 +53,15 @@ func TestGolden(t *testing.T) {
 	t.Run("every loop is the same samples on amd64 and in the browser (wasm)", func(t *testing.T) {
 		var table strings.Builder
 		failed := false
-		for _, k := range renderKit(t, 44100) {
-			h := loopHash(k.left, k.right)
-			fmt.Fprintf(&table, "\t%q: %#016x,\n", k.id, h)
-			if want, ok := goldenHashes[k.id]; !ok || h != want {
-				t.Errorf("%s: hash %#016x, want %#016x", k.id, h, want)
-				failed = true
+		for _, kit := range kits {
+			for _, k := range renderKit(t, kit.ID, 44100) {
+				id := kit.ID + "/" + k.id
+				h := loopHash(k.left, k.right)
+				fmt.Fprintf(&table, "\t%q: %#016x,\n", id, h)
+				if want, ok := goldenHashes[id]; !ok || h != want {
+					t.Errorf("%s: hash %#016x, want %#016x", id, h, want)
+					failed = true
+				}
 			}
 		}
 		if failed {

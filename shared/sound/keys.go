@@ -5,7 +5,7 @@ package sound
 // field, swaying gently left and right as the old suitcase amps did, in a
 // small room.
 var keysPart = &part{
-	id: "keys", level: -30, seed: 0x4e75,
+	id: "keys", seed: 0x4e75,
 	voices: keysVoices,
 	room:   &room{size: 1.1, decay: 1.2, damp: 4000, wet: 0.35},
 }

@@ -5,7 +5,7 @@ package sound
 // at the formants of an open "ah" that close towards "oh" as each note goes
 // on.
 var leadPart = &part{
-	id: "lead", level: -30, seed: 0x1ead,
+	id: "lead", seed: 0x1ead,
 	voices: leadVoices,
 	room:   &room{size: 1.4, decay: 1.6, damp: 4500, wet: 0.5},
 	echo:   &echo{beats: 1.5, feedback: 0.4, taps: 2, wet: 0.2},

@@ -1,4 +1,4 @@
-package app
+package sound
 
 import (
 	"math"
@@ -6,13 +6,13 @@ import (
 )
 
 func TestLimiterCurve(t *testing.T) {
-	curve := limiterCurve(limiterPoints)
+	curve := LimiterCurve(LimiterPoints)
 	at := func(x float64) float64 { return float64(curve[int(math.Round((x+1)/2*float64(len(curve)-1)))]) }
 
 	t.Run("quiet input gets the make-up gain and nothing else", func(t *testing.T) {
 		for _, x := range []float64{0, 0.01, -0.1, 0.25, -0.3} {
-			if got := at(x); math.Abs(got-limiterGain*x) > 1e-3 {
-				t.Errorf("curve(%v) = %v, want %v", x, got, limiterGain*x)
+			if got := at(x); math.Abs(got-MasterGain*x) > 1e-3 {
+				t.Errorf("curve(%v) = %v, want %v", x, got, MasterGain*x)
 			}
 		}
 	})
@@ -35,8 +35,8 @@ func TestLimiterCurve(t *testing.T) {
 	})
 	t.Run("the knee has no corner: the slope is continuous", func(t *testing.T) {
 		const h = 1e-6
-		below := (limit(limiterKnee) - limit(limiterKnee-h)) / h
-		above := (limit(limiterKnee+h) - limit(limiterKnee)) / h
+		below := (Limit(limiterKnee) - Limit(limiterKnee-h)) / h
+		above := (Limit(limiterKnee+h) - Limit(limiterKnee)) / h
 		if math.Abs(below-above) > 1e-3 {
 			t.Errorf("slope %v below the knee, %v above", below, above)
 		}

@@ -1,7 +1,5 @@
 package sound
 
-import "github.com/loopswithfriends/loops/shared"
-
 // The harmony every pitched part follows: A minor (A natural minor, the
 // notes of C major), and one chord every two beats:
 //
@@ -38,31 +36,33 @@ var progression = [4]chord{
 	{"G6", 43, [4]int{55, 59, 62, 64}, [4]int{55, 62, 64, 71}, [4]int{7, 11, 2, 4}},
 }
 
-// The loop's grid.
+// The golden hour kit's grid.
 const (
-	beatsPerLoop = shared.DefaultBeatsPerBar * shared.DefaultBarsPerLoop
+	beatsPerLoop = 8
 	// stepsPerBeat divides a beat into sixteenth notes.
 	stepsPerBeat  = 4
 	stepsPerLoop  = beatsPerLoop * stepsPerBeat
 	beatsPerChord = beatsPerLoop / len(progression)
 )
 
-// grid converts musical time to frames for one sample rate.
+// grid converts musical time to frames for one sample rate and one kit.
 type grid struct {
 	sr int
 	// n is the loop's length in frames.
 	n int
+	// beatsPer is the loop's length in beats.
+	beatsPer int
 }
 
 // at returns the frame of a position in beats from the loop start; the last
 // beat ends exactly at n.
 func (g grid) at(beats float64) int {
-	f := int(beats*float64(g.n)/beatsPerLoop + 0.5)
+	f := int(beats*float64(g.n)/float64(g.beatsPer) + 0.5)
 	return ((f % g.n) + g.n) % g.n
 }
 
 // beats returns a duration in beats as frames.
-func (g grid) beats(b float64) int { return int(b*float64(g.n)/beatsPerLoop + 0.5) }
+func (g grid) beats(b float64) int { return int(b*float64(g.n)/float64(g.beatsPer) + 0.5) }
 
 // secs returns a duration in seconds as frames.
 func (g grid) secs(s float64) int { return int(s*float64(g.sr) + 0.5) }

@@ -6,7 +6,7 @@ package sound
 // (the drums part's kickHits) so that it pumps with the groove even when the
 // drums are not playing.
 var padPart = &part{
-	id: "pad", level: -31, seed: 0x9ad,
+	id: "pad", seed: 0x9ad,
 	voices: padVoices,
 }
 

@@ -132,15 +132,16 @@ type Renderer struct {
 	spent, total int
 }
 
-// NewRenderer returns a Renderer of the loop id at sampleRate frames per
-// second. It fails for an id not in the catalog (ErrUnknownLoop) and for a
-// sample rate outside [MinSampleRate, MaxSampleRate].
-func NewRenderer(id string, sampleRate int) (*Renderer, error) {
-	p, err := lookup(id, sampleRate)
+// NewRenderer returns a Renderer of the kit's loop id at sampleRate frames
+// per second. It fails for a kit not in shared.Kits (ErrUnknownKit), an id
+// not in the kit (ErrUnknownLoop) and a sample rate outside
+// [MinSampleRate, MaxSampleRate].
+func NewRenderer(kitID, id string, sampleRate int) (*Renderer, error) {
+	k, p, err := lookup(kitID, id, sampleRate)
 	if err != nil {
 		return nil, err
 	}
-	g := grid{sr: sampleRate, n: LoopFrames(sampleRate)}
+	g := grid{sr: sampleRate, n: LoopFrames(k.Kit, sampleRate), beatsPer: k.BeatsPerBar * k.BarsPerLoop}
 	r := &Renderer{sr: sampleRate, n: g.n}
 	// Recycled buffers are cleared by the first jobs, not here: a loop's
 	// buffers are megabytes.
@@ -186,7 +187,7 @@ func NewRenderer(id string, sampleRate int) (*Renderer, error) {
 	if p.room != nil && r.send != nil {
 		r.jobs = append(r.jobs, p.room.job(g, r.send, r.left, r.right))
 	}
-	r.jobs = append(r.jobs, r.levelJobs(p.level)...)
+	r.jobs = append(r.jobs, r.levelJobs(k.level+p.trim)...)
 	// Jobs of no work (a clean buffer's clearing, say) are dropped.
 	jobs := r.jobs[:0]
 	for _, j := range r.jobs {
@@ -263,68 +264,6 @@ func (r *Renderer) place(v *voice, bl, br []float32, from, to int) {
 		}
 		off += m
 	}
-}
-
-// measureBlock is the grain of the level measurement, in frames.
-const measureBlock = 4096
-
-// levelJobs measure the loop and scale it to its level: an RMS in dBFS,
-// lowered if need be so that the loop's peak stays under peakLimitDB.
-func (r *Renderer) levelJobs(levelDB float64) []job {
-	var gain float32
-	var sum float64
-	var hi, lo float32
-	// Whole blocks of measureBlock frames, counted from the loop start: the
-	// same sums however Step slices the work.
-	measure := job{n: r.n, w: wLevel, grain: measureBlock, run: func(from, to int) {
-		for b := from; b < to; b += measureBlock {
-			l, rt := r.left[b:min(b+measureBlock, r.n)], r.right[b:min(b+measureBlock, r.n)]
-			// Two sums, of even and odd frames, so the adds do not wait on
-			// each other.
-			var s0, s1 float32
-			i := 0
-			for ; i+1 < len(l); i += 2 {
-				x0, y0, x1, y1 := l[i], rt[i], l[i+1], rt[i+1]
-				s0 += x0*x0 + y0*y0
-				s1 += x1*x1 + y1*y1
-				// Branches that are almost never taken cost next to nothing;
-				// an abs of each sample would mispredict on every sign.
-				if x0 > hi || x1 > hi || y0 > hi || y1 > hi {
-					hi = max(hi, x0, x1, y0, y1)
-				}
-				if x0 < lo || x1 < lo || y0 < lo || y1 < lo {
-					lo = min(lo, x0, x1, y0, y1)
-				}
-			}
-			for ; i < len(l); i++ {
-				s0 += l[i]*l[i] + rt[i]*rt[i]
-				hi = max(hi, l[i], rt[i])
-				lo = min(lo, l[i], rt[i])
-			}
-			sum += float64(s0) + float64(s1)
-		}
-		if to < r.n {
-			return
-		}
-		peak := max(hi, -lo)
-		rms := math.Sqrt(sum / float64(2*r.n))
-		if rms == 0 {
-			return
-		}
-		g := dbGain(levelDB) / rms
-		if lim := dbGain(peakLimitDB); float64(peak)*g > lim {
-			g = lim / float64(peak)
-		}
-		gain = float32(g)
-	}}
-	scale := job{n: r.n, w: wLevel, run: func(from, to int) {
-		l, rt := r.left[from:to], r.right[from:to]
-		for i := range l {
-			l[i] *= gain
-			rt[i] *= gain
-		}
-	}}
-	return []job{measure, scale}
 }
 
 // rampJob fades (*b)[off:off+frames] in over its first n frames: a note on

@@ -3,7 +3,7 @@ package sound
 // The shaker: sixteenths of band-passed noise, each a short swell and a
 // quick fall (the beads travel, then hit), accented on the off-beats.
 var shakerPart = &part{
-	id: "shaker", level: -33.5, seed: 0x5a4e,
+	id: "shaker", seed: 0x5a4e,
 	voices: shakerVoices,
 	room:   &room{size: 0.6, decay: 0.4, damp: 6000, wet: 0.3},
 }

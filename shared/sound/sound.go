@@ -42,71 +42,105 @@ const (
 // peakLimitDB is the highest peak of a single loop, in dBFS.
 const peakLimitDB = -6
 
-// ErrUnknownLoop is returned for a loop id that is not in the catalog.
+// ErrUnknownLoop is returned for a loop id that is not in its kit.
 var ErrUnknownLoop = errors.New("unknown loop")
+
+// ErrUnknownKit is returned for a kit id that is not one of shared.Kits.
+var ErrUnknownKit = errors.New("unknown kit")
 
 // ErrSampleRate is returned for a sample rate outside [MinSampleRate,
 // MaxSampleRate].
 var ErrSampleRate = errors.New("unsupported sample rate")
 
-// LoopFrames returns the number of frames in one loop at sampleRate:
-// sampleRate * 4.8 (two bars of four beats at 100 BPM), which is 211680 at
-// 44.1 kHz and 230400 at 48 kHz. It is whole for any rate that is a multiple
-// of 5 Hz (every common one); for other rates it is rounded to the nearest
-// frame, and a player looping that buffer drifts from the jam's timeline by
-// under half a frame a pass, so it should place each pass by the timeline
-// rather than by counting buffers.
-func LoopFrames(sampleRate int) int {
-	num := int64(sampleRate) * 60 * beatsPerLoop
-	return int((2*num + shared.DefaultBPM) / (2 * shared.DefaultBPM))
+// LoopFrames returns the number of frames in one loop of the kit at
+// sampleRate: sampleRate * 60 * beats a loop / BPM, 211680 at 44.1 kHz for
+// the default kit (two bars of four beats at 100 BPM). It is rounded to
+// the nearest frame where it is not whole, and a player looping that
+// buffer drifts from the jam's timeline by under half a frame a pass, so
+// it should place each pass by the timeline rather than by counting
+// buffers.
+func LoopFrames(k *shared.Kit, sampleRate int) int {
+	num := int64(sampleRate) * 60 * int64(k.BeatsPerBar*k.BarsPerLoop)
+	return int((2*num + int64(k.BPM)) / (2 * int64(k.BPM)))
 }
 
-// part is one loop of the kit: how to make its notes and what to run them
+// part is one loop of a kit: how to make its notes and what to run them
 // through.
 type part struct {
 	id string
-	// level is the loop's RMS in dBFS: near the kit's median for every part,
+	// trim is the part's loudness against its kit's level, in LU: small,
 	// so that none drowns the others.
-	level float64
+	trim float64
 	// seed seeds the part's noise.
 	seed uint32
 	// voices returns the notes of the loop, in a fixed order.
 	voices func(g grid, rng *noise) []voice
 	room   *room
 	echo   *echo
+	// pitched parts are held to their kit's key by the tests.
+	pitched bool
 }
 
-// kit lists the parts in catalog order.
-var kit = []*part{
-	drumsPart, bassPart, keysPart, guitarPart, leadPart, padPart,
-	arpPart, congasPart, shakerPart, bellsPart, texturePart, clavPart,
+// kit is the sound of one of shared.Kits: its parts in loop order, and
+// the key and swing the tests hold them to.
+type kit struct {
+	*shared.Kit
+	parts []*part
+	// level is the loudness of each loop, in LUFS (see levelJobs).
+	level float64
+	// scale lists the pitch classes of the key (0 is C).
+	scale [7]int
+	// swing pushes the off-beat sixteenths late by this share of a
+	// sixteenth: every onset of the kit is on that grid.
+	swing float64
 }
 
-// IDs returns the ids of the loops the package makes, in catalog order.
-func IDs() []string {
-	ids := make([]string, len(kit))
-	for i, p := range kit {
+// kits are the sounds of shared.Kits, in the same order.
+var kits = []*kit{goldenHourKit}
+
+// IDs returns the ids of a kit's loops, in kit order, or nil for an
+// unknown kit.
+func IDs(kitID string) []string {
+	k := kitByID(kitID)
+	if k == nil {
+		return nil
+	}
+	ids := make([]string, len(k.parts))
+	for i, p := range k.parts {
 		ids[i] = p.id
 	}
 	return ids
 }
 
-func lookup(id string, sampleRate int) (*part, error) {
-	if sampleRate < MinSampleRate || sampleRate > MaxSampleRate {
-		return nil, fmt.Errorf("sound: %w: %d Hz", ErrSampleRate, sampleRate)
-	}
-	for _, p := range kit {
-		if p.id == id {
-			return p, nil
+func kitByID(id string) *kit {
+	for _, k := range kits {
+		if k.ID == id {
+			return k
 		}
 	}
-	return nil, fmt.Errorf("sound: %w: %q", ErrUnknownLoop, id)
+	return nil
 }
 
-// Render returns the loop id at sampleRate as left and right channels of
-// exactly LoopFrames(sampleRate) samples each.
-func Render(id string, sampleRate int) (left, right []float32, err error) {
-	r, err := NewRenderer(id, sampleRate)
+func lookup(kitID, id string, sampleRate int) (*kit, *part, error) {
+	if sampleRate < MinSampleRate || sampleRate > MaxSampleRate {
+		return nil, nil, fmt.Errorf("sound: %w: %d Hz", ErrSampleRate, sampleRate)
+	}
+	k := kitByID(kitID)
+	if k == nil {
+		return nil, nil, fmt.Errorf("sound: %w: %q", ErrUnknownKit, kitID)
+	}
+	for _, p := range k.parts {
+		if p.id == id {
+			return k, p, nil
+		}
+	}
+	return k, nil, fmt.Errorf("sound: %w: %q", ErrUnknownLoop, id)
+}
+
+// Render returns the loop id of the kit at sampleRate as left and right
+// channels of exactly LoopFrames(kit, sampleRate) samples each.
+func Render(kitID, id string, sampleRate int) (left, right []float32, err error) {
+	r, err := NewRenderer(kitID, id, sampleRate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,20 +150,21 @@ func Render(id string, sampleRate int) (left, right []float32, err error) {
 	return left, right, nil
 }
 
-// Mix returns the sum of the loops ids at sampleRate, the way a browser
-// playing them together sums them. A duplicate id is summed twice. Where
+// Mix returns the sum of the kit's loops ids at sampleRate, the way a
+// browser playing them together sums them. A duplicate id is summed twice. Where
 // there are several CPUs the loops render in parallel; they are summed in
 // the order given either way, so the result is the same.
-func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
-	n := LoopFrames(sampleRate)
+func Mix(kitID string, ids []string, sampleRate int) (left, right []float32, err error) {
+	k, _, err := lookup(kitID, "", sampleRate)
+	if k == nil {
+		return nil, nil, err
+	}
 	for _, id := range ids {
-		if _, err := lookup(id, sampleRate); err != nil {
+		if _, _, err := lookup(kitID, id, sampleRate); err != nil {
 			return nil, nil, err
 		}
 	}
-	if _, err := lookup("", sampleRate); errors.Is(err, ErrSampleRate) {
-		return nil, nil, err
-	}
+	n := LoopFrames(k.Kit, sampleRate)
 	left, right = make([]float32, n), make([]float32, n)
 	add := func(l, r []float32) {
 		for i := range left {
@@ -143,7 +178,7 @@ func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
 	workers := min(runtime.GOMAXPROCS(0), len(ids))
 	if workers <= 1 {
 		for _, id := range ids {
-			l, r, _ := Render(id, sampleRate)
+			l, r, _ := Render(kitID, id, sampleRate)
 			add(l, r)
 		}
 		return left, right, nil
@@ -154,7 +189,7 @@ func Mix(ids []string, sampleRate int) (left, right []float32, err error) {
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				loops[i][0], loops[i][1], _ = Render(ids[i], sampleRate)
+				loops[i][0], loops[i][1], _ = Render(kitID, ids[i], sampleRate)
 			}
 		})
 	}

@@ -10,8 +10,9 @@ func TestStep(t *testing.T) {
 	t.Run("no Step(512) does more than twice 512 frames' work, at any rate", func(t *testing.T) {
 		const frames = 512
 		for _, sr := range []int{MinSampleRate, 44100, 48000, 96000} {
-			for _, id := range IDs() {
-				r, err := NewRenderer(id, sr)
+			for _, kl := range allLoops() {
+				id := kl.String()
+				r, err := NewRenderer(kl.kit, kl.id, sr)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -44,11 +45,12 @@ func TestStep(t *testing.T) {
 	t.Run("steps allocate nothing but the buffers they give back at the end", func(t *testing.T) {
 		// In the browser an allocation may have to wait for the garbage
 		// collector: a step that allocates could stall.
-		for _, id := range IDs() {
+		for _, kl := range allLoops() {
+			id := kl.String()
 			const runs = 5
 			var rs []*Renderer
 			for range runs + 1 {
-				r, err := NewRenderer(id, 48000)
+				r, err := NewRenderer(kl.kit, kl.id, 48000)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,22 +71,24 @@ func TestStep(t *testing.T) {
 
 	t.Run("steps of any size give Render's samples", func(t *testing.T) {
 		rng := newNoise(0x57e9)
-		for _, k := range renderKit(t, 44100) {
-			r, err := NewRenderer(k.id, 44100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for !r.Step(1 + int(rng.unit()*20000)) {
-			}
-			l, rt := r.Result()
-			if !sameBits(l, k.left) || !sameBits(rt, k.right) {
-				t.Errorf("%s: rendered in uneven steps, it differs from Render", k.id)
+		for _, kit := range kits {
+			for _, k := range renderKit(t, kit.ID, 44100) {
+				r, err := NewRenderer(kit.ID, k.id, 44100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for !r.Step(1 + int(rng.unit()*20000)) {
+				}
+				l, rt := r.Result()
+				if !sameBits(l, k.left) || !sameBits(rt, k.right) {
+					t.Errorf("%s/%s: rendered in uneven steps, it differs from Render", kit.ID, k.id)
+				}
 			}
 		}
 	})
 
 	t.Run("a Step past the end does nothing and says done", func(t *testing.T) {
-		r, err := NewRenderer("drums", 44100)
+		r, err := NewRenderer("golden-hour", "drums", 44100)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,7 @@ package sound
 // one breath per loop), bottle-like whistles tuned to a tone of each chord,
 // and the odd crackle of an old record.
 var texturePart = &part{
-	id: "texture", level: -33, seed: 0x7e47,
+	id: "texture", seed: 0x7e47,
 	voices: textureVoices,
 	room:   &room{size: 1.6, decay: 1.8, damp: 3000, wet: 0.4},
 }

@@ -196,7 +196,7 @@ func (h *Hub) join(c *conn, now float64) {
 	j := h.filling
 	if j == nil || len(j.members) >= shared.Capacity {
 		h.seq++
-		j = &jam{id: "j" + strconv.Itoa(h.seq), timeline: shared.NewTimeline(float64(int64(now))), taken: make([]bool, len(shared.Catalog))}
+		j = &jam{id: "j" + strconv.Itoa(h.seq), timeline: shared.NewTimeline(float64(int64(now))), taken: make([]bool, len(shared.DefaultKit().Loops))}
 		h.jams[j.id] = j
 		h.filling = j
 	}
@@ -214,7 +214,7 @@ func (h *Hub) join(c *conn, now float64) {
 		views[i] = o.view()
 	}
 	c.send(shared.MustEncode(&shared.Welcome{
-		You: m.id, Resume: uuid.NewString(), Loop: shared.Catalog[loop].ID, Now: now,
+		You: m.id, Resume: uuid.NewString(), Loop: shared.DefaultKit().Loops[loop].ID, Now: now,
 		Jam:     shared.JamInfo{ID: j.id, Timeline: j.timeline, Capacity: shared.Capacity},
 		Members: views,
 	}))
@@ -222,7 +222,7 @@ func (h *Hub) join(c *conn, now float64) {
 }
 
 func (m *member) view() shared.Member {
-	return shared.Member{ID: m.id, Loop: shared.Catalog[m.loop].ID, Playing: m.playing, Bar: m.bar}
+	return shared.Member{ID: m.id, Loop: shared.DefaultKit().Loops[m.loop].ID, Playing: m.playing, Bar: m.bar}
 }
 
 // broadcast queues frame to every member but skip. h.mu is held.
