@@ -15,7 +15,7 @@ type loopPicker struct {
 	goapp.Compo
 
 	// Ikit is the jam's kit (nil for the default one).
-	Ikit *shared.Kit
+	Ikit     *shared.Kit
 	Icurrent string
 	Itaken   []string
 	Ionline  bool

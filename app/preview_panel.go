@@ -17,7 +17,7 @@ type previewPanel struct {
 	goapp.Compo
 
 	// Ikit is the jam's kit (nil for the default one).
-	Ikit *shared.Kit
+	Ikit     *shared.Kit
 	Iplaying string
 	Iready   []string
 	Ioffline bool
