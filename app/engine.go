@@ -17,10 +17,10 @@ import (
 type engine struct {
 	time *jamTime
 
-	ctx     goapp.Value
-	master  goapp.Value
-	jamBus  goapp.Value
-	preBus  goapp.Value
+	ctx    goapp.Value
+	master goapp.Value
+	jamBus goapp.Value
+	preBus goapp.Value
 	// kit is the kit the buffers are loops of.
 	kit     string
 	buffers map[string]goapp.Value
