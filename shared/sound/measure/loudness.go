@@ -7,17 +7,15 @@ type biquad struct {
 	b0, b1, b2, a1, a2 float64
 }
 
-// run filters x into a new slice.
-func (f biquad) run(x []float64) []float64 {
-	y := make([]float64, len(x))
+// run filters x in place.
+func (f biquad) run(x []float64) {
 	var x1, x2, y1, y2 float64
 	for i, v := range x {
 		o := f.b0*v + f.b1*x1 + f.b2*x2 - f.a1*y1 - f.a2*y2
 		x2, x1 = x1, v
 		y2, y1 = y1, o
-		y[i] = o
+		x[i] = o
 	}
-	return y
 }
 
 // kWeighting returns BS.1770-4's two K-weighting stages (a high shelf for
@@ -45,33 +43,60 @@ func kWeighting(sr int) [2]biquad {
 // gate and the -10 LU relative gate), every channel weighted 1, as left and
 // right are. It returns -Inf for silence or a signal shorter than a block.
 func Loudness(sr int, channels ...[]float32) float64 {
+	return loudness(sr, false, channels)
+}
+
+// LoopLoudness returns the loudness of a stereo loop as it sounds played
+// over and over: its blocks wrap around its end (the loop played twice has
+// the same blocks), and the filters start warmed up by its last half
+// second.
+func LoopLoudness(sr int, left, right []float32) float64 {
+	return loudness(sr, true, [][]float32{left, right})
+}
+
+func loudness(sr int, loop bool, channels [][]float32) float64 {
 	if len(channels) == 0 {
 		return math.Inf(-1)
 	}
 	n := len(channels[0])
 	step := sr / 10
-	blocks := 0
-	if n >= 4*step {
-		blocks = (n-4*step)/step + 1
-	}
-	z := make([]float64, blocks)
+	var z []float64
 	for _, ch := range channels {
-		x := make([]float64, len(ch))
+		warm := 0
+		if loop {
+			warm = min(n, sr/2)
+		}
+		x := make([]float64, warm+n)
+		for i := range warm {
+			x[i] = float64(ch[n-warm+i])
+		}
 		for i, v := range ch {
-			x[i] = float64(v)
+			x[warm+i] = float64(v)
 		}
 		for _, f := range kWeighting(sr) {
-			x = f.run(x)
+			f.run(x)
 		}
-		// Sums per 100 ms, then per block of four.
+		x = x[warm:]
+		// Mean squares per 100 ms, then per block of four.
 		sub := make([]float64, n/step)
 		for i := range sub {
 			for _, v := range x[i*step : (i+1)*step] {
 				sub[i] += v * v
 			}
 		}
+		blocks := len(sub) - 3
+		if loop {
+			blocks = len(sub)
+		}
+		if z == nil {
+			z = make([]float64, max(0, blocks))
+		}
 		for b := range z {
-			z[b] += (sub[b] + sub[b+1] + sub[b+2] + sub[b+3]) / float64(4*step)
+			var p float64
+			for k := b; k < b+4; k++ {
+				p += sub[k%len(sub)]
+			}
+			z[b] += p / float64(4*step)
 		}
 	}
 	lufs := func(p float64) float64 { return -0.691 + 10*math.Log10(p) }
@@ -93,17 +118,10 @@ func Loudness(sr int, channels ...[]float32) float64 {
 	if abs == 0 {
 		return math.Inf(-1)
 	}
-	rel := gated(lufs(abs) - 10)
-	return lufs(rel)
+	return lufs(gated(lufs(abs) - 10))
 }
 
-// Twice returns x played twice in a row: a loop as a listener hears it,
-// whose blocks straddle the seam.
+// Twice returns x played twice in a row.
 func Twice(x []float32) []float32 {
 	return append(append(make([]float32, 0, 2*len(x)), x...), x...)
-}
-
-// LoopLoudness returns the loudness of a stereo loop played twice.
-func LoopLoudness(sr int, left, right []float32) float64 {
-	return Loudness(sr, Twice(left), Twice(right))
 }

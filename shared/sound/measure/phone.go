@@ -26,7 +26,7 @@ func Phone(sr int, left, right []float32) []float32 {
 		x[i] = (float64(left[i]) + float64(right[i])) / 2
 	}
 	for _, q := range []float64{0.5411961, 1.3065630} {
-		x = highPass(sr, phoneCutoff, q).run(x)
+		highPass(sr, phoneCutoff, q).run(x)
 	}
 	out := make([]float32, len(x))
 	for i, v := range x {
@@ -35,10 +35,11 @@ func Phone(sr int, left, right []float32) []float32 {
 	return out
 }
 
-// PhoneLoss returns how many LU a stereo loop (played twice) loses on a
-// phone: its loudness minus that of Phone's mono, heard from both sides, so
-// that a loop in the centre loses nothing by being summed.
+// PhoneLoss returns how many LU a stereo loop loses on a phone: its
+// loudness minus that of Phone's mono, heard from both sides (so that a
+// loop in the centre loses nothing by being summed), both as loops. The
+// high-pass runs over the loop twice, and its second pass is measured.
 func PhoneLoss(sr int, left, right []float32) float64 {
-	m := Phone(sr, Twice(left), Twice(right))
-	return LoopLoudness(sr, left, right) - Loudness(sr, m, m)
+	m := Phone(sr, Twice(left), Twice(right))[len(left):]
+	return LoopLoudness(sr, left, right) - LoopLoudness(sr, m, m)
 }
