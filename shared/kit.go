@@ -34,7 +34,7 @@ type Kit struct {
 
 // Kits lists every kit; the first is the default, whose loops /api/loops
 // and /loops/ serve without ?kit=.
-var Kits = []*Kit{goldenHour}
+var Kits = []*Kit{goldenHour, dustyTapes, afterHours}
 
 // DefaultKit returns the first kit.
 func DefaultKit() *Kit { return Kits[0] }

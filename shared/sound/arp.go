@@ -3,7 +3,7 @@ package sound
 // The arpeggio: sixteenth notes up and down the chord, a pulse through a
 // plucked resonant lowpass, with a dotted-eighth ping-pong echo.
 var arpPart = &part{
-	id: "arp", seed: 0xa49,
+	id: "arp", pitched: true, seed: 0xa49,
 	voices: arpVoices,
 	echo:   &echo{beats: 0.75, feedback: 0.5, taps: 3, wet: 0.45},
 	room:   &room{size: 1.2, decay: 1.0, damp: 5000, wet: 0.2},

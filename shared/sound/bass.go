@@ -1,9 +1,10 @@
 package sound
 
-// The bass: a sine with a filtered saw on top (so it speaks on small
-// speakers), plucked by a filter envelope, locked to the kick.
+// The bass: a sine with the saturated upper harmonics of a band-passed saw
+// on top (so it speaks on small speakers), plucked by a filter envelope,
+// locked to the kick.
 var bassPart = &part{
-	id: "bass", seed: 0xba55,
+	id: "bass", pitched: true, drive: 2, seed: 0xba55,
 	voices: bassVoices,
 }
 
@@ -29,7 +30,7 @@ func bassVoices(g grid, _ *noise) []voice {
 		beat := swing(n.step, drumSwing)
 		hz := midiHz(float64(chordAt(beat).root + n.pitch))
 		gate := g.beats(float64(n.steps)/stepsPerBeat) - g.secs(0.02)
-		vs = append(vs, newVoice(g, beat, gate+g.secs(0.08), 0, n.vel, 0, bassNote(g.sr, hz, gate, n.vel)))
+		vs = append(vs, newVoice(g, beat, gate+g.secs(0.08), 0, n.vel, 0, bassNote(g.sr, hz, gate, n.vel, 0.85)))
 	}
 	return vs
 }
@@ -37,13 +38,17 @@ func bassVoices(g grid, _ *noise) []voice {
 // wBass is the cost of a frame of a bass note, in ticks.
 const wBass = 8
 
-func bassNote(sr int, hz float64, gate int, vel float32) synth {
+// bassNote is a note of the bass; growl is the level of its saturated
+// upper harmonics.
+func bassNote(sr int, hz float64, gate int, vel, growl float32) synth {
 	return func(b *[]float32, n int) []job {
 		st := &bassState{sr: sr, hz: hz, inc: phaseInc(hz, sr), kc: decayCoef(0.25, sr),
-			s: newSaw(hz, sr, 0), cut: float32(0.6 + 0.6*vel)}
+			// The saw's first edge a tenth of a cycle in: the growl
+			// speaks with the note, not a cycle late.
+			s: newSaw(hz, sr, 0.9), cut: float32(0.6 + 0.6*vel), growl: growl}
 		return append([]job{{n: n, w: wBass, run: func(from, to int) {
 			st.run((*b)[from:to], from)
-		}}}, shapeJobs(b, 0, n, sr, 0.004, 0.4, 0.7, gate, 0.05)...)
+		}}}, shapeJobs(b, 0, n, sr, 0.001, 0.4, 0.7, gate, 0.05)...)
 	}
 }
 
@@ -54,6 +59,7 @@ type bassState struct {
 	hz      float64
 	inc     uint32
 	kc, cut float32
+	growl   float32
 	s       saw
 	f       svf
 	ph      uint32
@@ -62,15 +68,18 @@ type bassState struct {
 // run renders out, which starts from frames into the note.
 func (st *bassState) run(out []float32, from int) {
 	s, f, cut, ph := st.s, st.f, st.cut, st.ph
-	hz, sr, kc, inc := st.hz, st.sr, st.kc, st.inc
+	hz, sr, kc, inc, growl := st.hz, st.sr, st.kc, st.inc, st.growl
 	for k := range out {
 		if i := from + k; uint(i)%16 == 0 {
-			f.set(float32(hz)*(1.5+8*cut)/float32(sr), 1.1)
+			f.set(min(float32(hz)*(7+10*cut), 0.3*float32(sr))/float32(sr), 0.9)
 			cut *= pow16(kc)
 		}
 		ph += inc
-		lp, _, _ := f.tick(s.next())
-		out[k] = softClip(sinp(ph)*0.8 + lp*0.5)
+		_, bp, _ := f.tick(s.next())
+		// A clean fundamental, and the saw's upper harmonics driven into
+		// the saturator: the growl a phone plays, over a fundamental it
+		// cannot, and little in the 100-400 Hz the other parts live in.
+		out[k] = 0.7*sinp(ph) + growl*sat(3.5*bp)
 	}
 	st.s, st.f, st.cut, st.ph = s, f, cut, ph
 }

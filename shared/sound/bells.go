@@ -1,12 +1,14 @@
 package sound
 
-// The bells: FM chimes (a carrier with a 1:3.5 modulator whose index falls
-// fast, the strike, and a pure octave for the hum), playing a sparse
+// The bells: FM chimes (a carrier with a 1:3 modulator whose index falls
+// fast, the strike: a whole-number ratio, so every partial is a harmonic
+// of the note and none falls out of the key; and a pure octave for the
+// hum), playing a sparse
 // counter-melody of chord tones high up, through echo and room.
 var bellsPart = &part{
-	id: "bells", seed: 0xbe11,
+	id: "bells", seed: 0xbe11, pitched: true, presence: 0.8,
 	voices: bellVoices,
-	echo:   &echo{beats: 0.75, feedback: 0.45, taps: 4, wet: 0.4},
+	echo:   &echo{beats: 0.5, feedback: 0.45, taps: 4, wet: 0.4},
 	room:   &room{size: 1.5, decay: 2.0, damp: 6000, wet: 0.4},
 }
 
@@ -29,7 +31,7 @@ const wBell = 2
 
 func bell(sr int, hz float64) synth {
 	return func(b *[]float32, n int) []job {
-		st := &bellState{inc: phaseInc(hz, sr), incM: phaseInc(hz*3.5, sr),
+		st := &bellState{inc: phaseInc(hz, sr), incM: phaseInc(hz*3, sr),
 			ki: decayCoef(0.3, sr), ka: decayCoef(1.6, sr), idx: 1.2, amp: 1}
 		return append([]job{{n: n, w: wBell, run: func(from, to int) {
 			st.run((*b)[from:to])
@@ -55,7 +57,7 @@ func (st *bellState) run(out []float32) {
 		pc += inc
 		pm += incM
 		ph += inc * 2
-		strike := sinp(pc + uint32(int32(sinp(pm)*idx*toPhase)))
+		strike := sinp(pc + uint32(int64(sinp(pm)*idx*toPhase)))
 		hum := sinp(ph)
 		out[i] = (strike + 0.25*hum) * amp
 		idx *= ki

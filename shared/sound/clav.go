@@ -4,7 +4,7 @@ package sound
 // resonant lowpass that snaps shut, an envelope filter, playing funky
 // sixteenth-note stabs of two chord tones, short and muted.
 var clavPart = &part{
-	id: "clav", seed: 0xc1a7,
+	id: "clav", pitched: true, drive: 1.4, presence: 1, seed: 0xc1a7,
 	voices: clavVoices,
 	room:   &room{size: 0.7, decay: 0.5, damp: 5000, wet: 0.25},
 }

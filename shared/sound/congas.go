@@ -1,10 +1,10 @@
 package sound
 
-// The congas: two tuned membranes (a low tumba on A3, a high conga on E4),
+// The congas: two tuned membranes (a low tumba on E4, a high conga on A4),
 // each a pair of damped modes with a falling pitch, plus a noise slap, in a
 // tumbao pattern panned apart.
 var congasPart = &part{
-	id: "congas", seed: 0xc0a9,
+	id: "congas", seed: 0xc0a9, drive: 2.6, presence: 3,
 	voices: congaVoices,
 	room:   &room{size: 0.8, decay: 0.6, damp: 4500, wet: 0.4},
 }
@@ -16,12 +16,20 @@ type congaHit struct {
 	vel        float32
 }
 
-var congaPattern = []congaHit{
-	{0, 0, false, 0.45}, {2, 1, false, 0.5}, {4, 1, true, 0.9}, {6, 0, false, 0.85}, {7, 0, false, 0.9},
-	{10, 1, false, 0.6}, {12, 1, true, 0.85}, {14, 0, false, 0.8}, {15, 0, false, 0.95},
-}
+// congaPattern is the tumbao of the first bar, congaAnswer the second's:
+// the same start, then a run of slaps into the loop's top.
+var (
+	congaPattern = []congaHit{
+		{0, 0, false, 0.45}, {2, 1, false, 0.5}, {4, 1, true, 0.9}, {6, 0, false, 0.85}, {7, 0, false, 0.9},
+		{10, 1, false, 0.6}, {12, 1, true, 0.85}, {14, 0, false, 0.8}, {15, 0, false, 0.95},
+	}
+	congaAnswer = []congaHit{
+		{0, 0, false, 0.45}, {2, 1, false, 0.5}, {4, 1, true, 0.9}, {6, 0, false, 0.85}, {7, 0, false, 0.9},
+		{10, 1, true, 0.7}, {11, 1, true, 0.55}, {12, 1, true, 0.9}, {13, 0, false, 0.7}, {14, 1, false, 0.75}, {15, 0, false, 0.95},
+	}
+)
 
-var congaPitch = [2]float64{57, 64}
+var congaPitch = [2]float64{64, 69}
 
 func congaVoices(g grid, rng *noise) []voice {
 	// Each stroke of each drum rendered twice (two hands), then placed.
@@ -35,10 +43,10 @@ func congaVoices(g grid, rng *noise) []voice {
 		}
 	}
 	var vs []voice
-	for bar := 0; bar < 2; bar++ {
-		for i, h := range congaPattern {
+	for bar, pattern := range [][]congaHit{congaPattern, congaAnswer} {
+		for i, h := range pattern {
 			step := bar*16 + h.step
-			vel := h.vel * (0.9 + 0.1*float32(rng.unit()))
+			vel := h.vel * (0.86 + 0.2*float32(rng.unit()))
 			p := -0.35 + 0.7*float64(h.drum)
 			slap := 0
 			if h.slap {
@@ -58,12 +66,14 @@ func conga(sr int, hz float64, slap bool, seed uint32) synth {
 		st := &congaState{f: float32(hz), scale: float32(1<<32) / float32(sr),
 			kb: decayCoef(0.04, sr), ka: decayCoef(0.35, sr), ka2: decayCoef(0.12, sr),
 			bend: 0.025, amp: 1, amp2: 0.5, noiseAmp: 0.25, rng: newNoise(seed)}
-		if slap {
-			st.ka = decayCoef(0.16, sr)
-			st.noiseAmp = 0.9
-		}
 		st.kn = decayCoef(0.03, sr)
 		st.bp.set(float32(2.6*hz)/float32(sr), 1.2)
+		if slap {
+			// The slap's crack: bright noise, a short ring.
+			st.ka = decayCoef(0.16, sr)
+			st.noiseAmp = 1.3
+			st.bp.set(min(3200, 0.4*float32(sr))/float32(sr), 0.9)
+		}
 		return []job{{n: n, w: wConga, run: func(from, to int) {
 			st.run((*b)[from:to])
 		}}, fadeJob(b, 0, n, sr)}

@@ -1,12 +1,58 @@
 package sound
 
-// The drum kit: a pitched-down sine kick with a click, a snare of two body
-// modes and band-passed noise, and noise hats, playing a laid-back back beat
-// with swung sixteenths and a little room on the snare.
-var drumsPart = &part{
-	id: "drums", seed: 0xd2c1,
-	voices: drumVoices,
-	room:   &room{size: 0.7, decay: 0.5, damp: 5000, wet: 0.5},
+// The drum kits: a kick (a pitch-swept sine with a knock and a click that a
+// phone can play, saturated), a snare (two body modes tuned into the key
+// and bright band-passed noise), closed and open hats (high-passed noise),
+// and the pattern that plays them: humanized velocities, and a fill or a
+// turnaround at the end of the loop, so the second half is never the
+// first again.
+
+// kickTone is the sound of a kick.
+type kickTone struct {
+	// hi and lo are the sweep of its pitch in Hz, fast from hi to lo.
+	hi, lo float64
+	// sweep and decay are the times of the pitch's and the body's fall
+	// (to -60 dB), in seconds.
+	sweep, decay float64
+	// knock is the level of a short tone at twice lo, the punch a small
+	// speaker plays; click the level of its 3 kHz tick.
+	knock, click float32
+	// drive pushes the kick into its saturator: harmonics for a phone.
+	drive float32
+}
+
+// snareTone is the sound of a snare.
+type snareTone struct {
+	// body is the pair of drum-head modes, tuned into the kit's key.
+	body [2]float64
+	// ring is the body's decay, rattle the wires', in seconds.
+	ring, rattle float64
+	// bright is the centre of the wires' band in Hz.
+	bright float64
+	// bodyLevel and wireLevel balance the two.
+	bodyLevel, wireLevel float32
+}
+
+// drumSpec is a kit's drum loop: its sounds and its pattern, in sixteenth
+// steps over the whole loop.
+type drumSpec struct {
+	kick  kickTone
+	snare snareTone
+	// hat is the closed hat's decay and open the open hat's, in seconds;
+	// hatCut the cutoff of their high-pass.
+	hat, open, hatCut float64
+	kicks, snares     []hit
+	// hats gives each step's closed hat velocity (0 for none); opens
+	// lists the steps of open hats.
+	hats  func(step int) float32
+	opens []int
+	// room sends the snare to the part's room.
+	snareSend float32
+	// levels of the three voices.
+	kickLevel, snareLevel, hatLevel float32
+	// vinyl is the level of a record's hiss and crackle under the kit,
+	// 0 for none.
+	vinyl float32
 }
 
 // hit is a drum hit: step, velocity.
@@ -15,86 +61,63 @@ type hit struct {
 	vel  float32
 }
 
-var (
-	kickHits  = []hit{{0, 1}, {7, 0.7}, {10, 0.9}, {16, 1}, {22, 0.75}, {26, 0.9}, {29, 0.55}}
-	snareHits = []hit{{4, 1}, {12, 1}, {15, 0.22}, {20, 1}, {28, 1}, {31, 0.3}}
-)
-
-const drumSwing = 0.16
-
-func drumVoices(g grid, rng *noise) []voice {
-	// Each drum is rendered once (the snare and hats in a few variants, so
-	// the repeats are not identical) and placed at every hit.
-	kickS := newSample(g, g.secs(0.42), kick(g.sr))
-	var snares, hats [3]*sample
-	for i := range snares {
-		snares[i] = newSample(g, g.secs(0.3), snare(g.sr, uint32(rng.next()*(1<<30))|1))
-		hats[i] = newSample(g, g.secs(0.07), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.05))
-	}
-	openHat := newSample(g, g.secs(0.3), hat(g.sr, uint32(rng.next()*(1<<30))|1, 0.24))
-	var vs []voice
-	for _, h := range kickHits {
-		vs = append(vs, play(g, swing(h.step, drumSwing), kickS, 0, h.vel, 0))
-	}
-	for i, h := range snareHits {
-		vs = append(vs, play(g, swing(h.step, drumSwing), snares[i%len(snares)], 0.08, h.vel*0.8, h.vel*0.6))
-	}
-	for s := 0; s < stepsPerLoop; s++ {
-		vel := float32(0.3)
-		switch {
-		case s%4 == 0:
-			vel = 0.65
-		case s%2 == 0:
-			vel = 0.5
+// drumVoices returns the voices of a drum loop: each drum is rendered
+// once (the snare and hats in a few variants, so the repeats are not
+// identical) and placed at every hit, swung by the kit's swing.
+func drumVoices(d *drumSpec, swingBy float64) func(g grid, rng *noise) []voice {
+	return func(g grid, rng *noise) []voice {
+		seed := func() uint32 { return uint32(rng.next()*(1<<30)) | 1 }
+		kickS := newSample(g, g.secs(d.kick.decay*0.8), kick(g.sr, d.kick))
+		var snares, hats [3]*sample
+		for i := range snares {
+			snares[i] = newSample(g, g.secs(d.snare.rattle*1.2), snare(g.sr, seed(), d.snare))
+			hats[i] = newSample(g, g.secs(d.hat*1.5), hat(g.sr, seed(), d.hat, d.hatCut))
 		}
-		vel *= 0.9 + 0.2*float32(rng.unit())
-		h := hats[s%len(hats)]
-		if s == 14 || s == 30 {
-			h, vel = openHat, 0.4
+		openHat := newSample(g, g.secs(d.open*1.3), hat(g.sr, seed(), d.open, d.hatCut))
+		human := func(v float32) float32 { return v * (0.88 + 0.24*float32(rng.unit())) }
+		var vs []voice
+		for _, h := range d.kicks {
+			vs = append(vs, play(g, swing(h.step, swingBy), kickS, 0, d.kickLevel*human(h.vel), 0))
 		}
-		vs = append(vs, play(g, swing(s, drumSwing), h, -0.25, vel*0.9, 0))
+		for i, h := range d.snares {
+			v := human(h.vel)
+			vs = append(vs, play(g, swing(h.step, swingBy), snares[i%len(snares)], 0.08, d.snareLevel*v, d.snareSend*v))
+		}
+		steps := g.beatsPer * stepsPerBeat
+		if d.vinyl > 0 {
+			vs = append(vs, vinylVoices(g, rng, d.vinyl, steps, swingBy)...)
+		}
+		for s := range steps {
+			h, vel := hats[s%len(hats)], d.hats(s)
+			for _, o := range d.opens {
+				if o == s {
+					h, vel = openHat, 0.6
+				}
+			}
+			if vel > 0 {
+				vs = append(vs, play(g, swing(s, swingBy), h, -0.25, d.hatLevel*human(vel), 0))
+			}
+		}
+		return vs
 	}
-	return vs
 }
 
 // Costs of the drums' synthesis, in ticks per frame.
 const (
-	wKick  = 7
+	wKick  = 9
 	wSnare = 10
 	wHat   = 7
 )
 
-// kick is a sine falling from 150 to 48 Hz, a short noise click, saturated.
-func kick(sr int) synth {
+// kick renders a kickTone.
+func kick(sr int, t kickTone) synth {
 	return func(b *[]float32, n int) []job {
-		st := &kickState{kp: decayCoef(0.12, sr), scale: float32(1<<32) / float32(sr),
-			ka: decayCoef(0.38, sr), clickLen: sr / 400, pitch: 1, amp: 1, click: newNoise(0x4b1c)}
+		st := &kickState{kp: decayCoef(t.sweep, sr), scale: float32(1<<32) / float32(sr),
+			ka: decayCoef(t.decay, sr), kk: decayCoef(0.05, sr), clickLen: sr / 250, pitch: 1, amp: 1, knock: t.knock,
+			hi: float32(t.hi - t.lo), lo: float32(t.lo), click: newNoise(0x4b1c), clickLevel: t.click, drive: t.drive}
+		st.cf.set(3000/float32(sr), 0.8)
 		return []job{{n: n, w: wKick, run: func(from, to int) {
 			st.run((*b)[from:to], from)
-		}}, fadeJob(b, 0, n, sr)}
-	}
-}
-
-// snare is two damped body modes and band-passed noise.
-func snare(sr int, seed uint32) synth {
-	return func(b *[]float32, n int) []job {
-		st := &snareState{rng: newNoise(seed), body: 1, hiss: 1,
-			i1: phaseInc(185, sr), i2: phaseInc(330, sr), kb: decayCoef(0.09, sr), kn: decayCoef(0.22, sr)}
-		st.f.set(float32(3500)/float32(sr), 0.8)
-		st.top.set(float32(9000)/float32(sr), 0.7)
-		return []job{{n: n, w: wSnare, run: func(from, to int) {
-			st.run((*b)[from:to])
-		}}, fadeJob(b, 0, n, sr)}
-	}
-}
-
-// hat is high-passed noise with a fast decay.
-func hat(sr int, seed uint32, decay float64) synth {
-	return func(b *[]float32, n int) []job {
-		st := &hatState{rng: newNoise(seed), amp: 1, k: decayCoef(decay, sr)}
-		st.f.set(float32(7500)/float32(sr), 0.9)
-		return []job{{n: n, w: wHat, run: func(from, to int) {
-			st.run((*b)[from:to])
 		}}, fadeJob(b, 0, n, sr)}
 	}
 }
@@ -102,30 +125,61 @@ func hat(sr int, seed uint32, decay float64) synth {
 // kickState is a kick between steps. Its loop is a method, not a
 // closure: in wasm a closure's loop can run at half the speed.
 type kickState struct {
-	kp, scale, ka  float32
-	clickLen       int
-	pitch, amp, lp float32
-	ph             uint32
-	click          noise
+	kp, scale, ka, kk float32
+	clickLen          int
+	pitch, amp, knock float32
+	hi, lo            float32
+	ph, pk            uint32
+	click             noise
+	cf                svf
+	clickLevel, drive float32
 }
 
 // run renders out, which starts from frames into the kick.
 func (st *kickState) run(out []float32, from int) {
-	pitch, amp, lp, ph, click := st.pitch, st.amp, st.lp, st.ph, st.click
-	kp, scale, ka, clickLen := st.kp, st.scale, st.ka, st.clickLen
+	pitch, amp, knock, ph, pk, click, cf := st.pitch, st.amp, st.knock, st.ph, st.pk, st.click, st.cf
+	kp, scale, ka, kk, clickLen, hi, lo := st.kp, st.scale, st.ka, st.kk, st.clickLen, st.hi, st.lo
+	cl, drive := st.clickLevel, st.drive
+	kinc := uint32(2 * lo * scale)
 	for k := range out {
 		i := from + k
-		ph += uint32((48 + 110*pitch) * scale)
+		ph += uint32((lo + hi*pitch) * scale)
+		pk += kinc
 		pitch *= kp
-		s := sinp(ph) * amp
+		s := sinp(ph)*amp + sinp(pk)*knock
+		knock *= kk
 		if i < clickLen {
-			lp += 0.5 * (click.next() - lp)
-			s += lp * 0.5 * float32(clickLen-i) / float32(clickLen)
+			_, bp, _ := cf.tick(click.next())
+			s += bp * cl * float32(clickLen-i) / float32(clickLen)
 		}
 		amp *= ka
-		out[k] = softClip(s * 1.4)
+		out[k] = sat(s * drive)
 	}
-	st.pitch, st.amp, st.lp, st.ph, st.click = pitch, amp, lp, ph, click
+	st.pitch, st.amp, st.knock, st.ph, st.pk, st.click, st.cf = pitch, amp, knock, ph, pk, click, cf
+}
+
+// snare renders a snareTone.
+func snare(sr int, seed uint32, t snareTone) synth {
+	return func(b *[]float32, n int) []job {
+		st := &snareState{rng: newNoise(seed), body: t.bodyLevel, hiss: t.wireLevel,
+			i1: phaseInc(t.body[0], sr), i2: phaseInc(t.body[1], sr), kb: decayCoef(t.ring, sr), kn: decayCoef(t.rattle, sr)}
+		st.f.set(float32(t.bright)/float32(sr), 0.7)
+		st.top.set(min(float32(12000), 0.45*float32(sr))/float32(sr), 0.7)
+		return []job{{n: n, w: wSnare, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}, fadeJob(b, 0, n, sr)}
+	}
+}
+
+// hat is high-passed noise with a fast decay.
+func hat(sr int, seed uint32, decay, cut float64) synth {
+	return func(b *[]float32, n int) []job {
+		st := &hatState{rng: newNoise(seed), amp: 1, k: decayCoef(decay, sr)}
+		st.f.set(min(float32(cut), 0.4*float32(sr))/float32(sr), 0.9)
+		return []job{{n: n, w: wHat, run: func(from, to int) {
+			st.run((*b)[from:to])
+		}}, fadeJob(b, 0, n, sr)}
+	}
 }
 
 // snareState is a snare between steps. Its loop is a method, not a
@@ -145,8 +199,8 @@ func (st *snareState) run(out []float32) {
 		p1 += i1
 		p2 += i2
 		_, bp, hp := f.tick(rng.next())
-		wires, _, _ := top.tick(bp + 0.5*hp)
-		out[i] = (sinp(p1)+0.5*sinp(p2))*body*0.6 + wires*hiss*0.8
+		wires, _, _ := top.tick(bp + 0.6*hp)
+		out[i] = (sinp(p1)+0.6*sinp(p2))*body + wires*hiss
 		body *= kb
 		hiss *= kn
 	}
@@ -166,8 +220,55 @@ func (st *hatState) run(out []float32) {
 	rng, f, amp, k := st.rng, st.f, st.amp, st.k
 	for i := range out {
 		_, bp, hp := f.tick(rng.next())
-		out[i] = (hp + 0.4*bp) * amp
+		out[i] = (hp + 0.3*bp) * amp
 		amp *= k
 	}
 	st.rng, st.f, st.amp = rng, f, amp
+}
+
+// vinylVoices are a record's surface under a loop: hiss over the whole of
+// it, and crackles of dust where the needle meets them, on the swung grid.
+func vinylVoices(g grid, rng *noise, level float32, steps int, swingBy float64) []voice {
+	vs := []voice{{start: 0, frames: g.n, gl: level, gr: level, stereo: true, synth: hiss(g.sr, seedOf(rng), seedOf(rng))}}
+	for range steps / 2 {
+		s := int(rng.unit() * float64(steps))
+		vel := level * (1 + 2*float32(rng.unit()))
+		vs = append(vs, newVoice(g, swing(s, swingBy), g.secs(0.003), rng.unit()*1.6-0.8, vel, 0, crackle(g.sr, seedOf(rng))))
+	}
+	return vs
+}
+
+// wHiss is the cost of a frame of hiss, both channels, in ticks.
+const wHiss = 8
+
+// hiss is stereo noise through a band-pass around 4 kHz: a record's
+// surface.
+func hiss(sr int, seedL, seedR uint32) synth {
+	return func(b *[]float32, n int) []job {
+		frames := n / 2
+		st := &hissState{l: newNoise(seedL), r: newNoise(seedR)}
+		st.fl.set(min(4000, 0.3*float32(sr))/float32(sr), 0.6)
+		st.fr = st.fl
+		return []job{{n: frames, w: wHiss, run: func(from, to int) {
+			st.run((*b)[from:to], (*b)[frames+from:frames+to])
+		}}}
+	}
+}
+
+// hissState is hiss between steps.
+type hissState struct {
+	l, r   noise
+	fl, fr svf
+}
+
+// run renders the hiss's next frames.
+func (st *hissState) run(left, right []float32) {
+	right = right[:len(left)]
+	l, r, fl, fr := st.l, st.r, st.fl, st.fr
+	for i := range left {
+		_, a, _ := fl.tick(l.next())
+		_, b, _ := fr.tick(r.next())
+		left[i], right[i] = a, b
+	}
+	st.l, st.r, st.fl, st.fr = l, r, fl, fr
 }

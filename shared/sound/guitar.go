@@ -4,7 +4,7 @@ package sound
 // delay line, an averaging loop filter, an allpass for exact tuning),
 // fingerpicking the chord tones up the neck, on the right.
 var guitarPart = &part{
-	id: "guitar", seed: 0x6172,
+	id: "guitar", pitched: true, drive: 1.4, seed: 0x6172,
 	voices: guitarVoices,
 	room:   &room{size: 0.9, decay: 0.9, damp: 3500, wet: 0.3},
 }

@@ -5,7 +5,7 @@ package sound
 // field, swaying gently left and right as the old suitcase amps did, in a
 // small room.
 var keysPart = &part{
-	id: "keys", seed: 0x4e75,
+	id: "keys", seed: 0x4e75, pitched: true, presence: 2.5, drive: 2,
 	voices: keysVoices,
 	room:   &room{size: 1.1, decay: 1.2, damp: 4000, wet: 0.35},
 }
@@ -16,7 +16,7 @@ var keysRhythm = []note{{0, 4, 0, 0.9}, {6, 2, 0, 0.6}}
 
 // keysStrum is the delay from one note of a chord to the next, in seconds:
 // a pianist's hand, lowest note first.
-const keysStrum = 0.007
+const keysStrum = 0.002
 
 // keysSway is how many times the keys sway left and back in a loop.
 const keysSway = 4
@@ -43,6 +43,9 @@ func keysVoices(g grid, rng *noise) []voice {
 			var chord [4]*sample
 			var gain [4]float32
 			for k, m := range ch.voicing {
+				// An octave over the close voicing: the warm middle is the
+				// bass's and the guitar's, and a phone plays it.
+				m += 12
 				chord[k] = note(m, hit)
 				// A little spread, so the chord does not sound stamped.
 				gain[k] = 0.85 + 0.15*float32(rng.unit())
@@ -106,7 +109,7 @@ func epChord(g grid, notes [4]*sample, gain [4]float32, start int) synth {
 func epNote(sr int, hz float64, vel float32, gate int) synth {
 	return func(b *[]float32, n int) []job {
 		st := &epState{inc: phaseInc(hz, sr), ki: decayCoef(0.9, sr), kt: decayCoef(0.06, sr),
-			vel: vel, idx: 0.8 + 1.6*vel, tine: 0.6 * vel,
+			vel: vel, idx: 0.8 + 1.6*vel, tine: 1.1 * vel,
 			// The bark is gone (-60 dB) after 60 ms: stop computing it then.
 			bark: min(n, sr*6/100)}
 		return append([]job{{n: n, w: wEP, run: func(from, to int) {
@@ -127,6 +130,8 @@ type epState struct {
 
 // run renders out, which starts from frames into the note.
 func (st *epState) run(out []float32, from int) {
+	// The modulation is a phase offset of up to about 3.5 radians: through
+	// int64, since past 2^31 an int32 conversion differs by platform.
 	const toPhase = float32(1 << 32 / (2 * 3.14159265))
 	idx, tine, pc, pm, pt := st.idx, st.tine, st.pc, st.pm, st.pt
 	inc, ki, kt, vel := st.inc, st.ki, st.kt, st.vel
@@ -136,14 +141,14 @@ func (st *epState) run(out []float32, from int) {
 		pt += inc * 14
 		pc += inc
 		mod := sinp(pm)*idx + sinp(pt)*tine
-		out[i] = sinp(pc+uint32(int32(mod*toPhase))) * vel
+		out[i] = sinp(pc+uint32(int64(mod*toPhase))) * vel
 		idx = 0.25 + (idx-0.25)*ki
 		tine *= kt
 	}
 	for i := split; i < len(out); i++ {
 		pm += inc
 		pc += inc
-		out[i] = sinp(pc+uint32(int32(sinp(pm)*idx*toPhase))) * vel
+		out[i] = sinp(pc+uint32(int64(sinp(pm)*idx*toPhase))) * vel
 		idx = 0.25 + (idx-0.25)*ki
 	}
 	st.idx, st.tine, st.pc, st.pm, st.pt = idx, tine, pc, pm, pt

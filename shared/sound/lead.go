@@ -1,11 +1,12 @@
 package sound
 
-// The lead: a formant "voice". A band-limited saw, the glottal source, sung
-// legato with portamento and a delayed vibrato, through three band-passes
+// The lead: a formant "voice". A band-limited saw, the glottal source, on
+// the beat (a quick attack), sliding only into notes sung legato, with a
+// delayed vibrato, through three band-passes
 // at the formants of an open "ah" that close towards "oh" as each note goes
 // on.
 var leadPart = &part{
-	id: "lead", seed: 0x1ead,
+	id: "lead", pitched: true, presence: 2.5, seed: 0x1ead,
 	voices: leadVoices,
 	room:   &room{size: 1.4, decay: 1.6, damp: 4500, wet: 0.5},
 	echo:   &echo{beats: 1.5, feedback: 0.4, taps: 2, wet: 0.2},
@@ -26,18 +27,23 @@ type formant struct {
 	gain   float32
 }
 
-var formants = [3]formant{{800, 500, 1}, {1200, 850, 0.6}, {2800, 2600, 0.25}}
+var formants = [3]formant{{800, 500, 1}, {1200, 850, 0.7}, {2800, 2600, 0.55}}
 
 func leadVoices(g grid, rng *noise) []voice {
 	var vs []voice
 	for i, n := range leadMelody {
 		gate := g.beats(float64(n.steps)/stepsPerBeat) - g.secs(0.03)
-		// Each note slides in from the one before, as a singer's does; the
-		// first from the last, the loop being a loop.
+		// A note sung legato (straight on from the one before; the first
+		// from the last, the loop being a loop) slides in from it, as a
+		// singer's does; any other starts on its own pitch.
 		prev := leadMelody[(i+len(leadMelody)-1)%len(leadMelody)]
+		from := n.pitch
+		if (prev.step+prev.steps)%stepsPerLoop == n.step {
+			from = prev.pitch
+		}
 		seed := uint32(rng.next()*(1<<30)) | 1
 		vs = append(vs, newVoice(g, swing(n.step, drumSwing), gate+g.secs(0.25), 0, n.vel, 0.6,
-			leadNote(g.sr, midiHz(float64(n.pitch)), midiHz(float64(prev.pitch)), gate, seed)))
+			leadNote(g.sr, midiHz(float64(n.pitch)), midiHz(float64(from)), gate, seed)))
 	}
 	return vs
 }
@@ -49,15 +55,16 @@ func leadNote(sr int, hz, prev float64, gate int, seed uint32) synth {
 	return func(b *[]float32, n int) []job {
 		st := &leadState{sr: sr, src: newSaw(prev, sr, 0), breath: newNoise(seed), open: 1}
 		st.target = float32(hz / float64(sr))
-		// The slide: 90% of the way in about 50 ms.
-		st.glide = 1 - pow16(decayCoef(0.15, sr))
-		st.tiltA = onePoleCoef(1500, sr)
+		// The slide: 90% of the way in about 15 ms, so the new note
+		// lands on the beat.
+		st.glide = 1 - pow16(decayCoef(0.045, sr))
+		st.tiltA = onePoleCoef(2600, sr)
 		st.ko = pow16(decayCoef(1.8, sr))
 		st.vib = phaseInc(5.2, sr)
 		st.base = st.src.dt
 		return append([]job{{n: n, w: wLead, run: func(from, to int) {
 			st.run((*b)[from:to], from)
-		}}}, shapeJobs(b, 0, n, sr, 0.04, 1.5, 0.75, gate, 0.15)...)
+		}}}, shapeJobs(b, 0, n, sr, 0.006, 1.5, 0.75, gate, 0.15)...)
 	}
 }
 

@@ -6,7 +6,7 @@ package sound
 // (the drums part's kickHits) so that it pumps with the groove even when the
 // drums are not playing.
 var padPart = &part{
-	id: "pad", seed: 0x9ad,
+	id: "pad", pitched: true, sustained: true, seed: 0x9ad,
 	voices: padVoices,
 }
 
@@ -15,7 +15,7 @@ var padPart = &part{
 var padDetune = [2]float64{0.9961, 1.0041}
 
 func padVoices(g grid, _ *noise) []voice {
-	duck := kickDuck(g)
+	duck := kickDuck(g, kickHits, drumSwing)
 	var vs []voice
 	for c, ch := range progression {
 		beat := float64(c * beatsPerChord)
@@ -41,7 +41,9 @@ func padChord(g grid, ch chord, gate, start int, duck []float32) synth {
 		// their aliases fold back, and a pad has eight of them per frame.
 		st := &padState{start: start, n: g.n, sr: g.sr}
 		for k, m := range ch.open {
-			hz := midiHz(float64(m))
+			// An octave over the open voicing: above the keys, not on
+			// their notes.
+			hz := midiHz(float64(m + 12))
 			a, b := float32(hz*padDetune[0]/float64(g.sr)), float32(hz*padDetune[1]/float64(g.sr))
 			if k%2 == 1 {
 				a, b = b, a
@@ -49,8 +51,9 @@ func padChord(g grid, ch chord, gate, start int, duck []float32) synth {
 			st.dl[k], st.dr[k] = a, b
 			st.tl[k], st.tr[k] = float32(k)*0.37, float32(k)*0.61+0.2
 		}
-		// A one-pole highpass at 160 Hz keeps the pad out of the bass's way.
-		st.hpA = onePoleCoef(160, g.sr)
+		// A one-pole highpass at 300 Hz keeps the pad out of the bass's
+		// and the keys' way.
+		st.hpA = onePoleCoef(300, g.sr)
 		synth := job{n: frames, w: wPad, run: func(from, to int) {
 			st.run((*b)[from:to], (*b)[frames+from:frames+to], from)
 		}}
@@ -100,7 +103,7 @@ func (st *padState) run(left, right []float32, from int) {
 			// The cutoff follows a slow sine of the loop's phase, so it is
 			// the same on every pass.
 			ph := uint32(uint64(start+i) % uint64(n) * (1 << 32) / uint64(n))
-			cut := (900 + 500*sinp(ph)) / float32(sr)
+			cut := (1800 + 700*sinp(ph)) / float32(sr)
 			fl.set(cut, 0.9)
 			fr.set(cut*1.1, 0.9)
 		}
@@ -135,11 +138,11 @@ const duckBlock = 16
 // the loop: down 4.5 dB at each kick, back over about a third of a second,
 // smoothed so it never steps. It goes round the loop twice so the curve at
 // the start knows the kicks at the end.
-func kickDuck(g grid) []float32 {
+func kickDuck(g grid, kicks []hit, swingBy float64) []float32 {
 	blocks := (g.n + duckBlock - 1) / duckBlock
 	hit := make([]bool, blocks)
-	for _, h := range kickHits {
-		hit[g.at(swing(h.step, drumSwing))/duckBlock] = true
+	for _, h := range kicks {
+		hit[g.at(swing(h.step, swingBy))/duckBlock] = true
 	}
 	duck := make([]float32, blocks)
 	release := pow16(decayCoef(0.8, g.sr))

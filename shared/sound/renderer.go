@@ -187,6 +187,12 @@ func NewRenderer(kitID, id string, sampleRate int) (*Renderer, error) {
 	if p.room != nil && r.send != nil {
 		r.jobs = append(r.jobs, p.room.job(g, r.send, r.left, r.right))
 	}
+	if p.presence > 0 {
+		r.jobs = append(r.jobs, r.presenceJob(p.presence))
+	}
+	if p.drive > 0 {
+		r.jobs = append(r.jobs, r.driveJobs(p.drive)...)
+	}
 	r.jobs = append(r.jobs, r.levelJobs(k.level+p.trim)...)
 	// Jobs of no work (a clean buffer's clearing, say) are dropped.
 	jobs := r.jobs[:0]

@@ -22,8 +22,18 @@ func shakerVoices(g grid, rng *noise) []voice {
 		case 0:
 			vel = 0.7
 		}
-		vel *= 0.85 + 0.15*float32(rng.unit())
-		vs = append(vs, play(g, swing(s, drumSwing)-0.02, shakes[s%len(shakes)], 0.3, vel, vel*0.4))
+		// The second bar breathes before the top of the loop: a rest,
+		// then one hard shake.
+		switch s {
+		case 29, 30:
+			continue
+		case 31:
+			vel = 1
+		}
+		vel *= 0.82 + 0.26*float32(rng.unit())
+		// Each bar its own shakes, so no two bars are the same sound.
+		sh := shakes[(s+s/16)%len(shakes)]
+		vs = append(vs, play(g, swing(s, drumSwing)-0.02, sh, 0.3, vel, vel*0.4))
 	}
 	return vs
 }
@@ -34,7 +44,7 @@ const wShake = 10
 func shake(sr int, seed uint32) synth {
 	return func(b *[]float32, n int) []job {
 		st := &shakeState{swell: sr / 50, k: decayCoef(0.09, sr), rng: newNoise(seed), amp: 1}
-		st.f.set(float32(6500)/float32(sr), 1.4)
+		st.f.set(min(float32(5500), 0.4*float32(sr))/float32(sr), 1.2)
 		st.top.set(float32(11000)/float32(sr), 0.7)
 		var peak float32
 		return []job{{n: n, w: wShake, run: func(from, to int) {

@@ -77,8 +77,16 @@ type part struct {
 	voices func(g grid, rng *noise) []voice
 	room   *room
 	echo   *echo
-	// pitched parts are held to their kit's key by the tests.
-	pitched bool
+	// presence lifts the part's top, a shelf from 2.5 kHz up by
+	// 1+presence (see presenceJob): what a phone and a listener hear
+	// first.
+	presence float32
+	// drive is how hard the part is pushed into its bus saturator (see
+	// driveJobs): the level its peak is driven to, 0 for none.
+	drive float32
+	// pitched parts are held to their kit's key by the tests; sustained
+	// parts (pads, beds) may have no onsets to find.
+	pitched, sustained bool
 }
 
 // kit is the sound of one of shared.Kits: its parts in loop order, and
@@ -96,7 +104,7 @@ type kit struct {
 }
 
 // kits are the sounds of shared.Kits, in the same order.
-var kits = []*kit{goldenHourKit}
+var kits = []*kit{goldenHourKit, dustyTapesKit, afterHoursKit}
 
 // IDs returns the ids of a kit's loops, in kit order, or nil for an
 // unknown kit.

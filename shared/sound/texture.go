@@ -4,7 +4,7 @@ package sound
 // one breath per loop), bottle-like whistles tuned to a tone of each chord,
 // and the odd crackle of an old record.
 var texturePart = &part{
-	id: "texture", seed: 0x7e47,
+	id: "texture", sustained: true, presence: 1.5, seed: 0x7e47,
 	voices: textureVoices,
 	room:   &room{size: 1.6, decay: 1.8, damp: 3000, wet: 0.4},
 }
@@ -31,11 +31,13 @@ func textureVoices(g grid, rng *noise) []voice {
 		m := nearest(ch.tones[whistleTones[c]], 81+k*3)
 		seed := uint32(rng.next()*(1<<30)) | 1
 		p := -0.5 + float64(k)
-		vs = append(vs, newVoice(g, float64(c*beatsPerChord)-0.3, g.beats(float64(beatsPerChord))+g.secs(0.6), p, 2, 0.6,
+		vs = append(vs, newVoice(g, float64(c*beatsPerChord), g.beats(float64(beatsPerChord))+g.secs(0.6), p, 2, 0.6,
 			whistle(g.sr, midiHz(float64(m)), seed)))
 	}
 	for i := 0; i < 24; i++ {
-		pos := rng.unit() * beatsPerLoop
+		// Dust on the grooves: on the swung grid, where the needle meets
+		// it once a turn.
+		pos := swing(int(rng.unit()*stepsPerLoop), drumSwing)
 		seed := uint32(rng.next()*(1<<30)) | 1
 		vel := 0.2 + 0.6*float32(rng.unit())
 		vs = append(vs, newVoice(g, pos, g.secs(0.004), rng.unit()*1.6-0.8, vel, 0, crackle(g.sr, seed)))
