@@ -34,7 +34,7 @@ func renderRecording(id, dir, out string, rate int, stdout io.Writer) error {
 	}
 	loops := make(map[string]sound.Loop)
 	for _, loop := range sound.LoopIDs(rec) {
-		l, r, err := sound.Render(loop, rate)
+		l, r, err := sound.Render(rec.Kit, loop, rate)
 		if err != nil {
 			return fmt.Errorf("render %s: %w", loop, err)
 		}

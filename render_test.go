@@ -14,8 +14,6 @@ import (
 
 	"github.com/loopswithfriends/loops/server/boltstore"
 	"github.com/loopswithfriends/loops/shared"
-
-	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 )
 
@@ -60,7 +58,7 @@ func TestRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := &shared.Recording{ID: "AAAAAAAAAAAAAAAAAAAAAA", Created: float64(time.Now().UnixMilli()), Kit: "classic",
+		rec := &shared.Recording{ID: "AAAAAAAAAAAAAAAAAAAAAA", Created: float64(time.Now().UnixMilli()), Kit: shared.DefaultKit().ID,
 			BPM: 100, BeatsPerBar: 4, BarsPerLoop: 2, FirstBar: 5, Bars: 3,
 			Parts: []shared.Part{{Loop: "drums", From: 0, To: 3}, {Loop: "bass", From: 1, To: 2}}}
 		if err := store.Put(context.Background(), rec); err != nil {
@@ -79,7 +77,7 @@ func TestRender(t *testing.T) {
 		}
 		loops := make(map[string]sound.Loop)
 		for _, id := range []string{"drums", "bass"} {
-			l, r, _ := sound.Render(id, 8000)
+			l, r, _ := sound.Render(shared.DefaultKit().ID, id, 8000)
 			loops[id] = sound.Loop{Left: l, Right: r}
 		}
 		m, err := sound.NewMixdown(rec, 8000, loops)

@@ -13,12 +13,14 @@ import (
 const darkText = "#1b1512"
 
 func TestContrast(t *testing.T) {
-	for _, l := range shared.Catalog {
-		t.Run("dark text on "+l.Name+"'s color reads at 4.5:1 or more", func(t *testing.T) {
-			if r := contrast(darkText, l.Color); r < 4.5 {
-				t.Errorf("%s on %s: %.2f:1", darkText, l.Color, r)
-			}
-		})
+	for _, k := range shared.Kits {
+		for _, l := range k.Loops {
+			t.Run("dark text on "+k.Name+"'s "+l.Name+" color reads at 4.5:1 or more", func(t *testing.T) {
+				if r := contrast(darkText, l.Color); r < 4.5 {
+					t.Errorf("%s on %s: %.2f:1", darkText, l.Color, r)
+				}
+			})
+		}
 	}
 }
 

@@ -21,9 +21,11 @@ import (
 type Cluster interface {
 	// Join places c's user in a jam, as hub.join does: want is "" or a
 	// well-formed jam id, resume a token of an earlier welcome or "". It
-	// sends the welcome to c and joined to the others. An error is either
-	// a *shared.Error for the client or ErrUnavailable.
-	Join(c Client, want, resume string, at time.Time) error
+	// sends the welcome to c and joined to the others. A jam the join
+	// creates by its id plays kit; one the balancer creates, the kit the
+	// cluster picks. An error is either a *shared.Error for the client or
+	// ErrUnavailable.
+	Join(c Client, want, resume string, kit *shared.Kit, at time.Time) error
 	// Leave takes c's user out of their jam, if c holds one.
 	Leave(c Client)
 	// Joined reports whether c holds a user in a jam.
@@ -91,11 +93,16 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 			c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", shared.MaxJamIDLen), at)
 			return true
 		}
+		kit, kerr := shared.JoinKit(join)
+		if kerr != nil {
+			c.sendError(kerr, at)
+			return true
+		}
 		if c.s.isDraining() {
 			c.close(statusGoingAway, "server shutting down", reasonDraining)
 			return false
 		}
-		err := cl.Join(c, join.Jam, join.Resume, at)
+		err := cl.Join(c, join.Jam, join.Resume, kit, at)
 		if errors.Is(err, ErrUnavailable) {
 			c.close(websocket.StatusCode(StatusTryAgainLater), "cluster unavailable, try again later", reasonUnavailable)
 			return false

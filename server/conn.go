@@ -236,12 +236,10 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 		c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", shared.MaxJamIDLen), at)
 		return true
 	}
-	kit := shared.DefaultKit()
-	if join.Kit != "" {
-		if kit = shared.KitByID(join.Kit); kit == nil {
-			c.sendError(shared.Errorf(shared.CodeUnknownKit, "no kit %q", join.Kit), at)
-			return true
-		}
+	kit, kerr := shared.JoinKit(join)
+	if kerr != nil {
+		c.sendError(kerr, at)
+		return true
 	}
 	err := c.s.hub.join(c, join.Jam, join.Resume, kit, at)
 	if err == nil {

@@ -49,6 +49,19 @@ func KitByID(id string) *Kit {
 	return nil
 }
 
+// JoinKit returns the kit of the private jam a join creates, if it
+// creates one: the one it names, or the default kit when it names none. A
+// kit that is not one of Kits is an unknown_kit error.
+func JoinKit(j *Join) (*Kit, *Error) {
+	if j.Kit == "" {
+		return DefaultKit(), nil
+	}
+	if k := KitByID(j.Kit); k != nil {
+		return k, nil
+	}
+	return nil, Errorf(CodeUnknownKit, "no kit %q", j.Kit)
+}
+
 // Loop returns the kit's loop with the id.
 func (k *Kit) Loop(id string) (Loop, bool) {
 	if i := k.LoopIndex(id); i >= 0 {

@@ -43,7 +43,7 @@ var goldenHour = &Kit{
 		{ID: "lead", Name: "Vocal Lead", Role: "lead", Color: "#c77dff"},
 		{ID: "pad", Name: "Warm Pad", Role: "pad", Color: "#8cb369"},
 		{ID: "arp", Name: "Arpeggio", Role: "arpeggio", Color: "#5b8e7d"},
-		{ID: "congas", Name: "Congas", Role: "percussion", Color: "#bc4b51"},
+		{ID: "congas", Name: "Congas", Role: "percussion", Color: "#d45a60"},
 		{ID: "shaker", Name: "Shaker", Role: "percussion", Color: "#e9c46a"},
 		{ID: "bells", Name: "FM Bells", Role: "bells", Color: "#48cae4"},
 		{ID: "texture", Name: "Night Texture", Role: "texture", Color: "#7b8cde"},

@@ -128,8 +128,10 @@ type Hub struct {
 
 	world    *world
 	creating sync.Mutex // held while this node creates a public jam
-	online   atomic.Bool
-	halted   atomic.Bool // the node is gone: tests stop it abruptly
+	// kitTurn counts the jams the balancer created here (nextKit).
+	kitTurn atomic.Int64
+	online  atomic.Bool
+	halted  atomic.Bool // the node is gone: tests stop it abruptly
 
 	mu      sync.Mutex
 	clients map[server.Client]*local // every socket that joined, or is joining

@@ -71,7 +71,8 @@ func TestCluster(t *testing.T) {
 		if e.Code != shared.CodeLoopTaken {
 			t.Fatalf("swap to a taken loop: %s, want loop_taken", e.Code)
 		}
-		free := shared.Catalog[len(shared.Catalog)-1].ID
+		kit := shared.KitByID(a.welcome.Jam.Kit)
+		free := kit.Loops[len(kit.Loops)-1].ID
 		b.send(&shared.Swap{Loop: free})
 		for _, x := range []*client{a, b, c} {
 			if s := expect[*shared.Swapped](x); s.ID != b.welcome.You || s.Loop != free {

@@ -37,7 +37,7 @@ var (
 )
 
 // Join places c's user in a jam: see server.Cluster.
-func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
+func (h *Hub) Join(c server.Client, want, resume string, kit *shared.Kit, at time.Time) error {
 	if !h.online.Load() || h.halted.Load() {
 		return server.ErrUnavailable
 	}
@@ -49,7 +49,7 @@ func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
 	l := &local{c: c}
 	h.clients[c] = l
 	h.mu.Unlock()
-	err := h.join(l, want, resume, at)
+	err := h.join(l, want, resume, kit, at)
 	if err != nil {
 		l.mu.Lock()
 		used := l.usedToken
@@ -70,7 +70,7 @@ func (h *Hub) Join(c server.Client, want, resume string, at time.Time) error {
 	return err
 }
 
-func (h *Hub) join(l *local, want, resume string, at time.Time) error {
+func (h *Hub) join(l *local, want, resume string, kit *shared.Kit, at time.Time) error {
 	user, prefer := "", ""
 	if cl, ok := h.sign.check(resume, h.cfg.Now()); ok && h.use(cl.ID) {
 		l.mu.Lock()
@@ -108,7 +108,7 @@ func (h *Hub) join(l *local, want, resume string, at time.Time) error {
 	if user == "" {
 		user = uuid.NewString()
 	}
-	return h.place(l, user, want, prefer, at)
+	return h.place(l, user, want, prefer, kit, at)
 }
 
 // use uses up a token's id; it reports false when it was used before.
@@ -133,10 +133,10 @@ func (h *Hub) leftOf(user string) (leftRecord, bool) {
 
 // place puts the user in want when it has room (creating it, private, when
 // missing), and otherwise in the fullest public jam with room.
-func (h *Hub) place(l *local, user, want, prefer string, at time.Time) error {
+func (h *Hub) place(l *local, user, want, prefer string, kit *shared.Kit, at time.Time) error {
 	redirected := false
 	if want != "" {
-		if ok, err := h.tryJoin(l, want, user, prefer, joinNamed, false, at); ok || err != nil {
+		if ok, err := h.tryJoin(l, want, user, prefer, kit, joinNamed, false, at); ok || err != nil {
 			return err
 		}
 		redirected = true
@@ -151,7 +151,7 @@ func (h *Hub) place(l *local, user, want, prefer string, at time.Time) error {
 			}
 			continue
 		}
-		if ok, err := h.tryJoin(l, id, user, prefer, joinBalanced, redirected, at); ok || err != nil {
+		if ok, err := h.tryJoin(l, id, user, prefer, nil, joinBalanced, redirected, at); ok || err != nil {
 			return err
 		}
 		tried[id] = true
@@ -170,12 +170,14 @@ func (h *Hub) create(l *local, user, prefer string, redirected bool, tried map[s
 	if h.world.best(tried) != "" {
 		return false, nil
 	}
-	return h.tryJoin(l, newJamID(), user, prefer, joinNew, redirected, at)
+	return h.tryJoin(l, newJamID(), user, prefer, h.nextKit(), joinNew, redirected, at)
 }
 
 // tryJoin adds the user to the jam and welcomes them; it reports false when
 // the jam has no room for them (or, for the balancer, is gone or private).
-func (h *Hub) tryJoin(l *local, id, user, prefer string, mode joinMode, redirected bool, at time.Time) (bool, error) {
+// kit is the kit of the jam if the join creates it (nil for the balancer's
+// joins, which never do).
+func (h *Hub) tryJoin(l *local, id, user, prefer string, kit *shared.Kit, mode joinMode, redirected bool, at time.Time) (bool, error) {
 	lj, err := h.acquire(id)
 	if err != nil {
 		return false, err
@@ -187,7 +189,7 @@ func (h *Hub) tryJoin(l *local, id, user, prefer string, mode joinMode, redirect
 		case r == nil && mode == joinBalanced:
 			return nil, errGone
 		case r == nil:
-			n = &jamRecord{Timeline: shared.NewTimeline(float64(int64(now))), Created: now, Private: mode == joinNamed}
+			n = &jamRecord{Kit: kit.ID, Timeline: kit.Timeline(float64(int64(now))), Created: now, Private: mode == joinNamed}
 		case mode == joinNew, r.full(), r.Private && mode != joinNamed, r.member(user) >= 0:
 			return nil, errFull
 		default:
@@ -262,7 +264,7 @@ func (h *Hub) welcome(lj *localJam, l *local, user string, rec *jamRecord, rev u
 		Loop:       m.Loop,
 		Redirected: redirected,
 		Now:        h.nowMs(),
-		Jam:        shared.JamInfo{ID: lj.id, Timeline: rec.Timeline, Capacity: shared.Capacity},
+		Jam:        shared.JamInfo{ID: lj.id, Timeline: rec.Timeline, Capacity: shared.Capacity, Kit: rec.kit().ID},
 		Members:    rec.views(),
 	})
 	lj.mu.Lock()
@@ -392,6 +394,12 @@ func (h *Hub) localOf(c server.Client) *local {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.clients[c]
+}
+
+// nextKit returns the kit of the next jam the balancer creates here: the
+// kits take turns, so that public jams are spread over them.
+func (h *Hub) nextKit() *shared.Kit {
+	return shared.Kits[int(h.kitTurn.Add(1)-1)%len(shared.Kits)]
 }
 
 const jamIDAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"

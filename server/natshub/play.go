@@ -38,11 +38,11 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 
 // Swap gives c's user the loop from the next bar on: see server.Cluster.
 func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
-	if shared.LoopIndex(loop) < 0 {
-		return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the catalog", loop)
-	}
 	received := toMs(at)
 	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
+		if n.kit().LoopIndex(loop) < 0 {
+			return shared.Errorf(shared.CodeUnknownLoop, "no loop %q in the jam's kit", loop)
+		}
 		if n.taken(loop) {
 			return shared.Errorf(shared.CodeLoopTaken, "loop %q is taken in this jam", loop)
 		}

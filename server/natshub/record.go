@@ -14,6 +14,8 @@ import (
 // revision, so two nodes never both add the seventh member or give one loop
 // twice: the loser reads the record again and decides again.
 type jamRecord struct {
+	// Kit is the id of the kit the jam plays.
+	Kit      string          `json:"kit"`
 	Timeline shared.Timeline `json:"timeline"`
 	// Created orders jams for the balancer's ties (server ms).
 	Created float64 `json:"created"`
@@ -86,13 +88,23 @@ func (r *jamRecord) taken(loop string) bool {
 	return slices.ContainsFunc(r.Members, func(m memberRecord) bool { return m.Loop == loop })
 }
 
+// kit returns the jam's kit (the default one for a record of a node that
+// knew no kits, or of a kit this node does not know).
+func (r *jamRecord) kit() *shared.Kit {
+	if k := shared.KitByID(r.Kit); k != nil {
+		return k
+	}
+	return shared.DefaultKit()
+}
+
 // freeLoop returns prefer when no member has it, and otherwise the first
-// loop of the catalog no member has. The jam has room.
+// loop of the jam's kit no member has. The jam has room.
 func (r *jamRecord) freeLoop(prefer string) string {
-	if prefer != "" && shared.LoopIndex(prefer) >= 0 && !r.taken(prefer) {
+	kit := r.kit()
+	if prefer != "" && kit.LoopIndex(prefer) >= 0 && !r.taken(prefer) {
 		return prefer
 	}
-	for _, l := range shared.Catalog {
+	for _, l := range kit.Loops {
 		if !r.taken(l.ID) {
 			return l.ID
 		}

@@ -15,7 +15,7 @@ func mixLoops(t *testing.T, ids ...string) map[string]Loop {
 	t.Helper()
 	loops := make(map[string]Loop)
 	for _, id := range ids {
-		l, r, err := Render(id, mixRate)
+		l, r, err := Render(shared.DefaultKit().ID, id, mixRate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,8 +25,9 @@ func mixLoops(t *testing.T, ids ...string) map[string]Loop {
 }
 
 func recordingOf(firstBar int64, bars int, parts ...shared.Part) *shared.Recording {
-	return &shared.Recording{ID: "r", Kit: "classic", BPM: shared.DefaultBPM, BeatsPerBar: shared.DefaultBeatsPerBar,
-		BarsPerLoop: shared.DefaultBarsPerLoop, FirstBar: firstBar, Bars: bars, Parts: parts}
+	k := shared.DefaultKit()
+	return &shared.Recording{ID: "r", Kit: k.ID, BPM: k.BPM, BeatsPerBar: k.BeatsPerBar,
+		BarsPerLoop: k.BarsPerLoop, FirstBar: firstBar, Bars: bars, Parts: parts}
 }
 
 // mixAll returns the whole mixdown as float channels, mixed in chunks of
@@ -47,7 +48,7 @@ func mixAll(t *testing.T, rec *shared.Recording, loops map[string]Loop, chunk in
 
 func TestMixdown(t *testing.T) {
 	loops := mixLoops(t, "drums", "bass", "bells")
-	barFrames := LoopFrames(mixRate) / shared.DefaultBarsPerLoop
+	barFrames := LoopFrames(shared.DefaultKit(), mixRate) / shared.DefaultKit().BarsPerLoop
 	// A jam's bars 7 to 16: drums all along but a gap, bass swapped for
 	// bells mid-way, bells to the end.
 	rec := recordingOf(7, 10,

@@ -108,7 +108,7 @@ func TestKit(t *testing.T) {
 	})
 
 	t.Run("every loop renders at low and odd sample rates, finite and in range", func(t *testing.T) {
-		for _, sr := range []int{MinSampleRate, 22050, 44101} {
+		for _, sr := range []int{MinSampleRate, 44101} {
 			for _, kl := range allLoops() {
 				l, r, err := Render(kl.kit, kl.id, sr)
 				if err != nil {
@@ -215,7 +215,10 @@ func TestKit(t *testing.T) {
 	})
 
 	t.Run("no step of a Renderer does more than two seconds of sound at once, and the smallest steps still give Render's samples", func(t *testing.T) {
-		for _, kl := range allLoops() {
+		// The default kit's loops: a million steps a kit, and the other
+		// kits are made of the same jobs (TestStep cuts every loop of
+		// every kit into steps of any size).
+		for _, kl := range kitLoops(shared.DefaultKit().ID) {
 			r, err := NewRenderer(kl.kit, kl.id, 48000)
 			if err != nil {
 				t.Fatal(err)
@@ -241,6 +244,15 @@ func TestKit(t *testing.T) {
 type kitLoop struct{ kit, id string }
 
 func (kl kitLoop) String() string { return kl.kit + "/" + kl.id }
+
+// kitLoops lists every loop of a kit.
+func kitLoops(kitID string) []kitLoop {
+	var all []kitLoop
+	for _, id := range IDs(kitID) {
+		all = append(all, kitLoop{kitID, id})
+	}
+	return all
+}
 
 // allLoops lists every loop of every kit.
 func allLoops() []kitLoop {

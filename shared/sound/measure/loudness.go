@@ -18,6 +18,23 @@ func (f biquad) run(x []float64) {
 	}
 }
 
+// kFilter is both K-weighting stages, run a sample at a time.
+type kFilter struct {
+	f                  [2]biquad
+	ax1, ax2, ay1, ay2 float64
+	bx1, bx2, by1, by2 float64
+}
+
+// next filters one sample.
+func (k *kFilter) next(v float64) float64 {
+	a, b := &k.f[0], &k.f[1]
+	y := a.b0*v + a.b1*k.ax1 + a.b2*k.ax2 - a.a1*k.ay1 - a.a2*k.ay2
+	k.ax2, k.ax1, k.ay2, k.ay1 = k.ax1, v, k.ay1, y
+	z := b.b0*y + b.b1*k.bx1 + b.b2*k.bx2 - b.a1*k.by1 - b.a2*k.by2
+	k.bx2, k.bx1, k.by2, k.by1 = k.bx1, y, k.by1, z
+	return z
+}
+
 // kWeighting returns BS.1770-4's two K-weighting stages (a high shelf for
 // the head, then the RLB high-pass) designed for the sample rate, as
 // libebur128 designs them from the standard's 48 kHz analogue prototypes.
@@ -61,28 +78,28 @@ func loudness(sr int, loop bool, channels [][]float32) float64 {
 	n := len(channels[0])
 	step := sr / 10
 	var z []float64
+	kw := kWeighting(sr)
+	sub := make([]float64, n/step)
 	for _, ch := range channels {
 		warm := 0
 		if loop {
 			warm = min(n, sr/2)
 		}
-		x := make([]float64, warm+n)
-		for i := range warm {
-			x[i] = float64(ch[n-warm+i])
+		// Both stages in one pass, the loop's tail first to warm them up;
+		// then the sums of squares per 100 ms.
+		var k kFilter
+		k.f = kw
+		for _, v := range ch[n-warm:] {
+			k.next(float64(v))
 		}
-		for i, v := range ch {
-			x[warm+i] = float64(v)
-		}
-		for _, f := range kWeighting(sr) {
-			f.run(x)
-		}
-		x = x[warm:]
-		// Mean squares per 100 ms, then per block of four.
-		sub := make([]float64, n/step)
+		clear(sub)
 		for i := range sub {
-			for _, v := range x[i*step : (i+1)*step] {
-				sub[i] += v * v
+			var s float64
+			for _, v := range ch[i*step : (i+1)*step] {
+				y := k.next(float64(v))
+				s += y * y
 			}
+			sub[i] = s
 		}
 		blocks := len(sub) - 3
 		if loop {
