@@ -16,6 +16,7 @@ func (c *callPlayer) Play(member, loop string, playing bool, bar int64) {
 }
 func (c *callPlayer) Remove(member string)            { c.calls = append(c.calls, "remove "+member) }
 func (c *callPlayer) Retain(keep map[string]bool)     { c.calls = append(c.calls, "retain") }
+func (c *callPlayer) SetKit(kit string)               {}
 func (c *callPlayer) SetVolume(string, float64, bool) {}
 func (c *callPlayer) Preview(string)                  {}
 func (c *callPlayer) Realign()                        {}

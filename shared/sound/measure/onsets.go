@@ -67,7 +67,8 @@ func Onsets(sr int, left, right []float32, floor float64) []int {
 		// Bins from the third up: a lower one has under two periods in a
 		// frame, and cannot say where in it a note began.
 		for b := 2; b < bins; b++ {
-			m[b] = math.Hypot(real(buf[b]), imag(buf[b]))
+			re, im := real(buf[b]), imag(buf[b])
+			m[b] = math.Sqrt(re*re + im*im)
 			level[k] += m[b]
 			blocks[q][b] = max(blocks[q][b], m[b])
 		}
