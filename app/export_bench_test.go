@@ -22,10 +22,11 @@ import (
 // minutes at 100 BPM), as busy as a full jam gets: seven loops at once for
 // most of it, each stopping, swapping and coming back every few bars.
 func tenMinutes(id string) *shared.Recording {
-	rec := &shared.Recording{ID: id, Created: float64(time.Now().UnixMilli()), Kit: "classic",
-		BPM: shared.DefaultBPM, BeatsPerBar: shared.DefaultBeatsPerBar, BarsPerLoop: shared.DefaultBarsPerLoop,
+	kit := shared.DefaultKit()
+	rec := &shared.Recording{ID: id, Created: float64(time.Now().UnixMilli()), Kit: kit.ID,
+		BPM: kit.BPM, BeatsPerBar: kit.BeatsPerBar, BarsPerLoop: kit.BarsPerLoop,
 		FirstBar: 1001, Bars: shared.HistoryBars}
-	ids := sound.IDs()
+	ids := sound.IDs(kit.ID)
 	for m := range shared.Capacity {
 		for from, k := m%4, 0; from < rec.Bars; k++ {
 			to := min(from+8+(m+k)%9, rec.Bars)

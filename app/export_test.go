@@ -11,7 +11,7 @@ import (
 
 func TestExportJob(t *testing.T) {
 	t.Run("the steps add up to the mixdown's WAV file, and progress reaches 1", func(t *testing.T) {
-		l, r, err := sound.Render("bass", 8000)
+		l, r, err := sound.Render(shared.DefaultKit().ID, "bass", 8000)
 		if err != nil {
 			t.Fatal(err)
 		}

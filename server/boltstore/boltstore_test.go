@@ -32,7 +32,7 @@ func (c *clock) add(d time.Duration) {
 // recording returns a recording made now, with an id from n.
 func recording(n int, now time.Time) *shared.Recording {
 	return &shared.Recording{
-		ID: fmt.Sprintf("rec-%018d", n), Created: float64(now.UnixMicro()) / 1000, Kit: "classic",
+		ID: fmt.Sprintf("rec-%018d", n), Created: float64(now.UnixMicro()) / 1000, Kit: "golden-hour",
 		BPM: 100, BeatsPerBar: 4, BarsPerLoop: 2, FirstBar: int64(n), Bars: 10,
 		Parts: []shared.Part{{Loop: "drums", From: 0, To: 10}, {Loop: "bass", From: 2, To: 7}},
 	}

@@ -112,7 +112,7 @@ func (h *Hub) Snapshot(c server.Client, bars int) (*shared.Recording, error) {
 	cur := tl.BarAt(h.nowMs())
 	from, parts := lj.hist.recording(bars, cur)
 	return &shared.Recording{
-		Kit:         defaultKit,
+		Kit:         lj.rec.kit().ID,
 		BPM:         tl.BPM,
 		BeatsPerBar: tl.BeatsPerBar,
 		BarsPerLoop: tl.BarsPerLoop,
@@ -121,9 +121,6 @@ func (h *Hub) Snapshot(c server.Client, bars int) (*shared.Recording, error) {
 		Parts:       parts,
 	}, nil
 }
-
-// defaultKit is the kit every jam plays while the server has one.
-const defaultKit = "classic"
 
 // Recorded tells every member of c's user's jam about the recording: see
 // server.Cluster.

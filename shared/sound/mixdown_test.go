@@ -185,10 +185,11 @@ func absf(x float32) float32 { return max(x, -x) }
 // same frames of one loop copied to PCM with no mixing.
 func BenchmarkMixdown(b *testing.B) {
 	const rate = 48000
-	ids := IDs()
+	kit := shared.DefaultKit().ID
+	ids := IDs(kit)
 	loops := make(map[string]Loop)
 	for _, id := range ids {
-		l, r, err := Render(id, rate)
+		l, r, err := Render(kit, id, rate)
 		if err != nil {
 			b.Fatal(err)
 		}
