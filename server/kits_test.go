@@ -54,6 +54,20 @@ func TestKits(t *testing.T) {
 		}
 	})
 
+	t.Run("a private jam that emptied comes back with its kit when its last player resumes", func(t *testing.T) {
+		s := newTestServer(t, Config{})
+		last := shared.Kits[len(shared.Kits)-1]
+		a := s.dial(t)
+		a.send(&shared.Join{Jam: "kept", Kit: last.ID})
+		w := expect[*shared.Welcome](a)
+		a.send(&shared.Leave{})
+		b := s.dial(t)
+		b.send(&shared.Join{Jam: "kept", Resume: w.Resume})
+		if w2 := expect[*shared.Welcome](b); w2.You != w.You || w2.Jam.Kit != last.ID || w2.Jam.BPM != last.BPM {
+			t.Errorf("resumed as %s in a jam of %q at %d BPM, want %s in %q", w2.You, w2.Jam.Kit, w2.Jam.BPM, w.You, last.ID)
+		}
+	})
+
 	t.Run("new public jams take the kits in turn", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		seen := map[string]int{}
