@@ -51,7 +51,10 @@ browser-deps:
 	fi
 
 test: vet build browser-deps
-	$(GO) test -race -count=1 ./...
+	# The kits' goals (shared/sound) measure every loop of three kits under
+	# the race detector: minutes of CPU, more than go test's default 10 m
+	# per package on a crowded machine.
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build browser-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -26,7 +26,7 @@ var (
 )
 
 var drumsPart = &part{
-	id: "drums", seed: 0xd2c1, drive: 3.2, presence: 2,
+	id: "drums", seed: 0xd2c1, drive: 3.6, presence: 2,
 	voices: drumVoices(&drumSpec{
 		kick:  kickTone{hi: 170, lo: 55, sweep: 0.07, decay: 0.32, knock: 0.35, click: 0.5, drive: 1.6},
 		snare: snareTone{body: [2]float64{220, 329.63}, ring: 0.1, rattle: 0.2, bright: 3800, bodyLevel: 0.45, wireLevel: 1},

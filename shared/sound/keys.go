@@ -5,7 +5,7 @@ package sound
 // field, swaying gently left and right as the old suitcase amps did, in a
 // small room.
 var keysPart = &part{
-	id: "keys", seed: 0x4e75, pitched: true, presence: 2.5, drive: 2,
+	id: "keys", seed: 0x4e75, pitched: true, presence: 2.5, drive: 2.3,
 	voices: keysVoices,
 	room:   &room{size: 1.1, decay: 1.2, damp: 4000, wet: 0.35},
 }

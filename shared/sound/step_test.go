@@ -57,7 +57,7 @@ func TestStep(t *testing.T) {
 		// collector: a step that allocates could stall.
 		for _, kl := range allLoops() {
 			id := kl.String()
-			const runs = 2
+			const runs = 5
 			var rs []*Renderer
 			for range runs + 1 {
 				r, err := NewRenderer(kl.kit, kl.id, 48000)
