@@ -30,7 +30,6 @@ func (s *testServer) dialCounting(t *testing.T, pings *atomic.Int32) *client {
 }
 
 func TestHeartbeat(t *testing.T) {
-
 	t.Run("a client whose frames prove it alive gets no ping and stays", func(t *testing.T) {
 		// A longer interval: a loaded test machine must not stretch the
 		// client's gaps to half of it.
