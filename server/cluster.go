@@ -89,11 +89,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 			c.sendError(shared.Errorf(shared.CodeAlreadyJoined, "already in a jam"), at)
 			return true
 		}
-		if join.Jam != "" && !shared.ValidJamID(join.Jam) {
-			c.sendError(shared.Errorf(shared.CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", shared.MaxJamIDLen), at)
-			return true
-		}
-		kit, kerr := shared.JoinKit(join)
+		kit, kerr := shared.CheckJoin(join)
 		if kerr != nil {
 			c.sendError(kerr, at)
 			return true

@@ -49,6 +49,17 @@ func KitByID(id string) *Kit {
 	return nil
 }
 
+// CheckJoin applies a join's rules of form, the ones every hub checks
+// before placing anyone: a jam id, when named, must be well formed, and a
+// kit, when named, must exist. It returns the kit a jam the join creates
+// would play.
+func CheckJoin(j *Join) (*Kit, *Error) {
+	if j.Jam != "" && !ValidJamID(j.Jam) {
+		return nil, Errorf(CodeBadJam, "a jam id is 1 to %d letters, digits, '_' or '-'", MaxJamIDLen)
+	}
+	return JoinKit(j)
+}
+
 // JoinKit returns the kit of the private jam a join creates, if it
 // creates one: the one it names, or the default kit when it names none. A
 // kit that is not one of Kits is an unknown_kit error.
