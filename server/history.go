@@ -58,6 +58,18 @@ func (h *history) set(loop int, sounding bool, bar int64) {
 	h.now = apply(h.now, bit, sounding)
 }
 
+// cut silences loop in bars from up to (not including) to, and leaves it as
+// it is from to on: a change undone before it took effect.
+func (h *history) cut(loop int, from, to int64) {
+	if loop < 0 || loop >= maxHistoryLoops {
+		return
+	}
+	h.fill(to - 1)
+	for b := max(from, h.filled-shared.HistoryBars+1); b < to; b++ {
+		h.bars[ring(b)] &^= uint64(1) << loop
+	}
+}
+
 func apply(mask, bit uint64, on bool) uint64 {
 	if on {
 		return mask | bit

@@ -46,6 +46,10 @@ type member struct {
 	playing bool
 	bar     int64
 	gone    bool
+	// swappedFrom is the loop that still sounds until bar swapBar, when a
+	// swap of a sounding loop is pending: a leave before then ends it too.
+	swappedFrom int
+	swapBar     int64
 }
 
 func newJam(id string, seq uint64, kit *shared.Kit, tl shared.Timeline) *jam {
@@ -117,8 +121,14 @@ func (j *jam) welcome(m *member, token string, redirected bool, nowMs float64) [
 func (j *jam) remove(m *member, nowMs float64, at time.Time) (loop int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if cur := j.timeline.BarAt(nowMs); m.playing || m.bar > cur {
+	cur := j.timeline.BarAt(nowMs)
+	if m.playing || m.bar > cur {
 		j.history.set(m.loop, false, cur)
+	}
+	if m.swapBar > cur {
+		// A swap was still to come: the loop swapped from sounded until
+		// it, and now only until the leave.
+		j.history.cut(m.swappedFrom, cur, m.swapBar)
 	}
 	if i := slices.Index(j.members, m); i >= 0 {
 		j.members = slices.Delete(j.members, i, i+1)
@@ -186,6 +196,11 @@ func (j *jam) swap(m *member, c *conn, loopID string, nowMs float64, at time.Tim
 	if m.playing {
 		j.history.set(m.loop, false, bar)
 		j.history.set(idx, true, bar)
+		if m.swapBar != bar {
+			// A second swap before the first took effect: the loop
+			// sounding until bar is still the first one's.
+			m.swappedFrom, m.swapBar = m.loop, bar
+		}
 	}
 	m.loop = idx
 	j.broadcast(shared.MustEncode(&shared.Swapped{ID: m.id, Loop: loopID, Bar: bar}), at, nil)

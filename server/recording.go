@@ -50,7 +50,7 @@ func (c *conn) record(m *member, r *shared.Record, at time.Time) {
 	defer cancel()
 	if err := c.s.cfg.Recordings.Put(ctx, rec); err != nil {
 		c.s.log.Error("save recording", "err", err)
-		c.sendError(shared.Errorf(shared.CodeBadRecord, "the server could not save the recording; try again later"), at)
+		c.sendError(shared.StoreFailed(), at)
 		return
 	}
 	c.s.metrics.recordings.Inc()

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -73,6 +74,17 @@ func wantParts(t *testing.T, rec *shared.Recording, want ...shared.Part) {
 	if err := rec.Validate(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// failingStore is a recording store whose disk is gone.
+type failingStore struct{}
+
+func (failingStore) Put(context.Context, *shared.Recording) error {
+	return errors.New("disk on fire")
+}
+
+func (failingStore) Get(context.Context, string) (*shared.Recording, error) {
+	return nil, errors.New("disk on fire")
 }
 
 func TestRecording(t *testing.T) {
@@ -188,6 +200,39 @@ func TestRecording(t *testing.T) {
 		wantParts(t, rec,
 			shared.Part{Loop: "drums", From: 1, To: 7},
 			shared.Part{Loop: "bass", From: 1, To: 4})
+	})
+
+	t.Run("a member who swaps and leaves before the swap's bar ends the old loop where it left, and the new one never sounds", func(t *testing.T) {
+		s, clock, cs, _ := recordingJam(t, Config{}, 2)
+		a, b := cs[0], cs[1]
+		a.send(&shared.Play{}) // drums from 1
+		everyone[*shared.Played](cs)
+		clock.at(4)
+		a.send(&shared.Swap{Loop: "bells"}) // drums to 5, bells from 5
+		everyone[*shared.Swapped](cs)
+		a.send(&shared.Swap{Loop: "pad"}) // a second thought, still for 5
+		everyone[*shared.Swapped](cs)
+		a.send(&shared.Leave{}) // but gone in bar 4: drums to 4
+		everyone[*shared.Left]([]*client{b})
+		b.send(&shared.Swap{Loop: "drums"}) // the free drums, for b, from 5
+		everyone[*shared.Swapped]([]*client{b})
+		b.send(&shared.Play{})
+		everyone[*shared.Played]([]*client{b})
+
+		clock.at(7)
+		_, rec := recordNow(t, s, b, []*client{b}, 10)
+		wantParts(t, rec,
+			shared.Part{Loop: "drums", From: 1, To: 4},
+			shared.Part{Loop: "drums", From: 5, To: 8})
+	})
+
+	t.Run("a store that fails gets rate_limited (try again later), tells nobody, and the connection stays open", func(t *testing.T) {
+		_, _, cs, _ := recordingJam(t, Config{Recordings: failingStore{}}, 2)
+		cs[0].send(&shared.Record{Bars: 4})
+		cs[0].expectError(shared.CodeRateLimited)
+		cs[1].expectQuiet()
+		cs[0].send(&shared.Play{})
+		everyone[*shared.Played](cs)
 	})
 
 	t.Run("bars out of range get bad_record and the connection stays open", func(t *testing.T) {

@@ -27,6 +27,15 @@ const (
 	RecordingIDBytes = 16
 )
 
+// StoreFailed is the error a record gets when the server could not save its
+// recording (its store failed or timed out). PROTOCOL.md version 2 has no
+// code for a failure of the server's own; rate_limited is the closest: it
+// tells the client to try again later, which is what it should do, and it
+// does not blame the request, as bad_record would.
+func StoreFailed() *Error {
+	return Errorf(CodeRateLimited, "the server could not save the recording; try again in a minute")
+}
+
 // ErrRecordingNotFound is what a recording store returns for an id it does
 // not hold (never saved, expired, or dropped for room).
 var ErrRecordingNotFound = errors.New("recording not found")
