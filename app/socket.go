@@ -7,9 +7,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/loopswithfriends/loops/shared"
 )
+
+// socketConn is one connection of the protocol's socket. In the browser it
+// is the browser's own WebSocket (socket_js.go); natively, in the tests, it
+// is coder/websocket (socket_native.go). The app does not use
+// coder/websocket in the browser: its browser side imports net/http, and
+// with it Go's TLS client, a fifth of the WASM.
+type socketConn interface {
+	// Read returns the next message's frame.
+	Read(ctx context.Context) ([]byte, error)
+	// Write sends frame as a text message.
+	Write(ctx context.Context, frame []byte) error
+	// CloseNow closes the connection without waiting for the peer.
+	CloseNow()
+}
 
 // Connection states, the values of #connection's data-state.
 const (
@@ -102,7 +115,7 @@ func (c *jamClient) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if websocket.CloseStatus(err) == shared.StatusTakenOver {
+		if closeStatus(err) == shared.StatusTakenOver {
 			// Reconnecting would take the player back from the other
 			// tab, which would take it back again: tell the player.
 			c.emit(socketEvent{state: stateElsewhere})
@@ -127,7 +140,7 @@ func (c *jamClient) Run(ctx context.Context) {
 // server welcomed the player.
 func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
 	dialCtx, cancelDial := context.WithTimeout(ctx, 5*time.Second)
-	conn, _, err := websocket.Dial(dialCtx, c.url, nil)
+	conn, err := dialSocket(dialCtx, c.url)
 	cancelDial()
 	if err != nil {
 		return false, err
@@ -172,7 +185,7 @@ func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
 	}()
 
 	for {
-		_, frame, err := conn.Read(ctx)
+		frame, err := conn.Read(ctx)
 		if err != nil {
 			c.setOut(nil)
 			return welcomed, err
@@ -247,10 +260,10 @@ func (c *jamClient) pingGap(i int) time.Duration {
 	}
 }
 
-func (c *jamClient) write(ctx context.Context, conn *websocket.Conn, frame []byte) error {
+func (c *jamClient) write(ctx context.Context, conn socketConn, frame []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
 	defer cancel()
-	return conn.Write(ctx, websocket.MessageText, frame)
+	return conn.Write(ctx, frame)
 }
 
 // Jam returns the id of the jam the client is in, or asks for.

@@ -1,0 +1,148 @@
+// Command goappwasm writes what the WASM build compiles go-app from: a copy
+// of go-app's pkg/app (the module in the module cache, the version go.mod
+// names) without its server half, and a go.mod for `go build -modfile` that
+// points at it.
+//
+// Why: go-app's Handler (http.go, and a file server in resource.go) imports
+// net/http, whose TLS client brings crypto/tls, x509, RSA, ECDSA and
+// math/big into every program that imports go-app, the browser's too: about
+// 1.6 MB of the 8.9 MB WASM, of which the browser runs none. The server
+// build keeps the module as it is.
+//
+// Usage, from the module's root (the Makefile's wasm target):
+//
+//	go mod download -json github.com/maxence-charriere/go-app/v10 | go run ./server/goappwasm bin/wasm
+//	GOOS=js GOARCH=wasm go build -modfile bin/wasm/go.mod .
+//
+// Each edit must find its text exactly once: a go-app upgrade that moves
+// it stops the build with a message rather than building a different app.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// goapp is the module path the copy replaces.
+const goapp = "github.com/maxence-charriere/go-app/v10"
+
+// edit replaces old by new in one file of pkg/app ("" for the file: delete it).
+type edit struct {
+	file, old, new string
+}
+
+// edits take the server's Handler out of the browser's go-app.
+var edits = []edit{
+	// The Handler, its PWA resources and its page rendering: the server's.
+	{file: "http.go"},
+	// LocalDir's resolver embeds a file server; in the browser it resolves
+	// paths only.
+	{"resource.go", "\t\"net/http\"\n", ""},
+	{"resource.go", "\t\tHandler:   http.FileServer(http.Dir(directory)),\n", ""},
+	{"resource.go", "\thttp.Handler\n", ""},
+	// GenerateStaticWebsite's WASM stub names the Handler it never uses.
+	{"wasm.go", "func GenerateStaticWebsite(dir string, h *Handler, pages ...string) error {", "func GenerateStaticWebsite(dir string, h any, pages ...string) error {"},
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: go mod download -json "+goapp+" | goappwasm OUTDIR")
+		os.Exit(2)
+	}
+	if err := run(os.Stdin, ".", os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "goappwasm:", err)
+		os.Exit(1)
+	}
+}
+
+// run reads `go mod download -json`'s answer for go-app from r and writes
+// out/go-app (the copy) and out/go.mod and out/go.sum (those of the module
+// in root, with a replace of go-app by the copy).
+func run(r io.Reader, root, out string) error {
+	var mod struct{ Path, Version, Dir, Error string }
+	if err := json.NewDecoder(r).Decode(&mod); err != nil {
+		return fmt.Errorf("read go mod download's answer: %w", err)
+	}
+	if mod.Error != "" || mod.Dir == "" || mod.Path != goapp {
+		return fmt.Errorf("go mod download %s: %q %s", goapp, mod.Path, mod.Error)
+	}
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(out, "go-app")
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	for _, f := range []string{"go.mod", "LICENSE"} {
+		if err := copyFile(filepath.Join(mod.Dir, f), filepath.Join(dst, f)); err != nil {
+			return err
+		}
+	}
+	for _, pkg := range []string{"pkg/app", "pkg/errors"} {
+		if err := copyPackage(filepath.Join(mod.Dir, pkg), filepath.Join(dst, pkg)); err != nil {
+			return err
+		}
+	}
+	for _, e := range edits {
+		if err := apply(filepath.Join(dst, "pkg/app"), e); err != nil {
+			return fmt.Errorf("go-app %s: %w", mod.Version, err)
+		}
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	gomod = fmt.Appendf(gomod, "\n// The WASM build's go-app: written by server/goappwasm.\nreplace %s => %s\n", goapp, dst)
+	if err := os.WriteFile(filepath.Join(out, "go.mod"), gomod, 0o644); err != nil {
+		return err
+	}
+	return copyFile(filepath.Join(root, "go.sum"), filepath.Join(out, "go.sum"))
+}
+
+// copyPackage copies a package's Go files, without its tests.
+func copyPackage(src, dst string) error {
+	files, err := filepath.Glob(filepath.Join(src, "*.go"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		if err := copyFile(f, filepath.Join(dst, filepath.Base(f))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}
+
+func apply(dir string, e edit) error {
+	name := filepath.Join(dir, e.file)
+	if e.old == "" {
+		return os.Remove(name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if n := strings.Count(string(data), e.old); n != 1 {
+		return fmt.Errorf("%s: %q found %d times, not once", e.file, e.old, n)
+	}
+	return os.WriteFile(name, []byte(strings.Replace(string(data), e.old, e.new, 1)), 0o644)
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestGoAppWASM(t *testing.T) {
+	out := t.TempDir()
+	download := exec.Command("go", "mod", "download", "-json", goapp)
+	download.Dir = "../.."
+	answer, err := download.Output()
+	if err != nil {
+		t.Fatalf("go mod download: %v", err)
+	}
+	if err := run(bytes.NewReader(answer), "../..", out); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the app's WASM imports no net/http and no TLS client", func(t *testing.T) {
+		list := exec.Command("go", "list", "-modfile", filepath.Join(out, "go.mod"), "-deps", ".")
+		list.Dir = "../.."
+		list.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		deps, err := list.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, deps)
+		}
+		pkgs := strings.Fields(string(deps))
+		if !slices.Contains(pkgs, goapp+"/pkg/app") {
+			t.Fatalf("go-app is not among the WASM's packages: %v", pkgs)
+		}
+		for _, p := range []string{"net/http", "crypto/tls", "crypto/x509", "crypto/rsa", "github.com/coder/websocket"} {
+			if slices.Contains(pkgs, p) {
+				t.Errorf("the WASM imports %s", p)
+			}
+		}
+	})
+
+	t.Run("the server's build keeps go-app's Handler", func(t *testing.T) {
+		list := exec.Command("go", "list", "-deps", ".")
+		list.Dir = "../.."
+		deps, err := list.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, deps)
+		}
+		if !slices.Contains(strings.Fields(string(deps)), "net/http") {
+			t.Error("the server does not import net/http")
+		}
+	})
+
+	t.Run("an edit whose text go-app no longer has stops the build", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "resource.go"), []byte("package app\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := apply(dir, edit{"resource.go", "\thttp.Handler\n", ""})
+		if err == nil || !strings.Contains(err.Error(), "found 0 times") {
+			t.Errorf("apply = %v, want an error saying the text was found 0 times", err)
+		}
+	})
+}
