@@ -129,6 +129,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		c.recordClustered(cl, msg, at)
 	case *shared.Leave:
 		cl.Leave(c)
+		c.left()
 	}
 	switch {
 	case errors.Is(err, ErrUnavailable):

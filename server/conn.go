@@ -74,9 +74,9 @@ func newConn(s *Server, ws *websocket.Conn, sock *socketWriter, addr string) *co
 		records: newRateLimiter(s.cfg.RecordRate, s.cfg.RecordWindow, 0),
 	}
 	// A timer, not a goroutine: an idle socket costs no stack. It counts
-	// from the socket's opening, and only a join that places the user
-	// stops it: a socket cannot sit out of every jam by sending joins
-	// that fail.
+	// from the socket's opening (and again from a leave), and only a join
+	// that places the user stops it: a socket cannot sit out of every jam
+	// by sending joins that fail.
 	// markClosed reads the timer under c.mu, maybe on the timer's own
 	// goroutine: it is set under c.mu too.
 	c.mu.Lock()
@@ -93,6 +93,18 @@ func newConn(s *Server, ws *websocket.Conn, sock *socketWriter, addr string) *co
 func (c *conn) placed() {
 	c.inJam.Store(true)
 	c.noJoin.Stop()
+}
+
+// left notes that the user left their jam: the join timeout starts again,
+// so that a socket cannot stay open in no jam by joining once and leaving.
+func (c *conn) left() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.inJam.Store(false)
+	c.noJoin.Reset(c.s.cfg.JoinTimeout)
 }
 
 // onPing counts a WebSocket ping frame toward the message rate, as the
@@ -223,6 +235,7 @@ func (c *conn) handle(msg shared.Message, at time.Time) bool {
 		c.record(m, msg, at)
 	case *shared.Leave:
 		c.s.hub.leave(c)
+		c.left()
 	}
 	return true
 }

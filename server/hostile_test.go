@@ -146,6 +146,40 @@ func TestHostileSockets(t *testing.T) {
 		b.check()
 	})
 
+	t.Run("a socket that leaves its jam has the join timeout again: it is closed with 1008 unless it joins within it", func(t *testing.T) {
+		const timeout = 300 * time.Millisecond
+		s := newTestServer(t, Config{JoinTimeout: timeout})
+		b := newBystanders(t, s)
+		stays, err := s.dialFrom(t, attacker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goes, err := s.dialFrom(t, attacker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stays.join("stays", "")
+		goes.join("goes", "")
+		time.Sleep(2 * timeout) // past the timeout of their opening
+		stays.expectQuiet()
+		goes.expectQuiet()
+
+		// One leaves and joins again at once: it is in a jam, and stays.
+		stays.send(&shared.Leave{})
+		stays.join("stays", "")
+		// The other leaves for good: closed a timeout after its leave,
+		// not at once (its opening's timeout is long over).
+		left := time.Now()
+		goes.send(&shared.Leave{})
+		goes.expectClose(shared.StatusPolicyViolation)
+		if took := time.Since(left); took < timeout {
+			t.Errorf("closed %v after the leave, before the %v join timeout", took, timeout)
+		}
+		time.Sleep(2 * timeout)
+		stays.expectQuiet()
+		b.check()
+	})
+
 	t.Run("a sixth join within a minute gets rate_limited, so join and leave churn shows a jam five joined at most", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		b := newBystanders(t, s)
