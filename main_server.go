@@ -112,7 +112,7 @@ func run(args []string, stderr io.Writer) error {
 		TrustProxy:        *trustProxy,
 		PprofOnAdmin:      *profile,
 	})
-	hs := server.NewHTTPServer(*addr, srv)
+	hs := srv.HTTPServer(*addr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

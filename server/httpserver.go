@@ -39,6 +39,14 @@ func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
+// HTTPServer returns the public listener's http.Server for s on addr, with
+// the timeouts of s's Config.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	hs := NewHTTPServer(addr, s)
+	hs.ReadHeaderTimeout, hs.IdleTimeout = s.cfg.ReadHeaderTimeout, s.cfg.IdleTimeout
+	return hs
+}
+
 // ServeHTTP serves the hub and the app: the public listener. Every response
 // but the socket's gets read and write deadlines, and every one carries the
 // page security headers (pageHeaders).

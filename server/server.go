@@ -109,6 +109,11 @@ type Config struct {
 	// request and writing the response of every HTTP request but the
 	// socket's.
 	ResponseReadTimeout, ResponseWriteTimeout time.Duration
+	// ReadHeaderTimeout and IdleTimeout are the public listener's
+	// (HTTPServer): how long a client may take to send a request's
+	// headers, and how long a keep-alive connection may wait for its next
+	// request.
+	ReadHeaderTimeout, IdleTimeout time.Duration
 	// PprofOnAdmin serves Go's profiles at /debug/pprof/ on the admin
 	// handler.
 	PprofOnAdmin bool
@@ -195,6 +200,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ResponseWriteTimeout <= 0 {
 		cfg.ResponseWriteTimeout = ResponseWriteTimeout
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = ReadHeaderTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = IdleTimeout
 	}
 	if cfg.MaxSockets <= 0 {
 		cfg.MaxSockets = DefaultMaxSockets
