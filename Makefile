@@ -71,10 +71,10 @@ bench: build browser-deps
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18080 -baseline 127.0.0.1:18082 -rounds 2 -clients 9000 -duration 60s
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18948 -clients 19000 -duration 60s
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18081 -clients 10000 -duration 60s -chaos
-	# Issue 8: 1,000 clients toggling without, then with, the attacker of -attack
-	# (a mix flood, sockets to the per-address limit, slow WASM readers, join churn) (BENCHMARKS.md).
-	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18084 -clients 1000 -duration 60s
-	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18086 -clients 1000 -duration 60s -attack
+	# Issue 8: 1,000 clients toggling without, then with, the attacker (`loops attack`,
+	# a process of its own: a mix flood, sockets to the per-address limit, slow WASM
+	# readers, join churn), and the ratios (BENCHMARKS.md).
+	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18084 -clients 1000 -duration 60s -attack
 	# Cluster mode: the same 9,000 clients on one node, then spread over three
 	# nodes on embedded NATS (ports 18100-18121), with the ratios (BENCHMARKS.md).
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18100 -cluster 3 -clients 9000 -duration 60s

@@ -41,7 +41,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Jitter, "jitter", 250*time.Millisecond, "each toggle moves by a random amount within ± this")
 	fs.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after the last toggle before counting losses")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id, for its RSS and CPU from /proc")
-	fs.BoolVar(&cfg.Attack, "attack", false, "meanwhile, attack from 127.0.0.250 as issue 8 did: a mix flood, sockets to the per-address limit, slow readers of the WASM, join churn")
+	attacked := fs.Bool("attack", false, "meanwhile, attack from 127.0.0.250 as issue 8 did (a mix flood, sockets to the per-address limit, slow readers of the WASM, join churn) in a process of its own; with -spawn, the same load runs first without the attacker and the ratios are printed")
 	fs.BoolVar(&cfg.Chaos, "chaos", false, "drop and resume a tenth of the clients, and add clients that send bad input")
 	fs.IntVar(&cfg.DialConcurrency, "concurrency", 200, "handshakes in flight")
 	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 250, "clients per loopback source address (127.0.0.1, .2, ...), under the server's per-address socket limit")
@@ -54,7 +54,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
-	rounds := fs.Int("rounds", 1, "with -baseline: how many times to run the pair, each round starting with the other hub")
+	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -106,6 +106,15 @@ func load(args []string, stdout, stderr io.Writer) error {
 		}
 		return compareCluster(ctx, cfg, *spawn, *clusterNodes, stdout, stderr)
 	}
+	if *attacked {
+		if *inProcess || *baseline != "" || *clusterNodes > 0 {
+			return errors.New("load: -attack goes with -spawn or -url alone")
+		}
+		if *spawn != "" {
+			return compareAttack(ctx, cfg, *spawn, max(1, *rounds), *asJSON, stdout, stderr)
+		}
+		cfg.Attack = attackProcess(cfg.Seed, stderr)
+	}
 	if *baseline != "" {
 		if *spawn == "" || *inProcess {
 			return errors.New("load: -baseline needs -spawn: both hubs run as processes of their own")
@@ -122,7 +131,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("load: %w", err)
 		}
 		srv := server.New(server.Config{})
-		hs := server.NewHTTPServer("", srv)
+		hs := srv.HTTPServer("")
 		go func() { _ = hs.Serve(ln) }()
 		defer hs.Close()
 		as := server.NewHTTPServer("", srv.Admin())

@@ -26,6 +26,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"render":   render,   // render.go: every loop and the full mix as WAV files
 	"load":     load,     // load.go: the load generator
 	"baseline": baseline, // baseline.go: the naive hub the load compares against
+	"attack":   attack,   // attack.go: issue 8's attacker, which load -attack starts
 }
 
 // serve runs the command named by args and returns the exit code.
@@ -34,7 +35,7 @@ func serve(args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, ok := commands[args[0]]
 		if !ok {
-			fmt.Fprintf(os.Stderr, "loops: unknown command %q (commands: render, load, baseline)\n", args[0])
+			fmt.Fprintf(os.Stderr, "loops: unknown command %q (commands: render, load, baseline, attack)\n", args[0])
 			return 2
 		}
 		cmd, args = sub, args[1:]

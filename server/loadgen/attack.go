@@ -25,6 +25,9 @@ import (
 // of their own (the well-behaved clients' per-address limit is not theirs).
 type AttackReport struct {
 	From string `json:"from"`
+	// CPUPercent is the attacker's process's CPU over its run (100% = one
+	// core): on loopback it shares the server's cores.
+	CPUPercent float64 `json:"cpu_percent"`
 	// Mixes: random subsets of /loops/mix.wav, half read in full, half
 	// left as soon as the headers came; by status.
 	Mixes map[int]int64 `json:"mixes"`
@@ -40,17 +43,28 @@ type AttackReport struct {
 	// it may (the rest gets rate_limited).
 	Joins        int64 `json:"joins"`
 	JoinsLimited int64 `json:"joins_limited"`
+	// Broken says why the attacker did not run to its end, if it did not.
+	Broken string `json:"broken,omitempty"`
 }
 
-// attackFrom is the attacker's loopback address.
-const attackFrom = "127.0.0.250"
+// AttackFrom is the attacker's loopback address by default.
+const AttackFrom = "127.0.0.250"
 
-// attack runs every attack until ctx is done, then returns its report.
-func (g *gen) attack(ctx context.Context) func() *AttackReport {
-	rep := &AttackReport{From: attackFrom, Mixes: map[int]int64{}, SocketsRefused: map[int]int64{}, SlowReaders: 20}
-	u, _ := url.Parse(g.cfg.URL)
+// Attack runs every attack of issue 8 from the loopback address from against
+// the server whose socket is wsURL (ws://host/socket), until ctx is done,
+// and returns what it did and got. `loops attack` runs it as a process of
+// its own, so that the attacker's work is not the load generator's.
+func Attack(ctx context.Context, wsURL, from string, seed uint64) (*AttackReport, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil, fmt.Errorf("attack: %w", err)
+	}
+	if net.ParseIP(from) == nil {
+		return nil, fmt.Errorf("attack: %q is not an address", from)
+	}
+	rep := &AttackReport{From: from, Mixes: map[int]int64{}, SocketsRefused: map[int]int64{}, SlowReaders: 20}
 	base := "http://" + u.Host
-	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(attackFrom)}}
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
 	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 16}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -58,7 +72,7 @@ func (g *gen) attack(ctx context.Context) func() *AttackReport {
 	// The mix flood: eight connections of random subsets.
 	for w := range 8 {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(g.cfg.Seed, uint64(w)))
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
 			for i := 0; ctx.Err() == nil; i++ {
 				var ids []string
 				for _, l := range shared.DefaultKit().Loops {
@@ -90,7 +104,7 @@ func (g *gen) attack(ctx context.Context) func() *AttackReport {
 	wg.Go(func() {
 		opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
 		for ctx.Err() == nil {
-			ws, res, err := websocket.Dial(ctx, g.cfg.URL, opts)
+			ws, res, err := websocket.Dial(ctx, wsURL, opts)
 			if err != nil {
 				if res != nil {
 					mu.Lock()
@@ -146,7 +160,7 @@ func (g *gen) attack(ctx context.Context) func() *AttackReport {
 	wg.Go(func() {
 		opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
 		for ctx.Err() == nil {
-			ws, _, err := websocket.Dial(ctx, g.cfg.URL, opts)
+			ws, _, err := websocket.Dial(ctx, wsURL, opts)
 			if err != nil {
 				time.Sleep(200 * time.Millisecond)
 				continue
@@ -177,11 +191,9 @@ func (g *gen) attack(ctx context.Context) func() *AttackReport {
 		}
 	})
 
-	return func() *AttackReport {
-		wg.Wait()
-		client.CloseIdleConnections()
-		rep.SocketsPeak, rep.SlowCutOff = peak.Load(), cutOff.Load()
-		rep.Joins, rep.JoinsLimited = joins.Load(), limited.Load()
-		return rep
-	}
+	wg.Wait()
+	client.CloseIdleConnections()
+	rep.SocketsPeak, rep.SlowCutOff = peak.Load(), cutOff.Load()
+	rep.Joins, rep.JoinsLimited = joins.Load(), limited.Load()
+	return rep, nil
 }

@@ -69,10 +69,11 @@ type Config struct {
 	// InProcess says the server runs in this process: its goroutines and
 	// heap are read from the runtime (they include the generator's own).
 	InProcess bool
-	// Attack runs issue 8's attacks from their own address while the
-	// clients toggle: a mix flood, sockets to the per-address limit, slow
-	// readers of the WASM and join churn (attack.go).
-	Attack bool
+	// Attack, when set, is called as the clients start toggling to start
+	// issue 8's attacker (Attack in attack.go, as a process of its own:
+	// `loops attack`); the function it returns stops the attacker once
+	// the toggles are over and returns its report.
+	Attack func(ctx context.Context, url string) (stop func() (*AttackReport, error), err error)
 	// Chaos turns on dropping, resuming and bad input.
 	Chaos bool
 	// DropFraction is the share of clients that drop and resume [0.1].
@@ -424,11 +425,14 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	if cfg.Chaos {
 		chaos = g.startChaos(runCtx, start)
 	}
-	var attackDone func() *AttackReport
-	attackCtx, stopAttack := context.WithCancel(runCtx)
-	defer stopAttack()
-	if cfg.Attack {
-		attackDone = g.attack(attackCtx)
+	var stopAttack func() (*AttackReport, error)
+	if cfg.Attack != nil {
+		var err error
+		if stopAttack, err = cfg.Attack(runCtx, cfg.URL); err != nil {
+			g.closeAll()
+			g.release()
+			return nil, fmt.Errorf("loadgen: %w", err)
+		}
 	}
 	peak := g.samplePeak(runCtx, end)
 	before, selfBefore := g.probe.proc(), readProc(os.Getpid())
@@ -442,9 +446,14 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		cfg.OnToggled()
 	}
 	r.Server.RSSPeakKB = <-peak
-	if attackDone != nil {
-		stopAttack()
-		r.Attack = attackDone()
+	if stopAttack != nil {
+		a, err := stopAttack()
+		if err != nil {
+			// The attacker broke, not the server: the run is void.
+			g.notef("the attacker: %v", err)
+			a = &AttackReport{Broken: err.Error()}
+		}
+		r.Attack = a
 	}
 	if chaos != nil {
 		g.progress("waiting for the chaos clients")
@@ -506,7 +515,7 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	}
 	g.mu.Unlock()
 	r.Pass = r.JoinFailed == 0 && r.Lost == 0 && r.UnexpectedCloses == 0 && len(r.Invariants.Violations) == 0 &&
-		(r.Chaos == nil || r.Chaos.ok())
+		(r.Chaos == nil || r.Chaos.ok()) && (r.Attack == nil || r.Attack.Broken == "")
 	return r, nil
 }
 

@@ -188,8 +188,11 @@ func (r *Report) Format(w io.Writer) {
 	}
 	p("closes       %d unexpected %s", r.UnexpectedCloses, formatCounts(r.CloseReasons))
 	if a := r.Attack; a != nil {
-		p("attack       from %s: mixes by status %v; sockets held without joining, peak %d, refused %v; %d slow WASM readers, %d cut off; %d joins, %d rate_limited",
-			a.From, a.Mixes, a.SocketsPeak, a.SocketsRefused, a.SlowReaders, a.SlowCutOff, a.Joins, a.JoinsLimited)
+		p("attack       from %s (%.0f%% CPU): mixes by status %v; sockets held without joining, peak %d, refused %v; %d slow WASM readers, %d cut off; %d joins, %d rate_limited",
+			a.From, a.CPUPercent, a.Mixes, a.SocketsPeak, a.SocketsRefused, a.SlowReaders, a.SlowCutOff, a.Joins, a.JoinsLimited)
+		if a.Broken != "" {
+			p("             the attacker broke: %s", a.Broken)
+		}
 	}
 	s := r.Server
 	p("server RSS   idle %s, loaded %s, peak %s, after %s; %.1f KB per connection",
