@@ -31,7 +31,13 @@ type bystanders struct {
 	cs      []*client
 	tl      shared.Timeline
 	playing bool
+	// quiet is the longest a toggle took to reach every bystander in
+	// quietRounds toggles before any attack: what this machine takes now.
+	quiet time.Duration
 }
+
+// quietRounds is how many toggles measure the bystanders' quiet delivery.
+const quietRounds = 10
 
 func newBystanders(t *testing.T, s *testServer) *bystanders {
 	t.Helper()
@@ -44,26 +50,52 @@ func newBystanders(t *testing.T, s *testServer) *bystanders {
 		b.cs = append(b.cs, c)
 		b.tl = w.Jam.Timeline
 	}
+	for range quietRounds {
+		b.quiet = max(b.quiet, b.toggle())
+	}
 	return b
 }
 
 // check toggles the first bystander's loop and fails unless every
 // bystander gets the played or stopped, and nothing else, before the bar it
-// takes effect on, and the server wrote every frame meanwhile within
-// shared.LeadMs of the message that caused it (its fan-out histogram):
-// a later one could reach a browser after its bar began.
+// takes effect on, and within the lead of the protocol over what the same
+// toggle took before the attack.
+//
+// The server plays a toggle on the first bar at least shared.LeadMs after
+// it got it, so a delivery that takes longer than the lead may reach a
+// browser after its bar began: whether it does depends on where in the bar
+// the toggle fell, which the first test sees, and the second bounds the
+// worst case. It allows the lead plus twice the worst of the quiet rounds,
+// measured moments before on the same machine: a crowded machine's own
+// delays (a test binary under the race detector at a load average of 30
+// stalls for tens of milliseconds) are not the attacker's, while anything
+// the attacker adds beyond the lead fails, on a quiet machine as on a
+// crowded one.
 func (b *bystanders) check() {
 	b.t.Helper()
+	took := b.toggle()
+	if allowed := time.Duration(shared.LeadMs)*time.Millisecond + 2*b.quiet; took > allowed {
+		b.t.Fatalf("a toggle took %v to reach every bystander, over the %d ms lead and twice the %v it took before the attack", took, shared.LeadMs, b.quiet)
+	}
+}
+
+// toggle toggles the first bystander's loop and returns how long the
+// played or stopped took to reach every bystander; it fails unless each
+// gets it, and nothing else, before the bar it takes effect on.
+func (b *bystanders) toggle() time.Duration {
+	b.t.Helper()
 	b.playing = !b.playing
-	count, late := b.s.fanout(b.t)
+	sent := time.Now()
 	if b.playing {
 		b.cs[0].send(&shared.Play{})
 	} else {
 		b.cs[0].send(&shared.Stop{})
 	}
+	var took time.Duration
 	for i, c := range b.cs {
 		m := c.next()
-		arrived := toMs(time.Now())
+		now := time.Now()
+		took = max(took, now.Sub(sent))
 		var bar int64
 		switch m := m.(type) {
 		case *shared.Played:
@@ -73,19 +105,11 @@ func (b *bystanders) check() {
 		default:
 			b.t.Fatalf("bystander %d saw %T %+v", i, m, m)
 		}
-		if start := b.tl.BarStart(bar); arrived >= start {
+		if start, arrived := b.tl.BarStart(bar), toMs(now); arrived >= start {
 			b.t.Fatalf("bystander %d got the toggle %.1f ms after its bar began", i, arrived-start)
 		}
 	}
-	// The writer counts a frame just after writing it.
-	var count2, late2 uint64
-	waitFor(b.t, "the fan-out to be counted", func() bool {
-		count2, late2 = b.s.fanout(b.t)
-		return count2-count >= uint64(len(b.cs))
-	})
-	if late2 != late {
-		b.t.Fatalf("the server wrote %d frames meanwhile, %d of them over the %d ms lead after their cause", count2-count, late2-late, shared.LeadMs)
-	}
+	return took
 }
 
 // during runs attack on its own goroutine and checks the bystanders

@@ -285,21 +285,3 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
-
-// fanout returns how many frames the server wrote to clients, and how many
-// of them over shared.LeadMs after the message that caused them.
-func (s *testServer) fanout(t *testing.T) (count, late uint64) {
-	t.Helper()
-	var m dto.Metric
-	if err := s.metrics.fanout.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	h := m.GetHistogram()
-	for _, b := range h.GetBucket() {
-		if b.GetUpperBound() == shared.LeadMs/1000.0 {
-			return h.GetSampleCount(), h.GetSampleCount() - b.GetCumulativeCount()
-		}
-	}
-	t.Fatalf("the fan-out histogram has no bucket at %d ms", shared.LeadMs)
-	return 0, 0
-}
