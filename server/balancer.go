@@ -13,8 +13,16 @@ import (
 // they hold, each bucket a heap with the oldest jam on top: the balancer's
 // pick is the top of the fullest bucket, so a join looks at no more than
 // shared.Capacity buckets, however many jams there are, and moving a jam
-// between buckets costs O(log n) of its bucket. Private jams are never
-// here. Guarded by hub.mu.
+// between buckets costs O(log k), k the jams of its size. Private jams are
+// never here. Guarded by hub.mu.
+//
+// Why heaps and not lists, which would make a move O(1): PROTOCOL.md breaks
+// a tie between the fullest jams in favour of the oldest, and a jam enters a
+// bucket at any place in that order (a member of an old jam leaves, a
+// stranger joins a young one), so each bucket must keep its jams ordered by
+// age; a list could only keep the order in which they came to that size.
+// A join's cost stays bounded by the buckets and a logarithm, never by the
+// number of jams.
 type openJams [shared.Capacity]jamHeap // by size; [0] stays empty
 
 // pick returns the fullest open jam, the oldest of those on a tie, or nil.
