@@ -3,6 +3,8 @@
 package server
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -214,4 +216,49 @@ func TestBalancer(t *testing.T) {
 			t.Fatalf("eighth: jam %s redirected %v", w.Jam.ID, w.Redirected)
 		}
 	})
+}
+
+func TestOpenJams(t *testing.T) {
+	t.Run("through thousands of random joins and leaves the pick is always the oldest of the fullest jams with room", func(t *testing.T) {
+		var open openJams
+		rng := rand.New(rand.NewPCG(8, 8))
+		jams := make([]*jam, 2000)
+		for i := range jams {
+			jams[i] = &jam{seq: uint64(i), slot: -1}
+		}
+		// pickByScan is what the buckets stand for: a scan of every jam.
+		pickByScan := func() *jam {
+			var best *jam
+			for _, j := range jams {
+				if j.size > 0 && j.size < shared.Capacity && (best == nil || j.size > best.size) {
+					best = j
+				}
+			}
+			return best
+		}
+		for step := range 50_000 {
+			j := jams[rng.IntN(len(jams))]
+			old := j.size
+			switch {
+			case old == 0:
+				j.size = 1
+			case old == shared.Capacity || rng.IntN(2) == 0:
+				j.size--
+			default:
+				j.size++
+			}
+			open.move(j, old, j.size)
+			if got, want := open.pick(), pickByScan(); got != want {
+				t.Fatalf("step %d: picked %v, a scan finds %v", step, describeJam(got), describeJam(want))
+			}
+		}
+	})
+}
+
+// describeJam names a jam by its age and size, or nil.
+func describeJam(j *jam) string {
+	if j == nil {
+		return "no jam"
+	}
+	return fmt.Sprintf("jam #%d of %d", j.seq, j.size)
 }
