@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/server/loadgen"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -160,6 +162,48 @@ func TestBinary(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("exit: %v", err)
+		}
+	})
+
+	t.Run("loops attack runs issue 8's attacker until SIGTERM and writes what the server refused it as JSON", func(t *testing.T) {
+		addr := freeAddr(t)
+		srv := exec.Command(bin, "-addr", addr, "-data", t.TempDir(), "-max-sockets-per-addr", "20")
+		srv.Stderr = os.Stderr
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Process.Kill()
+		waitHealthy(t, addr)
+
+		var out strings.Builder
+		att := exec.Command(bin, "attack", "-url", "ws://"+addr+"/socket")
+		att.Stdout, att.Stderr = &out, os.Stderr
+		if err := att.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer att.Process.Kill()
+		time.Sleep(3 * time.Second)
+		if err := att.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := att.Wait(); err != nil {
+			t.Fatalf("the attacker: %v", err)
+		}
+		var rep loadgen.AttackReport
+		if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+			t.Fatalf("its report %q: %v", out.String(), err)
+		}
+		// One address gets 20 files in 10 s, holds 20 sockets (the join
+		// churn's among them, when it gets one), and joins 5 times a
+		// minute on a socket: the rest is refused.
+		if rep.From != loadgen.AttackFrom || rep.Mixes[http.StatusTooManyRequests] == 0 || rep.Mixes[http.StatusOK] > 20 ||
+			rep.SocketsPeak < 1 || rep.SocketsPeak > 20 || rep.SocketsRefused[http.StatusTooManyRequests] == 0 ||
+			rep.Joins > shared.JoinLimit || rep.CPUPercent <= 0 {
+			t.Errorf("the attacker's report: %+v", rep)
+		}
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		if err := srv.Wait(); err != nil {
+			t.Errorf("the server's exit: %v", err)
 		}
 	})
 
