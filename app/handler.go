@@ -56,7 +56,7 @@ func Handler(version string, static fs.FS) http.Handler {
 			SVG:      "/web/icon.svg",
 			Maskable: "/web/icon-maskable-512.png",
 		},
-		Styles:                []string{"/web/loops.css"},
+		Styles:                []string{"/web/loops.css", loopColorsPath},
 		CacheableResources:    []string{"/web/icon.svg"},
 		Version:               version,
 		Resources:             res,
@@ -117,6 +117,9 @@ func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type staticFiles struct {
 	files fs.FS
 	tags  map[string]string // ETag by file name (slash-separated, no leading slash)
+	// made are the files made at start rather than embedded (the loop
+	// colors' style sheet), by name.
+	made map[string][]byte
 }
 
 var (
@@ -125,7 +128,11 @@ var (
 )
 
 func newStaticFiles(files fs.FS) *staticFiles {
-	s := &staticFiles{files: files, tags: make(map[string]string)}
+	s := &staticFiles{files: files, tags: make(map[string]string), made: make(map[string][]byte)}
+	colors := strings.TrimPrefix(loopColorsPath, "/web/")
+	s.made[colors] = []byte(loopColorsCSS())
+	sum := sha256.Sum256(s.made[colors])
+	s.tags[colors] = `"` + hex.EncodeToString(sum[:12]) + `"`
 	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
@@ -181,6 +188,11 @@ func (s *staticFiles) serveFile(w http.ResponseWriter, r *http.Request, name str
 	tag, ok := s.tags[name]
 	if !ok {
 		http.NotFound(w, r)
+		return
+	}
+	if b, ok := s.made[name]; ok {
+		w.Header().Set("ETag", tag)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 		return
 	}
 	f, err := s.files.Open(name)

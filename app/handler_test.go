@@ -3,6 +3,7 @@
 package app
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // discard is a ResponseWriter that keeps nothing of the body.
@@ -72,6 +75,34 @@ func TestHandler(t *testing.T) {
 				if got := res.Header.Get(name); got != want {
 					t.Errorf("%s: %s %q, want %q", path, name, got, want)
 				}
+			}
+		}
+	})
+	t.Run("the loop colors' style sheet gives every loop of every kit its color, and the pages link it", func(t *testing.T) {
+		res, css := get(t, h, loopColorsPath)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") || res.Header.Get("ETag") == "" {
+			t.Fatalf("status %d, type %q, ETag %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("ETag"))
+		}
+		for _, k := range shared.Kits {
+			for _, l := range k.Loops {
+				if want := fmt.Sprintf(`[data-loop-color="%s"] { --loop-color: %s; }`, l.Color, l.Color); !strings.Contains(css, want) {
+					t.Errorf("%s/%s: no rule %s", k.ID, l.ID, want)
+				}
+			}
+		}
+		if res, _ := get(t, h, loopColorsPath, "If-None-Match", res.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
+			t.Errorf("with its ETag: status %d, want 304", res.StatusCode)
+		}
+		_, page := get(t, h, "/")
+		if !strings.Contains(page, `href="`+loopColorsPath+`"`) {
+			t.Errorf("the page does not link %s", loopColorsPath)
+		}
+	})
+	t.Run("the first screen's HTML has no style attribute (the security policy allows none)", func(t *testing.T) {
+		for _, path := range []string{"/", "/jam/abc", "/r/abc"} {
+			if _, body := get(t, h, path); strings.Contains(body, " style=") {
+				i := strings.Index(body, " style=")
+				t.Errorf("%s has a style attribute: %s", path, body[max(0, i-80):min(len(body), i+80)])
 			}
 		}
 	})

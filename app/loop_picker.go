@@ -59,7 +59,7 @@ func (p *loopPicker) Render() goapp.UI {
 				return goapp.Li().Body(
 					goapp.Button().
 						Class("chip").
-						Style("--loop-color", l.Color).
+						DataSet("loop-color", l.Color).
 						DataSet("loop", l.ID).
 						Aria("label", label).
 						Aria("current", strconv.FormatBool(current)).

@@ -97,7 +97,7 @@ func (c *memberCard) Render() goapp.UI {
 	return goapp.Article().
 		Class(class).
 		Class("state-"+c.Istate).
-		Style("--loop-color", loop.Color).
+		DataSet("loop-color", loop.Color).
 		DataSet("member-id", c.Imember.ID).
 		DataSet("loop", c.Imember.Loop).
 		DataSet("state", c.Istate).

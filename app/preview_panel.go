@@ -69,7 +69,7 @@ func (p *previewPanel) Render() goapp.UI {
 					return goapp.Li().Body(
 						goapp.Button().
 							Class("chip").
-							Style("--loop-color", l.Color).
+							DataSet("loop-color", l.Color).
 							DataSet("preview", l.ID).
 							Title("Preview "+l.Name+" alone").
 							Aria("pressed", strconv.FormatBool(on)).

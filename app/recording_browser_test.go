@@ -28,7 +28,7 @@ type wavStats struct {
 // the RMS of each bar of it.
 const exportStats = `(async () => {
 	const x = window.loopsExport;
-	const buf = await (await fetch(x.url)).arrayBuffer();
+	const buf = await x.blob.arrayBuffer();
 	const pcm = new Int16Array(buf, 44);
 	const barFrames = Math.round(x.frames / x.bars);
 	const rms = [];
@@ -119,6 +119,19 @@ func TestRecordingBrowser(t *testing.T) {
 		c.waitJS(t, "the loops rendered", fmt.Sprintf(`window.loopsDiagnostics().loops.rendered >= %d`, len(loops)), 90*time.Second)
 		if n := eval[int](t, c, `document.querySelectorAll('#lanes .stretch').length`); n != len(rec.Parts) {
 			t.Fatalf("%d stretches drawn, want %d", n, len(rec.Parts))
+		}
+		// Each stretch spans its bars of the lane (placed by script: the
+		// policy allows no style attribute).
+		type span struct{ From, To, Left, Right float64 }
+		spans := eval[[]span](t, c, `[...document.querySelectorAll('#lanes .stretch')].map(e => {
+			const r = e.getBoundingClientRect(), lane = e.parentElement.getBoundingClientRect();
+			return {from: +e.dataset.from, to: +e.dataset.to, left: (r.left - lane.left) / lane.width, right: (r.right - lane.left) / lane.width};
+		})`)
+		for _, sp := range spans {
+			from, to := sp.From/float64(rec.Bars), sp.To/float64(rec.Bars)
+			if math.Abs(sp.Left-from) > 0.01 || (to-from > 0.02 && math.Abs(sp.Right-to) > 0.01) {
+				t.Errorf("the stretch of bars %.0f to %.0f spans %.3f to %.3f of its lane, want %.3f to %.3f", sp.From, sp.To, sp.Left, sp.Right, from, to)
+			}
 		}
 		click(c, "#rec-play")
 		for i, p := range rec.Parts {

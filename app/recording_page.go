@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -286,6 +287,7 @@ func (p *recordingPage) tick(ctx goapp.Context) {
 	if p.pb != nil {
 		p.pb.Tick(localMs())
 		p.syncPlayhead()
+		placeStretches(p.rec.Bars)
 	}
 	sig := fmt.Sprintf("%s;%s;%d;%v;%d", p.state, p.eng.State(), len(p.loops), p.playing(), p.second())
 	if sig == p.sig {
@@ -386,7 +388,7 @@ func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
 		blob := win.Get("Blob").New(parts, map[string]any{"type": "audio/wav"})
 		url := win.Get("URL").Call("createObjectURL", blob).String()
 		win.Set("loopsExport", map[string]any{
-			"url": url, "bytes": blob.Get("size").Int(), "frames": m.Frames(), "sampleRate": rate,
+			"url": url, "blob": blob, "bytes": blob.Get("size").Int(), "frames": m.Frames(), "sampleRate": rate,
 			"bars": rec.Bars, "firstBar": rec.FirstBar, "ms": localMs() - began, "longestStepMs": longest,
 			"mixMs": mixed - began, "started": began - performanceOrigin(),
 		})
@@ -483,9 +485,27 @@ func (p *recordingPage) body() goapp.UI {
 	)
 }
 
+// placeStretches sets the place and width on its lane of each stretch
+// drawn since the last call (the ticker calls it), from its bars. It writes
+// to the elements' style objects, not their style attributes: the page's
+// security policy allows no inline style attribute (server/httpserver.go),
+// while script may set styles.
+func placeStretches(bars int) {
+	list := goapp.Window().Get("document").Call("querySelectorAll", "#lanes .stretch:not([data-placed])")
+	for i := 0; i < list.Length(); i++ {
+		el := list.Index(i)
+		el.Get("dataset").Set("placed", "")
+		from, _ := strconv.Atoi(el.Get("dataset").Get("from").String())
+		to, _ := strconv.Atoi(el.Get("dataset").Get("to").String())
+		style := el.Get("style")
+		style.Call("setProperty", "left", fmt.Sprintf("%.4f%%", float64(from)/float64(bars)*100))
+		style.Call("setProperty", "width", fmt.Sprintf("%.4f%%", float64(to-from)/float64(bars)*100))
+	}
+}
+
 // lane draws one loop's row: a button for each stretch it sounded.
 func (p *recordingPage) lane(id string) goapp.UI {
-	name, color := id, "#888"
+	name, color := id, unknownLoopColor
 	if k := shared.KitByID(p.rec.Kit); k != nil {
 		if l, ok := k.Loop(id); ok {
 			name, color = l.Name, l.Color
@@ -497,16 +517,13 @@ func (p *recordingPage) lane(id string) goapp.UI {
 			parts = append(parts, pt)
 		}
 	}
-	bars := float64(p.rec.Bars)
-	return goapp.Div().Class("lane").DataSet("loop", id).Style("--loop-color", color).Body(
+	return goapp.Div().Class("lane").DataSet("loop", id).DataSet("loop-color", color).Body(
 		goapp.Span().Class("lane-name").Text(name),
 		goapp.Div().Class("lane-bars").Body(
 			goapp.Range(parts).Slice(func(i int) goapp.UI {
 				pt := parts[i]
 				return goapp.Button().Class("stretch").
 					DataSet("from", pt.From).DataSet("to", pt.To).
-					Style("left", fmt.Sprintf("%.4f%%", float64(pt.From)/bars*100)).
-					Style("width", fmt.Sprintf("%.4f%%", float64(pt.To-pt.From)/bars*100)).
 					Aria("label", fmt.Sprintf("%s, bars %d to %d: play from bar %d", name, pt.From+1, pt.To, pt.From+1)).
 					OnClick(p.seek)
 			}),

@@ -46,7 +46,7 @@ func (w *waveform) Render() goapp.UI {
 	}
 	return goapp.Div().
 		Class(class).
-		Style("--loop-color", w.Icolor).
+		DataSet("loop-color", w.Icolor).
 		Aria("hidden", "true").
 		Body(
 			body,

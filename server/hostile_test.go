@@ -482,13 +482,13 @@ func TestHostilePages(t *testing.T) {
 			res.Body.Close()
 			csp := res.Header.Get("Content-Security-Policy")
 			host := strings.TrimPrefix(s.ts.URL, "http://")
-			for _, want := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval';", "connect-src 'self' blob: ws://" + host + " wss://" + host + ";", "frame-ancestors 'none'", "object-src 'none'"} {
+			for _, want := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval';", "connect-src 'self' ws://" + host + " wss://" + host + ";", "style-src 'self';", "frame-ancestors 'none'", "object-src 'none'"} {
 				if !strings.Contains(csp, want) {
 					t.Errorf("%s: policy %q lacks %q", path, csp, want)
 				}
 			}
-			if strings.Contains(csp, "'unsafe-eval'") || strings.Contains(csp, "script-src 'self' 'unsafe-inline'") {
-				t.Errorf("%s: policy %q lets a string run as code", path, csp)
+			if strings.Contains(csp, "'unsafe-eval'") || strings.Contains(csp, "'unsafe-inline'") || strings.Contains(csp, "blob:") {
+				t.Errorf("%s: policy %q lets a string run as code, allows something inline, or blob:", path, csp)
 			}
 			if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") != "no-referrer" {
 				t.Errorf("%s: headers %v", path, res.Header)

@@ -71,22 +71,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // host is the request's Host, written into the policy only when it is a
 // plain host[:port].
 //
-// Style attributes are allowed inline (style-src-attr): the app's
-// components set each loop's color as a CSS variable on their element
-// (go-app writes it as a style attribute). An attribute holds declarations,
-// never a selector, so it can neither run code nor read the page; scripts,
-// style sheets and everything else come from the server's origin only.
+// Nothing inline and no blob: anywhere. The app marks each loop's element
+// with its color and a style sheet of the server's gives it
+// (app/loop_colors.go), and it places the recording's stretches through
+// their elements' style objects, which the policy does not govern, so no
+// element needs a style attribute. A recording's download is a link to the
+// blob the page made of it, which no fetch, image or media element loads.
+// 'wasm-unsafe-eval' compiles the app's WASM; nothing evaluates a string.
 func setPageHeaders(h http.Header, host string) {
-	// blob: is the page's own data: a recording's download is fetched
-	// from the blob the page made of it.
-	connect := "'self' blob:"
+	connect := "'self'"
 	if validHost(host) {
 		connect += " ws://" + host + " wss://" + host
 	}
 	h.Set("Content-Security-Policy", "default-src 'self'; "+
 		"script-src 'self' 'wasm-unsafe-eval'; "+
 		"connect-src "+connect+"; "+
-		"img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; style-src-attr 'unsafe-inline'; font-src 'self'; "+
+		"img-src 'self' data:; media-src 'self'; style-src 'self'; font-src 'self'; "+
 		"worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "+
 		"form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
