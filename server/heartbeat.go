@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -16,10 +17,13 @@ const heartbeatSlots = 8
 // heartbeat finds the dead peers. Any frame a client sends, and any pong,
 // proves it alive; the app sends one every few seconds (its clock's pings),
 // so most connections need no WebSocket ping at all. The shared timer looks
-// at each connection once a PingInterval: one that has been quiet for half
-// an interval gets a ping, and one that has been quiet, pongs included, for
-// two intervals is closed. A dead peer is so closed two to three intervals
-// after the last frame it sent (40 to 60 s by default).
+// at each connection once a PingInterval, and one that has been quiet for
+// half an interval gets a ping. PROTOCOL.md: the server closes a connection
+// that has not answered two pings. A ping waits half an interval for its
+// answer; one unanswered is followed at once by a second, and a connection
+// that answers neither is closed. A dead peer is so closed one and a half to
+// two and a half intervals after the last frame it sent (30 to 50 s by
+// default).
 // Its fields are guarded by Server.mu.
 type heartbeat struct {
 	s     *Server
@@ -82,48 +86,71 @@ func (h *heartbeat) fire() {
 	}
 }
 
-// beat closes c if it has been quiet for two ping intervals, and pings it
-// if it has been quiet for half of one and no ping of it is waiting. Bytes
-// from c waiting unread in its socket count as heard: a server that fell
-// behind neither pings nor closes the clients whose frames it has not read.
+// beat pings c if it has been quiet for half a ping interval and no ping of
+// it is waiting. Bytes from c waiting unread in its socket count as heard: a
+// server that fell behind pings none of the clients whose frames it has not
+// read.
 func (c *conn) beat(now time.Time) {
-	if c.isClosed() {
+	if c.isClosed() || c.quiet(now) < c.s.cfg.PingInterval/2 || c.unread() {
 		return
 	}
-	quiet := c.quiet(now)
-	interval := c.s.cfg.PingInterval
-	if quiet >= interval/2 {
-		if unread, _, _, ok := socketQueues(c.sock.nc); ok && unread > 0 {
-			// The client sent bytes the server has not read yet: the
-			// server is behind (short of CPU), and the client alive.
-			c.heard(now)
-			return
-		}
-	}
-	switch {
-	case quiet >= 2*interval:
-		c.closeAsync(statusPolicyViolation, "no frame and no pong for two ping intervals", reasonNoPong)
-	case quiet >= interval/2 && c.pinging.CompareAndSwap(false, true):
-		c.s.metrics.pings.Inc()
+	if c.pinging.CompareAndSwap(false, true) {
 		c.s.wg.Add(1)
 		go c.ping()
 	}
 }
 
-// ping sends c a WebSocket ping and waits for its pong, at most a ping
-// interval; the pong proves c alive.
+// missedPings is how many pings in a row a connection may leave unanswered
+// before it is closed (PROTOCOL.md).
+const missedPings = 2
+
+// ping sends c WebSocket pings, each waiting half a ping interval for its
+// answer, until one is answered, and closes c once missedPings in a row were
+// not. Anything heard from c after the first ping went out answers them:
+// a pong (even a late one), any frame, or bytes waiting unread in its
+// socket.
 func (c *conn) ping() {
 	defer c.s.wg.Done()
 	defer c.pinging.Store(false)
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.PingInterval)
-	defer cancel()
-	if c.ws.Ping(ctx) == nil {
-		c.heard(time.Now())
+	wait := c.s.cfg.PingInterval / 2
+	first := time.Now()
+	for range missedPings {
+		c.s.metrics.pings.Inc()
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err == nil {
+			c.heard(time.Now())
+			return
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return // the connection ended: its read loop says why
+		}
+		if c.heardSince(first) || c.unread() {
+			return
+		}
 	}
+	c.closeAsync(statusPolicyViolation, "two pings unanswered", reasonNoPong)
+}
+
+// unread reports whether bytes from c wait unread in its socket: the
+// server is behind (short of CPU), and the client alive; it counts them as
+// heard now.
+func (c *conn) unread() bool {
+	if unread, _, _, ok := socketQueues(c.sock.nc); ok && unread > 0 {
+		c.heard(time.Now())
+		return true
+	}
+	return false
 }
 
 // heard records that something came from c at t.
 func (c *conn) heard(t time.Time) { c.lastHeard.Store(int64(t.Sub(c.born))) }
+
+// heardSince reports whether something came from c at or after t.
+func (c *conn) heardSince(t time.Time) bool {
+	return time.Duration(c.lastHeard.Load()) >= t.Sub(c.born)
+}
 
 // quiet returns how long nothing has come from c.
 func (c *conn) quiet(now time.Time) time.Duration {

@@ -17,10 +17,17 @@ import (
 // dialCounting opens a socket that counts the WebSocket pings it answers.
 func (s *testServer) dialCounting(t *testing.T, pings *atomic.Int32) *client {
 	t.Helper()
+	return s.dialAnswering(t, pings, func(int32) bool { return true })
+}
+
+// dialAnswering opens a socket that counts the WebSocket pings it gets and
+// answers the nth (from 1) only if answer(n).
+func (s *testServer) dialAnswering(t *testing.T, pings *atomic.Int32, answer func(n int32) bool) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.ts.URL, "http")+"/socket", &websocket.DialOptions{
-		OnPingReceived: func(context.Context, []byte) bool { pings.Add(1); return true },
+		OnPingReceived: func(context.Context, []byte) bool { return answer(pings.Add(1)) },
 	})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
@@ -74,7 +81,7 @@ func TestHeartbeat(t *testing.T) {
 		}
 	})
 
-	t.Run("a client that sent frames and then went dead is closed two to three intervals after its last frame", func(t *testing.T) {
+	t.Run("a client that sent frames and then went dead is closed one and a half to two and a half intervals after its last frame", func(t *testing.T) {
 		const interval = time.Second // gaps of a loaded machine stay under two
 		s := newTestServer(t, Config{PingInterval: interval})
 		a, _ := s.join(t, "dies")
@@ -97,9 +104,11 @@ func TestHeartbeat(t *testing.T) {
 		if l := expect[*shared.Left](a); l.ID != jb.You {
 			t.Fatalf("left %s, want %s", l.ID, jb.You)
 		}
+		// Quiet for half an interval by the beat that finds it, a beat an
+		// interval, then two pings of half an interval each.
 		d := time.Since(last)
-		if d < 2*interval || d > 3*interval+2*time.Second {
-			t.Errorf("closed %v after its last frame, want two to three intervals (%v to %v)", d, 2*interval, 3*interval)
+		if d < 3*interval/2 || d > 5*interval/2+2*time.Second {
+			t.Errorf("closed %v after its last frame, want one and a half to two and a half intervals (%v to %v)", d, 3*interval/2, 5*interval/2)
 		}
 		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 1 {
 			t.Fatalf("closes{reason=no_pong} = %v, want 1", n)
@@ -133,9 +142,50 @@ func TestHeartbeat(t *testing.T) {
 		a.expectQuiet()
 	})
 
+	t.Run("a client that reads but answers no ping is closed after its second unanswered ping", func(t *testing.T) {
+		const interval = time.Second
+		s := newTestServer(t, Config{PingInterval: interval})
+		var pings atomic.Int32
+		deaf := s.dialAnswering(t, &pings, func(int32) bool { return false })
+		deaf.join("deaf", "")
+		begin := time.Now()
+		_, err := deaf.read(10 * interval)
+		if status := websocket.CloseStatus(err); status != websocket.StatusPolicyViolation {
+			t.Fatalf("read: %v, want a close with 1008", err)
+		}
+		if n := pings.Load(); n != missedPings {
+			t.Errorf("closed after %d pings, want %d", n, missedPings)
+		}
+		if d := time.Since(begin); d < 3*interval/2 || d > 5*interval/2+2*time.Second {
+			t.Errorf("closed %v after joining, want one and a half to two and a half intervals", d)
+		}
+		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 1 {
+			t.Fatalf("closes{reason=no_pong} = %v, want 1", n)
+		}
+	})
+
+	t.Run("a client that answers every other ping stays: one unanswered ping closes nothing", func(t *testing.T) {
+		const interval = time.Second
+		s := newTestServer(t, Config{PingInterval: interval})
+		var pings atomic.Int32
+		half := s.dialAnswering(t, &pings, func(n int32) bool { return n%2 == 0 })
+		half.join("half", "")
+		if m, err := half.read(6 * interval); err == nil || websocket.CloseStatus(err) != -1 {
+			t.Fatalf("got %T %+v, %v; want nothing and no close", m, m, err)
+		}
+		if n := pings.Load(); n < 4 {
+			t.Errorf("the client got %d pings in six intervals, want at least 4 (two rounds of an unanswered one and an answered one)", n)
+		}
+		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 0 {
+			t.Fatalf("closes{reason=no_pong} = %v, want 0", n)
+		}
+	})
+
 	t.Run("by default a silent dead peer is closed within 60 seconds of its last frame", func(t *testing.T) {
 		cfg := Config{}.withDefaults()
-		if worst := 3 * cfg.PingInterval; worst > 60*time.Second {
+		// The beat that finds it quiet comes up to an interval and a half
+		// after its last frame; each ping waits half an interval.
+		if worst := 3*cfg.PingInterval/2 + missedPings*cfg.PingInterval/2; worst > 60*time.Second {
 			t.Fatalf("a dead peer may stay %v, want at most 60 s", worst)
 		}
 	})

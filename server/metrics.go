@@ -18,7 +18,7 @@ const (
 	reasonTooBig      = "too_big"      // 1009
 	reasonRateLimited = "rate_limited" // 1008
 	reasonSlow        = "slow"         // 1008, outgoing queue full
-	reasonNoPong      = "no_pong"      // 1008, no frame and no pong for two ping intervals
+	reasonNoPong      = "no_pong"      // 1008, two pings in a row unanswered
 	reasonWriteFailed = "write_failed" // a write failed or timed out
 	reasonDraining    = "draining"     // 1001
 	reasonReplaced    = "replaced"     // 4000, a resume took the user over

@@ -16,7 +16,8 @@
 // and whose writer goroutine exists only while frames wait. Queuing never
 // blocks: a connection whose queue is full is closed with 1008. Any frame
 // from a client proves it alive; one shared timer looks at a slice of the
-// connections at a time and pings only those that have been quiet.
+// connections at a time and pings only those that have been quiet, closing
+// those that leave two pings in a row unanswered.
 package server
 
 import (
@@ -55,9 +56,11 @@ type Config struct {
 	WriteTimeout time.Duration
 	// PingInterval paces the heartbeat: a connection from which nothing
 	// came for half an interval (no frame, no pong) gets a WebSocket
-	// ping, and one from which nothing came for two is closed, so a dead
-	// peer is closed within three intervals of its last frame. A client
-	// that sends frames more often, as the app does, is never pinged.
+	// ping, which waits half an interval for its answer; one unanswered is
+	// followed by a second, and a connection that answers neither is
+	// closed (PROTOCOL.md: two unanswered pings). A dead peer is so closed
+	// within two and a half intervals of its last frame. A client that
+	// sends frames more often, as the app does, is never pinged.
 	PingInterval time.Duration
 	// RateLimit is how many messages a client may send in any RateWindow.
 	RateLimit int

@@ -52,6 +52,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		// The library answers pings inside Read; each counts toward the
 		// message rate like any frame. c is set before the first Read.
 		OnPingReceived: func(context.Context, []byte) bool { return c.onPing() },
+		// A pong answers the heartbeat's ping, even a late one.
+		OnPongReceived: func(context.Context, []byte) { c.heard(time.Now()) },
 	})
 	if err != nil {
 		s.log.Debug("socket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
