@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -15,9 +16,19 @@ type scheduledStart struct {
 	// WallMs is where the start reaches the speakers on the local wall
 	// clock by the output clock now; PlannedWallMs where it was to reach
 	// them by the output clock when it was scheduled. They part when the
-	// audio clock glitched or slipped since.
+	// audio clock glitched or slipped since; while the start's source
+	// sounds, WallMs follows how its rate steered it back (Nudges rate
+	// changes, playing at Factor times its own rate now), and ClockWallMs
+	// is where it would be without them: ClockWallMs - PlannedWallMs is how
+	// far the output clock moved.
 	WallMs        float64 `json:"wallMs"`
 	PlannedWallMs float64 `json:"plannedWallMs"`
+	ClockWallMs   float64 `json:"clockWallMs"`
+	Nudges        int     `json:"nudges"`
+	Factor        float64 `json:"factor"`
+	// Kind is why it was scheduled: startFirst, startMoved, startRestart.
+	Kind string `json:"kind"`
+	seq  int
 }
 
 // maxScheduled bounds the record of starts on a page left open for hours.
@@ -114,8 +125,15 @@ func (e *engine) Diagnostics() string {
 		if e.out.ready(e.State() == "running", localMs()) {
 			d.Audio.OutputLatency = finite(e.ctx.Get("outputLatency").Float())
 		}
+		now := e.currentTime()
 		for _, s := range e.scheduled {
-			s.WallMs = e.wallMs(s.AudioTime)
+			s.ClockWallMs, s.WallMs, s.Factor = e.wallMs(s.AudioTime), e.wallMs(s.AudioTime), 1
+			for _, v := range e.voices {
+				if v.seq == s.seq && v.src != nil {
+					s.WallMs = e.wallMs(v.follow.anchorAt(math.Max(now, v.follow.since)))
+					s.Nudges, s.Factor = v.follow.nudges, v.follow.factor
+				}
+			}
 			d.Scheduled = append(d.Scheduled, s)
 		}
 	}

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"math"
+
 	"github.com/loopswithfriends/loops/shared/sound"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -29,8 +31,10 @@ type engine struct {
 
 	// ready times the player's wait for their own loop.
 	ready readiness
-	// scheduled is every loop start, for window.loopsDiagnostics().
+	// scheduled is every loop start, for window.loopsDiagnostics(); seq
+	// numbers them.
 	scheduled []scheduledStart
+	seq       int
 }
 
 var _ player = (*engine)(nil)
@@ -45,10 +49,12 @@ type voice struct {
 	out goapp.Value
 	// src and env are the sounding source and its envelope, if any.
 	src, env goapp.Value
-	// anchor is the audio time the source took for the start of its bar,
-	// and drift how long the grid has put the bar elsewhere.
-	anchor float64
-	drift  drift
+	// when is the audio time the source starts, rate its own playback rate
+	// (a buffer of another tempo is stretched), follow how it keeps to the
+	// grid, and seq its record in the engine's scheduled starts.
+	when, rate float64
+	follow     follow
+	seq        int
 }
 
 func newEngine(t *jamTime) *engine {
@@ -120,7 +126,7 @@ func (e *engine) AddBuffer(loop string, left, right []float32) {
 	e.buffers[loop] = buf
 	for id, v := range e.voices {
 		if v.playing && v.loop == loop && v.src == nil {
-			e.startVoice(id, v)
+			e.startVoice(id, v, startFirst)
 		}
 	}
 }
@@ -187,13 +193,22 @@ func (e *engine) apply(member, loop string, playing bool, bar int64, preview boo
 	}
 	e.stopSource(v, e.audioTime(e.time.Timeline().BarStart(bar)))
 	if playing {
-		e.startVoice(member, v)
+		e.startVoice(member, v, startFirst)
 	}
 }
 
+// The kinds of a scheduled start: a voice's first start of its bar, a start
+// still to come moved on the grid (nothing sounded), a sounding loop
+// re-anchored with a crossfade.
+const (
+	startFirst   = "start"
+	startMoved   = "move"
+	startRestart = "restart"
+)
+
 // startVoice starts v's loop at its bar, or at once and in phase when the
-// bar is past.
-func (e *engine) startVoice(member string, v *voice) {
+// bar is past; kind says why, for the diagnostics.
+func (e *engine) startVoice(member string, v *voice, kind string) {
 	buf, ok := e.buffers[v.loop]
 	if !ok {
 		return // AddBuffer starts it
@@ -202,8 +217,11 @@ func (e *engine) startVoice(member string, v *voice) {
 	src := e.ctx.Call("createBufferSource")
 	src.Set("buffer", buf)
 	src.Set("loop", true)
-	if st.Rate != 1 {
-		src.Get("playbackRate").Set("value", st.Rate)
+	// A voice started again keeps what its steering learned of the audio
+	// clock's rate (see follow).
+	trim := v.follow.trim
+	if f := st.Rate * (1 + trim); f != 1 {
+		src.Get("playbackRate").Set("value", f)
 	}
 	env := e.ctx.Call("createGain")
 	g := env.Get("gain")
@@ -212,11 +230,16 @@ func (e *engine) startVoice(member string, v *voice) {
 	src.Call("connect", env)
 	env.Call("connect", v.out)
 	src.Call("start", st.When, st.Offset)
-	v.src, v.env, v.anchor, v.drift = src, env, st.Anchor, drift{}
+	v.src, v.env, v.when, v.rate, v.follow = src, env, st.When, st.Rate, newFollow(st.Anchor, st.When)
+	v.follow.trim, v.follow.factor = trim, 1+trim
+	v.seq = 0
 	if !v.preview {
+		e.seq++
+		v.seq = e.seq
 		e.scheduled = append(e.scheduled, scheduledStart{
 			Member: member, Loop: v.loop, Bar: v.bar,
 			ServerMs: st.ServerMs, AudioTime: st.Anchor, PlannedWallMs: e.wallMs(st.Anchor),
+			Kind: kind, seq: e.seq,
 		})
 		if len(e.scheduled) > maxScheduled {
 			e.scheduled = e.scheduled[len(e.scheduled)-maxScheduled:]
@@ -240,26 +263,39 @@ func (e *engine) stopSource(v *voice, at float64) {
 	v.src, v.env = nil, nil
 }
 
-// Realign re-anchors every sounding loop that drifted from its place on the
-// jam's grid: the clock offset was corrected after it started (a busy page
-// takes bad samples at first), or the audio clock drifts from the system
-// clock. The new source crossfades in, in phase, at once; a start still to
-// come is simply moved.
+// Realign keeps every loop on its place on the jam's grid when the clock
+// offset was corrected after it started (a busy page takes bad samples at
+// first), or the audio clock drifts from the system clock or glitched: a
+// start still to come is simply moved; a sounding loop is steered back by
+// its playback rate (see follow), and only a drift too large to make up so
+// is re-anchored, a new source crossfading in, in phase, at once.
 func (e *engine) Realign() {
 	if !e.ok() {
 		return
 	}
-	now, nowMs := e.currentTime(), localMs()
+	now := e.currentTime()
 	bound := driftBound(e.out.wobble())
 	for id, v := range e.voices {
 		if v.src == nil {
 			continue
 		}
-		if !v.drift.due(v.anchor, e.audioTime(e.time.Timeline().BarStart(v.bar)), bound, nowMs) {
+		at := e.audioTime(e.time.Timeline().BarStart(v.bar))
+		if v.when > now+lateLeadSec+fadeOutSec {
+			if math.Abs(at-v.follow.anchor) > moveSec {
+				e.stopSource(v, now+lateLeadSec)
+				e.startVoice(id, v, startMoved)
+			}
 			continue
 		}
-		e.stopSource(v, now+lateLeadSec)
-		e.startVoice(id, v)
+		from := now + lateLeadSec
+		restart, factor, changed := v.follow.steer(at, from, bound)
+		switch {
+		case restart:
+			e.stopSource(v, from)
+			e.startVoice(id, v, startRestart)
+		case changed:
+			v.src.Get("playbackRate").Call("setValueAtTime", v.rate*factor, math.Max(from, v.when))
+		}
 	}
 }
 

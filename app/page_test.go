@@ -115,6 +115,10 @@ type diagnostics struct {
 		AudioTime     float64 `json:"audioTime"`
 		WallMs        float64 `json:"wallMs"`
 		PlannedWallMs float64 `json:"plannedWallMs"`
+		ClockWallMs   float64 `json:"clockWallMs"`
+		Nudges        int     `json:"nudges"`
+		Factor        float64 `json:"factor"`
+		Kind          string  `json:"kind"`
 	} `json:"scheduled"`
 	Loops struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`

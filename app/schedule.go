@@ -17,20 +17,35 @@ const (
 	// at once.
 	lateLeadSec = 0.03
 	// driftSec is how far a sounding loop may drift from where the clock
-	// says it should be before it is re-anchored with a short crossfade,
-	// where the output clock is steady: Chromium's readings agree to about
-	// 0.2 ms, so this fires when the clock offset was corrected (mostly in
-	// a page's first seconds) or the audio clock glitched, and it keeps
-	// browsers within a couple of ms. Where the output clock wobbles more
-	// (Firefox's, by ±1-3 ms), the bound is its wobble plus driftMarginSec.
+	// says it should be before it is steered back, where the output clock
+	// is steady: Chromium's readings agree to about 0.2 ms. Where the
+	// output clock wobbles more (Firefox's, by ±1-3 ms), the bound is its
+	// wobble plus driftMarginSec, so that a wobble that comes back by
+	// itself is not chased.
 	driftSec       = 0.0015
 	driftMarginSec = 0.0005
-	// driftPersistMs is how long a drift must last before the loop is
-	// re-anchored: a restart is audible, and a mapping that wobbles comes
-	// back by itself. driftJumpSec is a drift fixed at once: a glitch or a
-	// jump of the clock offset that no one should hear for seconds.
-	driftPersistMs = 2000
-	driftJumpSec   = 0.010
+	// A sounding loop off the grid is steered back by its playback rate,
+	// not restarted: a restart crossfades the bar against itself, which is
+	// audible, and an audio clock that slips (Firefox's output clock moved
+	// 0.34 % against the wall clock on a quiet box) or glitches by a buffer
+	// (Chromium's, 10 ms) would restart it again and again. The rate moves
+	// off the loop's own by the drift over nudgeTauSec a second, so a
+	// drift decays with that time constant, by at most nudgeMax (0.5 %,
+	// under 9 cents: a pitch change no one hears in a mix, and more than a
+	// slipping clock needs). The nudge ends when the loop is within
+	// nudgeDoneSec of the grid; a rate moves only in steps of nudgeStep,
+	// so that the wobble of the clock does not become a stream of changes.
+	nudgeMax     = 0.005
+	nudgeTauSec  = 1.0
+	nudgeDoneSec = 0.0002
+	nudgeStep    = 0.0001
+	// restartSec is a drift that is re-anchored at once with a short
+	// crossfade: at nudgeMax it would take 10 s to make up (a jump of the
+	// clock offset, a long stall of the audio thread).
+	restartSec = 0.050
+	// moveSec is how far a start still to come may be off the grid before
+	// it is simply moved: nothing sounds yet, so moving it costs nothing.
+	moveSec = 0.0002
 )
 
 // sourceStart is how one loop source starts: at audio time When, Offset
@@ -64,34 +79,83 @@ func scheduleStart(tl shared.Timeline, bar int64, shiftMs, nowSec, bufSec float6
 	return st
 }
 
-// drift follows how long a sounding loop has been off the grid.
-type drift struct {
-	off   bool
-	since float64 // the local ms it was first seen off
+// follow is how a sounding source follows the grid: the audio time its
+// bar's start maps to (its anchor), as of audio time since, and the factor
+// its playback rate plays at since then (1: the loop's own rate). A factor
+// above 1 moves the anchor earlier by (factor-1) s each second.
+//
+// It steers like a PI controller: once the drift passed the bound, the
+// rate moves off by the drift over nudgeTauSec (to make it up), and by
+// trim, what the drift within the bound added up to over nudgeTrimSec
+// (what an audio clock that runs slow or fast against the wall clock needs
+// all along), until
+// the loop is within nudgeDoneSec of the grid; then it plays on at its own
+// rate with trim.
+type follow struct {
+	anchor, since, factor float64
+	trim                  float64
+	engaged               bool
+	// last is the audio time of the last steer.
+	last float64
+	// nudges counts the rate changes, for the diagnostics.
+	nudges int
 }
 
-// due reports whether a source anchored at anchor, whose bar the grid now
-// puts at audio time at, must be re-anchored at local ms nowMs: it is
-// further off than tol (seconds) and has been for driftPersistMs, or is off
-// by driftJumpSec or more.
-func (d *drift) due(anchor, at, tol, nowMs float64) bool {
-	off := math.Abs(at - anchor)
-	if off >= driftJumpSec {
-		return true
-	}
-	if off < tol {
-		d.off = false
-		return false
-	}
-	if !d.off {
-		d.off, d.since = true, nowMs
-	}
-	return nowMs-d.since >= driftPersistMs
+// nudgeTrimSec is the integral time of the steering: with nudgeTauSec,
+// critically damped (no ringing).
+const nudgeTrimSec = 4 * nudgeTauSec * nudgeTauSec
+
+func newFollow(anchor, when float64) follow {
+	return follow{anchor: anchor, since: when, factor: 1, last: when}
 }
 
-// driftBound returns how far (seconds) a loop may drift before it counts as
-// off the grid, for an output clock that wobbles by wobbleMs: at least
-// driftSec, and never past driftJumpSec.
+// anchorAt returns the source's anchor at audio time t.
+func (f *follow) anchorAt(t float64) float64 {
+	return f.anchor + (1-f.factor)*(t-f.since)
+}
+
+// steer decides what a sounding source does, whose bar the grid puts at
+// audio time at, from audio time from on (a rate change takes effect then),
+// with tol the drift that may be left alone: restart at once (the drift
+// reached restartSec), or play at a new rate factor from from (changed), or
+// go on as it is.
+func (f *follow) steer(at, from, tol float64) (restart bool, factor float64, changed bool) {
+	from = math.Max(from, f.since)
+	off := at - f.anchorAt(from)
+	if math.Abs(off) >= restartSec {
+		return true, f.factor, false
+	}
+	dt := math.Max(0, math.Min(2, from-f.last))
+	f.last = from
+	if math.Abs(off) > tol {
+		f.engaged = true
+	}
+	target := 1 + f.trim
+	if f.engaged {
+		// Later on the grid than the source has it: the source runs ahead,
+		// slow it down, and the other way round.
+		// The trim learns only from drifts within the bound: a glitch's
+		// jump is made up by the first term, and is no clock running slow.
+		if math.Abs(off) <= tol {
+			f.trim = math.Max(-nudgeMax, math.Min(nudgeMax, f.trim-off*dt/nudgeTrimSec))
+		}
+		target = 1 + f.trim - off/nudgeTauSec
+		if math.Abs(off) < nudgeDoneSec {
+			f.engaged, target = false, 1+f.trim
+		}
+	}
+	target = math.Max(1-nudgeMax, math.Min(1+nudgeMax, target))
+	if target == f.factor || (f.engaged && math.Abs(target-f.factor) < nudgeStep) {
+		return false, f.factor, false
+	}
+	f.anchor, f.since, f.factor = f.anchorAt(from), from, target
+	f.nudges++
+	return false, target, true
+}
+
+// driftBound returns how far (seconds) a loop may drift before it is
+// steered back, for an output clock that wobbles by wobbleMs: at least
+// driftSec, and never past restartSec/5.
 func driftBound(wobbleMs float64) float64 {
-	return math.Min(driftJumpSec, math.Max(driftSec, wobbleMs/1000+driftMarginSec))
+	return math.Min(restartSec/5, math.Max(driftSec, wobbleMs/1000+driftMarginSec))
 }

@@ -56,41 +56,81 @@ func TestScheduleStart(t *testing.T) {
 			t.Errorf("a buffer half a ms long is stretched: rate %v", st.Rate)
 		}
 	})
-	t.Run("a source within the drift bound stays", func(t *testing.T) {
-		var d drift
-		for ms := 0.0; ms < 10_000; ms += 500 {
-			if d.due(10, 10+driftSec/2, driftSec, ms) {
-				t.Fatalf("re-anchored %v ms in, within the bound", ms)
+	t.Run("a source within the drift bound is left alone", func(t *testing.T) {
+		f := newFollow(10, 10)
+		for now := 10.0; now < 70; now += 0.5 {
+			if restart, _, changed := f.steer(10+driftSec/2, now, driftSec); restart || changed {
+				t.Fatalf("steered at %v s, %v ms off", now, driftSec/2*1000)
 			}
 		}
 	})
-	t.Run("a source re-anchors once its drift lasted", func(t *testing.T) {
-		var d drift
-		for ms := 0.0; ms < driftPersistMs; ms += 500 {
-			if d.due(10, 10-2*driftSec, driftSec, ms) {
-				t.Fatalf("re-anchored %v ms in, before the drift lasted", ms)
+	t.Run("an audio clock that slips 0.34 % is followed without a restart", func(t *testing.T) {
+		// Firefox's output clock on a quiet box: 203 ms a minute.
+		f := newFollow(10, 10)
+		worst := 0.0
+		for now := 10.0; now < 130; now += 0.5 {
+			at := 10 + 0.0034*(now-10)
+			restart, _, _ := f.steer(at, now+lateLeadSec, driftSec)
+			if restart {
+				t.Fatalf("restarted at %v s", now)
 			}
+			worst = math.Max(worst, math.Abs(at-f.anchorAt(now)))
 		}
-		if !d.due(10, 10-2*driftSec, driftSec, driftPersistMs) {
-			t.Error("not re-anchored after the drift lasted")
+		t.Logf("up to %.2f ms off, %d rate changes in two minutes, playing at %.5f", worst*1000, f.nudges, f.factor)
+		if worst > 0.004 {
+			t.Errorf("up to %.2f ms off the grid, want within 4", worst*1000)
+		}
+		if f.nudges > 60 {
+			t.Errorf("%d rate changes in two minutes, want a few", f.nudges)
+		}
+		if math.Abs(f.factor-(1-0.0034)) > 0.0005 {
+			t.Errorf("playing at %v of its rate, want about %v", f.factor, 1-0.0034)
 		}
 	})
-	t.Run("a drift that comes and goes never re-anchors", func(t *testing.T) {
-		var d drift
-		for ms := 0.0; ms < 60_000; ms += 500 {
-			off := 2 * driftSec
-			if int(ms/500)%3 == 0 {
-				off = 0 // the wobbling mapping comes back
+	t.Run("a 10 ms glitch is made up by the rate within seconds", func(t *testing.T) {
+		f := newFollow(10, 10)
+		at := 10.010 // the audio clock stalled one 10 ms buffer
+		var settled float64
+		for now := 11.0; now < 30; now += 0.5 {
+			if restart, factor, _ := f.steer(at, now+lateLeadSec, driftSec); restart || math.Abs(factor-1) > nudgeMax+1e-12 {
+				t.Fatalf("restart %v, factor %v at %v s", restart, factor, now)
 			}
-			if d.due(10, 10+off, driftSec, ms) {
-				t.Fatalf("re-anchored %v ms in", ms)
+			if settled == 0 && math.Abs(at-f.anchorAt(now)) < 0.0005 {
+				settled = now - 11
+			}
+		}
+		if settled == 0 || settled > 8 {
+			t.Errorf("within 0.5 ms after %v s, want within 8 s", settled)
+		}
+		if math.Abs(f.factor-1) > 0.0002 || math.Abs(at-f.anchorAt(30)) > 0.0005 {
+			t.Errorf("factor %v, %v ms off at the end; want about its own rate, on the grid", f.factor, (at-f.anchorAt(30))*1000)
+		}
+	})
+	t.Run("a wobble inside the bound makes no rate changes", func(t *testing.T) {
+		f := newFollow(10, 10)
+		tol := driftBound(3)
+		for i := 0; i < 240; i++ {
+			off := 0.003 * math.Sin(float64(i)) // ±3 ms, back and forth
+			if restart, _, changed := f.steer(10+off, 10+float64(i)/2, tol); restart || changed {
+				t.Fatalf("steered by a wobble of %.2f ms", off*1000)
 			}
 		}
 	})
-	t.Run("a large drift re-anchors at once", func(t *testing.T) {
-		var d drift
-		if !d.due(10, 10+1.2*driftJumpSec, driftSec, 0) {
-			t.Error("a jump of the grid waited")
+	t.Run("a jump too large to make up restarts at once", func(t *testing.T) {
+		f := newFollow(10, 10)
+		if restart, _, _ := f.steer(10+restartSec*1.2, 11, driftSec); !restart {
+			t.Error("not restarted")
+		}
+	})
+	t.Run("the anchor moves with the rate from when it changed", func(t *testing.T) {
+		f := newFollow(10, 10)
+		_, factor, changed := f.steer(10.004, 12, driftSec)
+		if !changed || factor >= 1 {
+			t.Fatalf("factor %v (changed %v), want below 1: the source runs ahead", factor, changed)
+		}
+		// At a factor below 1, the source falls behind by 1-factor a second.
+		if a := f.anchorAt(13); math.Abs(a-(10+1-factor)) > 1e-9 {
+			t.Errorf("anchor %v a second later, want %v", a, 10+1-factor)
 		}
 	})
 	t.Run("the bound grows with the output clock's wobble", func(t *testing.T) {
@@ -100,8 +140,8 @@ func TestScheduleStart(t *testing.T) {
 		if b := driftBound(3); math.Abs(b-0.0035) > 1e-9 {
 			t.Errorf("bound %v for a clock wobbling 3 ms, want 0.0035", b)
 		}
-		if b := driftBound(50); b != driftJumpSec {
-			t.Errorf("bound %v for a slipping clock, want %v", b, driftJumpSec)
+		if b := driftBound(50); b != restartSec/5 {
+			t.Errorf("bound %v for a slipping clock, want %v", b, restartSec/5)
 		}
 	})
 }
