@@ -27,13 +27,12 @@ type clock struct {
 	// slewMs is the most the offset moves per estimate once it is set;
 	// 2 ms every few seconds is far below what an ear can hear.
 	slewMs float64
-	// settleMs is how far the typical round trip may be above the
-	// shortest for the link to count as clean: its first pings settle the
-	// clock (see Settled).
+	// settleMs is the spread (see Spread) below which the clock is
+	// settled: the offset is then off by about half of it or less.
 	settleMs float64
 	// settleMax is how many samples settle the clock whatever the link:
-	// the socket's first burst; more would not make it much better, and
-	// the player should not wait.
+	// the socket's longest first burst; more would not make it much
+	// better, and the player should not wait.
 	settleMax int
 	// snapMs is the change beyond which the offset jumps at once: the
 	// local clock was set, or the server changed, and slewing would take
@@ -46,8 +45,11 @@ type clock struct {
 	// basis is the round trip of the samples the offset last came from
 	// outright: much shorter round trips are better evidence, worth a jump.
 	basis float64
-	ready bool
-	total int
+	// spread is how far the fastest trips each way are likely to be from
+	// the fastest the link allows (see Spread).
+	spread float64
+	ready  bool
+	total  int
 }
 
 type clockSample struct {
@@ -55,7 +57,7 @@ type clockSample struct {
 }
 
 func newClock() *clock {
-	return &clock{window: 64, best: 8, near: 0.05, slewMs: 2, settleMs: 2, settleMax: 60, snapMs: 50}
+	return &clock{window: 100, best: 8, near: 0.05, slewMs: 2, settleMs: 0.5, settleMax: 100, snapMs: 50}
 }
 
 // Add records a pong: t0 and t1 are the local ms the ping left and the pong
@@ -99,8 +101,10 @@ func (c *clock) estimate() {
 	for _, s := range c.samples {
 		lo, hi = math.Max(lo, s.offset-s.rtt/2), math.Min(hi, s.offset+s.rtt/2)
 	}
+	c.spread = math.Inf(1)
 	if lo <= hi {
 		offset = (lo + hi) / 2
+		c.spread = c.gaps()
 	}
 	// The first samples set the offset outright: nothing is scheduled yet.
 	// So do samples far better than those the offset came from (the first
@@ -114,27 +118,45 @@ func (c *clock) estimate() {
 	c.offset += math.Max(-c.slewMs, math.Min(c.slewMs, offset-c.offset))
 }
 
+// gaps estimates how far the fastest trip each way among the samples is
+// from the fastest the link allows: the mean gap between the best few
+// bounds each way (where trips are spread evenly near the fastest, the
+// fastest seen is about one gap above it), the larger of the two ways.
+// The offset rests on the two fastest trips, so it is off by about half the
+// difference of their excesses: less than the spread, mostly far less.
+func (c *clock) gaps() float64 {
+	const k = 4
+	if len(c.samples) < k {
+		return math.Inf(1)
+	}
+	ups, downs := make([]float64, len(c.samples)), make([]float64, len(c.samples))
+	for i, s := range c.samples {
+		ups[i], downs[i] = s.offset+s.rtt/2, -(s.offset - s.rtt/2)
+	}
+	sort.Float64s(ups)
+	sort.Float64s(downs)
+	return math.Max(ups[k-1]-ups[0], downs[k-1]-downs[0]) / (k - 1)
+}
+
+// Spread returns how far the fastest trips each way are likely to be from
+// the fastest the link allows, in ms; the offset is off by about half of
+// it. Infinite until the samples agree on an offset.
+func (c *clock) Spread() float64 { return c.spread }
+
 // Offset returns the smoothed offset in ms, and whether any sample came.
 func (c *clock) Offset() (float64, bool) { return c.offset, c.ready }
 
 // Settled reports whether the offset is as good as it will get soon, so a
 // loop started now lands in time. The offset rests on the fastest trip each
-// way among the samples: on a clean link (the round trips within settleMs
-// of each other) the first pings tell it; on a jittery one it takes the
-// whole first burst to catch fast trips both ways.
+// way among the samples: on a clean link the first pings tell it; on a
+// jittery one it takes many more to catch trips near the fastest both ways,
+// which the spread tells (see Spread); on a page busy starting, which
+// stamps some pongs late, more still.
 func (c *clock) Settled() bool {
 	if !c.ready || c.total < c.best {
 		return false
 	}
-	if c.total >= c.settleMax {
-		return true
-	}
-	rtts := make([]float64, len(c.samples))
-	for i, s := range c.samples {
-		rtts[i] = s.rtt
-	}
-	sort.Float64s(rtts)
-	return rtts[len(rtts)/2]-rtts[0] <= c.settleMs
+	return c.total >= c.settleMax || c.spread <= c.settleMs
 }
 
 // RTT returns the shortest round trip the estimate rests on.

@@ -145,9 +145,12 @@ func (p *jamPage) onSocket(ctx goapp.Context, ev socketEvent) {
 	case ev.pong != nil:
 		settled := p.s.time.Settled()
 		p.s.Pong(ev.pong.t0, ev.pong.t1, ev.pong.server)
+		if p.s.time.Settled() && p.client != nil {
+			p.client.Settled() // the burst of pings can end
+		}
 		if !settled && !p.s.time.Settled() {
 			// The bar says "syncing" until the clock settles: nothing to
-			// draw for the first burst's 60 pongs, while the page's one
+			// draw for the first burst's pongs, while the page's one
 			// thread renders the player's loop.
 			ctx.PreventUpdate()
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loopswithfriends/loops/shared"
@@ -59,14 +60,20 @@ type jamClient struct {
 	// minBackoff and maxBackoff bound the wait between two connection
 	// attempts: quick for a blip, patient for a server that is down.
 	minBackoff, maxBackoff time.Duration
-	// burst pings, burstGap apart, start the clock after each welcome: on a
+	// Pings, burstGap apart, start the clock after each welcome, until the
+	// page says the clock settled (Settled) or burst of them went: on a
 	// jittery link the offset is only as good as the fastest round trips
 	// seen, and the player may press Play within seconds, so the first
-	// burst is dense (60 pings in 2.4 s, 25 a second, well under the
+	// burst is dense (up to 100 pings in 3 s, 33 a second, under the
 	// server's 40 messages a second). Then one a second for a while, and
 	// one every pingEvery keeps the estimate fresh.
 	burst               int
 	burstGap, pingEvery time.Duration
+	// settled is set once the page's clock settled: the burst ends.
+	settled atomic.Bool
+	// burstEnd is the index of the first ping after the burst, 0 while it
+	// goes on; only the pinging goroutine touches it.
+	burstEnd int
 	// writeTimeout bounds every write, so a dead peer never wedges a sender.
 	writeTimeout time.Duration
 
@@ -80,7 +87,7 @@ func newJamClient(url, jam, resume string, now func() float64, emit func(socketE
 	return &jamClient{
 		url: url, jam: jam, resume: resume, now: now, emit: emit,
 		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
-		burst: 60, burstGap: 40 * time.Millisecond, pingEvery: 2 * time.Second,
+		burst: 100, burstGap: 30 * time.Millisecond, pingEvery: 2 * time.Second,
 		writeTimeout: 5 * time.Second,
 	}
 }
@@ -230,9 +237,14 @@ func (c *jamClient) setOut(out chan []byte) {
 	c.mu.Unlock()
 }
 
+// Settled tells the client that the page's clock settled: its burst of
+// pings ends. Safe from any goroutine.
+func (c *jamClient) Settled() { c.settled.Store(true) }
+
 // ping sends a ping after each gap of pingGap. A nil frame asks the writer
 // for a ping.
 func (c *jamClient) ping(ctx context.Context, out chan<- []byte) {
+	c.burstEnd = 0
 	for i := 0; ; i++ {
 		select {
 		case out <- nil:
@@ -247,13 +259,18 @@ func (c *jamClient) ping(ctx context.Context, out chan<- []byte) {
 }
 
 // pingGap returns the wait after the i-th ping of a connection (from 0):
-// the burst, then a ping every second for a while (the first samples are
-// often taken while the page is busy starting), then one every pingEvery.
+// the burst until the clock settled, then a ping every second for a while
+// (the first samples are often taken while the page is busy starting),
+// then one every pingEvery.
 func (c *jamClient) pingGap(i int) time.Duration {
+	if c.burstEnd == 0 {
+		if i < c.burst-1 && !c.settled.Load() {
+			return c.burstGap
+		}
+		c.burstEnd = i + 1
+	}
 	switch {
-	case i < c.burst-1:
-		return c.burstGap
-	case i < c.burst+9:
+	case i < c.burstEnd+9:
 		return min(time.Second, c.pingEvery)
 	default:
 		return c.pingEvery
