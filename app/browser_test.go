@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -355,13 +356,16 @@ func TestBrowser(t *testing.T) {
 		b.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
 		for _, br := range []*browser{a, b} {
 			br.waitJS(t, "the player's own loop", `window.loopsDiagnostics().loops.ownReadyMs > 0`, 10*time.Second)
-			// The goal is 300 ms (BENCHMARKS.md); a loaded test box gets
-			// a wide margin, a page that freezes for seconds does not.
+			// The goal is 300 ms (BENCHMARKS.md); a test box gets a wide
+			// margin, 3 s, a page that freezes for seconds does not. A box
+			// whose runnable tasks outnumber its CPUs starves the page for
+			// as many times longer, up to 10 s.
 			l := br.diagnostics(t).Loops
-			if l.OwnReadyMs > 3000 || l.OwnRenderMs <= 0 || l.OwnRenderMs > l.OwnReadyMs {
-				t.Errorf("%s: own loop ready %.0f ms after the welcome, its render %.0f ms", br.name, l.OwnReadyMs, l.OwnRenderMs)
+			bound := ownLoopBound()
+			if l.OwnReadyMs > bound || l.OwnRenderMs <= 0 || l.OwnRenderMs > l.OwnReadyMs {
+				t.Errorf("%s: own loop ready %.0f ms after the welcome, its render %.0f ms; want within %.0f ms", br.name, l.OwnReadyMs, l.OwnRenderMs, bound)
 			} else {
-				t.Logf("%s: own loop ready %.0f ms after the welcome, its render %.0f ms", br.name, l.OwnReadyMs, l.OwnRenderMs)
+				t.Logf("%s: own loop ready %.0f ms after the welcome, its render %.0f ms (bound %.0f ms)", br.name, l.OwnReadyMs, l.OwnRenderMs, bound)
 			}
 		}
 	})
@@ -377,7 +381,7 @@ func TestBrowser(t *testing.T) {
 		if level := eval[float64](t, a, `window.__outputLevel ? window.__outputLevel() : -1`); level < 0 || level > 0.001 {
 			t.Errorf("output level %v before anyone plays, want silence (and a meter)", level)
 		}
-		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		a.click(t, "#loop-toggle")
 		seen := map[*browser][]cardState{}
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
@@ -487,8 +491,8 @@ func TestBrowser(t *testing.T) {
 			}
 			return
 		}
-		// A drift under 10 ms is re-anchored once it lasted 2 s (a
-		// restart is audible): poll a little.
+		// A drift under 50 ms is steered back by the loop's rate, over a
+		// few seconds (a restart is audible): poll a little.
 		loopMs := 4800.0 // two bars of four beats at 100 bpm
 		var (
 			barA, barC   int64
@@ -589,7 +593,7 @@ func TestBrowser(t *testing.T) {
 		b.screenshot(t, "two-playing")
 	})
 	t.Run("a second click stops the loop on one bar in every browser", func(t *testing.T) {
-		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		a.click(t, "#loop-toggle")
 		for _, br := range []*browser{a, b, c} {
 			br.waitJS(t, "a stopped", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="stopped"]')`, aID), 10*time.Second)
 		}
@@ -641,7 +645,7 @@ func TestBrowser(t *testing.T) {
 		before := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
 		c.run(t, 30*time.Second, chromedp.Reload())
 		c.waitLive(t)
-		c.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		c.click(t, "#welcome-start")
 		c.waitJS(t, "c online again", `document.querySelector('#connection[data-state="online"]')`, 15*time.Second)
 		after := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
 		if after != before {
@@ -696,7 +700,7 @@ func TestBrowser(t *testing.T) {
 			chip = `document.querySelector('.picker [data-loop="bells"]')`
 		}
 		loop := eval[string](t, e, chip+`.dataset.loop`)
-		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS(".picker [data-loop=\""+loop+"\"]")))
+		e.click(t, ".picker [data-loop=\""+loop+"\"]")
 		e.waitJS(t, "the swap", fmt.Sprintf(`document.querySelector('#loop-toggle').closest('[data-loop=%q]')`, loop), 10*time.Second)
 		if got := eval[string](t, e, `document.activeElement.dataset.loop || document.activeElement.tagName`); got != loop {
 			t.Errorf("focus on %s after the swap, want the %s chip", got, loop)
@@ -705,10 +709,10 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("new private jam opens a jam of a fresh 128-bit id, alone in it", func(t *testing.T) {
 		old := eval[string](t, e, `location.pathname`)
-		e.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#new-private-jam")))
+		e.click(t, "#new-private-jam")
 		e.waitJS(t, "a new jam's path", `/^\/jam\/[A-Za-z0-9_-]{22}$/.test(location.pathname) && location.pathname !== `+strconv.Quote(old), 10*time.Second)
 		e.waitLive(t)
-		e.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		e.click(t, "#welcome-start")
 		path := eval[string](t, e, `location.pathname`)
 		e.waitJS(t, "the invite link of that jam, nobody else in it", fmt.Sprintf(`(document.querySelector('#invite-link') || {}).href === location.origin + %q && document.querySelector('.invite-alone')`, path), 30*time.Second)
 	})
@@ -718,7 +722,7 @@ func TestBrowser(t *testing.T) {
 		srv.kill()
 		a.run(t, 30*time.Second, chromedp.Reload())
 		a.waitLive(t)
-		a.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+		a.click(t, "#welcome-start")
 		a.waitJS(t, "offline state", `document.querySelector('#connection[data-state="offline"]')`, 15*time.Second)
 		if !eval[bool](t, a, `self.crossOriginIsolated === true`) {
 			t.Error("the page the service worker served is not cross-origin isolated")
@@ -727,4 +731,19 @@ func TestBrowser(t *testing.T) {
 		a.waitJS(t, "the preview playing", `document.querySelector('[data-preview="bass"][aria-pressed="true"]')`, 5*time.Second)
 		a.screenshot(t, "offline-reload")
 	})
+}
+
+// ownLoopBound is how long TestBrowser lets a page take from its welcome to
+// its own loop ready: 3 s, times how many runnable tasks each CPU has now
+// (the load average over the last minute), up to 10 s.
+func ownLoopBound() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 3000
+	}
+	var load float64
+	if _, err := fmt.Sscan(string(b), &load); err != nil {
+		return 3000
+	}
+	return math.Min(10000, 3000*math.Max(1, load/float64(goruntime.NumCPU())))
 }

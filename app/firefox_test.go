@@ -353,10 +353,16 @@ func (f *firefox) tryReload() error {
 	return err
 }
 
-// click clicks the element as a person would: the mouse moves to its
-// middle, then presses and lets go, so the page sees a trusted click.
+// click waits for the element to be shown, then clicks it as a person
+// would: the mouse moves to its middle, then presses and lets go, so the
+// page sees a trusted click. A page busy starting on a loaded machine can
+// take many seconds to show it.
 func (f *firefox) click(t *testing.T, css string) {
 	t.Helper()
+	shown := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e && e.getClientRects().length > 0; })()`, css)
+	if err := f.poll(css+" shown", shown, 30*time.Second); err != nil {
+		t.Fatalf("%s: %v", f.name, err)
+	}
 	if err := f.tryClick(css); err != nil {
 		t.Fatalf("%s: %v", f.name, err)
 	}

@@ -82,7 +82,7 @@ func TestRestBench(t *testing.T) {
 			return r, br
 		}
 		r, br := report("own loop stopped")
-		b.run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		b.click(t, "#loop-toggle")
 		b.waitJS(t, "playing", `document.querySelector('#loop-toggle[data-state="playing"]')`, 10*time.Second)
 		time.Sleep(time.Second)
 		pr, pbr := report("own loop playing")
@@ -100,7 +100,7 @@ func TestRestBench(t *testing.T) {
 		for i := 0; i < n; i++ {
 			b.run(t, 60*time.Second, chromedp.Navigate(fmt.Sprintf("%s/jam/ready-%d-%d", srv.url(), time.Now().UnixNano(), i)))
 			b.waitLive(t)
-			b.run(t, 10*time.Second, chromedp.Click(chromedp.CSS("#welcome-start")))
+			b.click(t, "#welcome-start")
 			b.waitJS(t, "the player's own loop", `window.loopsDiagnostics().loops.ownReadyMs > 0`, 60*time.Second)
 			l := b.diagnostics(t).Loops
 			ready, render = append(ready, l.OwnReadyMs), append(render, l.OwnRenderMs)

@@ -144,7 +144,7 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 
 	var all []syncSample
 	for r := 0; r < rounds; r++ {
-		browsers[0].run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		browsers[0].click(t, "#loop-toggle")
 		playing := fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, player)
 		for _, br := range browsers {
 			br.waitJS(t, "the loop playing", playing, 15*time.Second)
@@ -165,7 +165,7 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 		}
 		t.Logf("round %d, bar %d: starts %s apart at most (%s); offsets %s ms; round trips %s ms; mapping moved %s ms",
 			r+1, last.bar, ms(last.spreadMs), wallList(last.wall), floats(last.offset), floats(last.rtt), floats(last.moved))
-		browsers[0].run(t, 5*time.Second, chromedp.Click(chromedp.CSS("#loop-toggle")))
+		browsers[0].click(t, "#loop-toggle")
 		stopped := fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="stopped"]')`, player)
 		for _, br := range browsers {
 			br.waitJS(t, "the loop stopped", stopped, 15*time.Second)
