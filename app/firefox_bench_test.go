@@ -78,7 +78,7 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	pages := []tab{ff, c1, c2}
 	for _, p := range pages {
 		waitFor(t, p, "the player's loop rendered", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, player), 90*time.Second)
-		waitFor(t, p, "a settled clock", `window.loopsDiagnostics().clock.samples >= 60`, 30*time.Second)
+		waitFor(t, p, "a settled clock", `document.querySelector('#sync').dataset.settled === "true"`, 30*time.Second)
 	}
 	var ffGaps, chGaps []float64
 	toggle := func(state string) {
