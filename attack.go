@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,7 @@ func attack(args []string, stdout, stderr io.Writer) error {
 	from := fs.String("from", loadgen.AttackFrom, "the loopback address to attack from")
 	seed := fs.Uint64("seed", 1, "seed of the mix flood's randomness")
 	duration := fs.Duration("duration", 0, "how long to attack (0: until SIGINT or SIGTERM)")
+	only := fs.String("only", "", "run only these attacks, comma-separated, of "+strings.Join(loadgen.AttackKinds, ", ")+" (all when empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +46,11 @@ func attack(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 	}
 	start, cpu0 := time.Now(), cpuSeconds()
-	rep, err := loadgen.Attack(ctx, *url, *from, *seed)
+	var kinds []string
+	if *only != "" {
+		kinds = strings.Split(*only, ",")
+	}
+	rep, err := loadgen.Attack(ctx, *url, *from, *seed, kinds...)
 	if err != nil {
 		return err
 	}

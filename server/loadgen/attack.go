@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,11 +51,22 @@ type AttackReport struct {
 // AttackFrom is the attacker's loopback address by default.
 const AttackFrom = "127.0.0.250"
 
-// Attack runs every attack of issue 8 from the loopback address from against
+// AttackKinds are the attacks Attack runs, by name: the mix flood, sockets
+// held without joining, slow readers of the WASM, and join churn.
+var AttackKinds = []string{"mix", "sockets", "slow", "churn"}
+
+// Attack runs the attacks of issue 8 named in kinds (every one of
+// AttackKinds when kinds is empty) from the loopback address from against
 // the server whose socket is wsURL (ws://host/socket), until ctx is done,
 // and returns what it did and got. `loops attack` runs it as a process of
 // its own, so that the attacker's work is not the load generator's.
-func Attack(ctx context.Context, wsURL, from string, seed uint64) (*AttackReport, error) {
+func Attack(ctx context.Context, wsURL, from string, seed uint64, kinds ...string) (*AttackReport, error) {
+	for _, k := range kinds {
+		if !slices.Contains(AttackKinds, k) {
+			return nil, fmt.Errorf("attack: no attack %q (the attacks: %s)", k, strings.Join(AttackKinds, ", "))
+		}
+	}
+	on := func(kind string) bool { return len(kinds) == 0 || slices.Contains(kinds, kind) }
 	u, err := url.Parse(wsURL)
 	if err != nil {
 		return nil, fmt.Errorf("attack: %w", err)
@@ -62,7 +74,10 @@ func Attack(ctx context.Context, wsURL, from string, seed uint64) (*AttackReport
 	if net.ParseIP(from) == nil {
 		return nil, fmt.Errorf("attack: %q is not an address", from)
 	}
-	rep := &AttackReport{From: from, Mixes: map[int]int64{}, SocketsRefused: map[int]int64{}, SlowReaders: 20}
+	rep := &AttackReport{From: from, Mixes: map[int]int64{}, SocketsRefused: map[int]int64{}}
+	if on("slow") {
+		rep.SlowReaders = 20
+	}
 	base := "http://" + u.Host
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
 	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 16}}
@@ -70,63 +85,67 @@ func Attack(ctx context.Context, wsURL, from string, seed uint64) (*AttackReport
 	var wg sync.WaitGroup
 
 	// The mix flood: eight connections of random subsets.
-	for w := range 8 {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(seed, uint64(w)))
-			for i := 0; ctx.Err() == nil; i++ {
-				var ids []string
-				for _, l := range shared.DefaultKit().Loops {
-					if rng.IntN(2) == 0 {
-						ids = append(ids, l.ID)
+	if on("mix") {
+		for w := range 8 {
+			wg.Go(func() {
+				rng := rand.New(rand.NewPCG(seed, uint64(w)))
+				for i := 0; ctx.Err() == nil; i++ {
+					var ids []string
+					for _, l := range shared.DefaultKit().Loops {
+						if rng.IntN(2) == 0 {
+							ids = append(ids, l.ID)
+						}
 					}
+					if len(ids) == 0 {
+						ids = []string{shared.DefaultKit().Loops[0].ID}
+					}
+					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/loops/mix.wav?ids="+strings.Join(ids, ","), nil)
+					res, err := client.Do(req)
+					if err != nil {
+						continue
+					}
+					if i%2 == 0 {
+						_, _ = io.Copy(io.Discard, res.Body)
+					}
+					res.Body.Close()
+					mu.Lock()
+					rep.Mixes[res.StatusCode]++
+					mu.Unlock()
 				}
-				if len(ids) == 0 {
-					ids = []string{shared.DefaultKit().Loops[0].ID}
-				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/loops/mix.wav?ids="+strings.Join(ids, ","), nil)
-				res, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				if i%2 == 0 {
-					_, _ = io.Copy(io.Discard, res.Body)
-				}
-				res.Body.Close()
-				mu.Lock()
-				rep.Mixes[res.StatusCode]++
-				mu.Unlock()
-			}
-		})
+			})
+		}
 	}
 
 	// Sockets to the per-address limit, never joining.
 	var open, peak atomic.Int64
-	wg.Go(func() {
-		opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
-		for ctx.Err() == nil {
-			ws, res, err := websocket.Dial(ctx, wsURL, opts)
-			if err != nil {
-				if res != nil {
-					mu.Lock()
-					rep.SocketsRefused[res.StatusCode]++
-					mu.Unlock()
+	if on("sockets") {
+		wg.Go(func() {
+			opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
+			for ctx.Err() == nil {
+				ws, res, err := websocket.Dial(ctx, wsURL, opts)
+				if err != nil {
+					if res != nil {
+						mu.Lock()
+						rep.SocketsRefused[res.StatusCode]++
+						mu.Unlock()
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(200 * time.Millisecond):
+					}
+					continue
 				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(200 * time.Millisecond):
+				if n := open.Add(1); n > peak.Load() {
+					peak.Store(n)
 				}
-				continue
+				wg.Go(func() {
+					defer open.Add(-1)
+					defer ws.CloseNow()
+					_, _, _ = ws.Read(ctx) // until the server closes it
+				})
 			}
-			if n := open.Add(1); n > peak.Load() {
-				peak.Store(n)
-			}
-			wg.Go(func() {
-				defer open.Add(-1)
-				defer ws.CloseNow()
-				_, _, _ = ws.Read(ctx) // until the server closes it
-			})
-		}
-	})
+		})
+	}
 
 	// Slow readers of the WASM, plain (the largest body).
 	var cutOff atomic.Int64
@@ -157,39 +176,41 @@ func Attack(ctx context.Context, wsURL, from string, seed uint64) (*AttackReport
 
 	// Join churn: one socket joining and leaving a public jam.
 	var joins, limited atomic.Int64
-	wg.Go(func() {
-		opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
-		for ctx.Err() == nil {
-			ws, _, err := websocket.Dial(ctx, wsURL, opts)
-			if err != nil {
-				time.Sleep(200 * time.Millisecond)
-				continue
-			}
+	if on("churn") {
+		wg.Go(func() {
+			opts := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}}
 			for ctx.Err() == nil {
-				if ws.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Join{})) != nil {
-					break
-				}
-				_, frame, err := ws.Read(ctx)
+				ws, _, err := websocket.Dial(ctx, wsURL, opts)
 				if err != nil {
-					break
+					time.Sleep(200 * time.Millisecond)
+					continue
 				}
-				switch m, _ := shared.DecodeServer(frame); m := m.(type) {
-				case *shared.Welcome:
-					joins.Add(1)
-					_ = ws.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Leave{}))
-				case *shared.Error:
-					if m.Code == shared.CodeRateLimited {
-						limited.Add(1)
+				for ctx.Err() == nil {
+					if ws.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Join{})) != nil {
+						break
+					}
+					_, frame, err := ws.Read(ctx)
+					if err != nil {
+						break
+					}
+					switch m, _ := shared.DecodeServer(frame); m := m.(type) {
+					case *shared.Welcome:
+						joins.Add(1)
+						_ = ws.Write(ctx, websocket.MessageText, shared.MustEncode(&shared.Leave{}))
+					case *shared.Error:
+						if m.Code == shared.CodeRateLimited {
+							limited.Add(1)
+						}
+					}
+					select {
+					case <-ctx.Done():
+					case <-time.After(100 * time.Millisecond):
 					}
 				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
+				ws.CloseNow()
 			}
-			ws.CloseNow()
-		}
-	})
+		})
+	}
 
 	wg.Wait()
 	client.CloseIdleConnections()
