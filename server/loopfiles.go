@@ -141,6 +141,13 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	// Counted first, whatever the request: a flood of requests, good or
+	// bad, costs no more than the 429 past the address's limit.
+	if lf.addrOf != nil && !lf.allowAddr(lf.addrOf(r), time.Now()) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(lf.perAddrWindow.Seconds())))
+		http.Error(w, "too many requests from your address: try again shortly", http.StatusTooManyRequests)
+		return
+	}
 	name, ok := strings.CutPrefix(r.URL.Path, "/loops/")
 	name, isWAV := strings.CutSuffix(name, ".wav")
 	if !ok || !isWAV || name == "" || strings.Contains(name, "/") {
@@ -167,11 +174,6 @@ func (lf *loopFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ids = []string{loopKey(kit.ID, name)}
-	}
-	if lf.addrOf != nil && !lf.allowAddr(lf.addrOf(r), time.Now()) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(lf.perAddrWindow.Seconds())))
-		http.Error(w, "too many requests from your address: try again shortly", http.StatusTooManyRequests)
-		return
 	}
 	if lf.writing.Add(1) > lf.maxWriting {
 		lf.writing.Add(-1)
