@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -353,6 +354,26 @@ func TestHostileSockets(t *testing.T) {
 			if want := map[bool]int{false: 5, true: 10}[trust]; got != want {
 				t.Errorf("trust proxy %v: %d sockets of 10 addresses claimed, want %d", trust, got, want)
 			}
+		}
+	})
+
+	t.Run("an IPv6 client counts as its /64: one host holds a whole block", func(t *testing.T) {
+		s := newTestServer(t, Config{MaxSocketsPerAddr: 5, TrustProxy: true})
+		dial := func(ip string) bool {
+			r, _ := s.dialRaw(t, attacker, http.Header{"X-Forwarded-For": {ip}})
+			return r != nil
+		}
+		got := 0
+		for i := 1; i <= 10; i++ {
+			if dial(fmt.Sprintf("2001:db8:1:2:%x::%x", i, i)) {
+				got++
+			}
+		}
+		if got != 5 {
+			t.Errorf("%d sockets of 10 addresses in one /64, want 5", got)
+		}
+		if !dial("2001:db8:1:3::1") || !dial("203.0.113.7") {
+			t.Error("another /64, or an IPv4 address, was refused")
 		}
 	})
 
