@@ -120,8 +120,9 @@ func TestRecordingBrowser(t *testing.T) {
 		if n := eval[int](t, c, `document.querySelectorAll('#lanes .stretch').length`); n != len(rec.Parts) {
 			t.Fatalf("%d stretches drawn, want %d", n, len(rec.Parts))
 		}
-		// Each stretch spans its bars of the lane (placed by script: the
-		// policy allows no style attribute).
+		// Each stretch spans its bars of the lane (placed by script after
+		// each update: the policy allows no style attribute).
+		c.waitJS(t, "the stretches placed", `[...document.querySelectorAll('#lanes .stretch')].every(e => e.style.left !== "")`, 2*time.Second)
 		type span struct{ From, To, Left, Right float64 }
 		spans := eval[[]span](t, c, `[...document.querySelectorAll('#lanes .stretch')].map(e => {
 			const r = e.getBoundingClientRect(), lane = e.parentElement.getBoundingClientRect();

@@ -295,6 +295,11 @@ func (p *recordingPage) tick(ctx goapp.Context) {
 		return
 	}
 	p.sig = sig
+	// The update may draw stretches anew: place them as soon as it is done.
+	if p.rec != nil {
+		bars := p.rec.Bars
+		ctx.Defer(func(goapp.Context) { placeStretches(bars) })
+	}
 }
 
 func (p *recordingPage) playing() bool { return p.pb != nil && p.pb.Playing() }
@@ -486,7 +491,8 @@ func (p *recordingPage) body() goapp.UI {
 }
 
 // placeStretches sets the place and width on its lane of each stretch
-// drawn since the last call (the ticker calls it), from its bars. It writes
+// drawn since the last call (after each update, and on each tick), from its
+// bars. It writes
 // to the elements' style objects, not their style attributes: the page's
 // security policy allows no inline style attribute (server/httpserver.go),
 // while script may set styles.
