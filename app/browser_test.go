@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // The browser tests drive headless Debian chromium against the real server
@@ -707,14 +708,63 @@ func TestBrowser(t *testing.T) {
 		}
 		e.screenshot(t, "phone")
 	})
-	t.Run("new private jam opens a jam of a fresh 128-bit id, alone in it", func(t *testing.T) {
+	t.Run("new private jam: the player picks a kit by keyboard, and a jam of a fresh 128-bit id plays that kit's loops, alone in it", func(t *testing.T) {
 		old := eval[string](t, e, `location.pathname`)
-		e.click(t, "#new-private-jam")
+		active := `(document.activeElement.dataset.kit || document.activeElement.id)`
+		eval[bool](t, e, `(document.querySelector('#new-private-jam').focus(), true)`)
+		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Enter))
+		e.waitJS(t, "the kits open, the focus on the first", `document.querySelector('#new-private-jam[aria-expanded="true"]') && `+active+` === "golden-hour"`, 5*time.Second)
+		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Escape))
+		e.waitJS(t, "Escape closes them, the focus back on the button", `!document.querySelector('#kit-list') && `+active+` === "new-private-jam"`, 5*time.Second)
+		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Enter))
+		e.waitJS(t, "the kits open again", `document.querySelector('#kit-list') && `+active+` === "golden-hour"`, 5*time.Second)
+		// Each kit is a labelled choice that says what it is, fits a
+		// phone's width and is a touch target.
+		for _, k := range shared.Kits {
+			got := eval[string](t, e, fmt.Sprintf(`document.querySelector('.kit-choice[data-kit=%q]').innerText.replace(/\s+/g, ' ')`, k.ID))
+			for _, want := range []string{k.Name, k.Genre, k.Key, fmt.Sprintf("%d BPM", k.BPM)} {
+				if !strings.Contains(got, want) {
+					t.Errorf("the %s choice says %q, without %q", k.ID, got, want)
+				}
+			}
+		}
+		if bad := eval[[]string](t, e, `[...document.querySelectorAll('#kit-list button')].filter(el => { const r = el.getBoundingClientRect(); return r.height < 44 || r.width < 44 || r.right > innerWidth; }).map(el => el.outerHTML.slice(0, 100))`); len(bad) > 0 {
+			t.Errorf("kit buttons too small or past the window's edge: %v", bad)
+		}
+		if label := eval[string](t, e, `document.querySelector('#kit-list').getAttribute('aria-labelledby')`); label != "kit-list-title" {
+			t.Errorf("the kits are labelled by %q", label)
+		}
+		e.click(t, `.kit-hear[data-hear="dusty-tapes"]`)
+		e.waitJS(t, "the sample playing", `document.querySelector('.kit-hear[data-hear="dusty-tapes"][aria-pressed="true"]')`, 5*time.Second)
+		e.click(t, `.kit-hear[data-hear="dusty-tapes"]`)
+		e.waitJS(t, "the sample stopped", `document.querySelector('.kit-hear[data-hear="dusty-tapes"][aria-pressed="false"]')`, 5*time.Second)
+		e.screenshot(t, "kits")
+		// From the first kit, Tab past Golden Hour's two buttons and
+		// Dusty Tapes' two to After Hours, and take it.
+		eval[bool](t, e, `(document.querySelector('.kit-choice').focus(), true)`)
+		for range 4 {
+			e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+		}
+		if got := eval[string](t, e, active); got != "after-hours" {
+			t.Fatalf("four Tabs on led to %q, want after-hours", got)
+		}
+		e.run(t, 10*time.Second, chromedp.KeyEvent(kb.Enter))
 		e.waitJS(t, "a new jam's path", `/^\/jam\/[A-Za-z0-9_-]{22}$/.test(location.pathname) && location.pathname !== `+strconv.Quote(old), 10*time.Second)
 		e.waitLive(t)
 		e.click(t, "#welcome-start")
 		path := eval[string](t, e, `location.pathname`)
-		e.waitJS(t, "the invite link of that jam, nobody else in it", fmt.Sprintf(`(document.querySelector('#invite-link') || {}).href === location.origin + %q && document.querySelector('.invite-alone')`, path), 30*time.Second)
+		e.waitJS(t, "the invite link of that jam, nobody else in it, no ?kit= left", fmt.Sprintf(`(document.querySelector('#invite-link') || {}).href === location.origin + %q && document.querySelector('.invite-alone') && location.search === ""`, path), 30*time.Second)
+		e.waitJS(t, "the jam's kit shown", `document.querySelector('#kit[data-kit="after-hours"]')`, 10*time.Second)
+		k := shared.KitByID("after-hours")
+		loopSeconds := k.LoopSeconds()
+		own := eval[string](t, e, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.loop`)
+		e.click(t, "#loop-toggle")
+		plays := fmt.Sprintf(`(() => { const d = window.loopsDiagnostics(); return d.kit === "after-hours" && Math.abs(d.bufferSeconds[%q] - %v) < 0.01 && d.scheduled.some(s => s.loop === %q); })()`, own, loopSeconds, own)
+		e.waitJS(t, "its loop of After Hours scheduled, "+strconv.FormatFloat(loopSeconds, 'f', 2, 64)+" s long", plays, 30*time.Second)
+		// Whoever follows the invite link gets the jam's kit.
+		a.join(t, srv.url()+path)
+		a.waitJS(t, "the friend in the After Hours jam", `document.querySelector('#kit[data-kit="after-hours"]') && document.querySelectorAll('[data-member-id]').length === 2`, 10*time.Second)
+		a.waitJS(t, "the friend hears After Hours' loop", fmt.Sprintf(`window.loopsDiagnostics().kit === "after-hours" && Math.abs(window.loopsDiagnostics().bufferSeconds[%q] - %v) < 0.01`, own, loopSeconds), 30*time.Second)
 	})
 	t.Run("a reload without the server still opens the app", func(t *testing.T) {
 		a.waitJS(t, "service worker", `navigator.serviceWorker && navigator.serviceWorker.controller`, 20*time.Second)

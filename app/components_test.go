@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -183,5 +185,42 @@ func TestJamPage(t *testing.T) {
 		p = newJamPage()
 		p.live = true
 		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready`, "Let's jam")
+	})
+}
+
+func TestKitChooser(t *testing.T) {
+	t.Run("closed, it is one button that says it opens the kits", func(t *testing.T) {
+		html := load(t, newKitChooser())
+		wantIn(t, html, `id="new-private-jam"`, `aria-expanded="false"`, `aria-controls="kit-list"`, "New private jam")
+		if strings.Contains(html, "kit-choice") {
+			t.Errorf("the kits show while closed:\n%s", html)
+		}
+	})
+	t.Run("open, every kit shows its name, genre, key and tempo, labelled as a group, with a sample to hear", func(t *testing.T) {
+		c := newKitChooser()
+		c.open = true
+		html := load(t, c)
+		// go-app writes a true attribute out bare.
+		if strings.Contains(html, `aria-expanded="false"`) {
+			t.Error("open, but aria-expanded is false")
+		}
+		wantIn(t, html, `aria-expanded`, `id="kit-list"`, `role="group"`, `aria-labelledby="kit-list-title"`)
+		for _, k := range shared.Kits {
+			wantIn(t, html, `data-kit="`+k.ID+`"`, k.Name, k.Genre, k.Key, fmt.Sprintf("%d BPM", k.BPM),
+				`data-hear="`+k.ID+`"`, `aria-label="Hear a few seconds of `+k.Name+`"`)
+		}
+	})
+	t.Run("a kit's sample is its first loops mixed by the server", func(t *testing.T) {
+		k := shared.KitByID("after-hours")
+		if got, want := kitSampleURL(k), "/loops/mix.wav?kit=after-hours&ids="+k.Loops[0].ID+","+k.Loops[1].ID+","+k.Loops[2].ID+","+k.Loops[3].ID; got != want {
+			t.Errorf("sample %s, want %s", got, want)
+		}
+	})
+	t.Run("only a known kit of ?kit= goes into the join", func(t *testing.T) {
+		for q, want := range map[string]string{"kit=dusty-tapes": "dusty-tapes", "kit=nope": "", "": "", "kit=after-hours&x=1": "after-hours"} {
+			if got := kitFromQuery(&url.URL{Path: "/jam/x", RawQuery: q}); got != want {
+				t.Errorf("?%s: kit %q, want %q", q, got, want)
+			}
+		}
 	})
 }

@@ -104,12 +104,20 @@ func (e *engine) Diagnostics() string {
 		// Preview the loop auditioned, "" if none: what the controls did.
 		Gains   map[string]float64 `json:"gains"`
 		Preview string             `json:"preview"`
+		// Kit is the kit the engine plays, and BufferSeconds the length
+		// of each loop buffer it holds: which kit's loops sound.
+		Kit           string             `json:"kit"`
+		BufferSeconds map[string]float64 `json:"bufferSeconds"`
 	}
 	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	d.Gains = map[string]float64{}
+	d.Kit, d.BufferSeconds = e.kit, map[string]float64{}
 	if e.ok() {
+		for id, buf := range e.buffers {
+			d.BufferSeconds[id] = buf.Get("duration").Float()
+		}
 		d.Audio.JamGain = e.jamBus.Get("gain").Get("value").Float()
 		for id, v := range e.voices {
 			switch {

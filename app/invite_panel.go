@@ -1,12 +1,11 @@
 package app
 
 import (
-	"github.com/loopswithfriends/loops/shared"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // invitePanel shows the jam's invite link with a copy button, and the way
-// to a new private jam.
+// to a new private jam (kitChooser).
 type invitePanel struct {
 	goapp.Compo
 
@@ -59,21 +58,8 @@ func (p *invitePanel) Render() goapp.UI {
 				OnClick(p.copy).
 				Text(copyText),
 		),
-		goapp.Button().
-			ID("new-private-jam").
-			Class("copy new-private-jam").
-			Title("A jam of your own: the balancer sends nobody there, only its link leads in").
-			OnClick(p.newPrivateJam).
-			Text("New private jam"),
+		newKitChooser(),
 	)
-}
-
-// newPrivateJam opens a jam of a fresh random id (128 bits): a jam created
-// by naming its id is private, so only its link leads there. The id is
-// drawn at the click, never at render.
-func (p *invitePanel) newPrivateJam(ctx goapp.Context, e goapp.Event) {
-	e.PreventDefault()
-	goapp.Window().Get("location").Set("href", "/jam/"+shared.NewJamID())
 }
 
 // OnMount and OnUpdate give the link a value too, as a text field would

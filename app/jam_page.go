@@ -98,6 +98,9 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	p.client = newJamClient(socketURL(u), jamID, resume, localMs, func(ev socketEvent) {
 		ctx.Dispatch(func(ctx goapp.Context) { p.onSocket(ctx, ev) })
 	})
+	if jamID != "" {
+		p.client.kit = kitFromQuery(u)
+	}
 	ctx.Async(func() { p.client.Run(run) })
 	if rate := p.eng.SampleRate(); rate > 0 {
 		p.renderer = newLoopRenderer(rate, func(kit, id string, left, right, peaks []float32, took time.Duration) {
@@ -172,9 +175,11 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 	case *shared.Welcome:
 		ctx.SessionStorage().Set(savedWelcomeKey, savedWelcome{Jam: m.Jam.ID, Resume: m.Resume})
 		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
-		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path {
+		// The address is the jam's invite link: a ?kit= that made the
+		// jam has done its work.
+		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path || ctx.Page().URL().RawQuery != "" {
 			u := *ctx.Page().URL()
-			u.Path = path
+			u.Path, u.RawQuery = path, ""
 			ctx.Page().ReplaceURL(&u)
 		}
 	}

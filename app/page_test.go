@@ -100,9 +100,11 @@ type diagnostics struct {
 		SampleRate float64 `json:"sampleRate"`
 		JamGain    float64 `json:"jamGain"`
 	} `json:"audio"`
-	Gains   map[string]float64 `json:"gains"`
-	Preview string             `json:"preview"`
-	Clock   struct {
+	Gains         map[string]float64 `json:"gains"`
+	Preview       string             `json:"preview"`
+	Kit           string             `json:"kit"`
+	BufferSeconds map[string]float64 `json:"bufferSeconds"`
+	Clock         struct {
 		OffsetMs float64 `json:"offsetMs"`
 		RTTMs    float64 `json:"rttMs"`
 		Samples  int     `json:"samples"`

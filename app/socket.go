@@ -77,6 +77,10 @@ type jamClient struct {
 	// writeTimeout bounds every write, so a dead peer never wedges a sender.
 	writeTimeout time.Duration
 
+	// kit is the kit a join that creates a private jam names ("" for the
+	// server's choice); a join into a jam that exists ignores it.
+	kit string
+
 	mu     sync.Mutex
 	jam    string
 	resume string
@@ -157,7 +161,7 @@ func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
 	defer cancel()
 
 	c.mu.Lock()
-	join := &shared.Join{Jam: c.jam, Resume: c.resume}
+	join := &shared.Join{Jam: c.jam, Resume: c.resume, Kit: c.kit}
 	out := make(chan []byte, 64)
 	c.mu.Unlock()
 	if err := c.write(ctx, conn, shared.MustEncode(join)); err != nil {
