@@ -1,6 +1,7 @@
 package sound
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -52,7 +53,11 @@ func BenchmarkStep(b *testing.B) {
 }
 
 // BenchmarkRenderKit renders every loop of each kit at 48 kHz, one after
-// another, and reports the fastest kit (best-ms) besides the mean.
+// another, and reports the fastest kit (best-ms) besides the mean. Its
+// same-run baseline, naive-sine/{kit}, writes as many samples with the
+// plainest synthesizer there is, one math.Sin a sample into fresh slices:
+// the ratio of the two is the kit's cost in a unit the machine's load
+// does not change (issue 11's goal is under 100 ms a kit).
 func BenchmarkRenderKit(b *testing.B) {
 	for _, k := range kits {
 		b.Run(k.ID, func(b *testing.B) {
@@ -67,6 +72,27 @@ func BenchmarkRenderKit(b *testing.B) {
 				best = min(best, time.Since(start))
 			}
 			b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
+		})
+	}
+	for _, k := range kits {
+		b.Run("naive-sine/"+k.ID, func(b *testing.B) {
+			frames := int(math.Round(k.LoopSeconds() * 48000))
+			best := time.Duration(1 << 62)
+			var sink float32
+			for b.Loop() {
+				start := time.Now()
+				for range IDs(k.ID) {
+					left, right := make([]float32, frames), make([]float32, frames)
+					for i := range left {
+						x := float32(0.3 * math.Sin(2*math.Pi*220*float64(i)/48000))
+						left[i], right[i] = x, x
+					}
+					sink += left[frames-1] + right[frames/2]
+				}
+				best = min(best, time.Since(start))
+			}
+			b.ReportMetric(float64(best.Microseconds())/1000, "best-ms")
+			_ = sink
 		})
 	}
 }

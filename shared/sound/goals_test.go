@@ -144,6 +144,34 @@ func TestGoals(t *testing.T) {
 				}
 			}
 		})
+		t.Run(k.ID+": every drum part's strongest pitch class, its tuned kick, snare body, toms or congas, is in the key", func(t *testing.T) {
+			inKey := map[int]bool{}
+			for _, pc := range k.scale {
+				inKey[pc] = true
+			}
+			for i, l := range loops {
+				// The shaker and the texture are noise: no pitch to
+				// be in a key.
+				if k.parts[i].pitched || l.id == "shaker" || l.id == "texture" {
+					continue
+				}
+				chroma := measure.Chroma(goalRate, l.left, l.right)
+				top, out := 0, -1
+				for pc := range chroma {
+					if chroma[pc] > chroma[top] {
+						top = pc
+					}
+					if !inKey[pc] && (out < 0 || chroma[pc] > chroma[out]) {
+						out = pc
+					}
+				}
+				n := measure.PitchClassNames
+				t.Logf("%-8s strongest %s, %.1f dB over the strongest out of the key, %s", l.id, n[top], 10*math.Log10(chroma[top]/chroma[out]), n[out])
+				if !inKey[top] {
+					t.Errorf("%s: its strongest pitch class, %s, is out of the key", l.id, n[top])
+				}
+			}
+		})
 		t.Run(k.ID+": every loop's onsets are within 10 ms of its swung sixteenth grid", func(t *testing.T) {
 			n := len(loops[0].left)
 			beats := k.BeatsPerBar * k.BarsPerLoop
@@ -176,14 +204,17 @@ func TestGoals(t *testing.T) {
 		})
 		t.Run(k.ID+": through the master bus one loop plays at -18 to -14 LUFS, any 7 at -12 to -9, and the limiter takes at most 6 dB off a peak", func(t *testing.T) {
 			ml, mr := sum(nil, nil, loops[0])
+			aloneLo, aloneHi := math.Inf(1), math.Inf(-1)
 			for _, l := range loops {
 				ml, mr = sum(ml, mr, l)
 				cut := master(ml, mr)
 				lufs := measure.LoopLoudness(goalRate, ml, mr)
+				aloneLo, aloneHi = min(aloneLo, lufs), max(aloneHi, lufs)
 				if lufs < -18 || lufs > -14 || cut > 6 {
 					t.Errorf("%s alone: %.2f LUFS, limiter %.2f dB", l.id, lufs, cut)
 				}
 			}
+			t.Logf("1 loop: %.2f to %.2f LUFS", aloneLo, aloneHi)
 			// A random 200 combinations of 7, and the loudest: the 7
 			// loudest loops.
 			rng := rand.New(rand.NewPCG(11, uint64(len(loops))))
