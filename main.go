@@ -15,6 +15,9 @@ import (
 var version = "dev"
 
 func main() {
+	if app.InExportWorker() {
+		app.RunExportWorker() // a recording page's WAV export, in its worker
+	}
 	app.Routes()
 	goapp.RunWhenOnBrowser()
 	os.Exit(serve(os.Args[1:]))

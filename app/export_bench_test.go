@@ -101,12 +101,18 @@ func TestExportBench(t *testing.T) {
 		fmt.Sscan(string(b), &load[0], &load[1], &load[2])
 	}
 	type result struct {
-		Ms, MixMs, Started, Frames, Bytes, Rate, Longest float64
-		Long                                             []struct{ Start, Ms float64 }
+		Ms, MixMs, Started, Frames, Bytes, Rate, Longest, GCCycles, FirstChunk float64
+		Worker                                                                 bool
+		Long                                                                   []struct{ Start, Ms float64 }
+		Slow                                                                   []struct {
+			Kind       string
+			At, Ms, GC float64
+		}
 	}
 	r := eval[result](t, b, `(() => {
 		const x = window.loopsExport;
 		return {ms: x.ms, mixMs: x.mixMs, started: x.started, frames: x.frames, bytes: x.bytes, rate: x.sampleRate, longest: x.longestStepMs,
+			gccycles: x.gcCycles, slow: x.slow || [], firstchunk: x.firstChunkMs, worker: x.worker,
 			long: window.__long.filter(e => e.start >= window.__clicked)};
 	})()`)
 	longest := 0.0
@@ -116,7 +122,10 @@ func TestExportBench(t *testing.T) {
 	for _, l := range r.Long {
 		t.Logf("long task at %.0f ms of the export: %.0f ms", l.Start-r.Started, l.Ms)
 	}
-	t.Logf("mixing took %.0f ms of %.0f", r.MixMs, r.Ms)
+	for _, s := range r.Slow {
+		t.Logf("slow %s at %.0f ms of the export: %.0f ms, %.0f garbage collections so far", s.Kind, s.At, s.Ms, s.GC)
+	}
+	t.Logf("in a worker: %v; the first bytes after %.0f ms, the last after %.0f of %.0f; %.0f garbage collections on the page meanwhile", r.Worker, r.FirstChunk, r.MixMs, r.Ms, r.GCCycles)
 	t.Logf("export of a 10-minute recording (%d parts, %d loops): %.0f ms for %.0f frames at %.0f Hz (%.1f MB), %.0f ms of the main thread's CPU; the longest step %.1f ms; %d long tasks, the longest %.0f ms; load average %.1f",
 		len(rec.Parts), loops, r.Ms, r.Frames, r.Rate, r.Bytes/1e6, cpuSec*1000, r.Longest, len(r.Long), longest, load[0])
 	if r.Frames != float64(rec.Bars)*r.Rate*2.4 {

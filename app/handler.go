@@ -57,7 +57,7 @@ func Handler(version string, static fs.FS) http.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 		},
 		Styles:                []string{"/web/loops.css", loopColorsPath},
-		CacheableResources:    []string{"/web/icon.svg"},
+		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript},
 		Version:               version,
 		Resources:             res,
 		WasmContentLength:     res.wasmLength(),

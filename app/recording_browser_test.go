@@ -200,6 +200,9 @@ func TestRecordingBrowser(t *testing.T) {
 		ms := eval[float64](t, c, `window.loopsExport.ms`)
 		longest := eval[float64](t, c, `window.loopsExport.longestStepMs`)
 		t.Logf("export of %d bars: %.0f ms, longest step %.1f ms", rec.Bars, ms, longest)
+		if !eval[bool](t, c, `window.loopsExport.worker === true`) {
+			t.Error("the export ran on the page's thread, not in its worker")
+		}
 	})
 
 	t.Run("the recording page raises no securitypolicyviolation", func(t *testing.T) {
@@ -223,5 +226,14 @@ func TestRecordingBrowser(t *testing.T) {
 		srv.kill()
 		c.run(t, 30*time.Second, chromedp.Reload())
 		c.waitJS(t, "the recording offline", `document.querySelector('#recording[data-state="ready"] #lanes')`, 30*time.Second)
+		// And its WAV too.
+		eval[bool](t, c, `(window.loopsExport = null, true)`)
+		c.waitJS(t, "the download button", `document.querySelector('#rec-download:not([disabled])')`, 30*time.Second)
+		click(c, "#rec-download")
+		c.waitJS(t, "the export offline", `window.loopsExport && window.loopsExport.url`, 60*time.Second)
+		st := eval[wavStats](t, c, exportStats)
+		if barFrames := int(math.Round(barMs * float64(st.SampleRate) / 1000)); st.Frames != rec.Bars*barFrames {
+			t.Errorf("offline: %d frames, want %d bars of %d", st.Frames, rec.Bars, barFrames)
+		}
 	})
 }

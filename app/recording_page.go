@@ -30,10 +30,6 @@ const (
 // by the service worker (handler.go) and by this page.
 const recordingsCache = "loops-recordings"
 
-// exportBudget is one step of the WAV export: far under the 50 ms that
-// makes a task long.
-const exportBudget = 8 * time.Millisecond
-
 // recordingPage is the page of a saved recording, /r/{id}: its loops as
 // lanes with a bar for each stretch and a playhead, play and pause, seeking
 // by click or key, and a WAV download rendered here. Playback goes through
@@ -63,7 +59,9 @@ type recordingPage struct {
 	exporting bool
 	progress  float64
 	exportURL string
-	copied    bool
+	// worker is the export's worker while it runs (recording_export.go).
+	worker *exportWorker
+	copied bool
 }
 
 func newRecordingPage() *recordingPage {
@@ -263,6 +261,7 @@ func (p *recordingPage) OnDismount() {
 	if p.hooks != nil {
 		p.hooks.release()
 	}
+	p.worker.stop()
 	win := goapp.Window()
 	if p.keys != nil {
 		win.Call("removeEventListener", "keydown", p.keys)
@@ -335,76 +334,6 @@ func (p *recordingPage) seek(ctx goapp.Context, e goapp.Event) {
 		p.pb.Play(now)
 	}
 	p.syncPlayhead()
-}
-
-// download renders the WAV file here, in steps, and saves it.
-func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
-	if p.exporting || p.rec == nil || p.eng.SampleRate() == 0 {
-		return
-	}
-	p.exporting, p.progress, p.exportURL, p.err = true, 0, "", ""
-	rec, rate, ids := p.rec, p.eng.SampleRate(), sound.LoopIDs(p.rec)
-	ctx.Async(func() {
-		began := localMs()
-		// The loops come from the renderer that plays them: wait for it.
-		loops := make(map[string]sound.Loop)
-		for len(loops) < len(ids) {
-			got := make(chan map[string]sound.Loop, 1)
-			ctx.Dispatch(func(goapp.Context) {
-				cp := make(map[string]sound.Loop, len(p.loops))
-				for k, v := range p.loops {
-					cp[k] = v
-				}
-				got <- cp
-			})
-			loops = <-got
-			if len(loops) < len(ids) {
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
-		m, err := sound.NewMixdown(rec, rate, loops)
-		if err != nil {
-			ctx.Dispatch(func(goapp.Context) { p.exporting, p.err = false, err.Error() })
-			return
-		}
-		win := goapp.Window()
-		parts := win.Get("Array").New()
-		job := newExportJob(m, exportBudget)
-		var buf []byte
-		longest, shown := 0.0, 0.0
-		for done := false; !done; {
-			t0 := localMs()
-			buf, done = job.Step(buf[:0])
-			arr := win.Get("Uint8Array").New(len(buf))
-			goapp.CopyBytesToJS(arr, buf)
-			// A Blob a step: the browser copies each step's bytes as
-			// they come, and the file at the end is only a list of them.
-			parts.Call("push", win.Get("Blob").New([]any{arr}))
-			longest = math.Max(longest, localMs()-t0)
-			// A render of the page costs more than a step: redraw the
-			// progress bar every 2% only.
-			if progress := job.Progress(); progress-shown >= 0.02 {
-				shown = progress
-				ctx.Dispatch(func(goapp.Context) { p.progress = progress })
-			}
-			time.Sleep(time.Millisecond) // hand the thread back to the page
-		}
-		mixed := localMs()
-		blob := win.Get("Blob").New(parts, map[string]any{"type": "audio/wav"})
-		url := win.Get("URL").Call("createObjectURL", blob).String()
-		win.Set("loopsExport", map[string]any{
-			"url": url, "blob": blob, "bytes": blob.Get("size").Int(), "frames": m.Frames(), "sampleRate": rate,
-			"bars": rec.Bars, "firstBar": rec.FirstBar, "ms": localMs() - began, "longestStepMs": longest,
-			"mixMs": mixed - began, "started": began - performanceOrigin(),
-		})
-		ctx.Dispatch(func(goapp.Context) {
-			p.exporting, p.progress, p.exportURL = false, 1, url
-			a := win.Get("document").Call("createElement", "a")
-			a.Set("href", url)
-			a.Set("download", "loops-"+p.id+".wav")
-			a.Call("click")
-		})
-	})
 }
 
 func (p *recordingPage) copy(ctx goapp.Context, e goapp.Event) {
