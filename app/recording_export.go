@@ -25,6 +25,12 @@ func (p *recordingPage) download(ctx goapp.Context, e goapp.Event) {
 		return
 	}
 	p.exporting, p.progress, p.exportURL, p.err = true, 0, "", ""
+	// window.loopsExportOnPage = true keeps the export on the page: the
+	// export benchmark's baseline.
+	if goapp.Window().Get("loopsExportOnPage").Truthy() {
+		p.exportHere(ctx)
+		return
+	}
 	if w := startExportWorker(p.rec, p.eng.SampleRate()); w != nil {
 		p.worker = w
 		w.run(ctx, p)
