@@ -17,6 +17,7 @@ var version = "dev"
 func main() {
 	if app.InExportWorker() {
 		app.RunExportWorker() // a recording page's WAV export, in its worker
+		return
 	}
 	app.Routes()
 	goapp.RunWhenOnBrowser()

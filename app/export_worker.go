@@ -42,7 +42,8 @@ func InExportWorker() bool {
 // RunExportWorker answers the page's one export request: it renders the
 // recording's loops, then posts {type: "chunk", bytes, progress} messages,
 // the WAV file in order, and {type: "done", frames}, or {type: "error",
-// message}. The page ends the worker when it has the file.
+// message}, and returns: main must end then. The page ends the worker
+// when it has the file.
 func RunExportWorker() {
 	self := goapp.Window()
 	requests := make(chan goapp.Value, 1)
@@ -65,7 +66,8 @@ func RunExportWorker() {
 	if err := exportInWorker(data, post); err != nil {
 		post(map[string]any{"type": "error", "message": err.Error()})
 	}
-	select {} // the page terminates the worker
+	// The program ends here: blocked with nothing to wait for, Go's WASM
+	// would end it as a deadlock, an error the page would see.
 }
 
 // exportInWorker mixes the request's WAV file and posts it.

@@ -203,6 +203,11 @@ func TestRecordingBrowser(t *testing.T) {
 		if !eval[bool](t, c, `window.loopsExport.worker === true`) {
 			t.Error("the export ran on the page's thread, not in its worker")
 		}
+		// The worker's end is no error of the page's.
+		time.Sleep(500 * time.Millisecond)
+		if msg := eval[string](t, c, `(document.querySelector('#rec-error') || {}).textContent || ""`); msg != "" {
+			t.Errorf("after the export the page says %q", msg)
+		}
 	})
 
 	t.Run("the recording page raises no securitypolicyviolation", func(t *testing.T) {
