@@ -26,9 +26,11 @@ type scheduledStart struct {
 	ClockWallMs   float64 `json:"clockWallMs"`
 	Nudges        int     `json:"nudges"`
 	Factor        float64 `json:"factor"`
-	// Kind is why it was scheduled: startFirst, startMoved, startRestart.
-	Kind string `json:"kind"`
-	seq  int
+	// Kind is why it was scheduled: startFirst, startMoved, startRestart;
+	// DriftMs, for a restart, how far off the grid the loop was.
+	Kind    string  `json:"kind"`
+	DriftMs float64 `json:"driftMs"`
+	seq     int
 }
 
 // maxScheduled bounds the record of starts on a page left open for hours.

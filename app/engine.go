@@ -288,11 +288,15 @@ func (e *engine) Realign() {
 			continue
 		}
 		from := now + lateLeadSec
+		off := at - v.follow.anchorAt(math.Max(from, v.follow.since))
 		restart, factor, changed := v.follow.steer(at, from, bound)
 		switch {
 		case restart:
 			e.stopSource(v, from)
 			e.startVoice(id, v, startRestart)
+			if n := len(e.scheduled); n > 0 && e.scheduled[n-1].seq == v.seq {
+				e.scheduled[n-1].DriftMs = off * 1000
+			}
 		case changed:
 			v.src.Get("playbackRate").Call("setValueAtTime", v.rate*factor, math.Max(from, v.when))
 		}

@@ -119,6 +119,7 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	var nows []float64
 	for _, p := range pages {
 		n, moved, nudges, factor, now := -1, 0.0, 0, 1.0, 0.0
+		var drifts []string
 		for _, s := range diagnosticsOf(t, p).Scheduled {
 			if s.Member == player && fmt.Sprint(s.Bar) == bar {
 				if n < 0 {
@@ -126,6 +127,9 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 				}
 				if n < 0 || s.Kind == "restart" {
 					n++
+				}
+				if s.Kind == "restart" {
+					drifts = append(drifts, fmt.Sprintf("%+.0f", s.DriftMs))
 				}
 				nudges, factor, now = nudges+s.Nudges, s.Factor, s.WallMs
 			}
@@ -135,8 +139,8 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		// start: an audio clock that slips (a starved audio thread) moves
 		// it by far more than the wobble. The engine steers the loop back
 		// by its rate (nudges), and restarts it only past 50 ms.
-		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
-			p.label(), n, playS, float64(n)*60/float64(playS), moved, nudges, factor)
+		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
+			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), moved, nudges, factor)
 	}
 	t.Logf("FIREFOX after %d s of playing, where the loop's bar sounds now: firefox %+.2f ms, chromium %+.2f ms from the other chromium", playS, nows[0]-nows[2], nows[1]-nows[2])
 	toggle("stopped")

@@ -121,6 +121,7 @@ type diagnostics struct {
 		Nudges        int     `json:"nudges"`
 		Factor        float64 `json:"factor"`
 		Kind          string  `json:"kind"`
+		DriftMs       float64 `json:"driftMs"`
 	} `json:"scheduled"`
 	Loops struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
