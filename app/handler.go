@@ -63,7 +63,7 @@ func Handler(version string, static fs.FS) http.Handler {
 		WasmContentLength:     res.wasmLength(),
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return pageHeaders(&richManifest{Handler: h})
+	return pageHeaders(fixPrerender(&richManifest{Handler: h}))
 }
 
 // screenshots are the manifest's, for the richer install prompt: one for

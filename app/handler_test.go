@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -49,6 +51,22 @@ func get(t *testing.T, h http.Handler, path string, header ...string) (*http.Res
 func TestHandler(t *testing.T) {
 	Routes()
 	h := Handler("v123", testStatic())
+
+	t.Run("the page's ARIA attributes have values and the hidden loader icon is not fetched", func(t *testing.T) {
+		res, body := get(t, h, "/")
+		if bare := regexp.MustCompile(`\saria-[a-z]+[\s>/]`).FindString(body); bare != "" {
+			t.Errorf("a bare ARIA attribute: %q", bare)
+		}
+		if !strings.Contains(body, `aria-hidden="true"`) {
+			t.Error(`no aria-hidden="true" in the page`)
+		}
+		if icon := regexp.MustCompile(`<img[^>]*app-wasm-loader-icon[^>]*>`).FindString(body); icon == "" || strings.Contains(icon, "src=") {
+			t.Errorf("the loader icon: %q", icon)
+		}
+		if n, _ := strconv.Atoi(res.Header.Get("Content-Length")); n != len(body) {
+			t.Errorf("Content-Length %s for a body of %d bytes", res.Header.Get("Content-Length"), len(body))
+		}
+	})
 
 	t.Run("the first screen is in the HTML: the welcome, its button getting ready, and the page's shape", func(t *testing.T) {
 		for _, path := range []string{"/", "/jam/abc"} {
@@ -245,4 +263,28 @@ func TestServiceWorker(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestFixPage(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"a bare aria attribute gets its true back",
+			`<span class="swatch" aria-hidden></span>`, `<span class="swatch" aria-hidden="true"></span>`},
+		{"a bare aria attribute before others and at the end",
+			`<button aria-disabled class="chip" aria-current="false" aria-busy>x</button>`, `<button aria-disabled="true" class="chip" aria-current="false" aria-busy="true">x</button>`},
+		{"other bare attributes stay bare",
+			`<button autofocus disabled class="cta">`, `<button autofocus disabled class="cta">`},
+		{"text and quoted values that look like attributes are left alone",
+			`<p title="a aria-hidden b">see aria-hidden here</p>`, `<p title="a aria-hidden b">see aria-hidden here</p>`},
+		{"the loader's image loses its src and nothing else",
+			`<img id="app-wasm-loader-icon" class="goapp-logo goapp-spin" alt="wasm loader icon" src="/web/icon-192.png"><img src="/web/icon.svg" aria-hidden>`,
+			`<img id="app-wasm-loader-icon" class="goapp-logo goapp-spin" alt="wasm loader icon"><img src="/web/icon.svg" aria-hidden="true">`},
+		{"the loader's src may come first",
+			`<img src="/web/icon-192.png" id="app-wasm-loader-icon">`, `<img id="app-wasm-loader-icon">`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := string(fixPage([]byte(c.in))); got != c.want {
+				t.Errorf("fixPage(%s)\n = %s\nwant %s", c.in, got, c.want)
+			}
+		})
+	}
 }
