@@ -51,7 +51,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
 	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator; with -cluster: PATH.node is the first node's, hub and nats-server, over the toggles)")
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
 	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
@@ -104,7 +104,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 		if *spawn == "" || *inProcess {
 			return errors.New("load: -cluster needs -spawn: the nodes run as processes of their own")
 		}
-		return compareCluster(ctx, cfg, *spawn, *clusterNodes, stdout, stderr)
+		return compareCluster(ctx, cfg, *spawn, *clusterNodes, *cpuProfile, stdout, stderr)
 	}
 	if *attacked {
 		if *inProcess || *baseline != "" || *clusterNodes > 0 {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ import (
 // same load spread over n nodes in cluster mode (each with an embedded
 // nats-server, clustered on loopback), and prints both runs and the ratios:
 // fan-out p50 and p99, memory per connection, and NATS messages per toggle.
-func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, stdout, stderr io.Writer) error {
+func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, cpuProfile string, stdout, stderr io.Writer) error {
 	single, err := runSpawned(ctx, cfg, []string{"hub"}, addr, stderr)
 	if err != nil {
 		return err
@@ -56,7 +57,11 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 				routes = append(routes, "nats://"+port(j, 2))
 			}
 		}
-		args := append(hubArgs(port(i, 0), port(i, 1), cfg),
+		args := hubArgs(port(i, 0), port(i, 1), cfg)
+		if cpuProfile != "" && !slices.Contains(args, "-pprof") {
+			args = append(args, "-pprof")
+		}
+		args = append(args,
 			"-nats", "embedded", "-node", fmt.Sprintf("n%d", i+1),
 			"-nats-cluster", port(i, 2), "-nats-routes", strings.Join(routes, ","), "-nats-monitor", port(i, 3))
 		wg.Add(1)
@@ -93,11 +98,25 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 	idle := sumRSS(pids)
 	var loaded int64
 	var msgsLoaded, msgsToggled int64
-	cfg.OnLoaded = func() { loaded, msgsLoaded = sumRSS(pids), natsMessages(ctx, monitors) }
+	profiled := make(chan error, 1)
+	cfg.OnLoaded = func() {
+		loaded, msgsLoaded = sumRSS(pids), natsMessages(ctx, monitors)
+		if cpuProfile == "" {
+			profiled <- nil
+			return
+		}
+		// The first node's process holds its hub and its nats-server: one
+		// profile over most of the toggles shows where a toggle's time goes.
+		secs := max(1, int(cfg.Duration.Seconds())-2)
+		go func() { profiled <- fetchProfile(ctx, cfg.Admin, secs, cpuProfile+".node") }()
+	}
 	cfg.OnToggled = func() { msgsToggled = natsMessages(ctx, monitors) }
 	clustered, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
+	}
+	if err := <-profiled; err != nil {
+		fmt.Fprintln(stderr, "loops: load:", err)
 	}
 	fmt.Fprintf(stdout, "\n%d nodes in cluster mode, the same load spread over them:\n", n)
 	clustered.Format(stdout)
@@ -159,4 +178,29 @@ func natsMessages(ctx context.Context, monitors []string) int64 {
 		cancel()
 	}
 	return total
+}
+
+// fetchProfile writes a CPU profile of secs seconds from the pprof endpoint
+// of the admin listener at admin to path.
+func fetchProfile(ctx context.Context, admin string, secs int, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs+30)*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", admin, secs), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("profile: %w", err)
+	}
+	return f.Close()
 }
