@@ -28,11 +28,17 @@ type client struct {
 // dial opens a socket to a node.
 func dial(t *testing.T, n *testNode) *client {
 	t.Helper()
+	return dialURL(t, n.url())
+}
+
+// dialURL opens a socket to the node serving url.
+func dialURL(t *testing.T, url string) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, n.url(), nil)
+	ws, _, err := websocket.Dial(ctx, url, nil)
 	if err != nil {
-		t.Fatalf("dial %s: %v", n.name, err)
+		t.Fatalf("dial %s: %v", url, err)
 	}
 	ws.SetReadLimit(1 << 20)
 	t.Cleanup(func() { _ = ws.CloseNow() })
@@ -167,6 +173,19 @@ func (c *client) sync() {
 		if p, ok := c.next().(*shared.Pong); ok && p.ID == 7 {
 			return
 		}
+	}
+}
+
+// until reads until done reports true, failing after testTimeout.
+func (c *client) until(done func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !done() {
+		m, err := c.read(time.Until(deadline))
+		if err != nil {
+			c.t.Fatalf("read: %v (view %v)", err, c.view)
+		}
+		_ = m
 	}
 }
 

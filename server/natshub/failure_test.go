@@ -4,6 +4,8 @@ package natshub
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -18,9 +20,19 @@ import (
 // tries again.
 func rejoin(t *testing.T, live []*testNode, token string, within time.Duration) *client {
 	t.Helper()
+	urls := make([]string, len(live))
+	for i, n := range live {
+		urls[i] = n.url()
+	}
+	return rejoinURLs(t, urls, token, within)
+}
+
+// rejoinURLs is rejoin for nodes given by their socket URLs.
+func rejoinURLs(t *testing.T, live []string, token string, within time.Duration) *client {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for i := 0; ; i++ {
-		c := dial(t, live[i%len(live)])
+		c := dialURL(t, live[i%len(live)])
 		c.send(&shared.Join{Resume: token})
 		m, err := c.read(within)
 		if w, ok := m.(*shared.Welcome); ok && err == nil {
@@ -146,6 +158,47 @@ func TestClusterLosesNATS(t *testing.T) {
 		_, _, err := c.ws.Read(ctx)
 		if got := websocket.CloseStatus(err); got != server.StatusTryAgainLater {
 			t.Fatalf("join on a cut node: %v, want close %d", err, server.StatusTryAgainLater)
+		}
+	})
+}
+
+func TestClusterHistorySurvives(t *testing.T) {
+	t.Run("a recording after a takeover on a node new to the jam covers the bars before it", func(t *testing.T) {
+		nodes := testCluster(t, 3, nil)
+		a := joinAt(t, nodes[0], "heard", "")
+		b := joinAt(t, nodes[1], "heard", "")
+		expect[*shared.Joined](a)
+		a.send(&shared.Play{})
+		p := expect[*shared.Played](a)
+		expect[*shared.Played](b)
+		// Two bars sound before a's node dies.
+		time.Sleep(time.Until(time.UnixMilli(int64(a.welcome.Jam.BarStart(p.Bar+2)))) + 50*time.Millisecond)
+		nodes[0].kill()
+
+		// Node 2 holds nobody of the jam: it asks node 1 for its history.
+		back := rejoin(t, nodes[2:], a.welcome.Resume, 10*time.Second)
+		if back.welcome.You != a.welcome.You {
+			t.Fatalf("back as %s, want %s", back.welcome.You, a.welcome.You)
+		}
+		back.send(&shared.Record{Bars: 16})
+		r := expect[*shared.Recorded](back)
+		res, err := http.Get(nodes[1].ts.URL + "/api/recordings/" + r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var rec shared.Recording
+		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("GET the recording: %s, %v", res.Status, err)
+		}
+		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.welcome.Loop {
+			t.Fatalf("the recording has %+v, want %s alone", rec.Parts, a.welcome.Loop)
+		}
+		if from := rec.FirstBar + int64(rec.Parts[0].From); from != p.Bar {
+			t.Fatalf("the loop sounds from bar %d in the recording, want %d, where it started on the dead node", from, p.Bar)
+		}
+		if rec.Parts[0].To != rec.Bars {
+			t.Fatalf("the loop ends at bar %d of %d, want it sounding to the end", rec.Parts[0].To, rec.Bars)
 		}
 	})
 }

@@ -3,13 +3,12 @@
 package natshub
 
 import (
-	"strconv"
+	"encoding/json"
 	"sync"
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // local is one socket of this node that joined, or is joining, a jam.
@@ -32,13 +31,12 @@ func (l *local) placed() (*localJam, string) {
 	return l.jam, l.user
 }
 
-// localJam is a jam as one node sees it: the subscription to its events,
-// the members whose sockets are here, and the last record seen.
+// localJam is a jam as one node sees it: the members whose sockets are
+// here, and the last record seen.
 type localJam struct {
 	id    string
-	ready chan struct{}      // closed once sub is set, or failed
-	sub   *nats.Subscription // set before ready is closed; nil if it failed
-	refs  int                // members here and joins on their way; guarded by Hub.mu
+	ready chan struct{} // closed once the node asked for the jam's history
+	refs  int           // members here and joins on their way; guarded by Hub.mu
 
 	// qmu guards the changes this node has waiting for the jam: one
 	// writer at a time writes all that wait in one compare-and-set, since
@@ -54,6 +52,11 @@ type localJam struct {
 	recent  []delivered       // the last events, for a welcome that crossed them
 	hist    *history          // nil until the first record
 	histRev uint64            // the last revision hist took in
+	// seed is the history another node sent when this one subscribed,
+	// until hist starts from it.
+	seed *historyWire
+	// histSub answers other nodes asking for hist (historyOf).
+	histSub *nats.Subscription
 }
 
 // delivered is an event as a node received it.
@@ -66,45 +69,30 @@ type delivered struct {
 // was on its way when they arrived: a handful of changes race one join.
 const recentEvents = 64
 
-// acquire returns the local jam of id, subscribed to its events, and holds
-// it until release. The subscription is in place before the caller changes
-// the jam, so that no event of a change after its own is missed.
+// acquire returns the local jam of id and holds it until release. The
+// node's watch of the jams bucket hands it every change of the jam from
+// then on (heardJam), so that no event of a change after its own is missed.
 func (h *Hub) acquire(id string) (*localJam, error) {
+	if !h.online.Load() || h.halted.Load() {
+		return nil, server.ErrUnavailable
+	}
 	h.mu.Lock()
 	lj := h.local[id]
 	if lj != nil {
 		lj.refs++
 		h.mu.Unlock()
-		<-lj.ready // the first one may still be subscribing
-		if lj.sub == nil {
-			h.release(lj)
-			return nil, server.ErrUnavailable
-		}
+		<-lj.ready // the first one may still be asking for the history
 		return lj, nil
 	}
 	lj = &localJam{id: id, refs: 1, members: make(map[string]*local), ready: make(chan struct{})}
 	h.local[id] = lj
 	h.mu.Unlock()
-	sub, err := h.nc.Subscribe(h.cfg.Prefix+".jam."+id, func(msg *nats.Msg) { h.receive(lj, msg) })
-	if err == nil {
-		// The subscription reaches the server before any change this
-		// node makes next, on the same connection.
-		err = h.nc.Flush()
-	}
-	if err == nil {
-		lj.sub = sub
-	} else if sub != nil {
-		_ = sub.Unsubscribe()
-	}
+	h.historyOf(lj)
 	close(lj.ready)
-	if err != nil {
-		h.release(lj)
-		return nil, server.ErrUnavailable
-	}
 	return lj, nil
 }
 
-// release gives back what acquire took; the last one unsubscribes.
+// release gives back what acquire took; the last one forgets the jam.
 func (h *Hub) release(lj *localJam) {
 	h.mu.Lock()
 	lj.refs--
@@ -117,26 +105,64 @@ func (h *Hub) release(lj *localJam) {
 	}
 	h.mu.Unlock()
 	<-lj.ready
-	if sub := lj.sub; sub != nil {
+	if sub := lj.histSub; sub != nil {
 		_ = sub.Unsubscribe()
 	}
 }
 
-// receive delivers one event of the jam to the members here.
-func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
-	if h.halted.Load() {
-		return
+// historyWait bounds how long a node that starts hearing a jam waits for
+// another node's history of it: a first member's join waits that long when
+// a node holding the jam does not answer.
+const historyWait = 500 * time.Millisecond
+
+// historyOf asks the nodes that hear the jam already for its history, as
+// the seed of this node's, and then answers the same question from the
+// nodes that come later. A jam nobody else hears has no responders: the
+// question costs one round trip. Called by acquire, once subscribed.
+func (h *Hub) historyOf(lj *localJam) {
+	subject := h.cfg.Prefix + ".hist." + lj.id
+	if msg, err := h.nc.Request(subject, nil, historyWait); err == nil {
+		var w historyWire
+		if json.Unmarshal(msg.Data, &w) == nil {
+			lj.mu.Lock()
+			lj.seed = &w
+			lj.mu.Unlock()
+		}
 	}
-	rev, err := strconv.ParseUint(msg.Header.Get(jetstream.SequenceHeader), 10, 64)
-	if err != nil {
-		return
-	}
-	var rec *jamRecord
-	if op := msg.Header.Get("KV-Operation"); op == "" {
-		if rec, err = decodeRecord(msg.Data); err != nil {
-			h.log.Error("bad jam record", "jam", lj.id, "err", err)
+	// Subscribed after asking: the question must not reach this node.
+	sub, err := h.nc.Subscribe(subject, func(msg *nats.Msg) {
+		lj.mu.Lock()
+		var w *historyWire
+		if lj.hist != nil {
+			w = lj.hist.wire()
+		}
+		lj.mu.Unlock()
+		if w == nil || h.halted.Load() {
 			return
 		}
+		b, _ := json.Marshal(w) // a history always encodes
+		_ = msg.Respond(b)
+	})
+	if err == nil {
+		lj.histSub = sub
+	}
+}
+
+// heardJam delivers the record of the jam at rev (nil: the jam is gone),
+// as the watch of the jams bucket brought it, to the members here.
+func (h *Hub) heardJam(id string, rev uint64, rec *jamRecord) {
+	h.mu.Lock()
+	lj := h.local[id]
+	h.mu.Unlock()
+	if lj != nil {
+		h.receive(lj, rev, rec)
+	}
+}
+
+// receive delivers one event of the jam to the members here.
+func (h *Hub) receive(lj *localJam, rev uint64, rec *jamRecord) {
+	if h.halted.Load() {
+		return
 	}
 	at := time.Now()
 	lj.mu.Lock()
@@ -256,7 +282,7 @@ func (lj *localJam) heard(rev uint64, rec *jamRecord, at time.Time) {
 	now := rec.Timeline.BarAt(float64(at.UnixNano()) / 1e6)
 	switch {
 	case lj.hist == nil:
-		lj.hist = newHistory(rec, now)
+		lj.hist, lj.seed = newHistory(rec, now, lj.seed), nil
 	case rev > lj.histRev:
 		for _, ev := range rec.Events {
 			if len(ev.Frame) > 0 {

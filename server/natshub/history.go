@@ -11,9 +11,12 @@ import (
 
 // history is what a jam sounded, as one node heard it from the jam's events
 // since it first subscribed: for each loop, the stretches of bars it
-// sounded. A node subscribes to a jam while it holds a member of it, so the
-// history of a member's jam reaches back to when the first member there
-// joined (or took over), up to shared.HistoryBars bars.
+// sounded. A node subscribes to a jam while it holds a member of it, and
+// when it does it asks the nodes already subscribed for their history
+// (historyOf), so the history of a member's jam reaches back to when the
+// first member on any node still alive joined, up to shared.HistoryBars
+// bars: a member who resumes on another node after theirs died records the
+// bars before.
 type history struct {
 	first    int64              // the first bar heard
 	playing  map[string]sounder // by member id
@@ -33,13 +36,61 @@ type segment struct {
 	from, to int64
 }
 
-// newHistory starts a jam's history from its record at bar now.
-func newHistory(rec *jamRecord, now int64) *history {
+// newHistory starts a jam's history from its record at bar now, taking
+// what seed (another node's history, or nil) heard before.
+func newHistory(rec *jamRecord, now int64, seed *historyWire) *history {
 	h := &history{first: now, playing: make(map[string]sounder)}
+	if seed != nil && seed.First < now {
+		h.first = max(seed.First, now-shared.HistoryBars)
+		for _, s := range seed.Segments {
+			if s.To > h.first {
+				h.segments = append(h.segments, segment{s.Loop, s.From, s.To})
+			}
+		}
+	}
 	for _, m := range rec.Members {
-		h.playing[m.ID] = sounder{loop: m.Loop, playing: m.Playing, from: max(m.Bar, now)}
+		from := max(m.Bar, now)
+		if seed != nil {
+			// The seed knows since when the loop sounds (from a swap,
+			// say), as long as nothing changed since it was sent.
+			if s, ok := seed.Playing[m.ID]; ok && s.Loop == m.Loop && s.Playing == m.Playing {
+				from = max(s.From, h.first)
+			}
+		}
+		h.playing[m.ID] = sounder{loop: m.Loop, playing: m.Playing, from: from}
 	}
 	return h
+}
+
+// historyWire is a history as one node sends it to another.
+type historyWire struct {
+	First    int64                  `json:"first"`
+	Playing  map[string]sounderWire `json:"playing"`
+	Segments []segmentWire          `json:"segments"`
+}
+
+type sounderWire struct {
+	Loop    string `json:"loop"`
+	Playing bool   `json:"playing"`
+	From    int64  `json:"from"`
+}
+
+type segmentWire struct {
+	Loop string `json:"loop"`
+	From int64  `json:"from"`
+	To   int64  `json:"to"`
+}
+
+// wire returns the history as it travels.
+func (h *history) wire() *historyWire {
+	w := &historyWire{First: h.first, Playing: make(map[string]sounderWire, len(h.playing))}
+	for id, s := range h.playing {
+		w.Playing[id] = sounderWire{s.loop, s.playing, s.from}
+	}
+	for _, s := range h.segments {
+		w.Segments = append(w.Segments, segmentWire{s.loop, s.from, s.to})
+	}
+	return w
 }
 
 // apply takes in one event frame; now is the bar sounding when it arrived.
