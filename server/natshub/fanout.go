@@ -49,9 +49,11 @@ type localJam struct {
 	rec     *jamRecord // nil: not known, or the jam is gone
 	rev     uint64
 	members map[string]*local // by user id
-	recent  []delivered       // the last events, for a welcome that crossed them
-	hist    *history          // nil until the first record
-	histRev uint64            // the last revision hist took in
+	// recent are the last events while a welcome is on its way, for it
+	// to replay those it crossed.
+	recent  []delivered
+	hist    *history // nil until the first record
+	histRev uint64   // the last revision hist took in
 	// seed is the history another node sent when this one subscribed,
 	// until hist starts from it.
 	seed *historyWire
@@ -174,13 +176,28 @@ func (h *Hub) receive(lj *localJam, rev uint64, rec *jamRecord) {
 		return // the jam emptied: nobody here to tell
 	}
 	lj.heard(rev, rec, at)
-	lj.recent = append(lj.recent, delivered{rev, rec})
-	if len(lj.recent) > recentEvents {
-		lj.recent = lj.recent[1:]
+	if h.joining(lj) {
+		lj.recent = append(lj.recent, delivered{rev, rec})
+		if len(lj.recent) > recentEvents {
+			lj.recent = lj.recent[1:]
+		}
+	} else {
+		// No welcome is on its way: one that starts later is of a later
+		// revision than every event so far. Keeping them would hold a
+		// few dozen records a jam, most of a node's memory in a load.
+		lj.recent = nil
 	}
 	for _, l := range lj.members {
 		h.deliver(lj, l, rev, rec, at)
 	}
+}
+
+// joining reports whether a join or takeover holds the jam here without
+// being a member yet: its welcome may cross the jam's events. lj.mu is held.
+func (h *Hub) joining(lj *localJam) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return lj.refs > len(lj.members)
 }
 
 // deliver gives the events of one record to one member here, unless its
