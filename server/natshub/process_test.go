@@ -3,8 +3,10 @@
 package natshub
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -22,11 +24,10 @@ import (
 // The environment of a node process: the test binary started again, as a
 // node of its own (runNodeProcess), so that a test can SIGKILL it.
 const (
-	envNode    = "LOOPS_NATSHUB_TEST_NODE"   // the node's name
-	envAddr    = "LOOPS_NATSHUB_TEST_ADDR"   // where it serves sockets
-	envCluster = "LOOPS_NATSHUB_TEST_ROUTE"  // where its nats-server takes routes
-	envRoutes  = "LOOPS_NATSHUB_TEST_ROUTES" // the others', comma-separated
-	envData    = "LOOPS_NATSHUB_TEST_DATA"   // its JetStream directory
+	envNode   = "LOOPS_NATSHUB_TEST_NODE"  // the node's name
+	envRoute  = "LOOPS_NATSHUB_TEST_ROUTE" // a running node's cluster address, or none for the first
+	envData   = "LOOPS_NATSHUB_TEST_DATA"  // its JetStream directory
+	nodeReady = "node listening"           // the line a node writes once it listens
 )
 
 func TestMain(m *testing.M) {
@@ -42,23 +43,36 @@ func TestMain(m *testing.M) {
 
 // runNodeProcess serves one node of a cluster until the process is killed:
 // an embedded nats-server clustered with the others, its hub, and the
-// server on a real listener, as `loops -nats embedded` runs them.
+// server on a real listener, as `loops -nats embedded` runs them. Every
+// port is the kernel's choice (no race with other processes for a port
+// picked before); the node writes them on stdout as
+// "node listening SOCKETS CLUSTER", and the nodes after the first route to
+// the first one's cluster address (NATS tells them of each other).
 func runNodeProcess() error {
 	name := os.Getenv(envNode)
+	var routes []string
+	if r := os.Getenv(envRoute); r != "" {
+		routes = []string{"nats://" + r}
+	}
 	emb, err := StartEmbedded(EmbeddedConfig{
 		Name:    name,
 		DataDir: os.Getenv(envData),
-		Cluster: os.Getenv(envCluster),
-		Routes:  strings.Split(os.Getenv(envRoutes), ","),
+		Cluster: "127.0.0.1:-1",
+		Routes:  routes,
 	})
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %s %s\n", nodeReady, ln.Addr(), emb.ns.ClusterAddr())
 	nc, err := emb.Connect(nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	hub, err := New(ctx, Config{Conn: nc, Key: testKey, Node: name, Replicas: 3})
 	if err != nil {
@@ -68,20 +82,16 @@ func runNodeProcess() error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{Cluster: hub, Recordings: store})
-	ln, err := net.Listen("tcp", os.Getenv(envAddr))
-	if err != nil {
-		return err
-	}
-	return http.Serve(ln, srv)
+	return http.Serve(ln, server.New(server.Config{Cluster: hub, Recordings: store}))
 }
 
 // procNode is a node running in a process of its own.
 type procNode struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
+	name    string
+	addr    string // its sockets'
+	cluster string // its nats-server's routes'
+	cmd     *exec.Cmd
+	done    chan struct{}
 }
 
 func (n *procNode) url() string { return "ws://" + n.addr + "/socket" }
@@ -95,47 +105,62 @@ func (n *procNode) kill(t *testing.T) {
 	<-n.done
 }
 
+// startNode starts this test binary as a node routing to route (none for
+// the first) and returns once it listens.
+func startNode(t *testing.T, name, route string) *procNode {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envNode+"="+name, envRoute+"="+route, envData+"="+t.TempDir())
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n := &procNode{name: name, cmd: cmd, done: make(chan struct{})}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-n.done
+	})
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		if f := strings.Fields(strings.TrimPrefix(lines.Text(), nodeReady)); len(f) == 2 && strings.HasPrefix(lines.Text(), nodeReady) {
+			n.addr, n.cluster = f[0], f[1]
+			break
+		}
+	}
+	// The pipe is read to its end, so that the node never blocks on it.
+	go func() {
+		_, _ = io.Copy(io.Discard, out)
+		_ = cmd.Wait()
+		close(n.done)
+	}()
+	if n.addr == "" {
+		t.Fatalf("node %s did not start", name)
+	}
+	return n
+}
+
 // processCluster starts n nodes, each a process of its own (this test
 // binary again), whose embedded nats-servers form one cluster, and waits
 // until each one serves. The processes are killed when the test ends.
 func processCluster(t *testing.T, n int) []*procNode {
 	t.Helper()
-	ports := freePorts(t, 2*n)
 	nodes := make([]*procNode, n)
 	for i := range n {
-		var routes []string
-		for j := range n {
-			if j != i {
-				routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[n+j]))
-			}
+		route := ""
+		if i > 0 {
+			route = nodes[0].cluster
 		}
-		node := &procNode{name: fmt.Sprintf("proc%d", i), addr: fmt.Sprintf("127.0.0.1:%d", ports[i]), done: make(chan struct{})}
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(),
-			envNode+"="+node.name,
-			envAddr+"="+node.addr,
-			fmt.Sprintf("%s=127.0.0.1:%d", envCluster, ports[n+i]),
-			envRoutes+"="+strings.Join(routes, ","),
-			envData+"="+t.TempDir(),
-		)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		node.cmd = cmd
-		go func() { _ = cmd.Wait(); close(node.done) }()
-		nodes[i] = node
+		nodes[i] = startNode(t, fmt.Sprintf("proc%d", i), route)
 	}
-	t.Cleanup(func() {
-		for _, node := range nodes {
-			_ = node.cmd.Process.Kill()
-			<-node.done
-		}
-	})
+	hc := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(90 * time.Second)
 	for _, node := range nodes {
 		for {
-			res, err := http.Get("http://" + node.addr + "/healthz")
+			res, err := hc.Get("http://" + node.addr + "/healthz")
 			if err == nil {
 				res.Body.Close()
 				if res.StatusCode == http.StatusOK {
