@@ -29,7 +29,7 @@ func TestClusterChaos(t *testing.T) {
 			// A smaller run than the single node's: three nodes with
 			// their nats-servers share this process, under the race
 			// detector, on a shared box.
-			Clients:  96,
+			Clients:  24,
 			Duration: 12 * time.Second,
 			Period:   3 * time.Second,
 			Settle:   2 * time.Second,

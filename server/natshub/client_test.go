@@ -176,19 +176,6 @@ func (c *client) sync() {
 	}
 }
 
-// until reads until done reports true, failing after testTimeout.
-func (c *client) until(done func() bool) {
-	c.t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !done() {
-		m, err := c.read(time.Until(deadline))
-		if err != nil {
-			c.t.Fatalf("read: %v (view %v)", err, c.view)
-		}
-		_ = m
-	}
-}
-
 // sameViews fails unless every client's view equals the first one's.
 func sameViews(t *testing.T, cs ...*client) {
 	t.Helper()

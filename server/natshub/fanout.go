@@ -4,11 +4,13 @@ package natshub
 
 import (
 	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // local is one socket of this node that joined, or is joining, a jam.
@@ -31,12 +33,13 @@ func (l *local) placed() (*localJam, string) {
 	return l.jam, l.user
 }
 
-// localJam is a jam as one node sees it: the members whose sockets are
-// here, and the last record seen.
+// localJam is a jam as one node sees it: the subscription to its events,
+// the members whose sockets are here, and the last record seen.
 type localJam struct {
 	id    string
-	ready chan struct{} // closed once the node asked for the jam's history
-	refs  int           // members here and joins on their way; guarded by Hub.mu
+	ready chan struct{}      // closed once sub is set, or failed
+	sub   *nats.Subscription // set before ready is closed; nil if it failed
+	refs  int                // members here and joins on their way; guarded by Hub.mu
 
 	// qmu guards the changes this node has waiting for the jam: one
 	// writer at a time writes all that wait in one compare-and-set, since
@@ -71,30 +74,46 @@ type delivered struct {
 // was on its way when they arrived: a handful of changes race one join.
 const recentEvents = 64
 
-// acquire returns the local jam of id and holds it until release. The
-// node's watch of the jams bucket hands it every change of the jam from
-// then on (heardJam), so that no event of a change after its own is missed.
+// acquire returns the local jam of id, subscribed to its events, and holds
+// it until release. The subscription is in place before the caller changes
+// the jam, so that no event of a change after its own is missed.
 func (h *Hub) acquire(id string) (*localJam, error) {
-	if !h.online.Load() || h.halted.Load() {
-		return nil, server.ErrUnavailable
-	}
 	h.mu.Lock()
 	lj := h.local[id]
 	if lj != nil {
 		lj.refs++
 		h.mu.Unlock()
-		<-lj.ready // the first one may still be asking for the history
+		<-lj.ready // the first one may still be subscribing
+		if lj.sub == nil {
+			h.release(lj)
+			return nil, server.ErrUnavailable
+		}
 		return lj, nil
 	}
 	lj = &localJam{id: id, refs: 1, members: make(map[string]*local), ready: make(chan struct{})}
 	h.local[id] = lj
 	h.mu.Unlock()
-	h.historyOf(lj)
+	sub, err := h.nc.Subscribe(h.cfg.Prefix+".jam."+id, func(msg *nats.Msg) { h.receive(lj, msg) })
+	if err == nil {
+		// The subscription reaches the server before any change this
+		// node makes next, on the same connection.
+		err = h.nc.Flush()
+	}
+	if err == nil {
+		lj.sub = sub
+		h.historyOf(lj)
+	} else if sub != nil {
+		_ = sub.Unsubscribe()
+	}
 	close(lj.ready)
+	if err != nil {
+		h.release(lj)
+		return nil, server.ErrUnavailable
+	}
 	return lj, nil
 }
 
-// release gives back what acquire took; the last one forgets the jam.
+// release gives back what acquire took; the last one unsubscribes.
 func (h *Hub) release(lj *localJam) {
 	h.mu.Lock()
 	lj.refs--
@@ -107,6 +126,9 @@ func (h *Hub) release(lj *localJam) {
 	}
 	h.mu.Unlock()
 	<-lj.ready
+	if sub := lj.sub; sub != nil {
+		_ = sub.Unsubscribe()
+	}
 	if sub := lj.histSub; sub != nil {
 		_ = sub.Unsubscribe()
 	}
@@ -150,21 +172,21 @@ func (h *Hub) historyOf(lj *localJam) {
 	}
 }
 
-// heardJam delivers the record of the jam at rev (nil: the jam is gone),
-// as the watch of the jams bucket brought it, to the members here.
-func (h *Hub) heardJam(id string, rev uint64, rec *jamRecord) {
-	h.mu.Lock()
-	lj := h.local[id]
-	h.mu.Unlock()
-	if lj != nil {
-		h.receive(lj, rev, rec)
-	}
-}
-
 // receive delivers one event of the jam to the members here.
-func (h *Hub) receive(lj *localJam, rev uint64, rec *jamRecord) {
+func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	if h.halted.Load() {
 		return
+	}
+	rev, err := strconv.ParseUint(msg.Header.Get(jetstream.SequenceHeader), 10, 64)
+	if err != nil {
+		return
+	}
+	var rec *jamRecord
+	if op := msg.Header.Get("KV-Operation"); op == "" {
+		if rec, err = decodeRecord(msg.Data); err != nil {
+			h.log.Error("bad jam record", "jam", lj.id, "err", err)
+			return
+		}
 	}
 	at := time.Now()
 	lj.mu.Lock()

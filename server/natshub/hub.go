@@ -13,14 +13,11 @@
 // reads the jam again and decides again, so racing joins on different nodes
 // never put eight in a jam or one loop twice.
 //
-// How events travel: every node watches the whole jams bucket (for the
-// balancer, the stats and the reaper), so every change of a jam reaches
-// every node once, with the record, which carries the frames to deliver.
-// A node writes the frames of the jams it holds members of to its own
-// sockets; the stream orders the changes, so every member sees them in one
-// order, with the same bars. (A republish of each change on a subject per
-// jam reached the same nodes a second time: three more messages and one
-// more decoding a change.)
+// How events travel: the bucket republishes every change of jam ID on the
+// subject PREFIX.jam.ID, with the record, which carries the frame to
+// deliver. A node subscribes to the subjects of the jams it holds members
+// of and writes the frame to its own sockets; the stream orders the changes
+// of a jam, so every member sees them in one order, with the same bars.
 //
 // Who owns what: the jams bucket owns the jams; a node owns only its
 // sockets and, for each jam it subscribes to, a cache of the last record it
@@ -175,7 +172,8 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig
 	}{
-		{&h.jams, jetstream.KeyValueConfig{Bucket: p + "-jams", History: 1}},
+		{&h.jams, jetstream.KeyValueConfig{Bucket: p + "-jams", History: 1,
+			RePublish: &jetstream.RePublish{Source: "$KV." + p + "-jams.*", Destination: p + ".jam.{{wildcard(1)}}"}}},
 		{&h.left, jetstream.KeyValueConfig{Bucket: p + "-left", History: 1, TTL: cfg.ResumeWindow}},
 		{&h.tokens, jetstream.KeyValueConfig{Bucket: p + "-tokens", History: 1, TTL: cfg.TokenLifetime + time.Minute}},
 		{&h.nodes, jetstream.KeyValueConfig{Bucket: p + "-nodes", History: 1, TTL: 3 * cfg.NodeTimeout}},

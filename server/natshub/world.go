@@ -106,7 +106,6 @@ func (w *world) sawEntry(e jetstream.KeyValueEntry) {
 		}
 	}
 	w.saw(e.Key(), rec, e.Revision())
-	w.h.heardJam(e.Key(), e.Revision(), rec)
 }
 
 // saw records the jam's record at rev (nil: removed), unless a later one
