@@ -55,9 +55,7 @@ func attack(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep.CPUPercent = 100 * (cpuSeconds() - cpu0) / time.Since(start).Seconds()
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
+	if err := writeJSON(stdout, rep); err != nil {
 		return fmt.Errorf("attack: %w", err)
 	}
 	return nil
@@ -162,9 +160,7 @@ func compareAttack(ctx context.Context, cfg loadgen.Config, addr string, rounds 
 		all = append(all, p)
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(all); err != nil {
+		if err := writeJSON(stdout, all); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
 	} else {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,9 +91,7 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 		all = append(all, r)
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(all); err != nil {
+		if err := writeJSON(stdout, all); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
 	} else {

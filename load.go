@@ -161,9 +161,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("load: %w", err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(stdout, rep); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
 	} else {
@@ -269,4 +267,12 @@ func (s *spawned) stop() {
 		<-s.done
 	}
 	os.RemoveAll(s.data)
+}
+
+// writeJSON writes v to w as indented JSON, the form every subcommand's
+// -json output takes.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
