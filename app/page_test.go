@@ -109,21 +109,10 @@ type diagnostics struct {
 		RTTMs    float64 `json:"rttMs"`
 		Samples  int     `json:"samples"`
 	} `json:"clock"`
-	Scheduled []struct {
-		Member        string  `json:"member"`
-		Loop          string  `json:"loop"`
-		Bar           int64   `json:"bar"`
-		ServerMs      float64 `json:"serverMs"`
-		AudioTime     float64 `json:"audioTime"`
-		WallMs        float64 `json:"wallMs"`
-		PlannedWallMs float64 `json:"plannedWallMs"`
-		ClockWallMs   float64 `json:"clockWallMs"`
-		Nudges        int     `json:"nudges"`
-		Factor        float64 `json:"factor"`
-		Kind          string  `json:"kind"`
-		DriftMs       float64 `json:"driftMs"`
-	} `json:"scheduled"`
-	Loops struct {
+	// Scheduled is the engine's own record of its starts, as the page
+	// reports it.
+	Scheduled []scheduledStart `json:"scheduled"`
+	Loops     struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
 		OwnRenderMs float64 `json:"ownRenderMs"`
 		Rendered    int     `json:"rendered"`
