@@ -283,6 +283,7 @@ func (b *browser) reload(t *testing.T) {
 // loaded machine can take many seconds to answer.
 func (b *browser) click(t *testing.T, css string) {
 	t.Helper()
+	waitFor(t, b, css+" shown and enabled", clickableJS(css), 30*time.Second)
 	b.run(t, 30*time.Second, chromedp.Click(chromedp.CSS(css)))
 }
 

@@ -359,8 +359,7 @@ func (f *firefox) tryReload() error {
 // take many seconds to show it.
 func (f *firefox) click(t *testing.T, css string) {
 	t.Helper()
-	shown := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e && e.getClientRects().length > 0; })()`, css)
-	if err := f.poll(css+" shown", shown, 30*time.Second); err != nil {
+	if err := f.poll(css+" shown and enabled", clickableJS(css), 30*time.Second); err != nil {
 		t.Fatalf("%s: %v", f.name, err)
 	}
 	if err := f.tryClick(css); err != nil {

@@ -53,11 +53,35 @@ func waitFor(t *testing.T, p tab, what, expr string, timeout time.Duration) {
 		}
 		if time.Now().After(deadline) {
 			p.screenshot(t, "failed-"+strings.ReplaceAll(what, " ", "-"))
-			t.Fatalf("%s: no %s within %v (last error %v)", p.label(), what, timeout, err)
+			state, _ := p.evalJSON(pageStateJS, 5*time.Second)
+			t.Fatalf("%s: no %s within %v (last error %v); the page then: %s", p.label(), what, timeout, err, state)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// clickableJS is true once css names a control a person can click: shown
+// and not disabled. A click on a disabled button (the toggle while the
+// socket reconnects) does nothing, so the helpers wait for this first.
+func clickableJS(css string) string {
+	return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0 && !e.disabled; })()`, css)
+}
+
+// pageStateJS sums up what a page shows and its engine holds, for the
+// message of a wait that timed out: enough to tell which part of a
+// condition failed.
+const pageStateJS = `(() => {
+	const q = s => document.querySelector(s);
+	const d = typeof window.loopsDiagnostics === "function" ? window.loopsDiagnostics() : null;
+	return {
+		path: location.pathname + location.search,
+		connection: (q('#connection') || {dataset: {}}).dataset.state,
+		toggle: q('#loop-toggle') && { state: q('#loop-toggle').dataset.state, disabled: q('#loop-toggle').disabled, label: q('#loop-toggle').getAttribute('aria-label') },
+		notices: (q('.notices') || {}).innerText,
+		members: [...document.querySelectorAll('[data-member-id]')].map(c => c.dataset.loop + ":" + (c.dataset.state || "")),
+		diag: d && { kit: d.kit, audio: d.audio && d.audio.state, clock: d.clock, bufferSeconds: d.bufferSeconds, scheduled: (d.scheduled || []).slice(-4).map(s => s.loop + "@" + s.bar + ":" + s.kind), loops: d.loops },
+	};
+})()`
 
 // waitLive waits for the WASM to run the page: the server draws the
 // welcome button, which says it is ready only once the page is wired.
