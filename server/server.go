@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loopswithfriends/loops/server/internal/defaults"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -153,69 +154,29 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = DefaultQueueSize
-	}
-	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = DefaultWriteTimeout
-	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = DefaultPingInterval
-	}
-	if cfg.RateLimit <= 0 {
-		cfg.RateLimit = shared.RateLimit
-	}
-	if cfg.RateWindow <= 0 {
-		cfg.RateWindow = time.Second
-	}
-	if cfg.RateLimitGrace <= 0 {
-		cfg.RateLimitGrace = shared.RateLimitGrace
-	}
-	if cfg.ResumeWindow <= 0 {
-		cfg.ResumeWindow = shared.ResumeWindow
-	}
+	defaults.Set(&cfg.QueueSize, DefaultQueueSize)
+	defaults.Set(&cfg.WriteTimeout, DefaultWriteTimeout)
+	defaults.Set(&cfg.PingInterval, DefaultPingInterval)
+	defaults.Set(&cfg.RateLimit, shared.RateLimit)
+	defaults.Set(&cfg.RateWindow, time.Second)
+	defaults.Set(&cfg.RateLimitGrace, shared.RateLimitGrace)
+	defaults.Set(&cfg.ResumeWindow, shared.ResumeWindow)
 	if cfg.Recordings == nil {
 		cfg.Recordings = newMemoryStore()
 	}
-	if cfg.RecordRate <= 0 {
-		cfg.RecordRate = shared.RecordsPerMinute
-	}
-	if cfg.RecordWindow <= 0 {
-		cfg.RecordWindow = time.Minute
-	}
-	if cfg.MaxResume <= 0 {
-		cfg.MaxResume = DefaultMaxResume
-	}
-	if cfg.MaxResumePerAddr <= 0 {
-		cfg.MaxResumePerAddr = DefaultMaxResumePerAddr
-	}
-	if cfg.JoinTimeout <= 0 {
-		cfg.JoinTimeout = shared.JoinTimeout
-	}
-	if cfg.JoinLimit <= 0 {
-		cfg.JoinLimit = shared.JoinLimit
-	}
-	if cfg.JoinWindow <= 0 {
-		cfg.JoinWindow = shared.JoinWindow
-	}
-	if cfg.ResponseReadTimeout <= 0 {
-		cfg.ResponseReadTimeout = ResponseReadTimeout
-	}
-	if cfg.ResponseWriteTimeout <= 0 {
-		cfg.ResponseWriteTimeout = ResponseWriteTimeout
-	}
-	if cfg.ReadHeaderTimeout <= 0 {
-		cfg.ReadHeaderTimeout = ReadHeaderTimeout
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = IdleTimeout
-	}
-	if cfg.MaxSockets <= 0 {
-		cfg.MaxSockets = DefaultMaxSockets
-	}
-	if cfg.MaxSocketsPerAddr <= 0 {
-		cfg.MaxSocketsPerAddr = DefaultMaxSocketsPerAddr
-	}
+	defaults.Set(&cfg.RecordRate, shared.RecordsPerMinute)
+	defaults.Set(&cfg.RecordWindow, time.Minute)
+	defaults.Set(&cfg.MaxResume, DefaultMaxResume)
+	defaults.Set(&cfg.MaxResumePerAddr, DefaultMaxResumePerAddr)
+	defaults.Set(&cfg.JoinTimeout, shared.JoinTimeout)
+	defaults.Set(&cfg.JoinLimit, shared.JoinLimit)
+	defaults.Set(&cfg.JoinWindow, shared.JoinWindow)
+	defaults.Set(&cfg.ResponseReadTimeout, ResponseReadTimeout)
+	defaults.Set(&cfg.ResponseWriteTimeout, ResponseWriteTimeout)
+	defaults.Set(&cfg.ReadHeaderTimeout, ReadHeaderTimeout)
+	defaults.Set(&cfg.IdleTimeout, IdleTimeout)
+	defaults.Set(&cfg.MaxSockets, DefaultMaxSockets)
+	defaults.Set(&cfg.MaxSocketsPerAddr, DefaultMaxSocketsPerAddr)
 	return cfg
 }
 

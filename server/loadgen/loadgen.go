@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/loopswithfriends/loops/server/internal/defaults"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -109,36 +110,16 @@ func (cfg Config) withDefaults() (Config, error) {
 			return cfg, fmt.Errorf("loadgen: parse url: %w", err)
 		}
 	}
-	if cfg.Clients <= 0 {
-		cfg.Clients = 100
-	}
-	if cfg.Duration <= 0 {
-		cfg.Duration = 30 * time.Second
-	}
-	if cfg.Period <= 0 {
-		cfg.Period = 5 * time.Second
-	}
-	if cfg.Settle <= 0 {
-		cfg.Settle = 3 * time.Second
-	}
-	if cfg.DialConcurrency <= 0 {
-		cfg.DialConcurrency = 200
-	}
-	if cfg.ClientsPerIP <= 0 {
-		cfg.ClientsPerIP = 250
-	}
-	if cfg.JoinTimeout <= 0 {
-		cfg.JoinTimeout = 15 * time.Second
-	}
-	if cfg.DropFraction <= 0 {
-		cfg.DropFraction = 0.1
-	}
-	if cfg.BadPerKind <= 0 {
-		cfg.BadPerKind = max(1, cfg.Clients/200)
-	}
-	if cfg.OutlierAt <= 0 {
-		cfg.OutlierAt = 20 * time.Millisecond
-	}
+	defaults.Set(&cfg.Clients, 100)
+	defaults.Set(&cfg.Duration, 30*time.Second)
+	defaults.Set(&cfg.Period, 5*time.Second)
+	defaults.Set(&cfg.Settle, 3*time.Second)
+	defaults.Set(&cfg.DialConcurrency, 200)
+	defaults.Set(&cfg.ClientsPerIP, 250)
+	defaults.Set(&cfg.JoinTimeout, 15*time.Second)
+	defaults.Set(&cfg.DropFraction, 0.1)
+	defaults.Set(&cfg.BadPerKind, max(1, cfg.Clients/200))
+	defaults.Set(&cfg.OutlierAt, 20*time.Millisecond)
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}

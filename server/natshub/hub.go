@@ -40,6 +40,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/server/internal/defaults"
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -87,27 +88,15 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "loops"
 	}
-	if cfg.Replicas <= 0 {
-		cfg.Replicas = 1
-	}
+	defaults.Set(&cfg.Replicas, 1)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.ResumeWindow <= 0 {
-		cfg.ResumeWindow = shared.ResumeWindow
-	}
-	if cfg.TokenLifetime <= 0 {
-		cfg.TokenLifetime = 12 * time.Hour
-	}
-	if cfg.Beat <= 0 {
-		cfg.Beat = time.Second
-	}
-	if cfg.NodeTimeout <= 0 {
-		cfg.NodeTimeout = 8 * time.Second
-	}
-	if cfg.OpTimeout <= 0 {
-		cfg.OpTimeout = 5 * time.Second
-	}
+	defaults.Set(&cfg.ResumeWindow, shared.ResumeWindow)
+	defaults.Set(&cfg.TokenLifetime, 12*time.Hour)
+	defaults.Set(&cfg.Beat, time.Second)
+	defaults.Set(&cfg.NodeTimeout, 8*time.Second)
+	defaults.Set(&cfg.OpTimeout, 5*time.Second)
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
