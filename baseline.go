@@ -103,6 +103,158 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 	return nil
 }
 
+// compareTurns is compare with both hubs up at once, each loaded by
+// clients of its own from this process, taking turns at toggling in
+// stretches of stretch (loadgen.Turns): whatever else the box does hits
+// both alike. It prints both reports, each stretch's p99 beside the other
+// hub's next to it, and the ratios.
+func compareTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, rounds int, stretch time.Duration, asJSON bool, stdout, stderr io.Writer) error {
+	var all []round
+	pass := true
+	for i := range rounds {
+		r := round{First: "hub"}
+		if i%2 == 1 {
+			r.First = "naive"
+		}
+		fmt.Fprintf(stderr, "%s load: round %d of %d: the hub on %s and the naive hub on %s, taking turns every %s, the %s first\n",
+			time.Now().Format("15:04:05"), i+1, rounds, addr, naiveAddr, stretch, r.First)
+		hub, naive, err := runTurns(ctx, cfg, addr, naiveAddr, stretch, r.First == "naive", stderr)
+		if err != nil {
+			return err
+		}
+		r.Hub, r.Naive = hub, naive
+		if !asJSON {
+			hub.Format(stdout)
+			fmt.Fprintln(stdout)
+			naive.Format(stdout)
+			fmt.Fprintln(stdout)
+			formatStretches(stdout, r)
+			fmt.Fprintln(stdout)
+		}
+		pass = pass && hub.Pass && naive.Pass
+		all = append(all, r)
+	}
+	if asJSON {
+		if err := writeJSON(stdout, all); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+	} else {
+		formatRounds(stdout, all)
+	}
+	if !pass {
+		return errors.New("load: a run broke a goal or an invariant")
+	}
+	return nil
+}
+
+// runTurns spawns the hub on addr and the naive hub on naiveAddr and loads
+// both at once, taking turns (the naive hub first when naiveFirst).
+func runTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, stretch time.Duration, naiveFirst bool, stderr io.Writer) (hub, naive *loadgen.Report, err error) {
+	admin, err := adminAddr(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: %w", err)
+	}
+	hubSrv, err := spawnServer(ctx, hubArgs(addr, admin, cfg), addr, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer hubSrv.stop()
+	naiveSrv, err := spawnServer(ctx, []string{"baseline", "-addr", naiveAddr}, naiveAddr, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer naiveSrv.stop()
+
+	turns := loadgen.NewTurns(2, stretch)
+	hubCfg, naiveCfg := cfg, cfg
+	hubCfg.URL, hubCfg.Admin, hubCfg.PID = "ws://"+addr+"/socket", "http://"+admin, hubSrv.cmd.Process.Pid
+	naiveCfg.URL, naiveCfg.Admin, naiveCfg.PID = "ws://"+naiveAddr+"/socket", "http://"+naiveAddr, naiveSrv.cmd.Process.Pid
+	naiveCfg.OutlierTrace = "" // the naive hub has no flight recorder
+	hubCfg.Turns, naiveCfg.Turns = turns, turns
+	if naiveFirst {
+		hubCfg.Turn = 1
+	} else {
+		naiveCfg.Turn = 1
+	}
+	// The same seed: both hubs get the same clients' phases and jitters.
+	hubCfg.Progress = prefixWriter{stderr, "hub: "}
+	naiveCfg.Progress = prefixWriter{stderr, "naive: "}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		rep *loadgen.Report
+		err error
+	}
+	naivec := make(chan result, 1)
+	go func() {
+		rep, err := loadgen.Run(ctx, naiveCfg)
+		if err != nil {
+			cancel() // the hub's run waits for this one's clients
+		}
+		naivec <- result{rep, err}
+	}()
+	hub, err = loadgen.Run(ctx, hubCfg)
+	if err != nil {
+		cancel()
+	}
+	n := <-naivec
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: the hub: %w", err)
+	}
+	if n.err != nil {
+		return nil, nil, fmt.Errorf("load: the naive hub: %w", n.err)
+	}
+	return hub, n.rep, nil
+}
+
+// prefixWriter writes each line of progress with a prefix: the two runs
+// of compareTurns write at once.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix+string(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// formatStretches writes a round's stretches in pairs, each of the hub's
+// beside the naive hub's next to it, with the ratio of their p99s.
+func formatStretches(w io.Writer, r round) {
+	naive := map[int]loadgen.StretchReport{}
+	for _, s := range r.Naive.Stretches {
+		naive[s.Index] = s
+	}
+	fmt.Fprintln(w, "Stretch by stretch (each toggle counted in the stretch it was sent in):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "pair	from	hub deliveries	hub p50	hub p99	naive deliveries	naive p50	naive p99	p99 ratio	load avg (hub; naive)")
+	var ratios []float64
+	for _, h := range r.Hub.Stretches {
+		// The naive hub's stretch of the same pair: the two stretches
+		// 2k and 2k+1 are pair k.
+		n, ok := naive[h.Index^1]
+		if !ok {
+			continue
+		}
+		ratio := h.Latency.P99 / n.Latency.P99
+		ratios = append(ratios, ratio)
+		fmt.Fprintf(tw, "%d	%.0f s	%d	%.2f ms	%.2f ms	%d	%.2f ms	%.2f ms	%.2fx	%.1f; %.1f\n",
+			h.Index/2+1, min(h.Start, n.Start), h.Latency.Count, h.Latency.P50, h.Latency.P99,
+			n.Latency.Count, n.Latency.P50, n.Latency.P99, ratio, h.LoadAvg, n.LoadAvg)
+	}
+	_ = tw.Flush()
+	if len(ratios) == 0 {
+		return
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(w, "stretch p99 ratio (hub / naive): median %.2fx, best %.2fx, worst %.2fx over %d pairs; whole run %.2fx (goal: at most 0.8x)\n",
+		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios), r.Hub.Latency.P99/r.Naive.Latency.P99)
+}
+
 // runSpawned spawns this binary with args as a server on addr, loads it
 // and stops it.
 func runSpawned(ctx context.Context, cfg loadgen.Config, args []string, addr string, stderr io.Writer) (*loadgen.Report, error) {

@@ -54,6 +54,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator; with -cluster: PATH.node is the first node's, hub and nats-server, over the toggles)")
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
+	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other)")
 	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
@@ -118,6 +119,9 @@ func load(args []string, stdout, stderr io.Writer) error {
 	if *baseline != "" {
 		if *spawn == "" || *inProcess {
 			return errors.New("load: -baseline needs -spawn: both hubs run as processes of their own")
+		}
+		if *stretch > 0 {
+			return compareTurns(ctx, cfg, *spawn, *baseline, max(1, *rounds), *stretch, *asJSON, stdout, stderr)
 		}
 		return compare(ctx, cfg, *spawn, *baseline, max(1, *rounds), *asJSON, stdout, stderr)
 	}

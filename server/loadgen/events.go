@@ -166,9 +166,14 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 			e.to[i].got = true
 		}
 	}
-	lat := at.Sub(e.sentAt)
+	lat, sentAt := at.Sub(e.sentAt), e.sentAt
 	s.mu.Unlock()
 	g.lat.add(r.idx, lat)
+	if t := g.cfg.Turns; t != nil {
+		if i := t.stretch(g.turnStart, sentAt); i < len(g.stretchLat) {
+			g.stretchLat[i].add(r.idx, lat)
+		}
+	}
 	if g.cfg.OutlierTrace != "" && lat >= g.cfg.OutlierAt && g.outlier.CompareAndSwap(false, true) {
 		go g.traceOutlier(lat, at)
 	}

@@ -99,6 +99,12 @@ type Config struct {
 	// OnToggled, when set, is called after the last toggle, before the
 	// settle (with OnLoaded, for the allocations of the toggles alone).
 	OnToggled func()
+	// Turns, when set, has this run take turns at toggling with the other
+	// runs of Turns in this process (a hub and its baseline, each with
+	// clients of its own): this one is Turn, from 0, and its report has a
+	// latency summary per stretch it toggled in.
+	Turns *Turns
+	Turn  int
 }
 
 func (cfg Config) withDefaults() (Config, error) {
@@ -141,6 +147,12 @@ type gen struct {
 	// or stopped: they tell the generator's share from the server's.
 	writeLat latencies
 	echoLat  latencies
+
+	// With Turns: when the toggles start, each stretch's latencies (by
+	// the time the toggle was sent) and the load average at its start.
+	turnStart   time.Time
+	stretchLat  []latencies
+	stretchLoad []float64
 
 	sent      atomic.Int64
 	untracked atomic.Int64
@@ -402,6 +414,20 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	defer cancel()
 	start := time.Now()
 	end := start.Add(cfg.Duration)
+	if t := cfg.Turns; t != nil {
+		var err error
+		if start, err = t.wait(ctx); err != nil {
+			g.closeAll()
+			g.release()
+			return nil, fmt.Errorf("loadgen: %w", err)
+		}
+		n := t.stretches(cfg.Duration)
+		end = start.Add(time.Duration(n) * t.Stretch)
+		g.turnStart = start
+		g.stretchLat = make([]latencies, n)
+		g.stretchLoad = make([]float64, n)
+		go g.sampleStretchLoad(runCtx, n)
+	}
 	var chaos *chaosRun
 	if cfg.Chaos {
 		chaos = g.startChaos(runCtx, start)
@@ -465,6 +491,14 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	a := g.accountEvents()
 	r.Events, r.Void, r.Lost, r.LostAfterResume, r.LostSamples = a.events, a.void, a.lost, a.resumed, a.samples
 	r.Latency = g.lat.summary()
+	for i := range g.stretchLat {
+		if i%cfg.Turns.Runs == cfg.Turn {
+			r.Stretches = append(r.Stretches, StretchReport{
+				Index: i, Start: (time.Duration(i) * cfg.Turns.Stretch).Seconds(),
+				LoadAvg: g.stretchLoad[i], Latency: g.stretchLat[i].summary(),
+			})
+		}
+	}
 	r.WriteLatency = g.writeLat.summary()
 	r.EchoLatency = g.echoLat.summary()
 	r.Untracked = int(g.untracked.Load())
@@ -571,6 +605,13 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 	defer timer.Stop()
 	for len(q) > 0 && q[0].at.Before(end) {
 		s := q[0]
+		if !g.myTurn(s.at) {
+			// Another run's stretch: this client stays quiet.
+			s.round++
+			s.at = next(s.phase, s.round)
+			heap.Fix(&q, 0)
+			continue
+		}
 		if d := time.Until(s.at); d > time.Millisecond {
 			timer.Reset(d)
 			select {
@@ -587,6 +628,27 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 		s.round++
 		s.at = next(s.phase, s.round)
 		heap.Fix(&q, 0)
+	}
+}
+
+// myTurn reports whether a toggle at at is this run's to send: always,
+// unless the run takes turns.
+func (g *gen) myTurn(at time.Time) bool {
+	t := g.cfg.Turns
+	return t == nil || t.stretch(g.turnStart, at)%t.Runs == g.cfg.Turn
+}
+
+// sampleStretchLoad reads the load average at the start of each of this
+// run's n stretches.
+func (g *gen) sampleStretchLoad(ctx context.Context, n int) {
+	t := g.cfg.Turns
+	for i := g.cfg.Turn; i < n; i += t.Runs {
+		select {
+		case <-time.After(time.Until(g.turnStart.Add(time.Duration(i) * t.Stretch))):
+		case <-ctx.Done():
+			return
+		}
+		g.stretchLoad[i] = loadAvg()
 	}
 }
 

@@ -89,3 +89,66 @@ func TestChaos(t *testing.T) {
 		}
 	})
 }
+
+func TestTurns(t *testing.T) {
+	t.Run("two runs taking turns toggle only in their own stretches, both from one start", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		turns := loadgen.NewTurns(2, time.Second)
+		cfg := func(turn int) loadgen.Config {
+			srv := server.New(server.Config{})
+			ts := httptest.NewServer(srv)
+			t.Cleanup(ts.Close)
+			admin := httptest.NewServer(srv.Admin())
+			t.Cleanup(admin.Close)
+			return loadgen.Config{
+				URL:      "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
+				Admin:    admin.URL,
+				Clients:  21,
+				Duration: 3 * time.Second,
+				Period:   500 * time.Millisecond,
+				Settle:   time.Second,
+				Turns:    turns,
+				Turn:     turn,
+			}
+		}
+		runs := []loadgen.Config{cfg(0), cfg(1)}
+		reps := make([]*loadgen.Report, 2)
+		errs := make([]error, 2)
+		done := make(chan int)
+		for i, c := range runs {
+			go func() {
+				reps[i], errs[i] = loadgen.Run(ctx, c)
+				done <- i
+			}()
+		}
+		<-done
+		<-done
+		for i, rep := range reps {
+			if errs[i] != nil {
+				t.Fatalf("run %d: %v", i, errs[i])
+			}
+			if !rep.Pass || rep.Lost != 0 {
+				t.Errorf("run %d: pass %v, %d lost", i, rep.Pass, rep.Lost)
+			}
+			// Three seconds each, in stretches of one: six stretches,
+			// three of them this run's.
+			if len(rep.Stretches) != 3 {
+				t.Fatalf("run %d has %d stretches, want 3: %+v", i, len(rep.Stretches), rep.Stretches)
+			}
+			n := 0
+			for _, s := range rep.Stretches {
+				if s.Index%2 != i {
+					t.Errorf("run %d reports stretch %d, the other run's", i, s.Index)
+				}
+				if s.Latency.Count == 0 {
+					t.Errorf("run %d: no deliveries in its stretch %d", i, s.Index)
+				}
+				n += s.Latency.Count
+			}
+			if n != rep.Latency.Count {
+				t.Errorf("run %d: %d deliveries in its own stretches, %d in all: it toggled in the other's", i, n, rep.Latency.Count)
+			}
+		}
+	})
+}

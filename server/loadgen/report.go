@@ -54,7 +54,10 @@ type Report struct {
 	// and resumed.
 	LostAfterResume int      `json:"lost_after_resume"`
 	LostSamples     []string `json:"lost_samples,omitempty"`
-	Untracked       int      `json:"untracked_deliveries"`
+	// Stretches are the run's own stretches when it took turns with
+	// another (Config.Turns).
+	Stretches []StretchReport `json:"stretches,omitempty"`
+	Untracked int             `json:"untracked_deliveries"`
 
 	UnexpectedCloses int            `json:"unexpected_closes"`
 	CloseReasons     map[string]int `json:"close_reasons,omitempty"`
