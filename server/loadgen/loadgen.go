@@ -529,8 +529,7 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		r.Notes = append(r.Notes, fmt.Sprintf("... and %d more", g.noteCount-len(g.notes)))
 	}
 	g.mu.Unlock()
-	r.Pass = r.JoinFailed == 0 && r.Lost == 0 && r.UnexpectedCloses == 0 && len(r.Invariants.Violations) == 0 &&
-		(r.Chaos == nil || r.Chaos.ok()) && (r.Attack == nil || r.Attack.Broken == "")
+	r.Pass = len(r.Failures()) == 0
 	return r, nil
 }
 

@@ -125,16 +125,50 @@ type ChaosReport struct {
 	Problems     []string                    `json:"problems,omitempty"`
 }
 
-func (c *ChaosReport) ok() bool {
-	if c.NewIdentity > 0 || c.ResumeFailed > 0 {
-		return false
+// failures says what the chaos broke: a dropped client that did not come
+// back as the same user, bad input not closed as PROTOCOL.md says.
+func (c *ChaosReport) failures() []string {
+	var f []string
+	if c.Resumed != c.Drops {
+		f = append(f, fmt.Sprintf("%d drops, %d resumed as the same user (%d as a new one, %d failed): %v",
+			c.Drops, c.Resumed, c.NewIdentity, c.ResumeFailed, c.Problems))
 	}
-	for _, m := range c.Misbehaving {
-		if m.AsExpected != m.Clients {
-			return false
+	for _, kind := range slices.Sorted(maps.Keys(c.Misbehaving)) {
+		if m := c.Misbehaving[kind]; m.AsExpected != m.Clients {
+			f = append(f, fmt.Sprintf("%s input: %d of %d closed with %s, got %v", kind, m.AsExpected, m.Clients, m.Expected, m.Got))
 		}
 	}
-	return true
+	return f
+}
+
+// Failures says, a sentence each, what the run broke of what a hub must
+// keep: every client joined, every play and stop reached every member,
+// nobody was closed but on purpose, the views and the server's counts
+// agree, and the chaos and the attacker did no harm. Empty when it passed.
+func (r *Report) Failures() []string {
+	var f []string
+	if r.JoinFailed != 0 {
+		f = append(f, fmt.Sprintf("%d clients could not join: %s", r.JoinFailed, r.JoinError))
+	}
+	if r.Latency.Count == 0 {
+		f = append(f, "no played or stopped arrived")
+	}
+	if r.Lost != 0 {
+		f = append(f, fmt.Sprintf("%d deliveries lost (%d after a resume): %v", r.Lost, r.LostAfterResume, r.LostSamples))
+	}
+	if r.UnexpectedCloses != 0 {
+		f = append(f, fmt.Sprintf("%d unexpected closes: %v", r.UnexpectedCloses, r.CloseReasons))
+	}
+	for _, v := range r.Invariants.Violations {
+		f = append(f, "invariant: "+v)
+	}
+	if r.Chaos != nil {
+		f = append(f, r.Chaos.failures()...)
+	}
+	if r.Attack != nil && r.Attack.Broken != "" {
+		f = append(f, "the attacker: "+r.Attack.Broken)
+	}
+	return f
 }
 
 // MisbehaveResult counts the close statuses one kind of bad input got.
@@ -237,6 +271,9 @@ func (r *Report) Format(w io.Writer) {
 	}
 	for _, n := range r.Notes {
 		p("note         %s", n)
+	}
+	for _, f := range r.Failures() {
+		p("failed       %s", f)
 	}
 	verdict := "PASS"
 	if !r.Pass {

@@ -47,31 +47,14 @@ func TestClusterChaos(t *testing.T) {
 		rep.Format(&b)
 		t.Log("\n" + b.String())
 
-		if rep.JoinFailed != 0 {
-			t.Errorf("%d clients could not join: %s", rep.JoinFailed, rep.JoinError)
+		for _, f := range rep.Failures() {
+			t.Error(f)
 		}
-		if rep.Latency.Count == 0 {
-			t.Error("no played or stopped arrived")
-		}
-		if rep.Lost != 0 {
-			t.Errorf("%d deliveries lost (%d after a resume): %v", rep.Lost, rep.LostAfterResume, rep.LostSamples)
-		}
-		if rep.UnexpectedCloses != 0 {
-			t.Errorf("%d unexpected closes: %v", rep.UnexpectedCloses, rep.CloseReasons)
-		}
-		if rep.Chaos.Drops == 0 || rep.Chaos.Resumed != rep.Chaos.Drops {
-			t.Errorf("%d drops, %d resumed as the same user: %v", rep.Chaos.Drops, rep.Chaos.Resumed, rep.Chaos.Problems)
-		}
-		for kind, m := range rep.Chaos.Misbehaving {
-			if m.AsExpected != m.Clients {
-				t.Errorf("%s input: %d of %d closed with %s, got %v", kind, m.AsExpected, m.Clients, m.Expected, m.Got)
-			}
-		}
-		for _, v := range rep.Invariants.Violations {
-			t.Errorf("invariant: %s", v)
+		if rep.Chaos.Drops == 0 {
+			t.Error("the chaos dropped no client")
 		}
 		if !rep.Pass {
-			t.Error("the run failed")
+			t.Error("the run says it failed")
 		}
 	})
 }
