@@ -79,11 +79,13 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 		routes := splitList(*f.routes)
 		emb, err := natshub.StartEmbedded(natshub.EmbeddedConfig{
 			Name: node, DataDir: data, Listen: *f.listen, Cluster: *f.cluster, Routes: routes, Monitor: *f.monitor,
+			Log: log,
 		})
 		if err != nil {
 			return nil, nil, err
 		}
 		stops = append(stops, emb.Shutdown)
+		log.Info("embedded nats", "clients", emb.ClientURL(), "cluster", emb.ClusterURL())
 		if nc, err = emb.Connect(opts...); err != nil {
 			stop()
 			return nil, nil, err

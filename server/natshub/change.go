@@ -20,9 +20,15 @@ var errNoChange = errors.New("no change")
 // changing it at once.
 const maxAttempts = 100
 
-// maxTimeouts is how many writes of one change may fail for want of an
-// answer before the change fails: three times OpTimeout.
-const maxTimeouts = 3
+// unanswered bounds, in OpTimeouts, how long one change keeps trying while
+// JetStream does not answer (a write timed out, no leader for the stream
+// yet after a node died) before its clients hear 1012. An election after a
+// node's death takes a few seconds, longer on a crowded machine.
+const unanswered = 3
+
+// retryPause is the pause before trying again a call that failed at once
+// (no responders: no leader yet).
+const retryPause = 100 * time.Millisecond
 
 // changeFunc makes one change to a jam: it gets the jam's latest record, nil
 // for a jam that does not exist, must not modify it, and returns the new
@@ -128,17 +134,29 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 		lj.mu.Unlock()
 	}
 	fresh := rec == nil
-	timeouts := 0
+	giveUp := time.Now().Add(unanswered * h.cfg.OpTimeout)
+	// again reports whether to try again after a call that got no answer,
+	// pausing first when it failed at once.
+	again := func(began time.Time) bool {
+		if h.halted.Load() || time.Now().After(giveUp) {
+			return false
+		}
+		if time.Since(began) < retryPause {
+			time.Sleep(retryPause)
+		}
+		return true
+	}
 	errs := make([]error, len(batch))
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; attempt < maxAttempts; {
 		if h.halted.Load() {
 			finish(nil, 0, nil, server.ErrUnavailable)
 			return
 		}
 		if fresh {
+			began := time.Now()
 			var err error
 			if rec, rev, err = h.get(id); err != nil {
-				if timeouts++; timeouts < maxTimeouts {
+				if again(began) {
 					continue
 				}
 				finish(nil, 0, nil, err)
@@ -166,6 +184,7 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 		if next != nil {
 			next.Events = events
 		}
+		began := time.Now()
 		newRev, err := h.write(id, rec, rev, next)
 		if err == nil {
 			if lj != nil {
@@ -182,10 +201,9 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 		if !conflict(err) {
 			// A write that timed out may have gone through: the next
 			// attempt reads the jam afresh and decides again (a play
-			// already written changes nothing). An overloaded stream
-			// gets a few chances before the clients hear 1012.
-			if timeouts++; timeouts < maxTimeouts && !h.halted.Load() {
-				h.log.Warn("jam write failed, trying again", "jam", id, "err", err)
+			// already written changes nothing).
+			if again(began) {
+				h.log.Debug("jam write failed, trying again", "jam", id, "err", err)
 				fresh = true
 				continue
 			}
@@ -194,7 +212,8 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 			return
 		}
 		fresh = true
-		if attempt >= 3 {
+		attempt++
+		if attempt > 3 {
 			// A replica that answered the read may lag the leader.
 			time.Sleep(time.Duration(attempt) * time.Millisecond)
 		}

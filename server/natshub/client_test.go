@@ -176,6 +176,17 @@ func (c *client) sync() {
 	}
 }
 
+// until reads until done reports true, failing after testTimeout.
+func (c *client) until(done func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !done() {
+		if _, err := c.read(time.Until(deadline)); err != nil {
+			c.t.Fatalf("read: %v (view %v)", err, c.view)
+		}
+	}
+}
+
 // sameViews fails unless every client's view equals the first one's.
 func sameViews(t *testing.T, cs ...*client) {
 	t.Helper()

@@ -5,8 +5,10 @@ package natshub
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,10 @@ import (
 
 // testKey is the resume key every test node shares.
 var testKey = []byte("a test key that is long enough")
+
+// testLog takes the nodes' and their nats-servers' warnings and errors: go
+// test shows them when a test fails.
+var testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 // testNode is one node of a test cluster: an embedded nats-server, its
 // Hub and a server.Server behind a real httptest.Server.
@@ -41,33 +47,40 @@ func (n *testNode) url() string { return "ws" + strings.TrimPrefix(n.ts.URL, "ht
 // changes each hub's Config. Everything stops when the test ends.
 func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 	t.Helper()
-	ports := freePorts(t, n)
 	nodes := make([]*testNode, n)
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		var routes []string
-		for j, p := range ports {
-			if j != i {
-				routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-			}
-		}
+	// The first server routes to itself (a clustered JetStream needs a
+	// route) and the others to it, taking the kernel's ports: it tells
+	// them of each other.
+	start := func(i int, routes []string) {
 		nodes[i] = &testNode{name: fmt.Sprintf("node%d", i)}
+		cfg := EmbeddedConfig{Name: nodes[i].name, DataDir: t.TempDir(), Cluster: "127.0.0.1:0", Routes: routes, Log: testLog}
+		if i == 0 {
+			nodes[i].emb, errs[i] = startFirstEmbedded(cfg)
+		} else {
+			nodes[i].emb, errs[i] = StartEmbedded(cfg)
+		}
+	}
+	start(0, nil)
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			emb, err := StartEmbedded(EmbeddedConfig{
-				Name:    nodes[i].name,
-				DataDir: t.TempDir(),
-				Cluster: fmt.Sprintf("127.0.0.1:%d", ports[i]),
-				Routes:  routes,
-			})
-			nodes[i].emb, errs[i] = emb, err
+			start(i, []string{nodes[0].emb.ClusterURL()})
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
+			for _, node := range nodes {
+				if node.emb != nil {
+					node.emb.Shutdown()
+				}
+			}
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +95,7 @@ func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 			t.Fatal(err)
 		}
 		node.nc = nc
-		cfg := Config{Conn: nc, Key: testKey, Node: node.name, Replicas: min(3, n)}
+		cfg := Config{Conn: nc, Key: testKey, Node: node.name, Replicas: min(3, n), Log: testLog}
 		if tune != nil {
 			tune(&cfg)
 		}
@@ -115,6 +128,25 @@ func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 		node.ts.Start()
 	}
 	return nodes
+}
+
+// startFirstEmbedded starts the first server of a cluster, routing to
+// itself on a port free a moment ago; another process may take the port
+// meanwhile, so a port taken is tried again with another.
+func startFirstEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+	for try := 0; ; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		addr := l.Addr().String()
+		_ = l.Close()
+		cfg.Cluster, cfg.Routes = addr, []string{"nats://" + addr}
+		emb, err := StartEmbedded(cfg)
+		if err == nil || try == 4 || !strings.Contains(err.Error(), "listening on router port") {
+			return emb, err
+		}
+	}
 }
 
 // stop drains the node and stops it in order.
@@ -187,16 +219,4 @@ func listenLoopback(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return l
-}
-
-// freePorts returns n loopback ports that were free a moment ago.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l := listenLoopback(t)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		defer l.Close()
-	}
-	return ports
 }

@@ -3,8 +3,9 @@
 package natshub
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -22,17 +23,27 @@ type EmbeddedConfig struct {
 	DataDir string
 	// Listen is where the server serves NATS clients (HOST:PORT), for
 	// tools and for nodes started with -nats URL; empty is a random
-	// loopback port (this process connects in process anyway).
+	// loopback port (this process connects in process anyway). Port 0,
+	// here and in Cluster and Monitor, is one the kernel picks.
 	Listen string
 	// Cluster is the HOST:PORT the server takes routes on; empty runs a
-	// server of its own, not clustered.
+	// server of its own, not clustered. ClusterURL tells the others the
+	// port the kernel picked for port 0.
 	Cluster string
 	// Routes are the other servers' cluster addresses, as
-	// nats://HOST:PORT.
+	// nats://HOST:PORT. A clustered JetStream needs at least one, even on
+	// the first server: a route to itself will do (it is skipped), and
+	// the servers that route to a server learn of each other from it.
 	Routes []string
 	// Monitor, when set (HOST:PORT), serves nats-server's monitoring
 	// endpoints there (/varz counts the messages in and out).
 	Monitor string
+	// Log receives the server's warnings and errors (its notices at
+	// debug); nil discards them.
+	Log *slog.Logger
+	// ReadyTimeout bounds the start, until the server takes clients and
+	// routes [2m: JetStream starts first, slow on a crowded machine].
+	ReadyTimeout time.Duration
 }
 
 // Embedded is a nats-server running inside the process.
@@ -41,8 +52,14 @@ type Embedded struct {
 }
 
 // StartEmbedded starts a nats-server with JetStream in the process and waits
-// until it takes connections.
+// until it takes connections (and routes, when clustered).
 func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = 2 * time.Minute
+	}
 	opts := &natsserver.Options{
 		ServerName: cfg.Name,
 		JetStream:  true,
@@ -87,10 +104,22 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
+	logs := &natsLog{log: cfg.Log.With("nats", cfg.Name)}
+	ns.SetLoggerV2(logs, false, false, false)
 	go ns.Start()
-	if !ns.ReadyForConnections(30 * time.Second) {
-		ns.Shutdown()
-		return nil, errors.New("nats server: not ready within 30s")
+	// Start fails with a fatal error (logged) rather than an error: a
+	// port taken, JetStream refusing its configuration. Either ends the
+	// wait at once.
+	deadline := time.Now().Add(cfg.ReadyTimeout)
+	for !ns.ReadyForConnections(50 * time.Millisecond) {
+		if msg := logs.lastFatal(); msg != "" {
+			ns.Shutdown()
+			return nil, fmt.Errorf("nats server: %s", msg)
+		}
+		if time.Now().After(deadline) {
+			ns.Shutdown()
+			return nil, fmt.Errorf("nats server: not ready within %v", cfg.ReadyTimeout)
+		}
 	}
 	return &Embedded{ns: ns}, nil
 }
@@ -108,6 +137,17 @@ func (e *Embedded) Connect(opts ...nats.Option) (*nats.Conn, error) {
 // ClientURL returns the URL clients reach the server at, when it listens.
 func (e *Embedded) ClientURL() string { return e.ns.ClientURL() }
 
+// ClusterURL returns the URL other servers route to this one at
+// (nats://HOST:PORT, the port the kernel picked if asked to), or "" when
+// it is not clustered.
+func (e *Embedded) ClusterURL() string {
+	a := e.ns.ClusterAddr()
+	if a == nil {
+		return ""
+	}
+	return "nats://" + a.String()
+}
+
 // Shutdown stops the server; its clients lose their connection.
 func (e *Embedded) Shutdown() {
 	e.ns.Shutdown()
@@ -122,6 +162,10 @@ func splitHostPort(addr string) (string, int, error) {
 	port, err := strconv.Atoi(p)
 	if err != nil {
 		return "", 0, fmt.Errorf("port %q: %w", p, err)
+	}
+	if port == 0 {
+		// nats-server reads 0 as its default port (or none at all).
+		port = natsserver.RANDOM_PORT
 	}
 	return host, port, nil
 }

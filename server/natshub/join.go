@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // leftRecord is what the left bucket keeps of a user who left, for the
@@ -72,10 +73,22 @@ func (h *Hub) Join(c server.Client, want, resume string, kit *shared.Kit, at tim
 
 func (h *Hub) join(l *local, want, resume string, kit *shared.Kit, at time.Time) error {
 	user, prefer := "", ""
-	if cl, ok := h.sign.check(resume, h.cfg.Now()); ok && h.use(cl.ID) {
-		l.mu.Lock()
-		l.usedToken = cl.ID
-		l.mu.Unlock()
+	cl, ok := h.sign.check(resume, h.cfg.Now())
+	if ok {
+		used, err := h.use(cl.ID)
+		if used || err != nil {
+			// Join gives the token back if the join fails, even when
+			// using it failed: the write may have got through.
+			l.mu.Lock()
+			l.usedToken = cl.ID
+			l.mu.Unlock()
+		}
+		if err != nil {
+			return err
+		}
+		ok = used
+	}
+	if ok {
 		rec, _, err := h.get(cl.Jam)
 		if err != nil {
 			return err
@@ -95,7 +108,11 @@ func (h *Hub) join(l *local, want, resume string, kit *shared.Kit, at time.Time)
 				}
 			}
 		}
-		if lr, ok := h.leftOf(cl.User); ok {
+		lr, ok, err := h.leftOf(cl.User)
+		if err != nil {
+			return err
+		}
+		if ok {
 			user = cl.User
 			if want == "" {
 				want = lr.Jam
@@ -111,24 +128,39 @@ func (h *Hub) join(l *local, want, resume string, kit *shared.Kit, at time.Time)
 	return h.place(l, user, want, prefer, kit, at)
 }
 
-// use uses up a token's id; it reports false when it was used before.
-func (h *Hub) use(id string) bool {
+// use uses up a token's id; it reports false when it was used before, and
+// an error when the tokens bucket does not answer (a new leader on its way
+// after a node died, say): the client tries again rather than coming back
+// as someone else.
+func (h *Hub) use(id string) (bool, error) {
 	ctx, cancel := h.opCtx()
 	defer cancel()
 	_, err := h.tokens.Create(ctx, id, []byte{1})
-	return err == nil
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyExists):
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: use token: %w", server.ErrUnavailable, err)
 }
 
 // leftOf returns where the user was when they left, within the window.
-func (h *Hub) leftOf(user string) (leftRecord, bool) {
+func (h *Hub) leftOf(user string) (leftRecord, bool, error) {
 	ctx, cancel := h.opCtx()
 	defer cancel()
 	var lr leftRecord
 	e, err := h.left.Get(ctx, user)
-	if err != nil || json.Unmarshal(e.Value(), &lr) != nil {
-		return lr, false
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return lr, false, nil
+	case err != nil:
+		return lr, false, fmt.Errorf("%w: where %s was: %w", server.ErrUnavailable, user, err)
 	}
-	return lr, true
+	if json.Unmarshal(e.Value(), &lr) != nil {
+		return lr, false, nil
+	}
+	return lr, true, nil
 }
 
 // place puts the user in want when it has room (creating it, private, when
