@@ -267,8 +267,9 @@ func (e *engine) stopSource(v *voice, at float64) {
 // offset was corrected after it started (a busy page takes bad samples at
 // first), or the audio clock drifts from the system clock or glitched: a
 // start still to come is simply moved; a sounding loop is steered back by
-// its playback rate (see follow), and only a drift too large to make up so
-// is re-anchored, a new source crossfading in, in phase, at once.
+// its playback rate (see follow), and only a drift too large to make up so,
+// once it persists (see restartHold), is re-anchored, a new source
+// crossfading in, in phase, at once.
 func (e *engine) Realign() {
 	if !e.ok() {
 		return

@@ -39,9 +39,10 @@ const (
 	nudgeTauSec  = 1.0
 	nudgeDoneSec = 0.0002
 	nudgeStep    = 0.0001
-	// restartSec is a drift that is re-anchored at once with a short
-	// crossfade: at nudgeMax it would take 10 s to make up (a jump of the
-	// clock offset, a long stall of the audio thread).
+	// restartSec is a drift that is re-anchored with a short crossfade
+	// once it persists (see restartHold): at nudgeMax it would take 10 s
+	// to make up (a jump of the clock offset, a long stall of the audio
+	// thread).
 	restartSec = 0.050
 	// moveSec is how far a start still to come may be off the grid before
 	// it is simply moved: nothing sounds yet, so moving it costs nothing.
@@ -95,6 +96,8 @@ type follow struct {
 	anchor, since, factor float64
 	trim                  float64
 	engaged               bool
+	// hold is how long a drift past restartSec has lasted.
+	hold restartHold
 	// last is the audio time of the last steer.
 	last float64
 	// nudges counts the rate changes, for the diagnostics.
@@ -116,13 +119,14 @@ func (f *follow) anchorAt(t float64) float64 {
 
 // steer decides what a sounding source does, whose bar the grid puts at
 // audio time at, from audio time from on (a rate change takes effect then),
-// with tol the drift that may be left alone: restart at once (the drift
-// reached restartSec), or play at a new rate factor from from (changed), or
-// go on as it is.
+// with tol the drift that may be left alone: restart (a drift past
+// restartSec that persists, see restartHold), or play at a new rate factor
+// from from (changed), or go on as it is. A drift past restartSec is
+// steered meanwhile, as any other.
 func (f *follow) steer(at, from, tol float64) (restart bool, factor float64, changed bool) {
 	from = math.Max(from, f.since)
 	off := at - f.anchorAt(from)
-	if math.Abs(off) >= restartSec {
+	if f.hold.persists(from, off) {
 		return true, f.factor, false
 	}
 	dt := math.Max(0, math.Min(2, from-f.last))
@@ -158,4 +162,48 @@ func (f *follow) steer(at, from, tol float64) (restart bool, factor float64, cha
 // driftSec, and never past restartSec/5.
 func driftBound(wobbleMs float64) float64 {
 	return math.Min(restartSec/5, math.Max(driftSec, wobbleMs/1000+driftMarginSec))
+}
+
+// A drift past restartSec restarts a sounding loop only once it persists:
+// seen for persistSec of audio time, each reading within agreeSec plus
+// agreeShare of it of the one before, or for holdMaxSec in all. The
+// output clock's mapping moves to where a stall of the audio thread left it
+// in steps, as its readings from before the stall age out (over
+// stampWindow), so a restart at the first large reading would re-anchor
+// the loop part way and restart it again a moment later. The audio time
+// stands still while the audio thread stalls, so a stall itself adds
+// nothing to how long a drift lasted, and a stall that the audio clock
+// makes up afterwards never restarts.
+const (
+	persistSec = 0.4
+	agreeSec   = 0.010
+	agreeShare = 0.15
+	holdMaxSec = 3.0
+)
+
+// restartHold tracks how long a drift past restartSec lasted: since the
+// audio time of the first reading of this run of them, and steady since
+// the first that the later readings agree with; off is the last reading.
+type restartHold struct {
+	since, steady, off float64
+	on                 bool
+}
+
+// persists takes the drift off read at audio time t and reports whether a
+// drift past restartSec has lasted long enough to restart the loop. It
+// forgets a run of them as soon as a drift is within restartSec again.
+func (h *restartHold) persists(t, off float64) bool {
+	if math.Abs(off) < restartSec {
+		h.on = false
+		return false
+	}
+	if !h.on {
+		*h = restartHold{since: t, steady: t, off: off, on: true}
+		return false
+	}
+	if math.Abs(off-h.off) > agreeSec+agreeShare*math.Abs(h.off) {
+		h.steady = t
+	}
+	h.off = off
+	return t-h.steady >= persistSec || t-h.since >= holdMaxSec
 }

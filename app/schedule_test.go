@@ -2,6 +2,7 @@ package app
 
 import (
 	"math"
+	"math/rand"
 	"testing"
 
 	"github.com/loopswithfriends/loops/shared"
@@ -116,10 +117,13 @@ func TestScheduleStart(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a jump too large to make up restarts at once", func(t *testing.T) {
+	t.Run("a jump too large to make up restarts once it lasted persistSec", func(t *testing.T) {
 		f := newFollow(10, 10)
-		if restart, _, _ := f.steer(10+restartSec*1.2, 11, driftSec); !restart {
-			t.Error("not restarted")
+		if restart, _, _ := f.steer(10+restartSec*1.2, 11, driftSec); restart {
+			t.Error("restarted at the first reading")
+		}
+		if restart, _, _ := f.steer(10+restartSec*1.2, 11+persistSec, driftSec); !restart {
+			t.Errorf("not restarted after %v s", persistSec)
 		}
 	})
 	t.Run("the anchor moves with the rate from when it changed", func(t *testing.T) {
@@ -142,6 +146,185 @@ func TestScheduleStart(t *testing.T) {
 		}
 		if b := driftBound(50); b != restartSec/5 {
 			t.Errorf("bound %v for a slipping clock, want %v", b, restartSec/5)
+		}
+	})
+}
+
+func TestRestartHold(t *testing.T) {
+	big := restartSec * 2
+	t.Run("a drift within restartSec never restarts", func(t *testing.T) {
+		var h restartHold
+		for i := 0; i < 100; i++ {
+			if h.persists(float64(i)/10, restartSec*0.99) {
+				t.Fatalf("restarted at reading %d", i)
+			}
+		}
+	})
+	t.Run("a steady large drift restarts after persistSec of audio time, not before", func(t *testing.T) {
+		var h restartHold
+		for _, at := range []float64{10, 10.1, 10.2, 10.3, 10.39} {
+			if h.persists(at, -big) {
+				t.Fatalf("restarted at %v s, %v s after the first reading", at, at-10)
+			}
+		}
+		if !h.persists(10+persistSec, -big) {
+			t.Errorf("not restarted %v s after the first reading", persistSec)
+		}
+	})
+	t.Run("a large drift that comes back within restartSec is forgotten", func(t *testing.T) {
+		var h restartHold
+		h.persists(10, big)
+		h.persists(10.3, restartSec/2)
+		if h.persists(10.5, big) || h.persists(10.8, big) {
+			t.Error("restarted: the drift's first run still counted")
+		}
+		if !h.persists(10.9, big) {
+			t.Error("the second run not restarted after persistSec")
+		}
+	})
+	t.Run("while the audio clock stands still, no reading makes a drift last", func(t *testing.T) {
+		// A stall of the audio thread: the wall clock goes on, the audio
+		// time does not, and the page reads the same drift again and again.
+		var h restartHold
+		for i := 0; i < 200; i++ {
+			if h.persists(10, -big) {
+				t.Fatalf("restarted at reading %d of a stalled clock", i)
+			}
+		}
+	})
+	t.Run("a drift still moving waits until it holds still", func(t *testing.T) {
+		// The output clock's mapping settles in steps over a second after
+		// a stall of 200 ms.
+		var h restartHold
+		steps := []struct{ at, off float64 }{{10, -0.060}, {10.3, -0.128}, {10.6, -0.196}, {10.9, -0.200}}
+		for _, s := range steps {
+			if h.persists(s.at, s.off) {
+				t.Fatalf("restarted at %v s, %v ms off: the drift was still moving", s.at, s.off*1000)
+			}
+		}
+		if !h.persists(11.0, -0.201) {
+			t.Error("not restarted once the drift held still for persistSec")
+		}
+	})
+	t.Run("a drift that never holds still restarts after holdMaxSec", func(t *testing.T) {
+		var h restartHold
+		restarted := -1.0
+		for i := 0; i <= 100; i++ {
+			at := 10 + float64(i)*0.1
+			if h.persists(at, -0.060-0.140*float64(i%2)) { // -60, -200, -60 ms...
+				restarted = at - 10
+				break
+			}
+		}
+		if restarted < holdMaxSec-1e-9 || restarted > holdMaxSec+0.1 {
+			t.Errorf("restarted %v s after the first reading, want %v", restarted, holdMaxSec)
+		}
+	})
+}
+
+// stallSim plays one loop on a simulated page whose audio thread stalls:
+// its audio clock advances in chunks of 896 frames at 48 kHz, each reading
+// of the output clock late by up to 40 ms most of the time (Firefox's, as
+// a benchmark's trace showed), and the engine reads it every 50 ms and
+// realigns every 500 ms. At stallAt s of wall time the audio time crawls
+// at half its pace until it lost stallMs; with catchUp it then runs at 1.5
+// times its pace until it made that up. It returns the restarts by the engine's rule,
+// and the restarts by the old one (a restart at the first reading past
+// restartSec), and how far the loop is off the grid at the end.
+func stallSim(seed int64, stallAt, stallMs float64, catchUp bool) (restarts, immediate int, endOffMs float64) {
+	rng := rand.New(rand.NewSource(seed))
+	const chunk = 896.0 / 48000
+	const gridMs = 10_000.0 // the bar's start, in server ms = wall ms
+	run := func(hold bool) (int, float64) {
+		var o outputClock
+		audio, lost := 0.0, 0.0 // audio s; stalled ms not made up
+		var f follow
+		started, n := false, 0
+		var at, now float64
+		for w := 0.0; w < 60_000; w += 10 {
+			switch {
+			case w >= stallAt*1000 && w < stallAt*1000+2*stallMs:
+				// Firefox's stalls are stutters: its audio time
+				// crawls at half its pace, as the trace showed.
+				audio += 0.005
+				lost += 5
+			case catchUp && lost > 0:
+				audio += 0.015
+				lost -= 5
+			default:
+				audio += 0.010
+			}
+			if int(w)%50 != 0 {
+				continue
+			}
+			ctx := math.Floor(audio/chunk) * chunk
+			late := 0.0
+			if rng.Float64() < 0.8 {
+				late = rng.Float64() * 40
+			}
+			// Audio time ctx reaches the speakers at wall ms
+			// ctx*1000 + w - audio*1000, read late.
+			best := o.read(ctx, ctx*1000+w-audio*1000+late, true)
+			if w < 2000 || int(w)%500 != 0 {
+				continue
+			}
+			now = ctx
+			at = (gridMs - best) / 1000
+			from := now + lateLeadSec
+			if !started {
+				f, started = newFollow(at, from), true
+				continue
+			}
+			restart := math.Abs(at-f.anchorAt(math.Max(from, f.since))) >= restartSec
+			if hold {
+				restart, _, _ = f.steer(at, from, driftBound(o.wobble()))
+			}
+			if restart {
+				n++
+				trim := f.trim
+				f = newFollow(at, from)
+				f.trim, f.factor = trim, 1+trim
+			}
+		}
+		return n, (at - f.anchorAt(now)) * 1000
+	}
+	restarts, endOffMs = run(true)
+	immediate, _ = run(false)
+	return restarts, immediate, endOffMs
+}
+
+func TestStalledAudioClock(t *testing.T) {
+	t.Run("a stall that the audio clock keeps restarts the loop once, not at each step of its mapping", func(t *testing.T) {
+		total, old, runs := 0, 0, 0
+		for _, ms := range []float64{60, 100, 150, 200, 300} {
+			for seed := int64(1); seed <= 10; seed++ {
+				// The stall starts anywhere between two realigns.
+				stallAt := 20 + float64(seed%5)*0.1
+				n, o, off := stallSim(seed, stallAt, ms, false)
+				total, old, runs = total+n, old+o, runs+1
+				if n != 1 {
+					t.Errorf("a stall of %v ms at %v s (seed %d): %d restarts (the old rule: %d), want 1", ms, stallAt, seed, n, o)
+				}
+				if math.Abs(off) > 3 {
+					t.Errorf("a stall of %v ms (seed %d): %.2f ms off the grid at the end, want within 3", ms, seed, off)
+				}
+			}
+		}
+		t.Logf("%d restarts in %d stalls; the old rule (at the first reading past restartSec) %d", total, runs, old)
+		if old <= runs {
+			t.Errorf("the old rule restarted %d times in %d stalls: the simulation shows no stall in steps", old, runs)
+		}
+	})
+	t.Run("a stall the audio clock makes up restarts nothing", func(t *testing.T) {
+		for seed := int64(1); seed <= 20; seed++ {
+			if n, _, off := stallSim(seed, 20, 200, true); n != 0 || math.Abs(off) > 3 {
+				t.Errorf("seed %d: %d restarts, %.2f ms off the grid at the end; want none, within 3", seed, n, off)
+			}
+		}
+	})
+	t.Run("no stall, no restart", func(t *testing.T) {
+		if n, _, off := stallSim(1, 1e9, 0, false); n != 0 || math.Abs(off) > 3 {
+			t.Errorf("%d restarts, %.2f ms off the grid; want none, within 3", n, off)
 		}
 	})
 }
