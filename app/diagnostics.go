@@ -110,12 +110,21 @@ func (e *engine) Diagnostics() string {
 		// of each loop buffer it holds: which kit's loops sound.
 		Kit           string             `json:"kit"`
 		BufferSeconds map[string]float64 `json:"bufferSeconds"`
+		// ClockMoves are the last moves of the output clock's mapping
+		// by a ms or more: each the local wall ms of the reading and by
+		// how many ms audio time reaches the speakers later than before
+		// (a stall of the audio thread is a run of them).
+		ClockMoves [][2]float64 `json:"clockMoves"`
 	}
 	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	d.Gains = map[string]float64{}
 	d.Kit, d.BufferSeconds = e.kit, map[string]float64{}
+	d.ClockMoves = [][2]float64{}
+	for _, m := range e.out.moves {
+		d.ClockMoves = append(d.ClockMoves, [2]float64{m.at, m.d})
+	}
 	if e.ok() {
 		for id, buf := range e.buffers {
 			d.BufferSeconds[id] = buf.Get("duration").Float()

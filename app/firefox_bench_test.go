@@ -115,12 +115,19 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 
 	toggle("playing")
 	bar := cardOf(t, ff, player).Bar
+	const localNow = `performance.timeOrigin + performance.now()`
+	var from []float64
+	for _, p := range pages {
+		from = append(from, eval[float64](t, p, localNow))
+	}
 	time.Sleep(time.Duration(playS) * time.Second)
 	var nows []float64
-	for _, p := range pages {
+	for i, p := range pages {
+		d := diagnosticsOf(t, p)
+		stalls := clockStalls(d.ClockMoves, from[i], eval[float64](t, p, localNow))
 		n, moved, nudges, factor, now := -1, 0.0, 0, 1.0, 0.0
 		var drifts []string
-		for _, s := range diagnosticsOf(t, p).Scheduled {
+		for _, s := range d.Scheduled {
 			if s.Member == player && fmt.Sprint(s.Bar) == bar {
 				if n < 0 {
 					moved = s.ClockWallMs - s.PlannedWallMs
@@ -138,12 +145,44 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		// moved is how far the output clock's mapping went since the
 		// start: an audio clock that slips (a starved audio thread) moves
 		// it by far more than the wobble. The engine steers the loop back
-		// by its rate (nudges), and restarts it only past 50 ms.
-		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
-			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), moved, nudges, factor)
+		// by its rate (nudges), and restarts it only past 50 ms, once
+		// that lasts: at most once for each stall of the audio thread that
+		// moved the mapping by 50 ms or more (stalls).
+		var sizes []string
+		for _, s := range stalls {
+			sizes = append(sizes, fmt.Sprintf("%+.0f", s))
+		}
+		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms), for %d stalls of its audio clock by 50 ms or more (%s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
+			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), len(stalls), strings.Join(sizes, ", "), moved, nudges, factor)
 	}
 	t.Logf("FIREFOX after %d s of playing, where the loop's bar sounds now: firefox %+.2f ms, chromium %+.2f ms from the other chromium", playS, nows[0]-nows[2], nows[1]-nows[2])
 	toggle("stopped")
+}
+
+// clockStalls returns the net moves of the output clock's mapping by
+// restartSec or more within stallMs, between local wall ms from and to:
+// each is a stall of the audio thread (the mapping moves in steps over a
+// second after one, as the readings from before it age out), counted once.
+func clockStalls(moves [][2]float64, from, to float64) []float64 {
+	const stallMs = 2000
+	var in [][2]float64
+	for _, m := range moves {
+		if m[0] >= from && m[0] <= to {
+			in = append(in, m)
+		}
+	}
+	var stalls []float64
+	for i := 0; i < len(in); i++ {
+		sum, j := 0.0, i
+		for ; j < len(in) && in[j][0]-in[i][0] <= stallMs; j++ {
+			sum += in[j][1]
+		}
+		if math.Abs(sum) >= restartSec*1000 {
+			stalls = append(stalls, sum)
+			i = j - 1
+		}
+	}
+	return stalls
 }
 
 // firstWall returns the wall ms of the start of member's loop at bar that

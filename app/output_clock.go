@@ -26,7 +26,19 @@ type outputClock struct {
 	// bests are the best d, one each bestEvery seconds of audio time over
 	// the last wobbleWindow: how much they move is the clock's wobble.
 	bests []stamp
+	// moves are the last maxMoves moves of the best d by moveMs or more,
+	// each at the wall ms of the reading (at) by how much (d), for the
+	// diagnostics: a stall of the audio thread is a run of them; last is
+	// the best d they start from.
+	moves []stamp
+	last  float64
 }
+
+// The moves of the best d the diagnostics keep.
+const (
+	moveMs   = 1.0
+	maxMoves = 512
+)
 
 // The wobble of the output clock: how much its best reading moves over
 // wobbleWindow seconds, sampled every bestEvery seconds (see wobble).
@@ -102,6 +114,16 @@ func (o *outputClock) read(ctxTime, wallMs float64, running bool) float64 {
 	best := d
 	for _, s := range o.stamps {
 		best = math.Min(best, s.d)
+	}
+	if o.last == 0 {
+		o.last = best
+	}
+	if math.Abs(best-o.last) >= moveMs {
+		o.moves = append(o.moves, stamp{at: wallMs, d: best - o.last})
+		if len(o.moves) > maxMoves {
+			o.moves = o.moves[len(o.moves)-maxMoves:]
+		}
+		o.last = best
 	}
 	if n := len(o.bests); n == 0 || ctxTime-o.bests[n-1].at >= bestEvery || ctxTime < o.bests[n-1].at {
 		keep := o.bests[:0]

@@ -20,6 +20,17 @@ func TestOutputClock(t *testing.T) {
 			t.Errorf("d %v, want 4", got)
 		}
 	})
+	t.Run("each move of the best reading by a ms or more is kept, at its wall ms", func(t *testing.T) {
+		var o outputClock
+		o.read(10.0, 10_000+5, true)
+		o.read(10.9, 10_900+5.5, true) // the best stays 5
+		o.read(11.2, 11_200+40, true)  // 5 aged out: 5.5, under a ms from 5
+		o.read(12.0, 12_000+40, true)  // 5.5 aged out: 40
+		o.read(12.1, 12_100+39.5, true)
+		if len(o.moves) != 1 || o.moves[0] != (stamp{at: 12_040, d: 35}) {
+			t.Errorf("moves %v, want one of 35 ms (from 5) at 12040", o.moves)
+		}
+	})
 	t.Run("a context that stopped forgets its readings", func(t *testing.T) {
 		var o outputClock
 		o.read(10.0, 10_000+1, true)

@@ -135,8 +135,9 @@ type diagnostics struct {
 	} `json:"clock"`
 	// Scheduled is the engine's own record of its starts, as the page
 	// reports it.
-	Scheduled []scheduledStart `json:"scheduled"`
-	Loops     struct {
+	Scheduled  []scheduledStart `json:"scheduled"`
+	ClockMoves [][2]float64     `json:"clockMoves"`
+	Loops      struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
 		OwnRenderMs float64 `json:"ownRenderMs"`
 		Rendered    int     `json:"rendered"`
