@@ -5,6 +5,7 @@ package server
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -219,46 +220,210 @@ func TestBalancer(t *testing.T) {
 }
 
 func TestOpenJams(t *testing.T) {
-	t.Run("through thousands of random joins and leaves the pick is always the oldest of the fullest jams with room", func(t *testing.T) {
+	t.Run("through thousands of random creations, joins, leaves and emptied jams the pick is always the oldest of the fullest jams with room", func(t *testing.T) {
 		var open openJams
 		rng := rand.New(rand.NewPCG(8, 8))
-		jams := make([]*jam, 2000)
-		for i := range jams {
-			jams[i] = &jam{seq: uint64(i), slot: -1}
+		var made []*jam // every jam, in creation order; gone ones have size 0
+		live := func() (js []*jam) {
+			for _, j := range made {
+				if j.size > 0 {
+					js = append(js, j)
+				}
+			}
+			return js
 		}
-		// pickByScan is what the buckets stand for: a scan of every jam.
+		// pickByScan is what the trees stand for: a scan of every jam.
 		pickByScan := func() *jam {
 			var best *jam
-			for _, j := range jams {
+			for _, j := range made {
 				if j.size > 0 && j.size < shared.Capacity && (best == nil || j.size > best.size) {
 					best = j
 				}
 			}
 			return best
 		}
-		for step := range 50_000 {
-			j := jams[rng.IntN(len(jams))]
+		resize := func(j *jam, n int) {
 			old := j.size
-			switch {
-			case old == 0:
-				j.size = 1
-			case old == shared.Capacity || rng.IntN(2) == 0:
-				j.size--
-			default:
-				j.size++
+			j.size = n
+			open.move(j, old, n)
+		}
+		renumbered, most := 0, 0
+		var js []*jam // the live jams, in creation order
+		for step := range 30_000 {
+			// Phases of 2,000 steps: the jams grow in number, then most
+			// of them empty, so that ranks are freed by the hundred and
+			// the jams renumbered again and again.
+			growing := step/2000%2 == 0
+			before := len(open.byRank)
+			create, join := 6, 12 // of 20 steps: a new jam, a join, else a leave
+			if !growing {
+				create, join = 1, 5
 			}
-			open.move(j, old, j.size)
+			switch r := rng.IntN(20); {
+			case len(js) == 0 || r < create:
+				j := &jam{id: fmt.Sprint(len(made)), rank: -1}
+				made = append(made, j)
+				resize(j, 1)
+			case r < join:
+				// A user without a jam goes where the balancer says,
+				// or somewhere with room by invite.
+				j := open.pick()
+				if r%2 == 0 || j == nil {
+					j = js[rng.IntN(len(js))]
+				}
+				if j.size < shared.Capacity {
+					resize(j, j.size+1)
+				}
+			default:
+				j := js[rng.IntN(len(js))]
+				if growing && j.size == 1 {
+					break // jams empty in the other phases
+				}
+				resize(j, j.size-1)
+			}
 			if got, want := open.pick(), pickByScan(); got != want {
 				t.Fatalf("step %d: picked %v, a scan finds %v", step, describeJam(got), describeJam(want))
 			}
+			js = live()
+			if open.live != len(js) || len(open.byRank) > 2*len(js) {
+				t.Fatalf("step %d: %d live jams, %d counted, %d ranks", step, len(js), open.live, len(open.byRank))
+			}
+			for k, j := range js {
+				if open.byRank[j.rank] != j || k > 0 && j.rank <= js[k-1].rank {
+					t.Fatalf("step %d: %v has rank %d, out of creation order", step, describeJam(j), j.rank)
+				}
+			}
+			if len(open.byRank) < before {
+				renumbered++
+			}
+			most = max(most, len(js))
+			if len(made) > 4*len(js)+100 {
+				made = js
+			}
+		}
+		t.Logf("the jams were renumbered %d times, at most %d of them live", renumbered, most)
+		if renumbered < 10 || most < 500 {
+			t.Fatalf("the jams were renumbered %d times, at most %d of them live: want a test that renumbers hundreds often", renumbered, most)
 		}
 	})
 }
 
-// describeJam names a jam by its age and size, or nil.
+func TestBitTree(t *testing.T) {
+	t.Run("the first of a set of ints up to 300,000 is always its smallest, across the fourth level", func(t *testing.T) {
+		var tree bitTree
+		rng := rand.New(rand.NewPCG(8, 64))
+		var in []int // the set, sorted
+		for step := range 20_000 {
+			var i int
+			switch r := rng.IntN(4); {
+			case r == 0 && len(in) > 0:
+				// Remove the smallest, so that the next one is found
+				// in another word, or another branch.
+				i = in[0]
+			case r == 1 && len(in) > 0:
+				i = in[rng.IntN(len(in))]
+			case r == 2:
+				i = rng.IntN(300_000)
+			default:
+				i = rng.IntN(200)
+			}
+			k, found := slices.BinarySearch(in, i)
+			if found {
+				tree.remove(i)
+				in = slices.Delete(in, k, k+1)
+			} else {
+				tree.add(i)
+				in = slices.Insert(in, k, i)
+			}
+			want := -1
+			if len(in) > 0 {
+				want = in[0]
+			}
+			if got := tree.first(); got != want {
+				t.Fatalf("step %d: first %d, want %d of %d ints", step, got, want, len(in))
+			}
+		}
+		if len(tree.levels) != 4 {
+			t.Fatalf("%d levels, want 4 for ints beyond 64^3", len(tree.levels))
+		}
+	})
+}
+
+// describeJam names a jam by its place in creation order and its size, or
+// nil.
 func describeJam(j *jam) string {
 	if j == nil {
 		return "no jam"
 	}
-	return fmt.Sprintf("jam #%d of %d", j.seq, j.size)
+	return fmt.Sprintf("jam #%s of %d", j.id, j.size)
+}
+
+// BenchmarkBalancerJoin measures what a join costs the balancer, the pick
+// and the move of the picked jam to its new size, with 1,000 and 100,000
+// public jams open, and the ratio of the two: flat means about 1.
+//
+// Half the jams are full and half hold six: the fullest jams with room are
+// many, which is where an order kept by comparisons pays for it (a heap's
+// pick of the oldest sifts through a logarithm of them). After every n/10
+// joins the timer stops for as many leaves from full jams drawn at random,
+// so that the jams of six keep their number and come back at any place in
+// the creation order. The same steps warm the state up first.
+func BenchmarkBalancerJoin(b *testing.B) {
+	perJoin := map[int]float64{}
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("%d open jams", n), func(b *testing.B) {
+			var open openJams
+			resize := func(j *jam, n int) {
+				old := j.size
+				j.size = n
+				open.move(j, old, n)
+			}
+			rng := rand.New(rand.NewPCG(8, uint64(n)))
+			var full []*jam
+			for i := range n {
+				j := &jam{rank: -1}
+				resize(j, shared.Capacity-1)
+				if i%2 == 1 {
+					resize(j, shared.Capacity)
+					full = append(full, j)
+				}
+			}
+			batch := n / 10
+			joins := func() {
+				for range batch {
+					j := open.pick()
+					resize(j, j.size+1)
+					full = append(full, j)
+				}
+			}
+			leaves := func() {
+				for range batch {
+					k := rng.IntN(len(full))
+					j := full[k]
+					full[k] = full[len(full)-1]
+					full = full[:len(full)-1]
+					resize(j, j.size-1)
+				}
+			}
+			for range 100 {
+				joins()
+				leaves()
+			}
+			b.ResetTimer()
+			for range (b.N + batch - 1) / batch {
+				joins()
+				b.StopTimer()
+				leaves()
+				b.StartTimer()
+			}
+			perJoin[n] = float64(b.Elapsed().Nanoseconds()) / float64((b.N+batch-1)/batch*batch)
+			b.ReportMetric(perJoin[n], "ns/op")
+		})
+	}
+	b.Run("100000 against 1000", func(b *testing.B) {
+		if perJoin[1_000] > 0 {
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(perJoin[100_000]/perJoin[1_000], "x")
+		}
+	})
 }

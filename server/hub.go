@@ -23,7 +23,6 @@ type hub struct {
 	mu       sync.Mutex
 	jams     map[string]*jam
 	open     openJams
-	seq      uint64
 	kitTurn  int // see nextKit
 	draining bool
 
@@ -45,8 +44,7 @@ var errClosed = errors.New("connection is closing")
 // naming its id: the balancer never places anyone in it) or a public one.
 // h.mu is held.
 func (h *hub) create(id string, private bool, kit *shared.Kit) *jam {
-	h.seq++
-	j := newJam(id, h.seq, kit, kit.Timeline(float64(int64(h.s.nowMs()))))
+	j := newJam(id, kit, kit.Timeline(float64(int64(h.s.nowMs()))))
 	j.private = private
 	h.jams[id] = j
 	return j

@@ -17,14 +17,13 @@ import (
 // sees the jam's events in one order.
 type jam struct {
 	id       string
-	seq      uint64 // creation order, for the balancer's ties
 	kit      *shared.Kit
 	timeline shared.Timeline
 	private  bool // created by naming its id: the balancer never fills it
 
 	// Guarded by hub.mu.
 	size int // len(members), readable under the hub's lock alone
-	slot int // index in the balancer's bucket, or -1
+	rank int // place in the balancer's creation order (balancer.go), or -1
 
 	mu      sync.Mutex
 	members []*member // in joining order
@@ -52,8 +51,8 @@ type member struct {
 	swapBar     int64
 }
 
-func newJam(id string, seq uint64, kit *shared.Kit, tl shared.Timeline) *jam {
-	return &jam{id: id, seq: seq, kit: kit, timeline: tl, slot: -1, taken: make([]bool, len(kit.Loops)),
+func newJam(id string, kit *shared.Kit, tl shared.Timeline) *jam {
+	return &jam{id: id, kit: kit, timeline: tl, rank: -1, taken: make([]bool, len(kit.Loops)),
 		history: newHistory(tl.BarAt(tl.Epoch))}
 }
 
