@@ -71,11 +71,12 @@ func (st *bassState) run(out []float32, from int) {
 	hz, sr, kc, inc, growl := st.hz, st.sr, st.kc, st.inc, st.growl
 	for k := range out {
 		if i := from + k; uint(i)%16 == 0 {
-			f.set(min(float32(hz)*(7+10*cut), 0.3*float32(sr))/float32(sr), 0.9)
+			f.c = svfTuned(min(float32(hz)*(7+10*cut), 0.3*float32(sr))/float32(sr), 0.9)
 			cut *= pow16(kc)
 		}
 		ph += inc
-		_, bp, _ := f.tick(s.next())
+		var bp float32
+		f, _, bp, _ = f.tick(s.next())
 		// A clean fundamental, and the saw's upper harmonics driven into
 		// the saturator: the growl a phone plays, over a fundamental it
 		// cannot, and little in the 100-400 Hz the other parts live in.

@@ -99,7 +99,8 @@ func (st *congaState) run(out []float32) {
 		bend *= kb
 		p1 += uint32(fi * scale)
 		p2 += uint32(fi * 1.5 * scale)
-		_, band, _ := bp.tick(rng.next())
+		var band float32
+		bp, _, band, _ = bp.tick(rng.next())
 		out[i] = sinp(p1)*amp + sinp(p2)*amp2 + band*noiseAmp
 		amp *= ka
 		amp2 *= ka2

@@ -149,7 +149,8 @@ func (st *kickState) run(out []float32, from int) {
 		s := sinp(ph)*amp + sinp(pk)*knock
 		knock *= kk
 		if i < clickLen {
-			_, bp, _ := cf.tick(click.next())
+			var bp float32
+			cf, _, bp, _ = cf.tick(click.next())
 			s += bp * cl * float32(clickLen-i) / float32(clickLen)
 		}
 		amp *= ka
@@ -198,8 +199,9 @@ func (st *snareState) run(out []float32) {
 	for i := range out {
 		p1 += i1
 		p2 += i2
-		_, bp, hp := f.tick(rng.next())
-		wires, _, _ := top.tick(bp + 0.6*hp)
+		var bp, hp, wires float32
+		f, _, bp, hp = f.tick(rng.next())
+		top, wires, _, _ = top.tick(bp + 0.6*hp)
 		out[i] = (sinp(p1)+0.6*sinp(p2))*body + wires*hiss
 		body *= kb
 		hiss *= kn
@@ -219,7 +221,8 @@ type hatState struct {
 func (st *hatState) run(out []float32) {
 	rng, f, amp, k := st.rng, st.f, st.amp, st.k
 	for i := range out {
-		_, bp, hp := f.tick(rng.next())
+		var bp, hp float32
+		f, _, bp, hp = f.tick(rng.next())
 		out[i] = (hp + 0.3*bp) * amp
 		amp *= k
 	}
@@ -266,8 +269,9 @@ func (st *hissState) run(left, right []float32) {
 	right = right[:len(left)]
 	l, r, fl, fr := st.l, st.r, st.fl, st.fr
 	for i := range left {
-		_, a, _ := fl.tick(l.next())
-		_, b, _ := fr.tick(r.next())
+		var a, b float32
+		fl, _, a, _ = fl.tick(l.next())
+		fr, _, b, _ = fr.tick(r.next())
 		left[i], right[i] = a, b
 	}
 	st.l, st.r, st.fl, st.fr = l, r, fl, fr

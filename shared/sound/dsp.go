@@ -98,11 +98,17 @@ func (n *noise) unit() float64 {
 }
 
 // svf is a state-variable filter in the topology-preserving form (Zavalishin,
-// Simper): stable at any cutoff, and cheap to retune per sample.
+// Simper): stable at any cutoff, and cheap to retune per sample. It is
+// three fields of 24 bytes, its coefficients four, so that the compiler
+// keeps a local copy in registers (it leaves structs of more than four
+// fields in memory, and every sample would wait on a store and a load).
 type svf struct {
-	g, k, a1, a2, a3 float32
-	ic1, ic2         float32
+	c        svfCoefs
+	ic1, ic2 float32
 }
+
+// svfCoefs are an svf's coefficients.
+type svfCoefs struct{ k, a1, a2, a3 float32 }
 
 // tanPi approximates tan(pi*x) for the filter prewarp with a Padé form,
 // within 0.2% up to x = 0.3.
@@ -116,23 +122,31 @@ func tanPi(x float32) float32 {
 }
 
 // set tunes the filter: cutoff as a fraction of the sample rate, and q.
-func (f *svf) set(cut, q float32) {
-	f.g = tanPi(cut)
-	f.k = 1 / q
-	f.a1 = 1 / (1 + f.g*(f.g+f.k))
-	f.a2 = f.g * f.a1
-	f.a3 = f.g * f.a2
+func (f *svf) set(cut, q float32) { f.c = svfTuned(cut, q) }
+
+// svfTuned returns the coefficients of a cutoff, as a fraction of the
+// sample rate, and a q. A loop that retunes a local filter assigns them
+// (f.c = svfTuned(...)) rather than calling set, which would take the
+// filter's address and keep it in memory.
+func svfTuned(cut, q float32) svfCoefs {
+	g := tanPi(cut)
+	k := 1 / q
+	a1 := 1 / (1 + g*(g+k))
+	a2 := g * a1
+	return svfCoefs{k: k, a1: a1, a2: a2, a3: g * a2}
 }
 
-// tick filters one sample and returns the lowpass, bandpass and highpass
-// outputs.
-func (f *svf) tick(v0 float32) (lp, bp, hp float32) {
+// tick filters one sample: it returns the filter after it and the lowpass,
+// bandpass and highpass outputs. The filter goes in and out by value, so
+// that one held in a local variable stays in registers.
+func (f svf) tick(v0 float32) (next svf, lp, bp, hp float32) {
+	c := f.c
 	v3 := v0 - f.ic2
-	v1 := f.a1*f.ic1 + f.a2*v3
-	v2 := f.ic2 + f.a2*f.ic1 + f.a3*v3
+	v1 := c.a1*f.ic1 + c.a2*v3
+	v2 := f.ic2 + c.a2*f.ic1 + c.a3*v3
 	f.ic1 = 2*v1 - f.ic1
 	f.ic2 = 2*v2 - f.ic2
-	return v2, v1, v0 - f.k*v1 - v2
+	return f, v2, v1, v0 - c.k*v1 - v2
 }
 
 // polyBLEP is the correction that takes the aliasing out of a saw or pulse

@@ -106,7 +106,8 @@ func (st *leadState) run(out []float32, from int) {
 		x := tilt + 0.12*breath.next()
 		var y float32
 		for k := range bands {
-			_, bp, _ := bands[k].tick(x)
+			var bp float32
+			bands[k], _, bp, _ = bands[k].tick(x)
 			y += bp * formants[k].gain
 		}
 		out[k] = y

@@ -34,36 +34,40 @@ func kWeighting(sr int) [2]kCoefs {
 
 // kState is the K-weighting filters of both channels.
 type kState struct {
-	c [2]kCoefs
-	// Per channel (left, right) and stage: the last two inputs and
-	// outputs.
-	x1, x2, y1, y2 [2][2]float32
+	c    [2]kCoefs
+	l, r kChannel
 }
+
+// kChannel is one channel's K-weighting between calls: the last two inputs
+// (x) and outputs (y) of the shelf, and the last two outputs (z) of the
+// high-pass, whose inputs are the shelf's outputs.
+type kChannel struct{ x1, x2, y1, y2, z1, z2 float32 }
 
 // run filters every other frame of left and right, from the first, and
 // returns sumL and sumR plus the squares of their outputs, added one at a
 // time, so that the sums are the same however the loop is cut. Both
 // channels go through one loop: their filters do not wait on each other.
+// The state is in plain local variables, which the compiler keeps in
+// registers (arrays and larger structs it leaves in memory).
 func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float32) {
 	right = right[:len(left)]
-	c0, c1 := s.c[0], s.c[1]
-	lx1, lx2, ly1, ly2 := s.x1[0], s.x2[0], s.y1[0], s.y2[0]
-	rx1, rx2, ry1, ry2 := s.x1[1], s.x2[1], s.y1[1], s.y2[1]
+	b0, b1, b2, a1, a2 := s.c[0].b0, s.c[0].b1, s.c[0].b2, s.c[0].a1, s.c[0].a2
+	c1, c2 := s.c[1].a1, s.c[1].a2
+	lx1, lx2, ly1, ly2, lz1, lz2 := s.l.x1, s.l.x2, s.l.y1, s.l.y2, s.l.z1, s.l.z2
+	rx1, rx2, ry1, ry2, rz1, rz2 := s.r.x1, s.r.x2, s.r.y1, s.r.y2, s.r.z1, s.r.z2
 	for i := 0; i < len(left); i += 2 {
 		v, w := left[i], right[i]
-		a := c0.b0*v + c0.b1*lx1[0] + c0.b2*lx2[0] - c0.a1*ly1[0] - c0.a2*ly2[0]
-		p := c0.b0*w + c0.b1*rx1[0] + c0.b2*rx2[0] - c0.a1*ry1[0] - c0.a2*ry2[0]
-		lx2[0], lx1[0], ly2[0], ly1[0] = lx1[0], v, ly1[0], a
-		rx2[0], rx1[0], ry2[0], ry1[0] = rx1[0], w, ry1[0], p
-		b := a - 2*lx1[1] + lx2[1] - c1.a1*ly1[1] - c1.a2*ly2[1]
-		q := p - 2*rx1[1] + rx2[1] - c1.a1*ry1[1] - c1.a2*ry2[1]
-		lx2[1], lx1[1], ly2[1], ly1[1] = lx1[1], a, ly1[1], b
-		rx2[1], rx1[1], ry2[1], ry1[1] = rx1[1], p, ry1[1], q
+		a := b0*v + b1*lx1 + b2*lx2 - a1*ly1 - a2*ly2
+		p := b0*w + b1*rx1 + b2*rx2 - a1*ry1 - a2*ry2
+		b := a - 2*ly1 + ly2 - c1*lz1 - c2*lz2
+		q := p - 2*ry1 + ry2 - c1*rz1 - c2*rz2
+		lx2, lx1, ly2, ly1, lz2, lz1 = lx1, v, ly1, a, lz1, b
+		rx2, rx1, ry2, ry1, rz2, rz1 = rx1, w, ry1, p, rz1, q
 		sumL += b * b
 		sumR += q * q
 	}
-	s.x1[0], s.x2[0], s.y1[0], s.y2[0] = lx1, lx2, ly1, ly2
-	s.x1[1], s.x2[1], s.y1[1], s.y2[1] = rx1, rx2, ry1, ry2
+	s.l = kChannel{x1: lx1, x2: lx2, y1: ly1, y2: ly2, z1: lz1, z2: lz2}
+	s.r = kChannel{x1: rx1, x2: rx2, y1: ry1, y2: ry2, z1: rz1, z2: rz2}
 	return sumL, sumR
 }
 
@@ -224,16 +228,17 @@ func (r *Renderer) presenceJob(amount float32) job {
 			// The filters start where the loop's end leaves them: no step
 			// at the seam.
 			for i := r.n - min(r.n, r.sr/50); i < r.n; i++ {
-				fl.tick(r.left[i])
-				fr.tick(r.right[i])
+				fl, _, _, _ = fl.tick(r.left[i])
+				fr, _, _, _ = fr.tick(r.right[i])
 			}
 		}
 		l, rt := r.left[from:to], r.right[from:to]
 		rt = rt[:len(l)]
 		a, b := fl, fr
 		for i := range l {
-			_, _, hl := a.tick(l[i])
-			_, _, hr := b.tick(rt[i])
+			var hl, hr float32
+			a, _, _, hl = a.tick(l[i])
+			b, _, _, hr = b.tick(rt[i])
 			l[i] += amount * hl
 			rt[i] += amount * hr
 		}

@@ -104,8 +104,8 @@ func (st *padState) run(left, right []float32, from int) {
 			// the same on every pass.
 			ph := uint32(uint64(start+i) % uint64(n) * (1 << 32) / uint64(n))
 			cut := (1800 + 700*sinp(ph)) / float32(sr)
-			fl.set(cut, 0.9)
-			fr.set(cut*1.1, 0.9)
+			fl.c = svfTuned(cut, 0.9)
+			fr.c = svfTuned(cut*1.1, 0.9)
 		}
 		var l, r float32
 		for k := range tl {
@@ -122,8 +122,9 @@ func (st *padState) run(left, right []float32, from int) {
 		}
 		// Each saw is 2t-1: the -1s sum to a constant the filter would pass
 		// as DC, so take them out once.
-		x, _, _ := fl.tick(2*l - 4)
-		y, _, _ := fr.tick(2*r - 4)
+		var x, y float32
+		fl, x, _, _ = fl.tick(2*l - 4)
+		fr, y, _, _ = fr.tick(2*r - 4)
 		hl += hpA * (x - hl)
 		hr += hpA * (y - hr)
 		left[j], right[j] = x-hl, y-hr

@@ -54,10 +54,11 @@ func (st *pulseState) run(out []float32, from int) {
 	cutoff, sweep, q := st.tone.cutoff, st.tone.sweep, st.tone.q
 	for k := range out {
 		if i := from + k; uint(i)%16 == 0 {
-			f.set(float32(hz)*(cutoff+sweep*env*vel)/float32(sr), q)
+			f.c = svfTuned(float32(hz)*(cutoff+sweep*env*vel)/float32(sr), q)
 			env *= ke
 		}
-		lp, _, _ := f.tick(sa.next() - sb.next())
+		var lp float32
+		f, lp, _, _ = f.tick(sa.next() - sb.next())
 		out[k] = lp
 	}
 	st.a, st.b, st.f, st.env = sa, sb, f, env

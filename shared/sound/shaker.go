@@ -84,9 +84,10 @@ func (st *shakeState) run(out []float32, from int) {
 	swell, k := st.swell, st.k
 	for j := range out {
 		i := from + j
-		_, bp, hp := f.tick(rng.next())
+		var bp, hp, lp float32
+		f, _, bp, hp = f.tick(rng.next())
 		// Beads rattle, they do not hiss: nothing much above 11 kHz.
-		lp, _, _ := top.tick(bp + 0.4*hp)
+		top, lp, _, _ = top.tick(bp + 0.4*hp)
 		e := amp
 		if i < swell {
 			x := float32(i) / float32(swell)

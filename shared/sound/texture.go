@@ -125,11 +125,12 @@ func (st *windState) run(left, right []float32, from int) {
 		if i := from + k; uint(i)%32 == 0 {
 			ph := uint32(uint64((start+i)%n) * (1 << 32) / uint64(n))
 			cut := (700 + 450*sinp(ph)) / float32(sr)
-			fl.set(cut, 1.8)
-			fr.set(cut*1.25, 1.8)
+			fl.c = svfTuned(cut, 1.8)
+			fr.c = svfTuned(cut*1.25, 1.8)
 		}
-		_, l, _ := fl.tick(rng.next())
-		_, r, _ := fr.tick(rng.next())
+		var l, r float32
+		fl, _, l, _ = fl.tick(rng.next())
+		fr, _, r, _ = fr.tick(rng.next())
 		left[k], right[k] = l, r
 	}
 	st.rng, st.fl, st.fr = rng, fl, fr
@@ -146,7 +147,8 @@ type whistleState struct {
 func (st *whistleState) run(out []float32) {
 	rng, f := st.rng, st.f
 	for i := range out {
-		_, bp, _ := f.tick(rng.next())
+		var bp float32
+		f, _, bp, _ = f.tick(rng.next())
 		out[i] = bp * 4
 	}
 	st.rng, st.f = rng, f
