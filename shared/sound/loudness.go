@@ -32,16 +32,16 @@ func kWeighting(sr int) [2]kCoefs {
 	return [2]kCoefs{shelf, rlb}
 }
 
-// kState is the K-weighting filters of both channels.
+// kState is the K-weighting filters of both channels, each stage a biquad
+// in the transposed direct form: two states a stage.
 type kState struct {
 	c    [2]kCoefs
 	l, r kChannel
 }
 
-// kChannel is one channel's K-weighting between calls: the last two inputs
-// (x) and outputs (y) of the shelf, and the last two outputs (z) of the
-// high-pass, whose inputs are the shelf's outputs.
-type kChannel struct{ x1, x2, y1, y2, z1, z2 float32 }
+// kChannel is one channel's K-weighting between calls: the states of the
+// shelf (s) and of the high-pass (t).
+type kChannel struct{ s1, s2, t1, t2 float32 }
 
 // run filters every other frame of left and right, from the first, and
 // returns sumL and sumR plus the squares of their outputs, added one at a
@@ -53,21 +53,28 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 	right = right[:len(left)]
 	b0, b1, b2, a1, a2 := s.c[0].b0, s.c[0].b1, s.c[0].b2, s.c[0].a1, s.c[0].a2
 	c1, c2 := s.c[1].a1, s.c[1].a2
-	lx1, lx2, ly1, ly2, lz1, lz2 := s.l.x1, s.l.x2, s.l.y1, s.l.y2, s.l.z1, s.l.z2
-	rx1, rx2, ry1, ry2, rz1, rz2 := s.r.x1, s.r.x2, s.r.y1, s.r.y2, s.r.z1, s.r.z2
+	ls1, ls2, lt1, lt2 := s.l.s1, s.l.s2, s.l.t1, s.l.t2
+	rs1, rs2, rt1, rt2 := s.r.s1, s.r.s2, s.r.t1, s.r.t2
 	for i := 0; i < len(left); i += 2 {
 		v, w := left[i], right[i]
-		a := b0*v + b1*lx1 + b2*lx2 - a1*ly1 - a2*ly2
-		p := b0*w + b1*rx1 + b2*rx2 - a1*ry1 - a2*ry2
-		b := a - 2*ly1 + ly2 - c1*lz1 - c2*lz2
-		q := p - 2*ry1 + ry2 - c1*rz1 - c2*rz2
-		lx2, lx1, ly2, ly1, lz2, lz1 = lx1, v, ly1, a, lz1, b
-		rx2, rx1, ry2, ry1, rz2, rz1 = rx1, w, ry1, p, rz1, q
+		a := b0*v + ls1
+		p := b0*w + rs1
+		ls1 = b1*v - a1*a + ls2
+		rs1 = b1*w - a1*p + rs2
+		ls2 = b2*v - a2*a
+		rs2 = b2*w - a2*p
+		// The high-pass's numerator is 1, -2, 1.
+		b := a + lt1
+		q := p + rt1
+		lt1 = -2*a - c1*b + lt2
+		rt1 = -2*p - c1*q + rt2
+		lt2 = a - c2*b
+		rt2 = p - c2*q
 		sumL += b * b
 		sumR += q * q
 	}
-	s.l = kChannel{x1: lx1, x2: lx2, y1: ly1, y2: ly2, z1: lz1, z2: lz2}
-	s.r = kChannel{x1: rx1, x2: rx2, y1: ry1, y2: ry2, z1: rz1, z2: rz2}
+	s.l = kChannel{s1: ls1, s2: ls2, t1: lt1, t2: lt2}
+	s.r = kChannel{s1: rs1, s2: rs2, t1: rt1, t2: rt2}
 	return sumL, sumR
 }
 
@@ -75,8 +82,10 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 const wLoud = 2
 
 // levelJobs measure the loop's loudness and scale it to lufs, lowered if
-// need be so that its peak stays under peakLimitDB.
-func (r *Renderer) levelJobs(lufs float64) []job {
+// need be so that its peak stays under peakLimitDB. The peak is r.peak
+// where the bus's last pass measured it (measured); else the measurement
+// finds it too.
+func (r *Renderer) levelJobs(lufs float64, measured bool) []job {
 	n, sr := r.n, r.sr
 	// Sub-blocks of about 100 ms that tile the loop exactly.
 	subs := max(4, (n+sr/20)/(sr/10))
@@ -88,8 +97,7 @@ func (r *Renderer) levelJobs(lufs float64) []job {
 	kw := kWeighting(sr / 2)
 	ks := &kState{c: kw}
 	warm := min(n, sr/10)
-	var hi, lo float32
-	var gain float32
+	var hi, gain float32
 	measure := job{n: n, w: wLoud, run: func(from, to int) {
 		if from == 0 {
 			ks.run(r.left[n-warm&^1:], r.right[n-warm&^1:], 0, 0)
@@ -110,13 +118,13 @@ func (r *Renderer) levelJobs(lufs float64) []job {
 				l, rt = r.left[i0+1:max(i1, i0+1)], r.right[i0+1:max(i1, i0+1)]
 			}
 			subL[b], subR[b] = ks.run(l, rt, subL[b], subR[b])
-			for i := range l {
-				x, y := l[i], rt[i]
-				if x > hi || y > hi {
-					hi = max(hi, x, y)
-				}
-				if x < lo || y < lo {
-					lo = min(lo, x, y)
+			if !measured {
+				for _, ch := range [2][]float32{r.left[i0:i1], r.right[i0:i1]} {
+					for _, x := range ch {
+						if a := abs32(x); a > hi {
+							hi = a
+						}
+					}
 				}
 			}
 			i0 = i1
@@ -153,7 +161,10 @@ func (r *Renderer) levelJobs(lufs float64) []job {
 			return
 		}
 		g := math.Sqrt(expd((lufs+0.691)/10*math.Ln10) / z)
-		if peak, lim := float64(max(hi, -lo)), dbGain(peakLimitDB); peak*g > lim {
+		if measured {
+			hi = r.peak
+		}
+		if peak, lim := float64(hi), dbGain(peakLimitDB); peak*g > lim {
 			g = lim / peak
 		}
 		gain = float32(g)
@@ -166,82 +177,4 @@ func (r *Renderer) levelJobs(lufs float64) []job {
 		}
 	}}
 	return []job{measure, scale}
-}
-
-// wDrive is the cost of a frame of the bus saturator, in ticks.
-const wDrive = 3
-
-// driveJobs push the loop into a saturator, the glue of a bus: its peak is
-// scaled to drive and every sample goes through sat, so the loudest hits
-// are rounded off (a drive of 2 takes about 6 dB off the peaks) while the
-// body of the sound passes nearly as it was.
-func (r *Renderer) driveJobs(drive float32) []job {
-	var hi float32
-	var g float32
-	measure := job{n: r.n, w: wLevel, run: func(from, to int) {
-		for _, ch := range [2][]float32{r.left[from:to], r.right[from:to]} {
-			for _, x := range ch {
-				if x > hi || -x > hi {
-					hi = max(hi, x, -x)
-				}
-			}
-		}
-		if to == r.n && hi > 0 {
-			g = drive / hi
-		}
-	}}
-	apply := job{n: r.n, w: wDrive, run: func(from, to int) {
-		l, rt := r.left[from:to], r.right[from:to]
-		rt = rt[:len(l)]
-		for i := range l {
-			l[i] = sat(l[i] * g)
-			rt[i] = sat(rt[i] * g)
-		}
-	}}
-	return []job{measure, apply}
-}
-
-// sat is a rational tanh: smooth, odd, slope 1 at 0, and 1 from 3 on.
-func sat(x float32) float32 {
-	if x > 3 {
-		return 1
-	}
-	if x < -3 {
-		return -1
-	}
-	x2 := x * x
-	return x * (27 + x2) / (27 + 9*x2)
-}
-
-// wPresence is the cost of a frame of the presence shelf, in ticks.
-const wPresence = 5
-
-// presenceJob adds amount times the loop's content above 2.5 kHz (a
-// second-order high-pass) to it: a high shelf, the presence a mix engineer
-// gives a part so that it speaks on small speakers and through a mix.
-func (r *Renderer) presenceJob(amount float32) job {
-	var fl, fr svf
-	fl.set(min(2500, 0.3*float32(r.sr))/float32(r.sr), 0.7)
-	fr = fl
-	return job{n: r.n, w: wPresence, run: func(from, to int) {
-		if from == 0 {
-			// The filters start where the loop's end leaves them: no step
-			// at the seam.
-			for i := r.n - min(r.n, r.sr/50); i < r.n; i++ {
-				fl, _, _, _ = fl.tick(r.left[i])
-				fr, _, _, _ = fr.tick(r.right[i])
-			}
-		}
-		l, rt := r.left[from:to], r.right[from:to]
-		rt = rt[:len(l)]
-		a, b := fl, fr
-		for i := range l {
-			var hl, hr float32
-			a, _, _, hl = a.tick(l[i])
-			b, _, _, hr = b.tick(rt[i])
-			l[i] += amount * hl
-			rt[i] += amount * hr
-		}
-		fl, fr = a, b
-	}}
 }

@@ -130,6 +130,9 @@ type Renderer struct {
 	jobs         []job
 	cur, pos     int
 	spent, total int
+	// peak is the loop's highest magnitude, as the last of its bus's
+	// passes to measure it found it (see bus.go).
+	peak float32
 }
 
 // NewRenderer returns a Renderer of the kit's loop id at sampleRate frames
@@ -191,9 +194,9 @@ func NewRenderer(kitID, id string, sampleRate int) (*Renderer, error) {
 		r.jobs = append(r.jobs, r.presenceJob(p.presence))
 	}
 	if p.drive > 0 {
-		r.jobs = append(r.jobs, r.driveJobs(p.drive)...)
+		r.jobs = append(r.jobs, r.driveJobs(p.drive, p.presence > 0)...)
 	}
-	r.jobs = append(r.jobs, r.levelJobs(k.level+p.trim)...)
+	r.jobs = append(r.jobs, r.levelJobs(k.level+p.trim, p.presence > 0 || p.drive > 0)...)
 	// Jobs of no work (a clean buffer's clearing, say) are dropped.
 	jobs := r.jobs[:0]
 	for _, j := range r.jobs {
