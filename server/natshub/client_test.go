@@ -22,7 +22,7 @@ type client struct {
 	t       *testing.T
 	ws      *websocket.Conn
 	welcome *shared.Welcome
-	view    map[string]shared.Member
+	view    shared.View
 }
 
 // dial opens a socket to a node.
@@ -89,32 +89,13 @@ func (c *client) read(timeout time.Duration) (shared.Message, error) {
 	return m, nil
 }
 
-// apply keeps the view up to date with m.
+// apply keeps the welcome and the view up to date with m, by the
+// protocol's one rule for reading it (shared.View).
 func (c *client) apply(m shared.Message) {
-	switch m := m.(type) {
-	case *shared.Welcome:
-		c.welcome = m
-		c.view = make(map[string]shared.Member)
-		for _, mem := range m.Members {
-			c.view[mem.ID] = mem
-		}
-	case *shared.Joined:
-		c.view[m.Member.ID] = m.Member
-	case *shared.Left:
-		delete(c.view, m.ID)
-	case *shared.Played:
-		mem := c.view[m.ID]
-		mem.Playing, mem.Bar = true, m.Bar
-		c.view[m.ID] = mem
-	case *shared.Stopped:
-		mem := c.view[m.ID]
-		mem.Playing, mem.Bar = false, m.Bar
-		c.view[m.ID] = mem
-	case *shared.Swapped:
-		mem := c.view[m.ID]
-		mem.Loop = m.Loop
-		c.view[m.ID] = mem
+	if w, ok := m.(*shared.Welcome); ok {
+		c.welcome = w
 	}
+	c.view.Apply(m)
 }
 
 func (c *client) next() shared.Message {
@@ -191,8 +172,8 @@ func (c *client) until(done func() bool) {
 func sameViews(t *testing.T, cs ...*client) {
 	t.Helper()
 	for _, c := range cs[1:] {
-		if !maps.Equal(c.view, cs[0].view) {
-			t.Fatalf("views differ:\n%v\n%v", cs[0].view, c.view)
+		if !maps.Equal(c.view.ByID(), cs[0].view.ByID()) {
+			t.Fatalf("views differ:\n%v\n%v", cs[0].view.Members, c.view.Members)
 		}
 	}
 }

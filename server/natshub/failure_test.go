@@ -123,8 +123,8 @@ func TestClusterNodeDies(t *testing.T) {
 			expect[*shared.Played](c)
 		}
 		sameViews(t, rest...)
-		if len(rest[0].view) != 5 {
-			t.Fatalf("%d members, want 5", len(rest[0].view))
+		if len(rest[0].view.Members) != 5 {
+			t.Fatalf("%d members, want 5", len(rest[0].view.Members))
 		}
 	})
 }
