@@ -125,10 +125,10 @@ func (e *engine) Diagnostics() string {
 	for _, m := range e.out.moves {
 		d.ClockMoves = append(d.ClockMoves, [2]float64{m.at, m.d})
 	}
+	for id, buf := range e.buffers {
+		d.BufferSeconds[id] = buf.Get("duration").Float()
+	}
 	if e.ok() {
-		for id, buf := range e.buffers {
-			d.BufferSeconds[id] = buf.Get("duration").Float()
-		}
 		d.Audio.JamGain = e.jamBus.Get("gain").Get("value").Float()
 		for id, v := range e.voices {
 			switch {

@@ -19,6 +19,13 @@ import (
 type engine struct {
 	time *jamTime
 
+	// ctor is the browser's AudioContext constructor, undefined without
+	// Web Audio. The context itself (ctx) is made by open, at the player's
+	// first gesture: making it costs a phone's main thread 100 ms or more,
+	// which the first screen must not wait for, and browsers let it sound
+	// only after a gesture anyway. Loops render and wait as AudioBuffers
+	// meanwhile, at renderRate, the rate the context is then made with.
+	ctor   goapp.Value
 	ctx    goapp.Value
 	master goapp.Value
 	jamBus goapp.Value
@@ -45,8 +52,10 @@ type voice struct {
 	playing bool
 	bar     int64
 	preview bool
-	// out carries the member's local volume.
-	out goapp.Value
+	// out carries the member's local volume, gain (volume and mute; set
+	// on out once the context exists).
+	out  goapp.Value
+	gain float64
 	// src and env are the sounding source and its envelope, if any.
 	src, env goapp.Value
 	// when is the audio time the source starts, rate its own playback rate
@@ -57,21 +66,36 @@ type voice struct {
 	seq        int
 }
 
+// renderRate is the sample rate loops are rendered at and the AudioContext
+// runs at: it is chosen before the context exists (see engine.ctor), and
+// the browser resamples for a device of another rate.
+const renderRate = 48000
+
 func newEngine(t *jamTime) *engine {
 	e := &engine{
 		time:    t,
 		buffers: make(map[string]goapp.Value),
 		voices:  make(map[string]*voice),
 	}
-	ctor := goapp.Window().Get("AudioContext")
-	if !ctor.Truthy() {
-		ctor = goapp.Window().Get("webkitAudioContext")
+	e.ctor = goapp.Window().Get("AudioContext")
+	if !e.ctor.Truthy() {
+		e.ctor = goapp.Window().Get("webkitAudioContext")
 	}
-	if !ctor.Truthy() {
-		return e
+	if e.ctor.Truthy() && !goapp.Window().Get("AudioBuffer").Truthy() {
+		e.open() // without AudioBuffer's constructor, buffers need a context
+	}
+	return e
+}
+
+// open makes the AudioContext and its graph, once, and starts what waited
+// for it: each voice at its volume, the playing voices, the preview's mute
+// of the jam. Call it from a user gesture (Resume does).
+func (e *engine) open() {
+	if e.ok() || !e.ctor.Truthy() {
+		return
 	}
 	// "interactive" asks for the lowest latency the device offers.
-	e.ctx = ctor.New(map[string]any{"latencyHint": "interactive"})
+	e.ctx = e.ctor.New(map[string]any{"latencyHint": "interactive", "sampleRate": renderRate})
 	e.master = e.ctx.Call("createGain")
 	limiter := e.ctx.Call("createWaveShaper")
 	limiter.Set("curve", float32Array(sound.LimiterCurve(sound.LimiterPoints)))
@@ -81,32 +105,57 @@ func newEngine(t *jamTime) *engine {
 	e.jamBus.Call("connect", e.master)
 	e.preBus = e.ctx.Call("createGain")
 	e.preBus.Call("connect", e.master)
-	return e
+	for id, v := range e.voices {
+		e.connect(v)
+		if v.preview && v.playing {
+			e.jamBus.Get("gain").Set("value", 0)
+		}
+		if v.playing {
+			e.startVoice(id, v, startFirst)
+		}
+	}
 }
 
-// ok reports whether the browser gave the engine an AudioContext.
+// connect gives a voice its gain node, at its volume, on its bus.
+func (e *engine) connect(v *voice) {
+	v.out = e.ctx.Call("createGain")
+	v.out.Get("gain").Set("value", v.gain)
+	bus := e.jamBus
+	if v.preview {
+		bus = e.preBus
+	}
+	v.out.Call("connect", bus)
+}
+
+// ok reports whether the engine has its AudioContext (see open).
 func (e *engine) ok() bool { return e.ctx != nil && e.ctx.Truthy() }
 
 // SampleRate returns the rate loops must be rendered at, 0 without audio.
 func (e *engine) SampleRate() int {
-	if !e.ok() {
+	if !e.ctor.Truthy() {
 		return 0
 	}
-	return e.ctx.Get("sampleRate").Int()
+	return renderRate
 }
 
 // State returns the AudioContext's state: "running", "suspended",
-// "interrupted", "closed", or "none" without audio.
+// "interrupted" or "closed"; "suspended" too before the context is made
+// (it waits for a gesture), and "none" without audio.
 func (e *engine) State() string {
 	if !e.ok() {
+		if e.ctor.Truthy() {
+			return "suspended"
+		}
 		return "none"
 	}
 	return e.ctx.Get("state").String()
 }
 
-// Resume starts the audio clock if it is not running. Browsers allow it
-// during a user gesture: call it from one.
+// Resume makes the AudioContext if it was not yet, and starts its clock if
+// it is not running. Browsers allow it during a user gesture: call it from
+// one.
 func (e *engine) Resume() {
+	e.open()
 	if e.ok() && e.State() != "running" && e.State() != "closed" {
 		e.ctx.Call("resume")
 	}
@@ -117,13 +166,21 @@ func (e *engine) currentTime() float64 { return e.ctx.Get("currentTime").Float()
 // AddBuffer stores a rendered loop and starts, in phase, every voice that
 // was waiting for it.
 func (e *engine) AddBuffer(loop string, left, right []float32) {
-	if !e.ok() || len(left) == 0 {
+	if !e.ctor.Truthy() || len(left) == 0 {
 		return
 	}
-	buf := e.ctx.Call("createBuffer", 2, len(left), e.SampleRate())
+	var buf goapp.Value
+	if e.ok() {
+		buf = e.ctx.Call("createBuffer", 2, len(left), renderRate)
+	} else {
+		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": len(left), "sampleRate": renderRate})
+	}
 	buf.Call("copyToChannel", float32Array(left), 0)
 	buf.Call("copyToChannel", float32Array(right), 1)
 	e.buffers[loop] = buf
+	if !e.ok() {
+		return // open starts the voices
+	}
 	for id, v := range e.voices {
 		if v.playing && v.loop == loop && v.src == nil {
 			e.startVoice(id, v, startFirst)
@@ -153,30 +210,23 @@ func (e *engine) Play(member, loop string, playing bool, bar int64) {
 // Preview plays loop alone on this device, on the jam's grid from the next
 // bar, or stops the preview with loop "". The jam is muted meanwhile.
 func (e *engine) Preview(loop string) {
+	e.apply("preview", loop, loop != "", e.time.NextBar(), true)
 	if !e.ok() {
-		return
+		return // open mutes the jam if a preview plays
 	}
-	now := e.currentTime()
+	gain := 0.0
 	if loop == "" {
-		e.apply("preview", "", false, e.time.NextBar(), true)
-		ramp(e.jamBus.Get("gain"), 1, now)
-		return
+		gain = 1
 	}
-	e.apply("preview", loop, true, e.time.NextBar(), true)
-	ramp(e.jamBus.Get("gain"), 0, now)
+	ramp(e.jamBus.Get("gain"), gain, e.currentTime())
 }
 
 func (e *engine) apply(member, loop string, playing bool, bar int64, preview bool) {
 	v := e.voices[member]
 	if v == nil {
-		v = &voice{preview: preview}
+		v = &voice{preview: preview, gain: 1}
 		if e.ok() {
-			v.out = e.ctx.Call("createGain")
-			bus := e.jamBus
-			if preview {
-				bus = e.preBus
-			}
-			v.out.Call("connect", bus)
+			e.connect(v)
 		}
 		e.voices[member] = v
 	}
@@ -332,14 +382,16 @@ func (e *engine) Retain(keep map[string]bool) {
 // SetVolume sets a member's local volume, 0 to 1, and mute.
 func (e *engine) SetVolume(member string, volume float64, muted bool) {
 	v := e.voices[member]
-	if v == nil || !e.ok() {
+	if v == nil {
 		return
 	}
-	target := volume * volume // a perceptual taper for the slider
+	v.gain = volume * volume // a perceptual taper for the slider
 	if muted {
-		target = 0
+		v.gain = 0
 	}
-	v.out.Get("gain").Call("setTargetAtTime", target, e.currentTime(), volumeTau)
+	if e.ok() {
+		v.out.Get("gain").Call("setTargetAtTime", v.gain, e.currentTime(), volumeTau)
+	}
 }
 
 // ramp glides a gain to target from audio time at.

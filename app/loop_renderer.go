@@ -10,17 +10,21 @@ import (
 
 // loopRenderer renders loops of one kit (see SetKit) for the engine at the AudioContext's rate. A
 // loop the player waits for (their own, a swap, a preview) is rendered at
-// once, in one go, by Render: some tens of ms of work, which nothing else
-// the page does may stretch. The others render in the background by Run,
-// one at a time and in small steps, sleeping between steps so that the page
-// never freezes (in the browser a sleep hands the thread back to the event
-// loop); the loops asked for first, or asked for again, render first.
+// once by Render, which the caller waits for: some tens of ms of work,
+// which nothing else the page does may stretch. The others render in the
+// background by Run, one at a time; the loops asked for first, or asked
+// for again, render first. Both work in small steps and sleep between
+// them, so that no task of the page's one thread runs long (in the
+// browser a sleep hands the thread back to the event loop, which paints
+// and answers input meanwhile).
 type loopRenderer struct {
 	sampleRate int
 	// peaks is how many bars a waveform has.
 	peaks int
 	// stepFrames is one step of work; steps run until budget is spent,
-	// then the renderer yields, so the page keeps answering (pongs too).
+	// then the renderer yields, so the page keeps answering (pongs too):
+	// a phone's CPU, four times slower, keeps each turn well under the
+	// 50 ms that makes a long task.
 	stepFrames int
 	budget     time.Duration
 	// done receives each rendered loop, from the renderer's goroutine,
@@ -52,8 +56,10 @@ func (r *loopRenderer) SetKit(kit string) {
 	}
 }
 
-// Render renders a loop of the kit now, in one go, and returns it with how long it
-// took; ok is false when it is rendered or rendering already.
+// Render renders a loop of the kit now, in steps with a yield between
+// them (see budget), and returns it with how long it took; ok is false
+// when it is rendered or rendering already. Nothing else of the caller's
+// goroutine runs meanwhile: in the page, go-app's updates wait for it.
 func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took time.Duration, ok bool) {
 	r.mu.Lock()
 	if id == "" || r.started[id] {
@@ -68,7 +74,14 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 	if err != nil {
 		return nil, nil, nil, 0, false
 	}
-	for !rd.Step(1 << 20) {
+	for done := false; !done; {
+		start := time.Now()
+		for !done && time.Since(start) < r.budget {
+			done = rd.Step(r.stepFrames)
+		}
+		if !done {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	left, right = rd.Result()
 	return left, right, sound.Peaks(left, right, r.peaks), time.Since(began), true
