@@ -307,12 +307,17 @@ func (p *jamPage) Render() goapp.UI {
 			goapp.Section().Class("you").Aria("labelledby", "you-title").Body(
 				goapp.H2().ID("you-title").Body(
 					goapp.Text("Your loop"),
-					// The jam's kit, on the heading's line: nothing moves
-					// when it arrives.
+					// The jam's kit, on a line of its own that is there
+					// (empty) before the welcome: nothing moves when it
+					// arrives, however narrow the screen.
 					goapp.If(joined, func() goapp.UI {
 						kit := p.s.Kit()
-						return goapp.Span().ID("kit").Class("count").DataSet("kit", kit.ID).
-							Text(fmt.Sprintf(" · %s, %s in %s at %d BPM", kit.Name, kit.Genre, kit.Key, kit.BPM))
+						return goapp.Span().ID("kit").Class("kit-line").DataSet("kit", kit.ID).Body(
+							goapp.Span().Class("kit-sep").Text(" · "),
+							goapp.Text(fmt.Sprintf("%s, %s in %s at %d BPM", kit.Name, kit.Genre, kit.Key, kit.BPM)),
+						)
+					}).Else(func() goapp.UI {
+						return goapp.Span().Class("kit-line")
 					}),
 				),
 				goapp.If(joined, func() goapp.UI {
