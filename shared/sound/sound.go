@@ -227,8 +227,14 @@ func Peaks(left, right []float32, n int) []float32 {
 		from, to := k*frames/n, (k+1)*frames/n
 		var p float32
 		for _, ch := range [2][]float32{left, right} {
+			// Plain comparisons: the builtin max of floats, which minds
+			// NaNs, is a call per sample in WASM, and a loop is millions.
 			for _, s := range ch[min(from, len(ch)):min(to, len(ch))] {
-				p = max(p, s, -s)
+				if s > p {
+					p = s
+				} else if -s > p {
+					p = -s
+				}
 			}
 		}
 		out[k] = min(p, 1)
