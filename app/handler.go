@@ -49,7 +49,7 @@ func Handler(version string, static fs.FS) http.Handler {
 		Lang:            "en",
 		BackgroundColor: backgroundColor,
 		ThemeColor:      themeColor,
-		LoadingLabel:    "Tuning up… {progress}%",
+		LoadingLabel:    "Tuning up…",
 		Icon: goapp.Icon{
 			Default:  "/web/icon-192.png",
 			Large:    "/web/icon-512.png",
@@ -60,10 +60,9 @@ func Handler(version string, static fs.FS) http.Handler {
 		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript},
 		Version:               version,
 		Resources:             res,
-		WasmContentLength:     res.wasmLength(),
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return pageHeaders(fixPrerender(&richManifest{Handler: h}))
+	return pageHeaders(fixPrerender(&richManifest{Handler: h, loader: &streamingLoader{Handler: h}}))
 }
 
 // screenshots are the manifest's, for the richer install prompt: one for
@@ -78,11 +77,16 @@ var screenshots = []map[string]string{
 // URL, and screenshots.
 type richManifest struct {
 	*goapp.Handler
+	loader   *streamingLoader
 	once     sync.Once
 	manifest []byte
 }
 
 func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/app.js" {
+		h.loader.ServeHTTP(w, r)
+		return
+	}
 	if r.URL.Path != "/manifest.webmanifest" && r.URL.Path != "/manifest.json" {
 		h.Handler.ServeHTTP(w, r)
 		return
@@ -103,6 +107,44 @@ func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("ETag", `"`+h.Version+`"`)
 	w.Write(h.manifest)
+}
+
+// streamingLoader serves go-app's loader (/app.js) with the WASM's response
+// handed to WebAssembly.instantiateStreaming as it comes, instead of read
+// chunk by chunk in script to show a progress figure: that loop ran on the
+// page's one thread for every chunk of 7 MB, 120 to 160 ms in all in
+// headless chromium (four times that on a phone), each chunk's new figure
+// laying the page out again. The welcome's button says "Getting ready…"
+// meanwhile. If go-app's loader changes so that its call is not found, it
+// is served as it is.
+type streamingLoader struct {
+	*goapp.Handler
+	once   sync.Once
+	header http.Header
+	body   []byte
+}
+
+func (h *streamingLoader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(func() {
+		rec := httptest.NewRecorder()
+		h.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.js", nil))
+		h.header, h.body = rec.Header(), rec.Body.Bytes()
+		js := string(h.body)
+		const call, progress = `fetchWithProgress("`, `", showProgress)`
+		if strings.Count(js, call) == 1 && strings.Count(js, progress) == 1 {
+			js = strings.Replace(js, call, `fetch("`, 1)
+			h.body = []byte(strings.Replace(js, progress, `")`, 1))
+		}
+	})
+	for k, v := range h.header {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(h.body)))
+	if r.Method != http.MethodHead {
+		w.Write(h.body)
+	}
 }
 
 // staticFiles serves the files of web/static at /web/, and app.wasm from its
@@ -157,16 +199,6 @@ func (s *staticFiles) Resolve(location string) string {
 		return "/"
 	}
 	return location
-}
-
-// wasmLength returns the size of the uncompressed WASM, which the loader
-// needs to show progress while the browser decompresses a smaller body.
-func (s *staticFiles) wasmLength() string {
-	info, err := fs.Stat(s.files, "app.wasm")
-	if err != nil {
-		return ""
-	}
-	return strconv.FormatInt(info.Size(), 10)
 }
 
 // ServeHTTP serves a file under /web/.

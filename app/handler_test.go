@@ -225,10 +225,11 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the loader knows the WASM's real size for its progress", func(t *testing.T) {
+	t.Run("the loader streams the WASM into the compiler, not through a progress loop", func(t *testing.T) {
 		_, body := get(t, h, "/app.js")
-		if !strings.Contains(body, `goappWasmContentLength = "10"`) {
-			t.Errorf("app.js does not carry the WASM size")
+		if !strings.Contains(body, `instantiateStreaming(
+      fetch("/web/app.wasm")`) || strings.Contains(body, `fetchWithProgress("`) {
+			t.Errorf("app.js does not hand the WASM's response to instantiateStreaming as it is:\n%s", body)
 		}
 	})
 }
