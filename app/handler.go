@@ -50,6 +50,10 @@ func Handler(version string, static fs.FS) http.Handler {
 		BackgroundColor: backgroundColor,
 		ThemeColor:      themeColor,
 		LoadingLabel:    "Tuning up…",
+		// A shared link's preview: the app's wide screenshot, under the
+		// origin the page is served from (fixPrerender).
+		Domain: linkDomain,
+		Image:  "/web/screenshot-wide.png",
 		Icon: goapp.Icon{
 			Default:  "/web/icon-192.png",
 			Large:    "/web/icon-512.png",

@@ -68,6 +68,45 @@ func TestHandler(t *testing.T) {
 		}
 	})
 
+	t.Run("a shared link's preview points at the origin the page was asked for", func(t *testing.T) {
+		for _, c := range []struct {
+			host, proto, origin string
+		}{
+			{"loops.example:8080", "", "http://loops.example:8080"},
+			{"loops.example", "https", "https://loops.example"},
+			{"[::1]:8080", "", "http://[::1]:8080"},
+		} {
+			req := httptest.NewRequest(http.MethodGet, "/jam/abc", nil)
+			req.Host = c.host
+			if c.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", c.proto)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			for _, want := range []string{
+				`<meta property="og:url" content="` + c.origin + `/jam/abc">`,
+				`<meta property="og:image" content="` + c.origin + `/web/screenshot-wide.png">`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("Host %s: no %s in the page", c.host, want)
+				}
+			}
+			if strings.Contains(body, linkDomain) {
+				t.Errorf("Host %s: the placeholder left in the page", c.host)
+			}
+		}
+		// net/http answers a Host like this one with 400 before any
+		// handler; behind another front end, it stays out of the page.
+		req := httptest.NewRequest(http.MethodGet, "/jam/abc", nil)
+		req.Host = `evil"><script>`
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if body := rec.Body.String(); strings.Contains(body, "evil") || strings.Contains(body, linkDomain) {
+			t.Error("a Host with markup in it reached the page")
+		}
+	})
+
 	t.Run("the first screen is in the HTML: the welcome, its button getting ready, and the page's shape", func(t *testing.T) {
 		for _, path := range []string{"/", "/jam/abc"} {
 			_, body := get(t, h, path)

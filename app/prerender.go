@@ -13,19 +13,48 @@ import (
 // (loops.css): without a src the browser does not fetch it.
 const loaderIcon = `id="app-wasm-loader-icon"`
 
+// linkDomain is the Domain go-app is given for the links a shared page
+// carries for previews (og:url, og:image), which must be absolute: each
+// page's response puts the origin it was asked for in its place, so that
+// a jam's invite link pasted in a chat shows the app's picture wherever
+// the server runs.
+const linkDomain = "origin.invalid"
+
 // fixPrerender wraps the app's handler: the pages it prerenders are
-// rewritten on the way out by fixPage. Other responses pass untouched.
+// rewritten on the way out by fixPage, with the request's origin in their
+// preview links. Other responses pass untouched.
 func fixPrerender(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pw := &pageWriter{ResponseWriter: w}
+		pw := &pageWriter{ResponseWriter: w, origin: requestOrigin(r)}
 		next.ServeHTTP(pw, r)
 		pw.flush()
 	})
 }
 
+// requestOrigin returns the scheme and host a page was asked for:
+// https behind TLS, or behind a proxy that says so. A Host that is not a
+// plain host name or address (it goes into the page) gives "", and the
+// preview links are then paths on whatever origin reads them.
+func requestOrigin(r *http.Request) string {
+	for _, c := range r.Host {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c)) {
+			return ""
+		}
+	}
+	if r.Host == "" {
+		return ""
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 // pageWriter holds back a text/html body until the handler is done.
 type pageWriter struct {
 	http.ResponseWriter
+	origin string
 	status int
 	page   *bytes.Buffer
 }
@@ -56,7 +85,7 @@ func (w *pageWriter) flush() {
 	if w.page == nil {
 		return
 	}
-	page := fixPage(w.page.Bytes())
+	page := bytes.ReplaceAll(fixPage(w.page.Bytes()), []byte("https://"+linkDomain), []byte(w.origin))
 	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 	w.ResponseWriter.WriteHeader(w.status)
 	w.ResponseWriter.Write(page)
