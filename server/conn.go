@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,18 +158,64 @@ func (c *conn) allow(at time.Time) (ok, tooLong bool) {
 // instead of the 8 KB that decoding, the hub and encoding grow a stack to.
 // A goroutine per message costs a microsecond; the stack of every idle
 // connection costs 4 KB.
+//
+// A frame is read into a buffer of frameBuffers, not one allocated for it
+// (as the library's Read does): nothing keeps a frame's bytes once receive
+// returned (the decoder copies what it keeps), and the collector has an
+// allocation fewer a frame to make up for.
 func (c *conn) serve() {
 	for {
-		typ, data, err := c.ws.Read(context.Background())
+		typ, buf, err := readFrame(c.ws)
 		at := time.Now()
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
 		done := make(chan bool, 1)
-		go func() { done <- c.receive(typ, data, at) }()
-		if !<-done {
+		go func() { done <- c.receive(typ, *buf, at) }()
+		ok := <-done
+		if cap(*buf) <= maxPooledFrame {
+			*buf = (*buf)[:0]
+			frameBuffers.Put(buf)
+		}
+		if !ok {
 			return
+		}
+	}
+}
+
+// maxPooledFrame is the largest buffer frameBuffers keeps: client frames
+// are small, and a rare large one's buffer is left to the collector.
+const maxPooledFrame = 4 << 10
+
+// frameBuffers hold frames from their read until receive returned. A
+// connection takes one once a frame began to arrive, not while its read
+// waits: an idle connection holds none.
+var frameBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// readFrame reads the next message of ws into a buffer of frameBuffers, as
+// ws.Read does into a slice of its own.
+func readFrame(ws *websocket.Conn) (websocket.MessageType, *[]byte, error) {
+	typ, r, err := ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := frameBuffers.Get().(*[]byte)
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			*buf = b
+			return typ, buf, nil
+		}
+		if err != nil {
+			*buf = b[:0]
+			frameBuffers.Put(buf)
+			return 0, nil, err
 		}
 	}
 }

@@ -40,13 +40,23 @@ func (c *conn) send(data []byte, at time.Time) {
 	}
 }
 
+// spareFrames is the largest queue a connection keeps for its next frames
+// once it was written: most batches are of one frame, and a queue kept
+// saves an allocation a delivered frame (the collector's work) for 32 bytes
+// a connection.
+const spareFrames = 4
+
 // write writes the queued frames until the queue is empty.
 func (c *conn) write() {
 	defer c.s.wg.Done()
+	var spent []frame // the last batch written, emptied: the next queue
 	for {
 		c.mu.Lock()
 		batch := c.out
 		c.out = nil
+		if cap(spent) <= spareFrames && !c.closed {
+			c.out = spent[:0]
+		}
 		if len(batch) == 0 || c.closed {
 			c.writing = false
 			c.mu.Unlock()
@@ -65,6 +75,8 @@ func (c *conn) write() {
 		for _, f := range batch {
 			c.s.metrics.fanout.Observe(now.Sub(f.at).Seconds())
 		}
+		clear(batch) // the frames' bytes are not kept for the next queue
+		spent = batch
 	}
 }
 
