@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -406,6 +407,14 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	r.Server.CPUJoinPercent = cpuPercent(idle, loaded)
 	if cfg.OnLoaded != nil {
 		cfg.OnLoaded()
+	}
+	if !cfg.InProcess {
+		// The joins left the generator's heap near its collector's
+		// goal: its next collection would mark hundreds of MB during
+		// the first toggles, one of the two CPUs for a third of a
+		// second (GODEBUG=gctrace=1), and what it measures would wait.
+		// Collected now, its next goal is far off.
+		runtime.GC()
 	}
 
 	// Toggles, with chaos alongside.

@@ -36,8 +36,9 @@ func (t *Turns) wait(ctx context.Context) (time.Time, error) {
 	t.mu.Lock()
 	t.waiting++
 	if t.waiting == t.Runs {
-		// A moment for every run to see it before its first toggle.
-		t.start = time.Now().Add(200 * time.Millisecond)
+		// A second for every run to see it before its first toggle, and
+		// for the servers to finish what the joins left them.
+		t.start = time.Now().Add(time.Second)
 		close(t.ready)
 	}
 	t.mu.Unlock()
