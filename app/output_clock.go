@@ -76,22 +76,53 @@ func (o *outputClock) source(output bool) {
 }
 
 // wobble returns how much the best reading moves back and forth, in ms: the
-// third largest of its steps, one each bestEvery over the last
-// wobbleWindow. One or two real moves of the mapping (a glitch) are not
-// taken for wobble; a mapping that keeps moving, back and forth or one way
-// (an audio clock that slips, on a starved audio thread), is. 0 until
-// there are enough steps.
+// third largest of its moves over the last wobbleWindow, sampled every
+// bestEvery. A move runs one way from one turn to the next; it turns where
+// the reading comes back from its furthest by more than backShare of the
+// move so far (and stillMs). One or two real moves of the mapping are not
+// taken for wobble: a glitch, or a stall of the audio thread, after which
+// the best reading climbs to where the stall left it over a second, by a
+// ragged path (the readings from before it age out); nor is an audio clock
+// that slips one way, which the rate's trim follows (see follow). A mapping
+// that moves back and forth (Firefox's, by a few ms) is. 0 until there are
+// enough readings.
 func (o *outputClock) wobble() float64 {
 	if len(o.bests) < 9 {
 		return 0
 	}
-	steps := make([]float64, 0, len(o.bests)-1)
-	for i := 1; i < len(o.bests); i++ {
-		steps = append(steps, math.Abs(o.bests[i].d-o.bests[i-1].d))
+	var moves []float64
+	from, far, dir := o.bests[0].d, o.bests[0].d, 0.0
+	for _, b := range o.bests[1:] {
+		v := b.d
+		switch {
+		case dir == 0:
+			if math.Abs(v-from) >= stillMs {
+				far, dir = v, math.Copysign(1, v-from)
+			}
+		case (v-far)*dir > 0:
+			far = v
+		case (far-v)*dir > math.Max(stillMs, backShare*math.Abs(far-from)):
+			moves = append(moves, math.Abs(far-from))
+			from, far, dir = far, v, -dir
+		}
 	}
-	sort.Float64s(steps)
-	return steps[len(steps)-3]
+	if dir != 0 {
+		moves = append(moves, math.Abs(far-from))
+	}
+	if len(moves) < 3 {
+		return 0
+	}
+	sort.Float64s(moves)
+	return moves[len(moves)-3]
 }
+
+// A move of the best reading (see wobble) turns where the reading comes
+// back by more than backShare of it, and stillMs: a steady clock's readings
+// differ by a few µs.
+const (
+	backShare = 0.25
+	stillMs   = 0.05
+)
 
 // stamp is one reading of the output clock.
 type stamp struct{ at, d float64 }

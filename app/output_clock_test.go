@@ -1,6 +1,10 @@
 package app
 
-import "testing"
+import (
+	"math"
+	"sort"
+	"testing"
+)
 
 func TestOutputClock(t *testing.T) {
 	t.Run("the smallest reading of the last second wins", func(t *testing.T) {
@@ -89,5 +93,32 @@ func TestOutputClock(t *testing.T) {
 		if w := wobbly.wobble(); w != 3 {
 			t.Errorf("wobble %v, want 3", w)
 		}
+	})
+	t.Run("stalls of the audio thread, each climbed to by a ragged path, are no wobble, nor a slipping clock", func(t *testing.T) {
+		// The best readings of Firefox's output clock every 0.25 s
+		// around two stalls at load 5: up by 200 and 90 ms, each over a
+		// second, coming back a little on the way; between them noise
+		// of a ms.
+		path := []float64{0, 0.5, 0, 12, 24, 35, 123, 130, 186, 196, 196.5, 196, 197, 196.2, 236, 230, 272, 286, 286.5, 286}
+		var stalled, slipping outputClock
+		for i, d := range path {
+			stalled.bests = append(stalled.bests, stamp{at: float64(i) * bestEvery, d: d})
+			// 0.3 % slow: 0.75 ms each 0.25 s, with readings late by
+			// up to 0.2 ms.
+			slipping.bests = append(slipping.bests, stamp{at: float64(i) * bestEvery, d: 0.75*float64(i) + 0.2*float64(i%2)})
+		}
+		if w := stalled.wobble(); w > 1 {
+			t.Errorf("wobble %v ms after two stalls, want at most the ms of noise between them", w)
+		}
+		if w := slipping.wobble(); w != 0 {
+			t.Errorf("wobble %v ms of a slipping clock, want 0", w)
+		}
+		// The rule before: the third largest step.
+		var steps []float64
+		for i := 1; i < len(path); i++ {
+			steps = append(steps, math.Abs(path[i]-path[i-1]))
+		}
+		sort.Float64s(steps)
+		t.Logf("the third largest step, the wobble before: %v ms", steps[len(steps)-3])
 	})
 }
