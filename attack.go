@@ -128,48 +128,19 @@ const (
 // starting with the case the last one ended with, and prints both and the
 // ratios.
 func compareAttack(ctx context.Context, cfg loadgen.Config, addr string, rounds int, asJSON bool, stdout, stderr io.Writer) error {
-	var all []attackPair
-	pass := true
-	for i := range rounds {
-		p := attackPair{First: "without"}
-		order := []bool{false, true}
-		if i%2 == 1 {
-			p.First, order = "with", []bool{true, false}
-		}
-		for _, attacked := range order {
-			run, which := cfg, "without the attacker"
-			if attacked {
-				run.Attack, which = attackProcess(cfg.Seed+uint64(i), stderr), "with the attacker"
-			}
-			fmt.Fprintf(stderr, "%s load: round %d of %d: %s, on %s\n", time.Now().Format("15:04:05"), i+1, rounds, which, addr)
-			rep, err := runSpawned(ctx, run, []string{"-addr", addr}, addr, stderr)
-			if err != nil {
-				return err
-			}
-			if !asJSON {
-				rep.Format(stdout)
-				fmt.Fprintln(stdout)
-			}
-			pass = pass && rep.Pass
-			if attacked {
-				p.With = rep
-			} else {
-				p.Without = rep
-			}
-		}
-		all = append(all, p)
-	}
-	if asJSON {
-		if err := writeJSON(stdout, all); err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-	} else {
-		formatAttackPairs(stdout, all)
-	}
-	if !pass {
-		return errors.New("load: a run broke an invariant or lost a message")
-	}
-	return nil
+	without := pairedCase{first: "without", what: "without the attacker, on " + addr, run: func(int) (*loadgen.Report, error) {
+		return runSpawned(ctx, cfg, []string{"-addr", addr}, addr, stderr)
+	}}
+	with := pairedCase{first: "with", what: "with the attacker, on " + addr, run: func(i int) (*loadgen.Report, error) {
+		run := cfg
+		run.Attack = attackProcess(cfg.Seed+uint64(i), stderr)
+		return runSpawned(ctx, run, []string{"-addr", addr}, addr, stderr)
+	}}
+	return comparePaired(rounds, asJSON, stdout, stderr, [2]pairedCase{without, with},
+		func(first string, rep [2]*loadgen.Report) attackPair {
+			return attackPair{First: first, Without: rep[0], With: rep[1]}
+		},
+		formatAttackPairs, "load: a run broke an invariant or lost a message")
 }
 
 // formatAttackPairs writes the pairs side by side, with the ratios and the

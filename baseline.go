@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,53 +53,23 @@ type round struct {
 // spawned on naiveAddr, rounds times, each round starting with the hub the
 // last one ended with, and prints both and the ratios.
 func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, rounds int, asJSON bool, stdout, stderr io.Writer) error {
-	var all []round
-	pass := true
-	for i := range rounds {
-		r := round{First: "hub"}
-		order := []string{"hub", "naive"}
-		if i%2 == 1 {
-			r.First, order = "naive", []string{"naive", "hub"}
+	hub := pairedCase{first: "hub", what: "the hub on " + addr, run: func(i int) (*loadgen.Report, error) {
+		run := cfg
+		if cfg.OutlierTrace != "" {
+			run.OutlierTrace = fmt.Sprintf("%s.%d", cfg.OutlierTrace, i+1)
 		}
-		for _, which := range order {
-			run, args, at := cfg, []string{"-addr", addr}, addr
-			switch {
-			case which == "naive":
-				// The naive hub has no flight recorder to trace.
-				run.OutlierTrace = ""
-				args, at = []string{"baseline", "-addr", naiveAddr}, naiveAddr
-			case cfg.OutlierTrace != "":
-				run.OutlierTrace = fmt.Sprintf("%s.%d", cfg.OutlierTrace, i+1)
-			}
-			fmt.Fprintf(stderr, "%s load: round %d of %d: the %s on %s\n", time.Now().Format("15:04:05"), i+1, rounds, which, at)
-			rep, err := runSpawned(ctx, run, args, at, stderr)
-			if err != nil {
-				return err
-			}
-			if !asJSON {
-				rep.Format(stdout)
-				fmt.Fprintln(stdout)
-			}
-			pass = pass && rep.Pass
-			if which == "hub" {
-				r.Hub = rep
-			} else {
-				r.Naive = rep
-			}
-		}
-		all = append(all, r)
-	}
-	if asJSON {
-		if err := writeJSON(stdout, all); err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-	} else {
-		formatRounds(stdout, all)
-	}
-	if !pass {
-		return errors.New("load: a run broke a goal or an invariant")
-	}
-	return nil
+		return runSpawned(ctx, run, []string{"-addr", addr}, addr, stderr)
+	}}
+	naive := pairedCase{first: "naive", what: "the naive on " + naiveAddr, run: func(int) (*loadgen.Report, error) {
+		run := cfg
+		run.OutlierTrace = "" // the naive hub has no flight recorder to trace
+		return runSpawned(ctx, run, []string{"baseline", "-addr", naiveAddr}, naiveAddr, stderr)
+	}}
+	return comparePaired(rounds, asJSON, stdout, stderr, [2]pairedCase{hub, naive},
+		func(first string, rep [2]*loadgen.Report) round {
+			return round{First: first, Hub: rep[0], Naive: rep[1]}
+		},
+		formatRounds, "load: a run broke a goal or an invariant")
 }
 
 // compareTurns is compare with both hubs up at once, each loaded by
@@ -109,9 +78,7 @@ func compare(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, ro
 // both alike. It prints both reports, each stretch's p99 beside the other
 // hub's next to it, and the ratios.
 func compareTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, rounds int, stretch time.Duration, asJSON bool, stdout, stderr io.Writer) error {
-	var all []round
-	pass := true
-	for i := range rounds {
+	return runRounds(rounds, asJSON, stdout, func(i int) (round, bool, error) {
 		r := round{First: "hub"}
 		if i%2 == 1 {
 			r.First = "naive"
@@ -120,7 +87,7 @@ func compareTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr strin
 			time.Now().Format("15:04:05"), i+1, rounds, addr, naiveAddr, stretch, r.First)
 		hub, naive, err := runTurns(ctx, cfg, addr, naiveAddr, stretch, r.First == "naive", stderr)
 		if err != nil {
-			return err
+			return r, false, err
 		}
 		r.Hub, r.Naive = hub, naive
 		if !asJSON {
@@ -131,20 +98,8 @@ func compareTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr strin
 			formatStretches(stdout, r)
 			fmt.Fprintln(stdout)
 		}
-		pass = pass && hub.Pass && naive.Pass
-		all = append(all, r)
-	}
-	if asJSON {
-		if err := writeJSON(stdout, all); err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-	} else {
-		formatRounds(stdout, all)
-	}
-	if !pass {
-		return errors.New("load: a run broke a goal or an invariant")
-	}
-	return nil
+		return r, hub.Pass && naive.Pass, nil
+	}, formatRounds, "load: a run broke a goal or an invariant")
 }
 
 // runTurns spawns the hub on addr and the naive hub on naiveAddr and loads
