@@ -14,9 +14,11 @@ import (
 // hub owns the set of jams and who is in which. Joins and leaves hold its
 // lock (then the jam's), so the balancer sees sizes that cannot change under
 // it and no jam ever holds more than shared.Capacity members; plays, stops
-// and swaps hold only their jam's lock. Nothing done under the lock looks at
-// every jam: the balancer reads its buckets (balancer.go), and the counts
-// /api/stats serves are atomic counters read without the lock.
+// and swaps hold only their jam's lock. No join or leave looks at every jam
+// under the lock: the balancer reads its trees of bits (balancer.go; only
+// its renumbering, paid for by the more than half as many jams that emptied
+// before it, passes over the live public jams), and the counts /api/stats
+// serves are atomic counters read without the lock.
 type hub struct {
 	s *Server
 
