@@ -24,6 +24,14 @@ type local struct {
 	gone    bool      // the socket left while its join was on its way
 	// usedToken is the id of the resume token the join used up.
 	usedToken string
+
+	// Guarded by the jam's mu, once placed (fast.go): the user's playing
+	// state and the number of their last play or stop, as this node, the
+	// only one that changes them, decided them; and the number of the last
+	// play or stop of each member this socket got.
+	playing  bool
+	seq      uint64
+	seenSeqs []seenSeq
 }
 
 // placed returns the local jam and user, or nil before the welcome.
@@ -57,6 +65,12 @@ type localJam struct {
 	recent  []delivered
 	hist    *history // nil until the first record
 	histRev uint64   // the last revision hist took in
+	// histSeq is the number of each member's last play or stop hist took
+	// in (fast.go).
+	histSeq map[string]uint64
+	// lastFast is each member's last play or stop heard on its plain
+	// publish, for a takeover to store it if the jam did not (fast.go).
+	lastFast map[string]fastEvent
 	// seed is the history another node sent when this one subscribed,
 	// until hist starts from it.
 	seed *historyWire
@@ -177,7 +191,12 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	if h.halted.Load() {
 		return
 	}
-	rev, err := strconv.ParseUint(msg.Header.Get(jetstream.SequenceHeader), 10, 64)
+	seq := msg.Header.Get(jetstream.SequenceHeader)
+	if seq == "" {
+		h.receiveFast(lj, msg.Data) // a plain publish, not the bucket's
+		return
+	}
+	rev, err := strconv.ParseUint(seq, 10, 64)
 	if err != nil {
 		return
 	}
@@ -211,6 +230,11 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	}
 	for _, l := range lj.members {
 		h.deliver(lj, l, rev, rec, at)
+	}
+	for of := range lj.lastFast {
+		if rec.member(of) < 0 {
+			delete(lj.lastFast, of)
+		}
 	}
 }
 
@@ -246,10 +270,28 @@ func (h *Hub) deliver(lj *localJam, l *local, rev uint64, rec *jamRecord, at tim
 			}()
 			return
 		}
+		switch {
+		case ev.Of != "" && ev.Gone != "":
+			// A takeover: a socket that got a play or stop the jam
+			// never stored, or did not get one the takeover stored
+			// (the old node died between publish and write), is told
+			// the member's state as stored, and the member's numbers
+			// go on from the jam's.
+			if l.user != ev.Of && l.seen(ev.Of) != ev.Seq {
+				if f := correction(rec, ev.Of); f != nil {
+					l.c.Send(f, at)
+				}
+			}
+			l.see(ev.Of, seqIn(rec, ev.Of))
+			continue
+		case ev.Of != "" && !l.fresh(ev.Of, ev.Seq):
+			continue // its plain publish came first
+		}
 		if len(ev.Frame) > 0 && ev.Skip != l.user {
 			l.c.Send(ev.Frame, at)
 		}
 	}
+	l.forget(rec)
 }
 
 // register makes l a member here from the welcome at rev on, replaying any
@@ -276,6 +318,10 @@ func (h *Hub) register(lj *localJam, l *local, rev uint64, rec *jamRecord, welco
 	if lj.hist == nil {
 		lj.heard(rev, rec, at)
 	}
+	if i := rec.member(l.user); i >= 0 {
+		l.playing, l.seq = rec.Members[i].Playing, rec.Members[i].Seq
+	}
+	l.seeAll(rec)
 	l.c.Send(welcome, at)
 	lj.members[l.user] = l
 	for _, d := range lj.recent {
@@ -322,8 +368,24 @@ func (lj *localJam) heard(rev uint64, rec *jamRecord, at time.Time) {
 	switch {
 	case lj.hist == nil:
 		lj.hist, lj.seed = newHistory(rec, now, lj.seed), nil
+		lj.histSeq = make(map[string]uint64, len(rec.Members))
+		for _, m := range rec.Members {
+			lj.histSeq[m.ID] = m.Seq
+		}
 	case rev > lj.histRev:
 		for _, ev := range rec.Events {
+			switch {
+			case ev.Of != "" && ev.Gone != "": // a takeover (fast.go)
+				if lj.histSeq[ev.Of] != ev.Seq {
+					lj.hist.apply(correction(rec, ev.Of), now)
+				}
+				lj.histSeq[ev.Of] = seqIn(rec, ev.Of)
+				continue
+			case ev.Of != "" && lj.histSeq[ev.Of] >= ev.Seq:
+				continue // its plain publish came first
+			case ev.Of != "":
+				lj.histSeq[ev.Of] = ev.Seq
+			}
 			if len(ev.Frame) > 0 {
 				lj.hist.apply(ev.Frame, now)
 			}

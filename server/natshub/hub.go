@@ -18,6 +18,9 @@
 // deliver. A node subscribes to the subjects of the jams it holds members
 // of and writes the frame to its own sockets; the stream orders the changes
 // of a jam, so every member sees them in one order, with the same bars.
+// Plays and stops also go out before their write, on a plain publish on
+// the same subject, numbered per member (fast.go): a member's plays and
+// stops reach everyone in their order, once, in one hop.
 //
 // Who owns what: the jams bucket owns the jams; a node owns only its
 // sockets and, for each jam it subscribes to, a cache of the last record it

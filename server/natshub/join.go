@@ -227,9 +227,11 @@ func (h *Hub) tryJoin(l *local, id, user, prefer string, kit *shared.Kit, mode j
 		default:
 			n = r.clone()
 		}
-		m := memberRecord{ID: user, Loop: n.freeLoop(prefer), Bar: n.Timeline.BarAt(now), Node: h.cfg.Node}
+		m := memberRecord{ID: user, Loop: n.freeLoop(prefer), Bar: n.Timeline.BarAt(now), Node: h.cfg.Node, Seq: firstSeq(h.cfg.Now())}
 		n.Members = append(n.Members, m)
-		n.Event = jamEvent{Frame: shared.MustEncode(&shared.Joined{Member: m.view()}), Skip: user}
+		// The join carries the member's first number: a socket
+		// that hears of the member from it takes it as seen.
+		n.Event = jamEvent{Frame: shared.MustEncode(&shared.Joined{Member: m.view()}), Skip: user, Of: user, Seq: m.Seq}
 		return n, nil
 	})
 	if errors.Is(err, errFull) || errors.Is(err, errGone) {
@@ -265,8 +267,12 @@ func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
 			return nil, errNoChange
 		}
 		n := r.clone()
-		n.Members[i].Node = h.cfg.Node
-		n.Event = jamEvent{Gone: user, Status: server.StatusTakenOver, Reason: "taken over by a new connection"}
+		m := &n.Members[i]
+		m.Node = h.cfg.Node
+		lj.storeHeard(m)
+		n.Event = jamEvent{Gone: user, Status: server.StatusTakenOver, Reason: "taken over by a new connection",
+			Of: user, Seq: m.Seq}
+		m.Seq += takeoverGap
 		return n, nil
 	})
 	if err == nil && (rec == nil || rec.member(user) < 0) {

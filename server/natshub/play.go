@@ -18,22 +18,54 @@ func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, fal
 
 // toggle plays or stops c's user's loop. The bar is the first at least
 // shared.LeadMs after the server received the message, as PROTOCOL.md has
-// it, however long the change waited for its write: a node writes the
-// changes waiting for a jam together, and each keeps its own bar.
+// it. The event goes to the sockets here and out on a plain publish at
+// once, and then to the jam's record (fast.go): the members hear it in one
+// hop, not after the replicated write.
 func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
-	received := toMs(at)
-	return h.changeMember(c, func(n *jamRecord, m *memberRecord) error {
-		if m.Playing == play {
-			return errNoChange
-		}
-		m.Playing, m.Bar = play, n.Timeline.NextBar(received)
-		if play {
-			n.Event.Frame = shared.MustEncode(&shared.Played{ID: m.ID, Bar: m.Bar})
-		} else {
-			n.Event.Frame = shared.MustEncode(&shared.Stopped{ID: m.ID, Bar: m.Bar})
-		}
+	l := h.localOf(c)
+	if l == nil {
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	lj, user := l.placed()
+	if lj == nil {
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	lj.mu.Lock()
+	if lj.rec == nil || lj.members[user] != l {
+		lj.mu.Unlock()
+		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	}
+	if l.playing == play {
+		lj.mu.Unlock()
 		return nil
-	})
+	}
+	l.playing = play
+	l.seq++
+	seq, bar := l.seq, lj.rec.Timeline.NextBar(toMs(at))
+	var frame []byte
+	if play {
+		frame = shared.MustEncode(&shared.Played{ID: user, Bar: bar})
+	} else {
+		frame = shared.MustEncode(&shared.Stopped{ID: user, Bar: bar})
+	}
+	h.deliverFast(lj, user, seq, frame, time.Now())
+	lj.mu.Unlock()
+	h.publishFast(lj, user, seq, frame)
+	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
+		i := -1
+		if r != nil {
+			i = r.member(user)
+		}
+		if i < 0 || r.Members[i].Node != h.cfg.Node || r.Members[i].Seq >= seq {
+			return nil, errNoChange
+		}
+		n := r.clone()
+		m := &n.Members[i]
+		m.Playing, m.Bar, m.Seq = play, bar, seq
+		n.Event = jamEvent{Frame: frame, Of: user, Seq: seq}
+		return n, nil
+	}, h.closeUnwritten(c))
+	return nil
 }
 
 // Swap gives c's user the loop from the next bar on: see server.Cluster.
@@ -79,7 +111,15 @@ func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecor
 			return nil, err
 		}
 		return n, nil
-	}, func(_ *jamRecord, _ uint64, err error) {
+	}, h.closeUnwritten(c))
+	return nil
+}
+
+// closeUnwritten returns the outcome of a change of c's user: an error for
+// c is sent to it, and c is closed with 1012 when the cluster cannot be
+// reached.
+func (h *Hub) closeUnwritten(c server.Client) func(*jamRecord, uint64, error) {
+	return func(_ *jamRecord, _ uint64, err error) {
 		var e *shared.Error
 		switch {
 		case err == nil, errors.Is(err, errNoChange):
@@ -88,8 +128,7 @@ func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecor
 		default:
 			c.CloseWith(server.StatusTryAgainLater, "the cluster is unavailable, try again")
 		}
-	})
-	return nil
+	}
 }
 
 // Snapshot returns the last bars bars of c's user's jam as this node heard

@@ -43,6 +43,13 @@ type jamEvent struct {
 	Reason string          `json:"reason,omitempty"`
 	// Node made the change.
 	Node string `json:"node"`
+	// Of and Seq name a change of member Of's state that also went out
+	// on a plain publish (a play or stop, fast.go), by its number in that
+	// member's changes: a node delivers whichever of the two reaches it
+	// first, once. A join and a takeover of member Of carry the
+	// member's Seq as the jam has it.
+	Of  string `json:"of,omitempty"`
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // memberRecord is one member of a jam, and the node whose socket holds it.
@@ -52,6 +59,10 @@ type memberRecord struct {
 	Playing bool   `json:"playing"`
 	Bar     int64  `json:"bar"`
 	Node    string `json:"node"`
+	// Seq numbers the member's plays and stops (fast.go): it starts at
+	// a number larger than any of an earlier stay of the same user
+	// (firstSeq) and grows by one with each.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 func decodeRecord(b []byte) (*jamRecord, error) {

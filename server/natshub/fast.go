@@ -1,0 +1,207 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// A play or stop goes out twice. The node holding the member decides it
+// (the bar, from when the message arrived), delivers it to its own
+// sockets, and publishes it at once on the jam's subject, a plain NATS
+// message that reaches the other nodes holding the jam in one hop: that is
+// the fan-out. Then it writes the change to the jam's record, where it
+// waits for the stream's leader and its replicas; the bucket's republish
+// of the write carries the event again, for the nodes that missed the
+// plain one (they did not yet know the member, or were not yet subscribed).
+// Each of a member's plays and stops has a number (memberRecord.Seq), and
+// every socket keeps the last number it got of each member, so it gets each
+// event once, whichever copy comes first, and never an older one after a
+// newer.
+//
+// A node may die between its publish and its write: the others then
+// delivered a change the jam never stored. The member's takeover on another
+// node stores the last play or stop that node heard of the member, when the
+// jam has an older one, and carries the member's number as stored then; a
+// socket that got another number (the new node did not hear the last one,
+// or this socket did not) is sent the member's state as stored (a
+// correction). The new node numbers on from takeoverGap higher: a late play
+// of the old socket, published before it heard of the takeover, is then old
+// news everywhere.
+
+// takeoverGap is how far a takeover moves a member's numbers on.
+const takeoverGap = 1 << 16
+
+// fastEvent is a play or stop on its plain publish.
+type fastEvent struct {
+	Of    string          `json:"of"`
+	Seq   uint64          `json:"seq"`
+	Frame json.RawMessage `json:"frame"`
+}
+
+// firstSeq is the number before a member's first play or stop: larger than
+// any number of an earlier stay of the same user in the same jam (a
+// million a millisecond), so that no socket takes the new stay's events
+// for old ones.
+func firstSeq(now time.Time) uint64 { return uint64(now.UnixMilli()) << 20 }
+
+// seenSeq is the number of the last play or stop of a member a socket got.
+type seenSeq struct {
+	of  string
+	seq uint64
+}
+
+// seen returns the number of the last play or stop of the member l got.
+// lj.mu is held.
+func (l *local) seen(of string) uint64 {
+	for _, s := range l.seenSeqs {
+		if s.of == of {
+			return s.seq
+		}
+	}
+	return 0
+}
+
+// see sets the number of the last play or stop of the member l got. lj.mu
+// is held.
+func (l *local) see(of string, seq uint64) {
+	for i := range l.seenSeqs {
+		if l.seenSeqs[i].of == of {
+			l.seenSeqs[i].seq = seq
+			return
+		}
+	}
+	l.seenSeqs = append(l.seenSeqs, seenSeq{of, seq})
+}
+
+// fresh reports whether the member's event numbered seq is news to l, and
+// if so takes it as seen. lj.mu is held.
+func (l *local) fresh(of string, seq uint64) bool {
+	if l.seen(of) >= seq {
+		return false
+	}
+	l.see(of, seq)
+	return true
+}
+
+// forget drops what l saw of members no longer in rec. lj.mu is held.
+func (l *local) forget(rec *jamRecord) {
+	if len(l.seenSeqs) <= len(rec.Members) {
+		return
+	}
+	kept := l.seenSeqs[:0]
+	for _, s := range l.seenSeqs {
+		if rec.member(s.of) >= 0 {
+			kept = append(kept, s)
+		}
+	}
+	l.seenSeqs = kept
+}
+
+// seeAll takes the members' numbers in rec, a welcome's, as seen. lj.mu is
+// held.
+func (l *local) seeAll(rec *jamRecord) {
+	l.seenSeqs = l.seenSeqs[:0]
+	for _, m := range rec.Members {
+		l.seenSeqs = append(l.seenSeqs, seenSeq{m.ID, m.Seq})
+	}
+}
+
+// publishFast sends a play or stop of a member here on the jam's subject.
+func (h *Hub) publishFast(lj *localJam, of string, seq uint64, frame []byte) {
+	b, _ := json.Marshal(fastEvent{Of: of, Seq: seq, Frame: frame}) // always encodes
+	if err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, b); err != nil {
+		// The write that follows fails too, and the member's socket is
+		// closed with 1012.
+		h.log.Debug("publishing a play failed", "jam", lj.id, "err", err)
+	}
+}
+
+// receiveFast delivers a play or stop another node published (or this one:
+// its echo is no news to any socket here).
+func (h *Hub) receiveFast(lj *localJam, data []byte) {
+	var ev fastEvent
+	if json.Unmarshal(data, &ev) != nil || ev.Seq == 0 || len(ev.Frame) == 0 {
+		return
+	}
+	at := time.Now()
+	lj.mu.Lock()
+	defer lj.mu.Unlock()
+	if lj.rec == nil || lj.rec.member(ev.Of) < 0 {
+		// This node does not know the member yet: the write that
+		// follows brings the event, after the member's join.
+		return
+	}
+	h.deliverFast(lj, ev.Of, ev.Seq, ev.Frame, at)
+}
+
+// deliverFast gives a member's play or stop numbered seq to every socket
+// here that did not get it yet, and to the jam's history. lj.mu is held.
+func (h *Hub) deliverFast(lj *localJam, of string, seq uint64, frame []byte, at time.Time) {
+	if lj.lastFast[of].Seq < seq {
+		if lj.lastFast == nil {
+			lj.lastFast = make(map[string]fastEvent)
+		}
+		lj.lastFast[of] = fastEvent{Of: of, Seq: seq, Frame: frame}
+	}
+	if lj.hist != nil && lj.histSeq[of] < seq {
+		lj.hist.apply(frame, lj.rec.Timeline.BarAt(toMs(at)))
+		lj.histSeq[of] = seq
+	}
+	for _, l := range lj.members {
+		if l.fresh(of, seq) {
+			l.c.Send(frame, at)
+		}
+	}
+}
+
+// seqIn returns the member's number in rec, 0 when it is not a member.
+func seqIn(rec *jamRecord, of string) uint64 {
+	if i := rec.member(of); i >= 0 {
+		return rec.Members[i].Seq
+	}
+	return 0
+}
+
+// correction returns the frame that tells a socket the member's state as
+// rec has it: a play or stop at the member's bar.
+func correction(rec *jamRecord, of string) []byte {
+	i := rec.member(of)
+	if i < 0 {
+		return nil
+	}
+	m := rec.Members[i]
+	if m.Playing {
+		return shared.MustEncode(&shared.Played{ID: m.ID, Bar: m.Bar})
+	}
+	return shared.MustEncode(&shared.Stopped{ID: m.ID, Bar: m.Bar})
+}
+
+// storeHeard puts in m, a member taken over, the last play or stop this node
+// heard of it when the jam has an older one: its node died between the
+// publish and the write. It reports whether it did.
+func (lj *localJam) storeHeard(m *memberRecord) bool {
+	lj.mu.Lock()
+	ev := lj.lastFast[m.ID]
+	lj.mu.Unlock()
+	if ev.Seq <= m.Seq {
+		return false
+	}
+	msg, err := shared.DecodeServer(ev.Frame)
+	if err != nil {
+		return false
+	}
+	switch msg := msg.(type) {
+	case *shared.Played:
+		m.Playing, m.Bar = true, msg.Bar
+	case *shared.Stopped:
+		m.Playing, m.Bar = false, msg.Bar
+	default:
+		return false
+	}
+	m.Seq = ev.Seq
+	return true
+}
