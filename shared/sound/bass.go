@@ -76,7 +76,9 @@ func (st *bassState) run(out []float32, from int) {
 		}
 		ph += inc
 		var bp float32
-		f, _, bp, _ = f.tick(s.next())
+		var x float32
+		s, x = s.tick()
+		f, _, bp, _ = f.tick(x)
 		// A clean fundamental, and the saw's upper harmonics driven into
 		// the saturator: the growl a phone plays, over a fundamental it
 		// cannot, and little in the 100-400 Hz the other parts live in.

@@ -100,7 +100,9 @@ func (st *congaState) run(out []float32) {
 		p1 += uint32(fi * scale)
 		p2 += uint32(fi * 1.5 * scale)
 		var band float32
-		bp, _, band, _ = bp.tick(rng.next())
+		var nz float32
+		rng, nz = rng.tick()
+		bp, _, band, _ = bp.tick(nz)
 		out[i] = sinp(p1)*amp + sinp(p2)*amp2 + band*noiseAmp
 		amp *= ka
 		amp2 *= ka2

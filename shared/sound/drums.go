@@ -150,7 +150,9 @@ func (st *kickState) run(out []float32, from int) {
 		knock *= kk
 		if i < clickLen {
 			var bp float32
-			cf, _, bp, _ = cf.tick(click.next())
+			var nz float32
+			click, nz = click.tick()
+			cf, _, bp, _ = cf.tick(nz)
 			s += bp * cl * float32(clickLen-i) / float32(clickLen)
 		}
 		amp *= ka
@@ -200,7 +202,9 @@ func (st *snareState) run(out []float32) {
 		p1 += i1
 		p2 += i2
 		var bp, hp, wires float32
-		f, _, bp, hp = f.tick(rng.next())
+		var nz float32
+		rng, nz = rng.tick()
+		f, _, bp, hp = f.tick(nz)
 		top, wires, _, _ = top.tick(bp + 0.6*hp)
 		out[i] = (sinp(p1)+0.6*sinp(p2))*body + wires*hiss
 		body *= kb
@@ -222,7 +226,9 @@ func (st *hatState) run(out []float32) {
 	rng, f, amp, k := st.rng, st.f, st.amp, st.k
 	for i := range out {
 		var bp, hp float32
-		f, _, bp, hp = f.tick(rng.next())
+		var nz float32
+		rng, nz = rng.tick()
+		f, _, bp, hp = f.tick(nz)
 		out[i] = (hp + 0.3*bp) * amp
 		amp *= k
 	}
@@ -270,8 +276,11 @@ func (st *hissState) run(left, right []float32) {
 	l, r, fl, fr := st.l, st.r, st.fl, st.fr
 	for i := range left {
 		var a, b float32
-		fl, _, a, _ = fl.tick(l.next())
-		fr, _, b, _ = fr.tick(r.next())
+		var nl, nr float32
+		l, nl = l.tick()
+		r, nr = r.tick()
+		fl, _, a, _ = fl.tick(nl)
+		fr, _, b, _ = fr.tick(nr)
 		left[i], right[i] = a, b
 	}
 	st.l, st.r, st.fl, st.fr = l, r, fl, fr

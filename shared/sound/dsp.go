@@ -84,12 +84,20 @@ func newNoise(seed uint32) noise {
 
 // next returns a uniform value in [-1, 1).
 func (n *noise) next() float32 {
-	x := uint32(*n)
+	var v float32
+	*n, v = n.tick()
+	return v
+}
+
+// tick returns the generator after one value and that value, uniform in
+// [-1, 1): next by value, for a synth's loop, where a generator in a local
+// variable then stays in a register.
+func (n noise) tick() (noise, float32) {
+	x := uint32(n)
 	x ^= x << 13
 	x ^= x >> 17
 	x ^= x << 5
-	*n = noise(x)
-	return float32(int32(x)) * (1.0 / (1 << 31))
+	return noise(x), float32(int32(x)) * (1.0 / (1 << 31))
 }
 
 // unit returns a uniform value in [0, 1).
@@ -172,13 +180,16 @@ func newSaw(hz float64, sr int, phase float32) saw {
 	return saw{t: phase, dt: float32(hz / float64(sr))}
 }
 
-func (s *saw) next() float32 {
+// tick returns the saw after one frame and that frame's sample. The saw
+// goes in and out by value, so that one in a local variable stays in
+// registers (as svf.tick).
+func (s saw) tick() (saw, float32) {
 	v := 2*s.t - 1 - polyBLEP(s.t, s.dt)
 	s.t += s.dt
 	if s.t >= 1 {
 		s.t--
 	}
-	return v
+	return s, v
 }
 
 // softClip is a cheap saturator: odd, smooth, and flat at +-1 beyond |x| = 1.5.
@@ -226,20 +237,26 @@ type envState struct {
 }
 
 // run multiplies out, which starts from frames into the sound, by the
-// envelope.
+// envelope: a loop for each of its stages, with no test of which stage a
+// frame is in.
 func (st *envState) run(out []float32, from int) {
 	e, v := st.e, st.v
 	a, gate, sustain, kd, kr := st.a, st.gate, st.sustain, st.kd, st.kr
-	for k := range out {
-		switch i := from + k; {
-		case i < a && i < gate:
-			v = float32(i) / float32(a)
-		case i < gate:
-			v = sustain + (1-sustain)*e
-			e *= kd
-		default:
-			v *= kr
-		}
+	// The attack: frames before a and before the gate.
+	k := 0
+	for end := min(len(out), max(0, min(a, gate)-from)); k < end; k++ {
+		v = float32(from+k) / float32(a)
+		out[k] *= v
+	}
+	// The decay towards sustain: frames before the gate.
+	for end := min(len(out), max(0, gate-from)); k < end; k++ {
+		v = sustain + (1-sustain)*e
+		e *= kd
+		out[k] *= v
+	}
+	// The release.
+	for ; k < len(out); k++ {
+		v *= kr
 		out[k] *= v
 	}
 	st.e, st.v = e, v

@@ -102,8 +102,11 @@ func (st *leadState) run(out []float32, from int) {
 		src.dt = base * (1 + depth*sinp(vp))
 		// A little breath under the buzz of the folds, and the buzz
 		// tilted down as a glottal pulse is, not as bright as a saw.
-		tilt += tiltA * (src.next() - tilt)
-		x := tilt + 0.12*breath.next()
+		var buzz, air float32
+		src, buzz = src.tick()
+		breath, air = breath.tick()
+		tilt += tiltA * (buzz - tilt)
+		x := tilt + 0.12*air
 		var y float32
 		for k := range bands {
 			var bp float32

@@ -96,8 +96,10 @@ type padState struct {
 // run renders left and right, which start from frames into the chord.
 func (st *padState) run(left, right []float32, from int) {
 	right = right[:len(left)]
-	tl, tr, fl, fr, hl, hr := st.tl, st.tr, st.fl, st.fr, st.hl, st.hr
-	dl, dr, hpA, start, n, sr := st.dl, st.dr, st.hpA, st.start, st.n, st.sr
+	fl, fr, hl, hr := st.fl, st.fr, st.hl, st.hr
+	hpA, start, n, sr := st.hpA, st.start, st.n, st.sr
+	l0, l1, l2, l3, r0, r1, r2, r3 := st.tl[0], st.tl[1], st.tl[2], st.tl[3], st.tr[0], st.tr[1], st.tr[2], st.tr[3]
+	dl0, dl1, dl2, dl3, dr0, dr1, dr2, dr3 := st.dl[0], st.dl[1], st.dl[2], st.dl[3], st.dr[0], st.dr[1], st.dr[2], st.dr[3]
 	for j := range left {
 		if i := from + j; uint(i)%32 == 0 {
 			// The cutoff follows a slow sine of the loop's phase, so it is
@@ -107,19 +109,12 @@ func (st *padState) run(left, right []float32, from int) {
 			fl.c = svfTuned(cut, 0.9)
 			fr.c = svfTuned(cut*1.1, 0.9)
 		}
-		var l, r float32
-		for k := range tl {
-			x, y := tl[k]+dl[k], tr[k]+dr[k]
-			if x >= 1 {
-				x--
-			}
-			if y >= 1 {
-				y--
-			}
-			tl[k], tr[k] = x, y
-			l += x
-			r += y
-		}
+		// The eight saws' phases, written out: the compiler neither
+		// unrolls a loop nor keeps an array in registers.
+		l0, l1, l2, l3 = wrap1(l0+dl0), wrap1(l1+dl1), wrap1(l2+dl2), wrap1(l3+dl3)
+		r0, r1, r2, r3 = wrap1(r0+dr0), wrap1(r1+dr1), wrap1(r2+dr2), wrap1(r3+dr3)
+		l := l0 + l1 + l2 + l3
+		r := r0 + r1 + r2 + r3
 		// Each saw is 2t-1: the -1s sum to a constant the filter would pass
 		// as DC, so take them out once.
 		var x, y float32
@@ -129,7 +124,15 @@ func (st *padState) run(left, right []float32, from int) {
 		hr += hpA * (y - hr)
 		left[j], right[j] = x-hl, y-hr
 	}
-	st.tl, st.tr, st.fl, st.fr, st.hl, st.hr = tl, tr, fl, fr, hl, hr
+	st.tl, st.tr, st.fl, st.fr, st.hl, st.hr = [4]float32{l0, l1, l2, l3}, [4]float32{r0, r1, r2, r3}, fl, fr, hl, hr
+}
+
+// wrap1 wraps a phase that has just passed 1 back into [0, 1).
+func wrap1(t float32) float32 {
+	if t >= 1 {
+		t--
+	}
+	return t
 }
 
 // duckBlock is the resolution of the ducking curve in frames.

@@ -58,7 +58,10 @@ func (st *pulseState) run(out []float32, from int) {
 			env *= ke
 		}
 		var lp float32
-		f, lp, _, _ = f.tick(sa.next() - sb.next())
+		var x, y float32
+		sa, x = sa.tick()
+		sb, y = sb.tick()
+		f, lp, _, _ = f.tick(x - y)
 		out[k] = lp
 	}
 	st.a, st.b, st.f, st.env = sa, sb, f, env

@@ -85,7 +85,9 @@ func (st *shakeState) run(out []float32, from int) {
 	for j := range out {
 		i := from + j
 		var bp, hp, lp float32
-		f, _, bp, hp = f.tick(rng.next())
+		var nz float32
+		rng, nz = rng.tick()
+		f, _, bp, hp = f.tick(nz)
 		// Beads rattle, they do not hiss: nothing much above 11 kHz.
 		top, lp, _, _ = top.tick(bp + 0.4*hp)
 		e := amp

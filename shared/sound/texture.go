@@ -128,9 +128,11 @@ func (st *windState) run(left, right []float32, from int) {
 			fl.c = svfTuned(cut, 1.8)
 			fr.c = svfTuned(cut*1.25, 1.8)
 		}
-		var l, r float32
-		fl, _, l, _ = fl.tick(rng.next())
-		fr, _, r, _ = fr.tick(rng.next())
+		var l, r, nl, nr float32
+		rng, nl = rng.tick()
+		rng, nr = rng.tick()
+		fl, _, l, _ = fl.tick(nl)
+		fr, _, r, _ = fr.tick(nr)
 		left[k], right[k] = l, r
 	}
 	st.rng, st.fl, st.fr = rng, fl, fr
@@ -148,7 +150,9 @@ func (st *whistleState) run(out []float32) {
 	rng, f := st.rng, st.f
 	for i := range out {
 		var bp float32
-		f, _, bp, _ = f.tick(rng.next())
+		var nz float32
+		rng, nz = rng.tick()
+		f, _, bp, _ = f.tick(nz)
 		out[i] = bp * 4
 	}
 	st.rng, st.f = rng, f
