@@ -108,23 +108,29 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 		})
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
+	tickEvery(ctx, run, 50*time.Millisecond, p.tick)
+	p.heads = newPlayheads(p.s.time)
+	p.hooks = installPageHooks(p.eng, func() {
+		ctx.Dispatch(func(ctx goapp.Context) { p.toggle() })
+	})
+	p.live = true
+}
+
+// tickEvery dispatches tick on the page every d until run is done: the
+// clock of a page that draws a moving timeline.
+func tickEvery(ctx goapp.Context, run context.Context, d time.Duration, tick func(goapp.Context)) {
 	ctx.Async(func() {
-		t := time.NewTicker(50 * time.Millisecond)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-run.Done():
 				return
 			case <-t.C:
-				ctx.Dispatch(p.tick)
+				ctx.Dispatch(tick)
 			}
 		}
 	})
-	p.heads = newPlayheads(p.s.time)
-	p.hooks = installPageHooks(p.eng, func() {
-		ctx.Dispatch(func(ctx goapp.Context) { p.toggle() })
-	})
-	p.live = true
 }
 
 // OnDismount leaves the jam and releases the page's JS callbacks.

@@ -85,18 +85,7 @@ func (p *recordingPage) OnMount(ctx goapp.Context) {
 		rec, state, err := loadRecording(p.id)
 		ctx.Dispatch(func(ctx goapp.Context) { p.loaded(ctx, run, rec, state, err) })
 	})
-	ctx.Async(func() {
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-run.Done():
-				return
-			case <-t.C:
-				ctx.Dispatch(p.tick)
-			}
-		}
-	})
+	tickEvery(ctx, run, 50*time.Millisecond, p.tick)
 }
 
 // loadRecording gets the recording from the server, or from the service
