@@ -60,11 +60,22 @@ func waitFor(t *testing.T, p tab, what, expr string, timeout time.Duration) {
 	}
 }
 
-// clickableJS is true once css names a control a person can click: shown
-// and not disabled. A click on a disabled button (the toggle while the
-// socket reconnects) does nothing, so the helpers wait for this first.
+// clickableJS is true once css names a control a person can click: shown,
+// not disabled, and on top where it is drawn, nothing over its middle (a
+// modal dialog on its way out still takes the click). A click on a disabled
+// or covered button does nothing, so the helpers wait for this first.
 func clickableJS(css string) string {
-	return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0 && !e.disabled; })()`, css)
+	return fmt.Sprintf(`(() => {
+		const e = document.querySelector(%q);
+		if (!e || e.disabled || e.getClientRects().length === 0) return false;
+		let r = e.getBoundingClientRect();
+		if (r.bottom < 0 || r.top > innerHeight || r.right < 0 || r.left > innerWidth) {
+			e.scrollIntoView({block: "center"});
+			r = e.getBoundingClientRect();
+		}
+		const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return !!top && (top === e || e.contains(top));
+	})()`, css)
 }
 
 // pageStateJS sums up what a page shows and its engine holds, for the
