@@ -22,18 +22,14 @@ func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, fal
 // once, and then to the jam's record (fast.go): the members hear it in one
 // hop, not after the replicated write.
 func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
-	l := h.localOf(c)
-	if l == nil {
-		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
-	}
-	lj, user := l.placed()
-	if lj == nil {
-		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	l, lj, user, err := h.placedOf(c)
+	if err != nil {
+		return err
 	}
 	lj.mu.Lock()
 	if lj.rec == nil || lj.members[user] != l {
 		lj.mu.Unlock()
-		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+		return notJoined()
 	}
 	if l.playing == play {
 		lj.mu.Unlock()
@@ -68,6 +64,23 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	return nil
 }
 
+// placedOf returns c's socket here, the jam it is placed in and its user,
+// or the error for a message that needs a jam from a socket in none.
+func (h *Hub) placedOf(c server.Client) (*local, *localJam, string, error) {
+	l := h.localOf(c)
+	if l == nil {
+		return nil, nil, "", notJoined()
+	}
+	lj, user := l.placed()
+	if lj == nil {
+		return nil, nil, "", notJoined()
+	}
+	return l, lj, user, nil
+}
+
+// notJoined is the error for a message that needs a jam, sent before one.
+func notJoined() error { return shared.Errorf(shared.CodeNotJoined, "not in a jam") }
+
 // Swap gives c's user the loop from the next bar on: see server.Cluster.
 func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
 	received := toMs(at)
@@ -90,13 +103,9 @@ func (h *Hub) Swap(c server.Client, loop string, at time.Time) error {
 // with 1012 when the cluster cannot be reached. Nothing happens when c holds
 // no user, or no longer holds it.
 func (h *Hub) changeMember(c server.Client, fn func(n *jamRecord, m *memberRecord) error) error {
-	l := h.localOf(c)
-	if l == nil {
-		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
-	}
-	lj, user := l.placed()
-	if lj == nil {
-		return shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	_, lj, user, err := h.placedOf(c)
+	if err != nil {
+		return err
 	}
 	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
@@ -134,18 +143,14 @@ func (h *Hub) closeUnwritten(c server.Client) func(*jamRecord, uint64, error) {
 // Snapshot returns the last bars bars of c's user's jam as this node heard
 // them: see server.Cluster.
 func (h *Hub) Snapshot(c server.Client, bars int) (*shared.Recording, error) {
-	l := h.localOf(c)
-	if l == nil {
-		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
-	}
-	lj, _ := l.placed()
-	if lj == nil {
-		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+	_, lj, _, err := h.placedOf(c)
+	if err != nil {
+		return nil, err
 	}
 	lj.mu.Lock()
 	defer lj.mu.Unlock()
 	if lj.rec == nil || lj.hist == nil {
-		return nil, shared.Errorf(shared.CodeNotJoined, "not in a jam")
+		return nil, notJoined()
 	}
 	tl := lj.rec.Timeline
 	cur := tl.BarAt(h.nowMs())
