@@ -28,13 +28,14 @@ var testLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level
 // testNode is one node of a test cluster: an embedded nats-server, its
 // Hub and a server.Server behind a real httptest.Server.
 type testNode struct {
-	name string
-	emb  *Embedded
-	nc   *nats.Conn
-	hub  *Hub
-	srv  *server.Server
-	ts   *httptest.Server
-	lis  *trackingListener
+	name  string
+	emb   *Embedded
+	nc    *nats.Conn
+	hub   *Hub
+	store *RecordingStore
+	srv   *server.Server
+	ts    *httptest.Server
+	lis   *trackingListener
 
 	stopOnce sync.Once
 }
@@ -120,6 +121,7 @@ func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 		if err != nil {
 			t.Fatal(err)
 		}
+		node.store = store
 		node.srv = server.New(server.Config{Cluster: node.hub, Recordings: store})
 		node.lis = &trackingListener{Listener: listenLoopback(t)}
 		node.ts = httptest.NewUnstartedServer(node.srv)

@@ -3,7 +3,9 @@
 package natshub
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -119,6 +121,25 @@ func TestCluster(t *testing.T) {
 		}
 		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.welcome.Loop || rec.Parts[0].To != rec.Bars {
 			t.Fatalf("the recording has %+v over %d bars, want %s sounding to the end", rec.Parts, rec.Bars, a.welcome.Loop)
+		}
+	})
+
+	t.Run("a recording is read from the leader when a replica has not got it yet", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		rec := &shared.Recording{ID: "leader-read", Bars: 2, Parts: []shared.Part{{Loop: "x", From: 0, To: 2}}}
+		if err := nodes[0].store.Put(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			b, err := n.store.leaderGet(ctx, rec.ID)
+			var got shared.Recording
+			if err != nil || json.Unmarshal(b, &got) != nil || got.Bars != rec.Bars || len(got.Parts) != 1 {
+				t.Fatalf("%s: the leader gave %q, %v; want %+v", n.name, b, err, rec)
+			}
+			if _, err := n.store.leaderGet(ctx, "never-saved"); !errors.Is(err, shared.ErrRecordingNotFound) {
+				t.Fatalf("%s: an unknown recording from the leader: %v, want ErrRecordingNotFound", n.name, err)
+			}
 		}
 	})
 

@@ -3,6 +3,7 @@
 package natshub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,7 +35,9 @@ type RecordingsConfig struct {
 // node reads them: a server.RecordingStore. The bucket's TTL drops a
 // recording Keep after it was saved, and its size limit the oldest first.
 type RecordingStore struct {
-	kv jetstream.KeyValue
+	kv     jetstream.KeyValue
+	nc     *nats.Conn
+	bucket string
 }
 
 var _ server.RecordingStore = (*RecordingStore)(nil)
@@ -81,7 +84,7 @@ func NewRecordingStore(ctx context.Context, cfg RecordingsConfig) (*RecordingSto
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	return &RecordingStore{kv: kv}, nil
+	return &RecordingStore{kv: kv, nc: cfg.Conn, bucket: bucket}, nil
 }
 
 func discardOld(ctx context.Context, js jetstream.JetStream, stream string) error {
@@ -112,16 +115,61 @@ func (s *RecordingStore) Put(ctx context.Context, rec *shared.Recording) error {
 
 // Get returns the recording saved under id.
 func (s *RecordingStore) Get(ctx context.Context, id string) (*shared.Recording, error) {
+	var data []byte
 	e, err := s.kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, shared.ErrRecordingNotFound
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+		data = e.Value()
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		// The bucket's reads go to any replica, and one may not yet
+		// have the recording another node has just saved: its link goes
+		// round the jam at once. Only the stream's leader can say it is
+		// missing.
+		if data, err = s.leaderGet(ctx, id); err != nil {
+			return nil, err
+		}
+	default:
 		return nil, fmt.Errorf("natshub: read recording %s: %w", id, err)
 	}
 	rec := new(shared.Recording)
-	if err := json.Unmarshal(e.Value(), rec); err != nil {
+	if err := json.Unmarshal(data, rec); err != nil {
 		return nil, fmt.Errorf("natshub: recording %s: %w", id, err)
 	}
 	return rec, nil
+}
+
+// leaderGet reads the recording saved under id from the bucket stream's
+// leader, through JetStream's API for a stream's message rather than the
+// direct get that a KeyValue's Get uses, which any replica answers.
+func (s *RecordingStore) leaderGet(ctx context.Context, id string) ([]byte, error) {
+	req, err := json.Marshal(struct {
+		LastBySubject string `json:"last_by_subj"`
+	}{"$KV." + s.bucket + "." + id})
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET.KV_"+s.bucket, req)
+	if err != nil {
+		return nil, fmt.Errorf("natshub: read recording %s: %w", id, err)
+	}
+	var res struct {
+		Message *struct {
+			Header []byte `json:"hdrs"`
+			Data   []byte `json:"data"`
+		} `json:"message"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &res); err != nil {
+		return nil, fmt.Errorf("natshub: read recording %s: %w", id, err)
+	}
+	switch {
+	case res.Error != nil && res.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+		return nil, shared.ErrRecordingNotFound
+	case res.Error != nil:
+		return nil, fmt.Errorf("natshub: read recording %s: %w", id, res.Error)
+	case res.Message == nil || bytes.Contains(res.Message.Header, []byte("KV-Operation")):
+		// A delete or purge marker: the recording is gone.
+		return nil, shared.ErrRecordingNotFound
+	}
+	return res.Message.Data, nil
 }
