@@ -3,7 +3,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -126,7 +125,9 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 	case *shared.Swap:
 		err = cl.Swap(c, msg.Loop, at)
 	case *shared.Record:
-		c.recordClustered(cl, msg, at)
+		c.record(msg, at,
+			func(float64) (*shared.Recording, error) { return cl.Snapshot(c, msg.Bars) },
+			func(rec *shared.Recording) { cl.Recorded(c, rec) })
 	case *shared.Leave:
 		cl.Leave(c)
 		c.left()
@@ -139,32 +140,4 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		c.sendErr(err, at)
 	}
 	return true
-}
-
-// recordClustered saves the last r.Bars bars of the user's jam, as record
-// does, from the cluster's history of the jam.
-func (c *conn) recordClustered(cl Cluster, r *shared.Record, at time.Time) {
-	if e := shared.CheckRecord(r); e != nil {
-		c.sendError(e, at)
-		return
-	}
-	if !c.records.allow(at.Sub(c.born)) {
-		c.sendError(shared.Errorf(shared.CodeRateLimited, "more than %d recordings in %v", c.s.cfg.RecordRate, c.s.cfg.RecordWindow), at)
-		return
-	}
-	rec, err := cl.Snapshot(c, r.Bars)
-	if err != nil {
-		c.sendErr(err, at)
-		return
-	}
-	rec.ID, rec.Created = newRecordingID(), c.s.nowMs()
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	if err := c.s.cfg.Recordings.Put(ctx, rec); err != nil {
-		c.s.log.Error("save recording", "err", err)
-		c.sendError(shared.StoreFailed(), at)
-		return
-	}
-	c.s.metrics.recordings.Inc()
-	cl.Recorded(c, rec)
 }

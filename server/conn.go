@@ -279,7 +279,11 @@ func (c *conn) handle(msg shared.Message, at time.Time) bool {
 			c.sendErr(err, at)
 		}
 	case *shared.Record:
-		c.record(m, msg, at)
+		c.record(msg, at,
+			func(now float64) (*shared.Recording, error) { return m.jam.snapshot(m, c, msg.Bars, now) },
+			func(rec *shared.Recording) {
+				m.jam.announce(shared.MustEncode(&shared.Recorded{ID: rec.ID, By: m.id, Bars: rec.Bars}), at)
+			})
 	case *shared.Leave:
 		c.s.hub.leave(c)
 		c.left()

@@ -29,8 +29,10 @@ type RecordingStore interface {
 // storeTimeout bounds one store call made for a client.
 const storeTimeout = 5 * time.Second
 
-// record saves the last r.Bars bars of m's jam and tells every member.
-func (c *conn) record(m *member, r *shared.Record, at time.Time) {
+// record saves the last r.Bars bars of the user's jam, as snapshot takes
+// them at now, and has announce tell every member: the checks, the rate
+// limit and the store are the same on one node and in a cluster.
+func (c *conn) record(r *shared.Record, at time.Time, snapshot func(now float64) (*shared.Recording, error), announce func(*shared.Recording)) {
 	if e := shared.CheckRecord(r); e != nil {
 		c.sendError(e, at)
 		return
@@ -40,7 +42,7 @@ func (c *conn) record(m *member, r *shared.Record, at time.Time) {
 		return
 	}
 	now := c.s.nowMs()
-	rec, err := m.jam.snapshot(m, c, r.Bars, now)
+	rec, err := snapshot(now)
 	if err != nil {
 		c.sendErr(err, at)
 		return
@@ -54,7 +56,7 @@ func (c *conn) record(m *member, r *shared.Record, at time.Time) {
 		return
 	}
 	c.s.metrics.recordings.Inc()
-	m.jam.announce(shared.MustEncode(&shared.Recorded{ID: rec.ID, By: m.id, Bars: rec.Bars}), at)
+	announce(rec)
 }
 
 // newRecordingID returns a fresh random recording id.
