@@ -125,10 +125,14 @@ type ChaosReport struct {
 	Problems     []string                    `json:"problems,omitempty"`
 }
 
-// failures says what the chaos broke: a dropped client that did not come
-// back as the same user, bad input not closed as PROTOCOL.md says.
+// failures says what the chaos broke, or that it tried nothing: no client
+// dropped, a dropped client that did not come back as the same user, bad
+// input not closed as PROTOCOL.md says.
 func (c *ChaosReport) failures() []string {
 	var f []string
+	if c.Drops == 0 {
+		f = append(f, "the chaos dropped no client: no resume was tried")
+	}
 	if c.Resumed != c.Drops {
 		f = append(f, fmt.Sprintf("%d drops, %d resumed as the same user (%d as a new one, %d failed): %v",
 			c.Drops, c.Resumed, c.NewIdentity, c.ResumeFailed, c.Problems))
