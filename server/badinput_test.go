@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -18,7 +19,7 @@ func pair(t *testing.T, s *testServer) (x, y *client, wx, wy *shared.Welcome) {
 	t.Helper()
 	x, wx = s.join(t, "pair")
 	y, wy = s.join(t, "pair")
-	expect[*shared.Joined](x)
+	wstest.Expect[*shared.Joined](x)
 	return x, y, wx, wy
 }
 
@@ -32,29 +33,29 @@ func TestBadInputThatGetsAnError(t *testing.T) {
 		joined bool
 	}{
 		{"a message of an unknown type gets unknown_type", shared.CodeUnknownType,
-			func(x *client, _ *shared.Welcome) { x.sendRaw(`{"type":"dance","steps":3}`) }, true},
+			func(x *client, _ *shared.Welcome) { x.SendRaw(`{"type":"dance","steps":3}`) }, true},
 		{"a play before joining gets not_joined", shared.CodeNotJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Play{}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Play{}) }, false},
 		{"a stop before joining gets not_joined", shared.CodeNotJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Stop{}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Stop{}) }, false},
 		{"a swap before joining gets not_joined", shared.CodeNotJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Swap{Loop: "bells"}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Swap{Loop: "bells"}) }, false},
 		{"a leave before joining gets not_joined", shared.CodeNotJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Leave{}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Leave{}) }, false},
 		{"a ping before joining gets not_joined", shared.CodeNotJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Ping{ID: 1}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Ping{ID: 1}) }, false},
 		{"a second join gets already_joined", shared.CodeAlreadyJoined,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Join{Jam: "elsewhere"}) }, true},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Join{Jam: "elsewhere"}) }, true},
 		{"a jam id with a space gets bad_jam", shared.CodeBadJam,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Join{Jam: "pair two"}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Join{Jam: "pair two"}) }, false},
 		{"a jam id with a slash gets bad_jam", shared.CodeBadJam,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Join{Jam: "../pair"}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Join{Jam: "../pair"}) }, false},
 		{"a jam id of 65 characters gets bad_jam", shared.CodeBadJam,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Join{Jam: strings.Repeat("j", 65)}) }, false},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Join{Jam: strings.Repeat("j", 65)}) }, false},
 		{"a swap to a loop not in the catalog gets unknown_loop", shared.CodeUnknownLoop,
-			func(x *client, _ *shared.Welcome) { x.send(&shared.Swap{Loop: "kazoo"}) }, true},
+			func(x *client, _ *shared.Welcome) { x.Send(&shared.Swap{Loop: "kazoo"}) }, true},
 		{"a swap to another member's loop gets loop_taken", shared.CodeLoopTaken,
-			func(x *client, wy *shared.Welcome) { x.send(&shared.Swap{Loop: wy.Loop}) }, true},
+			func(x *client, wy *shared.Welcome) { x.Send(&shared.Swap{Loop: wy.Loop}) }, true},
 	} {
 		t.Run(tc.name+" and the jam sees nothing", func(t *testing.T) {
 			s := newTestServer(t, Config{})
@@ -63,14 +64,14 @@ func TestBadInputThatGetsAnError(t *testing.T) {
 				x = s.dial(t)
 			}
 			tc.do(x, wy)
-			x.expectError(tc.code)
-			y.expectQuiet()
+			x.ExpectError(tc.code)
+			y.ExpectQuiet()
 			// The connection stays open and usable.
 			if tc.joined {
-				x.expectQuiet()
+				x.ExpectQuiet()
 			} else {
-				x.join("pair", "")
-				expect[*shared.Joined](y)
+				x.Join("pair", "")
+				wstest.Expect[*shared.Joined](y)
 			}
 			if st := s.stats(t); st.JamSizes["pair"] < 2 {
 				t.Fatalf("stats %+v", st)
@@ -83,11 +84,11 @@ func TestBadInputThatGetsAnError(t *testing.T) {
 		x, y, _, _ := pair(t, s)
 		const pings = 45
 		for i := 0; i < pings; i++ {
-			x.send(&shared.Ping{ID: int64(i)})
+			x.Send(&shared.Ping{ID: int64(i)})
 		}
 		pongs, limited := 0, 0
 		for i := 0; i < pings; i++ {
-			switch m := x.next().(type) {
+			switch m := x.Next().(type) {
 			case *shared.Pong:
 				pongs++
 			case *shared.Error:
@@ -101,7 +102,7 @@ func TestBadInputThatGetsAnError(t *testing.T) {
 		if pongs != shared.RateLimit-1 || limited != pings-pongs {
 			t.Fatalf("%d pongs and %d rate_limited, want %d and %d", pongs, limited, shared.RateLimit-1, pings-shared.RateLimit+1)
 		}
-		y.expectQuiet()
+		y.ExpectQuiet()
 	})
 }
 
@@ -114,37 +115,37 @@ func TestBadInputThatCloses(t *testing.T) {
 		do     func(x *client)
 	}{
 		{"malformed JSON closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`{"type":"play"`) }},
+			func(x *client) { x.SendRaw(`{"type":"play"`) }},
 		{"a frame that is not an object closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`["play"]`) }},
+			func(x *client) { x.SendRaw(`["play"]`) }},
 		{"a frame without a type closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`{"loop":"bells"}`) }},
+			func(x *client) { x.SendRaw(`{"loop":"bells"}`) }},
 		{"a frame whose type is not a string closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`{"type":7}`) }},
+			func(x *client) { x.SendRaw(`{"type":7}`) }},
 		{"a swap whose loop is a number closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`{"type":"swap","loop":5}`) }},
+			func(x *client) { x.SendRaw(`{"type":"swap","loop":5}`) }},
 		{"a ping whose id is a string closes with 1007", shared.StatusInvalidPayload, reasonBadFrame,
-			func(x *client) { x.sendRaw(`{"type":"ping","id":"one","t0":1}`) }},
+			func(x *client) { x.SendRaw(`{"type":"ping","id":"one","t0":1}`) }},
 		{"a binary frame closes with 1003", shared.StatusUnsupportedData, reasonBinary,
 			func(x *client) {
 				ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 				defer cancel()
-				if err := x.ws.Write(ctx, websocket.MessageBinary, []byte(`{"type":"play"}`)); err != nil {
-					x.t.Fatal(err)
+				if err := x.WS.Write(ctx, websocket.MessageBinary, []byte(`{"type":"play"}`)); err != nil {
+					x.T.Fatal(err)
 				}
 			}},
 		{"a frame over 4096 bytes closes with 1009", shared.StatusMessageTooBig, reasonTooBig,
-			func(x *client) { x.sendRaw(huge) }},
+			func(x *client) { x.SendRaw(huge) }},
 	} {
 		t.Run(tc.name+" and the jam sees only a left", func(t *testing.T) {
 			s := newTestServer(t, Config{})
 			x, y, wx, _ := pair(t, s)
 			tc.do(x)
-			x.expectClose(tc.status)
-			if l := expect[*shared.Left](y); l.ID != wx.You {
+			x.ExpectClose(tc.status)
+			if l := wstest.Expect[*shared.Left](y); l.ID != wx.You {
 				t.Fatalf("left %s, want %s", l.ID, wx.You)
 			}
-			y.expectQuiet()
+			y.ExpectQuiet()
 			if got := counterValue(t, s.metrics.closes.WithLabelValues(tc.reason)); got != 1 {
 				t.Fatalf("closes{reason=%q} = %v, want 1", tc.reason, got)
 			}
@@ -158,8 +159,8 @@ func TestBadInputThatCloses(t *testing.T) {
 		s := newTestServer(t, Config{})
 		x, _, _, _ := pair(t, s)
 		head := `{"type":"ping","id":9,"pad":"`
-		x.sendRaw(head + strings.Repeat("x", shared.MaxFrameBytes-len(head)-2) + `"}`)
-		if p := expect[*shared.Pong](x); p.ID != 9 {
+		x.SendRaw(head + strings.Repeat("x", shared.MaxFrameBytes-len(head)-2) + `"}`)
+		if p := wstest.Expect[*shared.Pong](x); p.ID != 9 {
 			t.Fatalf("pong %+v", p)
 		}
 	})
@@ -174,7 +175,7 @@ func TestBadInputThatCloses(t *testing.T) {
 			defer close(done)
 			frame := shared.MustEncode(&shared.Ping{ID: 1})
 			for ctx.Err() == nil {
-				if x.ws.Write(ctx, websocket.MessageText, frame) != nil {
+				if x.WS.Write(ctx, websocket.MessageText, frame) != nil {
 					return
 				}
 				time.Sleep(time.Millisecond)
@@ -182,7 +183,7 @@ func TestBadInputThatCloses(t *testing.T) {
 		}()
 		limited := 0
 		for {
-			m, err := x.read(testTimeout)
+			m, err := x.Read(testTimeout)
 			if err != nil {
 				if websocket.CloseStatus(err) != shared.StatusPolicyViolation {
 					t.Fatalf("ended with %v, want 1008", err)
@@ -198,10 +199,10 @@ func TestBadInputThatCloses(t *testing.T) {
 		if limited == 0 {
 			t.Fatalf("closed without a rate_limited error first")
 		}
-		if l := expect[*shared.Left](y); l.ID != wx.You {
+		if l := wstest.Expect[*shared.Left](y); l.ID != wx.You {
 			t.Fatalf("left %s, want %s", l.ID, wx.You)
 		}
-		y.expectQuiet()
+		y.ExpectQuiet()
 		if got := counterValue(t, s.metrics.closes.WithLabelValues(reasonRateLimited)); got != 1 {
 			t.Fatalf("closes{reason=rate_limited} = %v, want 1", got)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -51,7 +52,7 @@ func TestBalancer(t *testing.T) {
 		}
 		// Members see each other come in, in order.
 		for i := 1; i < 7; i++ {
-			j := expect[*shared.Joined](clients[0])
+			j := wstest.Expect[*shared.Joined](clients[0])
 			if j.Member.ID != welcomes[i].You {
 				t.Fatalf("joined %s, want %s", j.Member.ID, welcomes[i].You)
 			}
@@ -59,10 +60,10 @@ func TestBalancer(t *testing.T) {
 
 		// Two leave the full jam: 5 and 1. The next joiner goes to the
 		// fuller jam.
-		clients[5].send(&shared.Leave{})
-		clients[6].send(&shared.Leave{})
-		expect[*shared.Left](clients[0])
-		expect[*shared.Left](clients[0])
+		clients[5].Send(&shared.Leave{})
+		clients[6].Send(&shared.Leave{})
+		wstest.Expect[*shared.Left](clients[0])
+		wstest.Expect[*shared.Left](clients[0])
 		_, w := s.join(t, "")
 		if w.Jam.ID != first {
 			t.Fatalf("joiner went to %s, want the fuller jam %s", w.Jam.ID, first)
@@ -88,9 +89,9 @@ func TestBalancer(t *testing.T) {
 			t.Fatalf("fourteen users in one jam %s", ids[0])
 		}
 		for _, k := range []int{1, 0} {
-			byJam[k][shared.Capacity-1].send(&shared.Leave{})
+			byJam[k][shared.Capacity-1].Send(&shared.Leave{})
 			for {
-				if _, ok := byJam[k][0].next().(*shared.Left); ok {
+				if _, ok := byJam[k][0].Next().(*shared.Left); ok {
 					break
 				}
 			}
@@ -123,9 +124,9 @@ func TestBalancer(t *testing.T) {
 		}
 		var seen []shared.Message
 		for range shared.Capacity - 2 {
-			seen = append(seen, named[0].next())
+			seen = append(seen, named[0].Next())
 		}
-		if j, ok := named[0].next().(*shared.Joined); !ok || j.Member.ID != w.You {
+		if j, ok := named[0].Next().(*shared.Joined); !ok || j.Member.ID != w.You {
 			t.Fatalf("the first member saw %s, then not the invited one", describe(seen))
 		}
 	})
@@ -133,9 +134,9 @@ func TestBalancer(t *testing.T) {
 	t.Run("a public jam that emptied comes back public for the user who resumes it", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c, w := s.join(t, "")
-		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+		_ = c.WS.Close(websocket.StatusNormalClosure, "")
 		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
-		back := s.dial(t).join("", w.Resume)
+		back := s.dial(t).Join("", w.Resume)
 		if back.Jam.ID != w.Jam.ID || back.You != w.You {
 			t.Fatalf("resumed into %s as %s, want %s as %s", back.Jam.ID, back.You, w.Jam.ID, w.You)
 		}
@@ -154,8 +155,8 @@ func TestBalancer(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c.send(&shared.Join{Jam: "party"})
-				m, err := c.read(testTimeout)
+				c.Send(&shared.Join{Jam: "party"})
+				m, err := c.Read(testTimeout)
 				if err != nil {
 					t.Errorf("client %d: %v", i, err)
 					return

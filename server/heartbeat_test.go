@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -33,7 +34,7 @@ func (s *testServer) dialAnswering(t *testing.T, pings *atomic.Int32, answer fun
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { _ = ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	return &client{T: t, WS: ws}
 }
 
 func TestHeartbeat(t *testing.T) {
@@ -44,14 +45,14 @@ func TestHeartbeat(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		var pings atomic.Int32
 		a := s.dialCounting(t, &pings)
-		a.join("busy", "")
+		a.Join("busy", "")
 		// A clock ping every 50 ms, as the app sends one every few
 		// seconds: never quiet for half an interval, for an interval
 		// and a half.
 		begin := time.Now()
 		for i := 0; time.Since(begin) < interval*3/2; i++ {
-			a.send(&shared.Ping{ID: int64(i), T0: 1})
-			expect[*shared.Pong](a)
+			a.Send(&shared.Ping{ID: int64(i), T0: 1})
+			wstest.Expect[*shared.Pong](a)
 			time.Sleep(50 * time.Millisecond)
 		}
 		if n := pings.Load(); n != 0 {
@@ -60,7 +61,7 @@ func TestHeartbeat(t *testing.T) {
 		if n := counterValue(t, s.metrics.pings); n != 0 {
 			t.Errorf("loops_pings_total = %v, want 0", n)
 		}
-		a.expectQuiet()
+		a.ExpectQuiet()
 	})
 
 	t.Run("a quiet client that answers pings stays", func(t *testing.T) {
@@ -68,9 +69,9 @@ func TestHeartbeat(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		var pings atomic.Int32
 		a := s.dialCounting(t, &pings)
-		a.join("quiet", "")
+		a.Join("quiet", "")
 		// Reading answers pings; nothing comes for eight intervals.
-		if m, err := a.read(8 * interval); err == nil {
+		if m, err := a.Read(8 * interval); err == nil {
 			t.Fatalf("got %T %+v, want nothing", m, m)
 		}
 		if pings.Load() < 4 {
@@ -86,22 +87,22 @@ func TestHeartbeat(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		a, _ := s.join(t, "dies")
 		b := s.dial(t)
-		jb := b.join("dies", "")
-		expect[*shared.Joined](a)
+		jb := b.Join("dies", "")
+		wstest.Expect[*shared.Joined](a)
 		var last time.Time
 		for i := range 10 {
 			for _, c := range []*client{a, b} {
 				if c == b {
 					last = time.Now()
 				}
-				c.send(&shared.Ping{ID: int64(i), T0: 1})
-				expect[*shared.Pong](c)
+				c.Send(&shared.Ping{ID: int64(i), T0: 1})
+				wstest.Expect[*shared.Pong](c)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 		// b neither sends nor reads from now on: it answers no ping. a
 		// reads, and so answers its pings.
-		if l := expect[*shared.Left](a); l.ID != jb.You {
+		if l := wstest.Expect[*shared.Left](a); l.ID != jb.You {
 			t.Fatalf("left %s, want %s", l.ID, jb.You)
 		}
 		// Quiet for half an interval by the beat that finds it, a beat an
@@ -113,7 +114,7 @@ func TestHeartbeat(t *testing.T) {
 		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 1 {
 			t.Fatalf("closes{reason=no_pong} = %v, want 1", n)
 		}
-		a.expectQuiet()
+		a.ExpectQuiet()
 	})
 
 	t.Run("a client whose frames wait unread while the server is behind is neither pinged nor closed", func(t *testing.T) {
@@ -124,13 +125,13 @@ func TestHeartbeat(t *testing.T) {
 		// The hub's lock held stands for a server short of CPU: a's join
 		// waits for it, so a's read loop reads nothing more meanwhile.
 		s.hub.mu.Lock()
-		a.send(&shared.Join{Jam: "behind"})
+		a.Send(&shared.Join{Jam: "behind"})
 		time.Sleep(interval / 4)
-		a.send(&shared.Ping{ID: 7, T0: 1}) // waits unread in the server's socket
+		a.Send(&shared.Ping{ID: 7, T0: 1}) // waits unread in the server's socket
 		time.Sleep(4 * interval)
 		s.hub.mu.Unlock()
-		expect[*shared.Welcome](a)
-		if p := expect[*shared.Pong](a); p.ID != 7 {
+		wstest.Expect[*shared.Welcome](a)
+		if p := wstest.Expect[*shared.Pong](a); p.ID != 7 {
 			t.Fatalf("pong for ping %d, want 7", p.ID)
 		}
 		if n := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); n != 0 {
@@ -139,7 +140,7 @@ func TestHeartbeat(t *testing.T) {
 		if n := counterValue(t, s.metrics.pings); n != 0 {
 			t.Errorf("loops_pings_total = %v, want 0: the client's frame waited unread", n)
 		}
-		a.expectQuiet()
+		a.ExpectQuiet()
 	})
 
 	t.Run("a client that reads but answers no ping is closed after its second unanswered ping", func(t *testing.T) {
@@ -147,9 +148,9 @@ func TestHeartbeat(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		var pings atomic.Int32
 		deaf := s.dialAnswering(t, &pings, func(int32) bool { return false })
-		deaf.join("deaf", "")
+		deaf.Join("deaf", "")
 		begin := time.Now()
-		_, err := deaf.read(10 * interval)
+		_, err := deaf.Read(10 * interval)
 		if status := websocket.CloseStatus(err); status != websocket.StatusPolicyViolation {
 			t.Fatalf("read: %v, want a close with 1008", err)
 		}
@@ -169,8 +170,8 @@ func TestHeartbeat(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		var pings atomic.Int32
 		half := s.dialAnswering(t, &pings, func(n int32) bool { return n%2 == 0 })
-		half.join("half", "")
-		if m, err := half.read(6 * interval); err == nil || websocket.CloseStatus(err) != -1 {
+		half.Join("half", "")
+		if m, err := half.Read(6 * interval); err == nil || websocket.CloseStatus(err) != -1 {
 			t.Fatalf("got %T %+v, %v; want nothing and no close", m, m, err)
 		}
 		if n := pings.Load(); n < 4 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -46,7 +47,7 @@ func newBystanders(t *testing.T, s *testServer) *bystanders {
 	for i := 0; i < 3; i++ {
 		c, w := s.join(t, "bystanders")
 		for _, o := range b.cs {
-			expect[*shared.Joined](o)
+			wstest.Expect[*shared.Joined](o)
 		}
 		b.cs = append(b.cs, c)
 		b.tl = w.Jam.Timeline
@@ -88,13 +89,13 @@ func (b *bystanders) toggle() time.Duration {
 	b.playing = !b.playing
 	sent := time.Now()
 	if b.playing {
-		b.cs[0].send(&shared.Play{})
+		b.cs[0].Send(&shared.Play{})
 	} else {
-		b.cs[0].send(&shared.Stop{})
+		b.cs[0].Send(&shared.Stop{})
 	}
 	var took time.Duration
 	for i, c := range b.cs {
-		m := c.next()
+		m := c.Next()
 		now := time.Now()
 		took = max(took, now.Sub(sent))
 		var bar int64
@@ -165,9 +166,9 @@ func TestHostileSockets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.send(&shared.Join{Jam: "no such id!"})
-		c.expectError(shared.CodeBadJam)
-		c.expectClose(shared.StatusPolicyViolation)
+		c.Send(&shared.Join{Jam: "no such id!"})
+		c.ExpectError(shared.CodeBadJam)
+		c.ExpectClose(shared.StatusPolicyViolation)
 		b.check()
 	})
 
@@ -183,25 +184,25 @@ func TestHostileSockets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stays.join("stays", "")
-		goes.join("goes", "")
+		stays.Join("stays", "")
+		goes.Join("goes", "")
 		time.Sleep(2 * timeout) // past the timeout of their opening
-		stays.expectQuiet()
-		goes.expectQuiet()
+		stays.ExpectQuiet()
+		goes.ExpectQuiet()
 
 		// One leaves and joins again at once: it is in a jam, and stays.
-		stays.send(&shared.Leave{})
-		stays.join("stays", "")
+		stays.Send(&shared.Leave{})
+		stays.Join("stays", "")
 		// The other leaves for good: closed a timeout after its leave,
 		// not at once (its opening's timeout is long over).
 		left := time.Now()
-		goes.send(&shared.Leave{})
-		goes.expectClose(shared.StatusPolicyViolation)
+		goes.Send(&shared.Leave{})
+		goes.ExpectClose(shared.StatusPolicyViolation)
 		if took := time.Since(left); took < timeout {
 			t.Errorf("closed %v after the leave, before the %v join timeout", took, timeout)
 		}
 		time.Sleep(2 * timeout)
-		stays.expectQuiet()
+		stays.ExpectQuiet()
 		b.check()
 	})
 
@@ -214,8 +215,8 @@ func TestHostileSockets(t *testing.T) {
 		}
 		joins := 0
 		for i := 0; i < 20; i++ {
-			c.send(&shared.Join{Jam: "bystanders"})
-			m := c.next()
+			c.Send(&shared.Join{Jam: "bystanders"})
+			m := c.Next()
 			if e, ok := m.(*shared.Error); ok {
 				if e.Code != shared.CodeRateLimited {
 					t.Fatalf("join %d: error %+v", i, e)
@@ -226,7 +227,7 @@ func TestHostileSockets(t *testing.T) {
 				t.Fatalf("join %d: got %T", i, m)
 			}
 			joins++
-			c.send(&shared.Leave{})
+			c.Send(&shared.Leave{})
 		}
 		if joins != shared.JoinLimit {
 			t.Fatalf("%d joins got in, want %d", joins, shared.JoinLimit)
@@ -235,7 +236,7 @@ func TestHostileSockets(t *testing.T) {
 		for i, o := range b.cs {
 			joined, left := 0, 0
 			for joined+left < 2*shared.JoinLimit {
-				switch m := o.next().(type) {
+				switch m := o.Next().(type) {
 				case *shared.Joined:
 					joined++
 				case *shared.Left:
@@ -244,7 +245,7 @@ func TestHostileSockets(t *testing.T) {
 					t.Fatalf("bystander %d saw %T", i, m)
 				}
 			}
-			o.expectQuiet()
+			o.ExpectQuiet()
 		}
 		b.check()
 	})
@@ -311,7 +312,7 @@ func TestHostileSockets(t *testing.T) {
 		}
 		b.check()
 		for _, o := range b.cs {
-			o.expectQuiet()
+			o.ExpectQuiet()
 		}
 	})
 
@@ -386,8 +387,8 @@ func TestHostileSockets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gone = append(gone, c.join("", ""))
-			_ = c.ws.CloseNow()
+			gone = append(gone, c.Join("", ""))
+			_ = c.WS.CloseNow()
 		}
 		waitFor(t, "the sockets to go", func() bool { return s.connCount() == 3 })
 		if total, own := s.resume.released(attacker); own != 5 || total != 5 {
@@ -396,19 +397,19 @@ func TestHostileSockets(t *testing.T) {
 		// The bystanders' tokens count against the total, not the
 		// attacker's address.
 		for _, o := range b.cs[1:] {
-			_ = o.ws.CloseNow()
+			_ = o.WS.CloseNow()
 		}
 		waitFor(t, "two bystanders to go", func() bool { return s.connCount() == 1 })
-		expect[*shared.Left](b.cs[0])
-		expect[*shared.Left](b.cs[0])
+		wstest.Expect[*shared.Left](b.cs[0])
+		wstest.Expect[*shared.Left](b.cs[0])
 		b.cs = b.cs[:1]
 		if total, own := s.resume.released(attacker); own != 5 || total != 7 {
 			t.Fatalf("%d tokens kept for the address, %d in all, want 5 and 7", own, total)
 		}
-		if w := s.dial(t).join("", gone[0].Resume); w.You == gone[0].You {
+		if w := s.dial(t).Join("", gone[0].Resume); w.You == gone[0].You {
 			t.Error("the oldest token still resumes")
 		}
-		if w := s.dial(t).join("", gone[11].Resume); w.You != gone[11].You {
+		if w := s.dial(t).Join("", gone[11].Resume); w.You != gone[11].You {
 			t.Error("the newest token does not resume")
 		}
 		b.check()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -102,8 +103,8 @@ func TestHTTP(t *testing.T) {
 	t.Run("GET /metrics on the admin listener has every metric", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		a, _ := s.join(t, "")
-		a.send(&shared.Play{})
-		expect[*shared.Played](a)
+		a.Send(&shared.Play{})
+		wstest.Expect[*shared.Played](a)
 		admin := httptest.NewServer(s.Admin())
 		defer admin.Close()
 		res, err := http.Get(admin.URL + "/metrics")
@@ -170,7 +171,7 @@ func TestDrain(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					_, err := c.read(testTimeout)
+					_, err := c.Read(testTimeout)
 					if err == nil {
 						continue
 					}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -23,7 +24,7 @@ func fullJam(t *testing.T, s *testServer, n int) ([]*client, []*shared.Welcome) 
 	for i := 0; i < n; i++ {
 		c, w := s.join(t, "band")
 		for _, o := range cs {
-			expect[*shared.Joined](o)
+			wstest.Expect[*shared.Joined](o)
 		}
 		cs = append(cs, c)
 		ws = append(ws, w)
@@ -38,10 +39,10 @@ func TestPlaying(t *testing.T) {
 		tl := ws[0].Jam.Timeline
 
 		sent := float64(time.Now().UnixNano()) / 1e6
-		cs[1].send(&shared.Play{})
+		cs[1].Send(&shared.Play{})
 		var bar int64 = -1
 		for i, c := range cs {
-			p := expect[*shared.Played](c)
+			p := wstest.Expect[*shared.Played](c)
 			if p.ID != ws[1].You {
 				t.Fatalf("member %d: played %s, want %s", i, p.ID, ws[1].You)
 			}
@@ -57,17 +58,17 @@ func TestPlaying(t *testing.T) {
 			t.Fatalf("bar %d starts at %.1f, more than a bar after %.1f", bar, start, sent)
 		}
 
-		cs[1].send(&shared.Stop{})
+		cs[1].Send(&shared.Stop{})
 		for _, c := range cs {
-			if st := expect[*shared.Stopped](c); st.ID != ws[1].You || st.Bar < bar {
+			if st := wstest.Expect[*shared.Stopped](c); st.ID != ws[1].You || st.Bar < bar {
 				t.Fatalf("stopped %+v", st)
 			}
 		}
 
-		cs[2].send(&shared.Swap{Loop: "bells"})
+		cs[2].Send(&shared.Swap{Loop: "bells"})
 		var swapBar int64 = -1
 		for _, c := range cs {
-			sw := expect[*shared.Swapped](c)
+			sw := wstest.Expect[*shared.Swapped](c)
 			if sw.ID != ws[2].You || sw.Loop != "bells" || (swapBar >= 0 && sw.Bar != swapBar) {
 				t.Fatalf("swapped %+v", sw)
 			}
@@ -83,19 +84,19 @@ func TestPlaying(t *testing.T) {
 	t.Run("a play while playing and a stop while stopped send nothing", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, _ := fullJam(t, s, 2)
-		cs[0].send(&shared.Stop{})
-		cs[0].send(&shared.Play{})
-		cs[0].send(&shared.Play{})
-		expect[*shared.Played](cs[0])
-		expect[*shared.Played](cs[1])
-		cs[0].expectQuiet()
-		cs[1].expectQuiet()
-		cs[0].send(&shared.Stop{})
-		cs[0].send(&shared.Stop{})
-		expect[*shared.Stopped](cs[0])
-		cs[0].expectQuiet()
-		expect[*shared.Stopped](cs[1])
-		cs[1].expectQuiet()
+		cs[0].Send(&shared.Stop{})
+		cs[0].Send(&shared.Play{})
+		cs[0].Send(&shared.Play{})
+		wstest.Expect[*shared.Played](cs[0])
+		wstest.Expect[*shared.Played](cs[1])
+		cs[0].ExpectQuiet()
+		cs[1].ExpectQuiet()
+		cs[0].Send(&shared.Stop{})
+		cs[0].Send(&shared.Stop{})
+		wstest.Expect[*shared.Stopped](cs[0])
+		cs[0].ExpectQuiet()
+		wstest.Expect[*shared.Stopped](cs[1])
+		cs[1].ExpectQuiet()
 	})
 
 	t.Run("a late joiner's welcome shows who is playing and who is queued", func(t *testing.T) {
@@ -106,16 +107,16 @@ func TestPlaying(t *testing.T) {
 
 		// Member 0 plays from a bar that is then in the past; member 1 is
 		// queued for a bar still to come; member 2 is stopped.
-		cs[0].send(&shared.Play{})
-		played := expect[*shared.Played](cs[0])
+		cs[0].Send(&shared.Play{})
+		played := wstest.Expect[*shared.Played](cs[0])
 		clock.Set(time.UnixMilli(int64(tl.BarStart(played.Bar) + 10)))
-		cs[1].send(&shared.Play{})
-		queued := expect[*shared.Played](cs[0])
+		cs[1].Send(&shared.Play{})
+		queued := wstest.Expect[*shared.Played](cs[0])
 		for _, c := range cs[1:] {
-			if p := expect[*shared.Played](c); *p != *played {
+			if p := wstest.Expect[*shared.Played](c); *p != *played {
 				t.Fatalf("got %+v, want %+v", p, played)
 			}
-			if p := expect[*shared.Played](c); *p != *queued {
+			if p := wstest.Expect[*shared.Played](c); *p != *queued {
 				t.Fatalf("got %+v, want %+v", p, queued)
 			}
 		}
@@ -145,9 +146,9 @@ func TestPlaying(t *testing.T) {
 	t.Run("a user who leaves frees their loop for the next joiner", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, ws := fullJam(t, s, 4)
-		cs[1].ws.CloseNow()
+		cs[1].WS.CloseNow()
 		for _, i := range []int{0, 2, 3} {
-			if l := expect[*shared.Left](cs[i]); l.ID != ws[1].You {
+			if l := wstest.Expect[*shared.Left](cs[i]); l.ID != ws[1].You {
 				t.Fatalf("left %s, want %s", l.ID, ws[1].You)
 			}
 		}
@@ -161,8 +162,8 @@ func TestPlaying(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c, _ := s.join(t, "")
 		before := float64(time.Now().UnixNano()) / 1e6
-		c.send(&shared.Ping{ID: 7, T0: 123.5})
-		p := expect[*shared.Pong](c)
+		c.Send(&shared.Ping{ID: 7, T0: 123.5})
+		p := wstest.Expect[*shared.Pong](c)
 		after := float64(time.Now().UnixNano()) / 1e6
 		if p.ID != 7 || p.T0 != 123.5 || p.Now < before || p.Now > after {
 			t.Fatalf("pong %+v, want id 7, t0 123.5, now in [%.1f, %.1f]", p, before, after)
@@ -174,23 +175,23 @@ func TestResume(t *testing.T) {
 	t.Run("a user who reconnects within the window gets back their id, jam and loop", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, ws := fullJam(t, s, 3)
-		cs[1].ws.CloseNow()
-		expect[*shared.Left](cs[0])
+		cs[1].WS.CloseNow()
+		wstest.Expect[*shared.Left](cs[0])
 		c := s.dial(t)
-		w := c.join("", ws[1].Resume)
+		w := c.Join("", ws[1].Resume)
 		if w.You != ws[1].You || w.Jam.ID != "band" || w.Loop != ws[1].Loop {
 			t.Fatalf("resumed as %s in %s with %s, want %s in band with %s", w.You, w.Jam.ID, w.Loop, ws[1].You, ws[1].Loop)
 		}
 		if w.Resume == ws[1].Resume {
 			t.Fatalf("the resume token was not renewed")
 		}
-		if j := expect[*shared.Joined](cs[0]); j.Member.ID != ws[1].You {
+		if j := wstest.Expect[*shared.Joined](cs[0]); j.Member.ID != ws[1].You {
 			t.Fatalf("joined %+v", j.Member)
 		}
 		// A token is good once.
-		c.ws.CloseNow()
-		expect[*shared.Left](cs[0])
-		again := s.dial(t).join("", ws[1].Resume)
+		c.WS.CloseNow()
+		wstest.Expect[*shared.Left](cs[0])
+		again := s.dial(t).Join("", ws[1].Resume)
 		if again.You == ws[1].You {
 			t.Fatalf("a used token resumed again")
 		}
@@ -199,11 +200,11 @@ func TestResume(t *testing.T) {
 	t.Run("a user back in a jam that emptied gets the jam again with their loop", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c, w := s.join(t, "solo")
-		c.send(&shared.Swap{Loop: "bells"})
-		expect[*shared.Swapped](c)
-		c.ws.CloseNow()
+		c.Send(&shared.Swap{Loop: "bells"})
+		wstest.Expect[*shared.Swapped](c)
+		c.WS.CloseNow()
 		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
-		back := s.dial(t).join("", w.Resume)
+		back := s.dial(t).Join("", w.Resume)
 		if back.You != w.You || back.Jam.ID != "solo" || back.Loop != "bells" || back.Redirected {
 			t.Fatalf("back as %+v", back)
 		}
@@ -214,16 +215,16 @@ func TestResume(t *testing.T) {
 		s := newTestServer(t, Config{Now: clock.Now, ResumeWindow: time.Minute})
 		a, wa := s.join(t, "")
 
-		w := s.dial(t).join("", "forged-token")
+		w := s.dial(t).Join("", "forged-token")
 		if w.You == wa.You || w.Redirected {
 			t.Fatalf("forged token: %+v", w)
 		}
-		expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](a)
 
-		a.ws.CloseNow()
+		a.WS.CloseNow()
 		waitFor(t, "the leave", func() bool { return s.stats(t).Users == 1 })
 		clock.Set(clock.Now().Add(time.Minute + time.Millisecond))
-		w = s.dial(t).join("", wa.Resume)
+		w = s.dial(t).Join("", wa.Resume)
 		if w.You == wa.You {
 			t.Fatalf("a stale token resumed")
 		}
@@ -232,12 +233,12 @@ func TestResume(t *testing.T) {
 	t.Run("a user whose old connection is still open takes it over: same id, loop and playing state, and the others see nothing", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, ws := fullJam(t, s, 3)
-		cs[1].send(&shared.Play{})
-		played := expect[*shared.Played](cs[0])
-		expect[*shared.Played](cs[2])
+		cs[1].Send(&shared.Play{})
+		played := wstest.Expect[*shared.Played](cs[0])
+		wstest.Expect[*shared.Played](cs[2])
 
 		c := s.dial(t)
-		w := c.join("band", ws[1].Resume)
+		w := c.Join("band", ws[1].Resume)
 		if w.You != ws[1].You || w.Jam.ID != "band" || w.Loop != ws[1].Loop || w.Redirected {
 			t.Fatalf("took over as %s in %s with %s (redirected %v), want %s in band with %s", w.You, w.Jam.ID, w.Loop, w.Redirected, ws[1].You, ws[1].Loop)
 		}
@@ -259,20 +260,20 @@ func TestResume(t *testing.T) {
 		// The others hear of no leave and no join: the next thing they get
 		// is the user's stop, then play, from the new connection.
 		for _, o := range []*client{cs[0], cs[2]} {
-			o.expectQuiet()
+			o.ExpectQuiet()
 		}
-		c.send(&shared.Stop{})
-		c.send(&shared.Play{})
+		c.Send(&shared.Stop{})
+		c.Send(&shared.Play{})
 		for _, o := range []*client{c, cs[0], cs[2]} {
-			if st := expect[*shared.Stopped](o); st.ID != ws[1].You {
+			if st := wstest.Expect[*shared.Stopped](o); st.ID != ws[1].You {
 				t.Fatalf("stopped %+v, want %s", st, ws[1].You)
 			}
-			if p := expect[*shared.Played](o); p.ID != ws[1].You {
+			if p := wstest.Expect[*shared.Played](o); p.ID != ws[1].You {
 				t.Fatalf("played %+v, want %s", p, ws[1].You)
 			}
 		}
 		// The old token was good once.
-		again := s.dial(t).join("band", ws[1].Resume)
+		again := s.dial(t).Join("band", ws[1].Resume)
 		if again.You == ws[1].You {
 			t.Fatalf("a used token took the user over again")
 		}
@@ -281,9 +282,9 @@ func TestResume(t *testing.T) {
 	t.Run("the taken-over connection is closed with 4000, taken over", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		old, w := s.join(t, "")
-		s.dial(t).join("", w.Resume)
+		s.dial(t).Join("", w.Resume)
 		for {
-			_, err := old.read(testTimeout)
+			_, err := old.Read(testTimeout)
 			if err == nil {
 				continue
 			}
@@ -299,8 +300,8 @@ func TestResume(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, ws := fullJam(t, s, 2)
 		c := s.dial(t)
-		w := c.join("band", ws[1].Resume)
-		cs[1].ws.CloseNow() // the old socket goes, right after the takeover
+		w := c.Join("band", ws[1].Resume)
+		cs[1].WS.CloseNow() // the old socket goes, right after the takeover
 		waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2 })
 
 		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 2 {
@@ -318,27 +319,27 @@ func TestResume(t *testing.T) {
 			t.Fatalf("a later member sees %+v, without %s on %s", lw.Members, w.You, w.Loop)
 		}
 		// The first member heard of the later one only.
-		if j := expect[*shared.Joined](cs[0]); j.Member.ID != lw.You {
+		if j := wstest.Expect[*shared.Joined](cs[0]); j.Member.ID != lw.You {
 			t.Fatalf("joined %+v, want %s", j.Member, lw.You)
 		}
-		cs[0].expectQuiet()
-		if j := expect[*shared.Joined](c); j.Member.ID != lw.You {
+		cs[0].ExpectQuiet()
+		if j := wstest.Expect[*shared.Joined](c); j.Member.ID != lw.You {
 			t.Fatalf("joined %+v, want %s", j.Member, lw.You)
 		}
-		later.expectQuiet()
+		later.ExpectQuiet()
 	})
 
 	t.Run("a user whose old connection is still open and who asks for another jam moves there as themselves", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		cs, ws := fullJam(t, s, 2)
-		w := s.dial(t).join("elsewhere", ws[1].Resume)
+		w := s.dial(t).Join("elsewhere", ws[1].Resume)
 		if w.You != ws[1].You || w.Jam.ID != "elsewhere" || len(w.Members) != 1 {
 			t.Fatalf("moved as %+v", w)
 		}
-		if l := expect[*shared.Left](cs[0]); l.ID != ws[1].You {
+		if l := wstest.Expect[*shared.Left](cs[0]); l.ID != ws[1].You {
 			t.Fatalf("left %s, want %s", l.ID, ws[1].You)
 		}
-		cs[1].expectClose(shared.StatusTakenOver)
+		cs[1].ExpectClose(shared.StatusTakenOver)
 		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 1 || st.JamSizes["elsewhere"] != 1 {
 			t.Fatalf("stats %+v", st)
 		}
@@ -350,25 +351,25 @@ func TestResume(t *testing.T) {
 			jam := fmt.Sprintf("race-%d", i)
 			other, _ := s.join(t, jam)
 			old, wo := s.join(t, jam)
-			expect[*shared.Joined](other)
+			wstest.Expect[*shared.Joined](other)
 			c := s.dial(t)
 
 			// Odd rounds send the join first, so that more of the closes
 			// land in the middle of a takeover.
 			if i%2 == 1 {
-				c.send(&shared.Join{Jam: jam, Resume: wo.Resume})
+				c.Send(&shared.Join{Jam: jam, Resume: wo.Resume})
 			}
 			var wg sync.WaitGroup
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_ = old.ws.CloseNow()
+				_ = old.WS.CloseNow()
 			}()
 			var w *shared.Welcome
 			if i%2 == 1 {
-				w = expect[*shared.Welcome](c)
+				w = wstest.Expect[*shared.Welcome](c)
 			} else {
-				w = c.join(jam, wo.Resume)
+				w = c.Join(jam, wo.Resume)
 			}
 			wg.Wait()
 
@@ -383,16 +384,16 @@ func TestResume(t *testing.T) {
 			// queued before the welcome, so before the pong of a ping sent
 			// after it; the joined may come after the pong.
 			var seen []shared.Message
-			other.send(&shared.Ping{ID: 4242, T0: 1})
+			other.Send(&shared.Ping{ID: 4242, T0: 1})
 			for {
-				m := other.next()
+				m := other.Next()
 				if _, ok := m.(*shared.Pong); ok {
 					break
 				}
 				seen = append(seen, m)
 			}
 			if len(seen) == 1 {
-				seen = append(seen, other.next())
+				seen = append(seen, other.Next())
 			}
 			if len(seen) != 0 {
 				l, ok1 := seen[0].(*shared.Left)
@@ -417,7 +418,7 @@ func TestResume(t *testing.T) {
 			s := newTestServer(t, Config{})
 			old, wo := s.join(t, "")
 			c := s.dial(t)
-			c.send(&shared.Join{Resume: wo.Resume})
+			c.Send(&shared.Join{Resume: wo.Resume})
 			drained := make(chan struct{})
 			go func() {
 				defer close(drained)
@@ -427,18 +428,18 @@ func TestResume(t *testing.T) {
 			}()
 			// The new connection is welcomed as the user and then closed
 			// with 1001, or closed with 1001 at once.
-			m, err := c.read(testTimeout)
+			m, err := c.Read(testTimeout)
 			if err == nil {
 				if w, ok := m.(*shared.Welcome); !ok || w.You != wo.You {
 					t.Fatalf("round %d: got %T %+v, want the user's welcome", i, m, m)
 				}
-				c.expectClose(shared.StatusGoingAway)
+				c.ExpectClose(shared.StatusGoingAway)
 			} else if st := websocket.CloseStatus(err); st != shared.StatusGoingAway {
 				t.Fatalf("round %d: the new connection ended with %v", i, err)
 			}
 			// The old one was taken over (4000) or drained (1001).
 			for {
-				_, err := old.read(testTimeout)
+				_, err := old.Read(testTimeout)
 				if err == nil {
 					continue
 				}
@@ -464,7 +465,7 @@ func TestResume(t *testing.T) {
 			jam := fmt.Sprintf("slow-%d", i)
 			other, _ := s.join(t, jam)
 			old, wo := s.join(t, jam)
-			expect[*shared.Joined](other)
+			wstest.Expect[*shared.Joined](other)
 			srvOld := s.connOf(t, wo.You)
 			c := s.dial(t)
 
@@ -476,13 +477,13 @@ func TestResume(t *testing.T) {
 				defer wg.Done()
 				srvOld.closeAsync(statusPolicyViolation, "too slow: outgoing queue full", reasonSlow)
 			}()
-			w := c.join(jam, wo.Resume)
+			w := c.Join(jam, wo.Resume)
 			wg.Wait()
 			if w.You != wo.You || w.Loop != wo.Loop || w.Jam.ID != jam || len(w.Members) != 2 {
 				t.Fatalf("round %d: back as %+v, want %s with %s", i, w, wo.You, wo.Loop)
 			}
 			for {
-				_, err := old.read(testTimeout)
+				_, err := old.Read(testTimeout)
 				if err == nil {
 					continue
 				}
@@ -495,10 +496,10 @@ func TestResume(t *testing.T) {
 			if st, js := s.Stats(), s.JamSizes(); st.Users != 2*(i+1) || js.JamSizes[jam] != 2 {
 				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
 			}
-			c.send(&shared.Play{})
+			c.Send(&shared.Play{})
 			for _, o := range []*client{c, other} {
 				for {
-					m := o.next()
+					m := o.Next()
 					if p, ok := m.(*shared.Played); ok {
 						if p.ID != wo.You {
 							t.Fatalf("round %d: played %+v, want %s", i, p, wo.You)

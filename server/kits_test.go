@@ -5,6 +5,7 @@ package server
 import (
 	"testing"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -13,8 +14,8 @@ func TestKits(t *testing.T) {
 		s := newTestServer(t, Config{})
 		for _, k := range shared.Kits {
 			c := s.dial(t)
-			c.send(&shared.Join{Jam: "private-" + k.ID, Kit: k.ID})
-			w := expect[*shared.Welcome](c)
+			c.Send(&shared.Join{Jam: "private-" + k.ID, Kit: k.ID})
+			w := wstest.Expect[*shared.Welcome](c)
 			if w.Jam.Kit != k.ID || w.Jam.BPM != k.BPM || w.Jam.BeatsPerBar != k.BeatsPerBar || w.Jam.BarsPerLoop != k.BarsPerLoop {
 				t.Errorf("%s: jam %+v", k.ID, w.Jam)
 			}
@@ -22,8 +23,8 @@ func TestKits(t *testing.T) {
 				t.Errorf("%s: first loop %s, want %s", k.ID, w.Loop, k.Loops[0].ID)
 			}
 			// The kit's own loops are the ones to swap to.
-			c.send(&shared.Swap{Loop: k.Loops[1].ID})
-			if sw := expect[*shared.Swapped](c); sw.Loop != k.Loops[1].ID {
+			c.Send(&shared.Swap{Loop: k.Loops[1].ID})
+			if sw := wstest.Expect[*shared.Swapped](c); sw.Loop != k.Loops[1].ID {
 				t.Errorf("%s: swapped to %s", k.ID, sw.Loop)
 			}
 		}
@@ -32,11 +33,11 @@ func TestKits(t *testing.T) {
 	t.Run("an unknown kit gets unknown_kit and the socket stays open for a good join", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c := s.dial(t)
-		c.send(&shared.Join{Jam: "polka-party", Kit: "polka"})
-		if e := expect[*shared.Error](c); e.Code != shared.CodeUnknownKit {
+		c.Send(&shared.Join{Jam: "polka-party", Kit: "polka"})
+		if e := wstest.Expect[*shared.Error](c); e.Code != shared.CodeUnknownKit {
 			t.Fatalf("error %+v, want %s", e, shared.CodeUnknownKit)
 		}
-		if w := c.join("polka-party", ""); w.Jam.Kit != shared.DefaultKit().ID {
+		if w := c.Join("polka-party", ""); w.Jam.Kit != shared.DefaultKit().ID {
 			t.Errorf("a join without a kit made a jam of %q, want the default kit", w.Jam.Kit)
 		}
 	})
@@ -45,11 +46,11 @@ func TestKits(t *testing.T) {
 		s := newTestServer(t, Config{})
 		last := shared.Kits[len(shared.Kits)-1]
 		a := s.dial(t)
-		a.send(&shared.Join{Jam: "band", Kit: last.ID})
-		expect[*shared.Welcome](a)
+		a.Send(&shared.Join{Jam: "band", Kit: last.ID})
+		wstest.Expect[*shared.Welcome](a)
 		b := s.dial(t)
-		b.send(&shared.Join{Jam: "band", Kit: shared.Kits[0].ID})
-		if w := expect[*shared.Welcome](b); w.Jam.Kit != last.ID {
+		b.Send(&shared.Join{Jam: "band", Kit: shared.Kits[0].ID})
+		if w := wstest.Expect[*shared.Welcome](b); w.Jam.Kit != last.ID {
 			t.Errorf("joined a jam of %q, want %q", w.Jam.Kit, last.ID)
 		}
 	})
@@ -58,12 +59,12 @@ func TestKits(t *testing.T) {
 		s := newTestServer(t, Config{})
 		last := shared.Kits[len(shared.Kits)-1]
 		a := s.dial(t)
-		a.send(&shared.Join{Jam: "kept", Kit: last.ID})
-		w := expect[*shared.Welcome](a)
-		a.send(&shared.Leave{})
+		a.Send(&shared.Join{Jam: "kept", Kit: last.ID})
+		w := wstest.Expect[*shared.Welcome](a)
+		a.Send(&shared.Leave{})
 		b := s.dial(t)
-		b.send(&shared.Join{Jam: "kept", Resume: w.Resume})
-		if w2 := expect[*shared.Welcome](b); w2.You != w.You || w2.Jam.Kit != last.ID || w2.Jam.BPM != last.BPM {
+		b.Send(&shared.Join{Jam: "kept", Resume: w.Resume})
+		if w2 := wstest.Expect[*shared.Welcome](b); w2.You != w.You || w2.Jam.Kit != last.ID || w2.Jam.BPM != last.BPM {
 			t.Errorf("resumed as %s in a jam of %q at %d BPM, want %s in %q", w2.You, w2.Jam.Kit, w2.Jam.BPM, w.You, last.ID)
 		}
 	})

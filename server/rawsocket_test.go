@@ -163,5 +163,5 @@ func (s *testServer) dialFrom(t *testing.T, from string) (*client, error) {
 		return nil, err
 	}
 	t.Cleanup(func() { _ = ws.CloseNow() })
-	return &client{t: t, ws: ws}, nil
+	return &client{T: t, WS: ws}, nil
 }

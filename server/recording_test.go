@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/server/boltstore"
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -45,7 +46,7 @@ func recordingJam(t *testing.T, cfg Config, n int) (*testServer, barClock, []*cl
 func everyone[T shared.Message](cs []*client) T {
 	var last T
 	for _, c := range cs {
-		last = expect[T](c)
+		last = wstest.Expect[T](c)
 	}
 	return last
 }
@@ -54,7 +55,7 @@ func everyone[T shared.Message](cs []*client) T {
 // was told of, read back from the server.
 func recordNow(t *testing.T, s *testServer, c *client, cs []*client, bars int) (*shared.Recorded, *shared.Recording) {
 	t.Helper()
-	c.send(&shared.Record{Bars: bars})
+	c.Send(&shared.Record{Bars: bars})
 	r := everyone[*shared.Recorded](cs)
 	var rec shared.Recording
 	if code := s.getJSON(t, "/api/recordings/"+r.ID, &rec); code != http.StatusOK {
@@ -92,19 +93,19 @@ func TestRecording(t *testing.T) {
 		s, clock, cs, ws := recordingJam(t, Config{}, 3)
 		a, b := cs[0], cs[1]
 		clock.at(0)
-		a.send(&shared.Play{}) // drums from bar 1
+		a.Send(&shared.Play{}) // drums from bar 1
 		everyone[*shared.Played](cs)
 		clock.at(1)
-		b.send(&shared.Play{}) // bass from bar 2
+		b.Send(&shared.Play{}) // bass from bar 2
 		everyone[*shared.Played](cs)
 		clock.at(3)
-		a.send(&shared.Swap{Loop: "bells"}) // drums to bar 4, bells from 4
+		a.Send(&shared.Swap{Loop: "bells"}) // drums to bar 4, bells from 4
 		everyone[*shared.Swapped](cs)
 		clock.at(4)
-		b.send(&shared.Stop{}) // bass to bar 5
+		b.Send(&shared.Stop{}) // bass to bar 5
 		everyone[*shared.Stopped](cs)
 		clock.at(5)
-		a.send(&shared.Stop{}) // bells to bar 6
+		a.Send(&shared.Stop{}) // bells to bar 6
 		everyone[*shared.Stopped](cs)
 
 		clock.at(7)
@@ -135,17 +136,17 @@ func TestRecording(t *testing.T) {
 	t.Run("a loop stopped and played on the same bar is one stretch, and a queued loop is in no recording before its bar", func(t *testing.T) {
 		s, clock, cs, _ := recordingJam(t, Config{}, 1)
 		a := cs[0]
-		a.send(&shared.Play{}) // from bar 1
+		a.Send(&shared.Play{}) // from bar 1
 		everyone[*shared.Played](cs)
 		clock.at(2)
-		a.send(&shared.Stop{}) // to bar 3
+		a.Send(&shared.Stop{}) // to bar 3
 		everyone[*shared.Stopped](cs)
-		a.send(&shared.Play{}) // from bar 3 again
+		a.Send(&shared.Play{}) // from bar 3 again
 		everyone[*shared.Played](cs)
 		clock.at(4)
-		a.send(&shared.Stop{}) // to bar 5
+		a.Send(&shared.Stop{}) // to bar 5
 		everyone[*shared.Stopped](cs)
-		a.send(&shared.Play{}) // queued for bar 5
+		a.Send(&shared.Play{}) // queued for bar 5
 		everyone[*shared.Played](cs)
 		_, rec := recordNow(t, s, a, cs, 10)
 		wantParts(t, rec, shared.Part{Loop: "drums", From: 1, To: 5})
@@ -154,15 +155,15 @@ func TestRecording(t *testing.T) {
 	t.Run("the history keeps the last 250 bars: older stretches are cut at the ring's edge or gone", func(t *testing.T) {
 		s, clock, cs, _ := recordingJam(t, Config{}, 2)
 		a, b := cs[0], cs[1]
-		a.send(&shared.Play{}) // drums from bar 1
+		a.Send(&shared.Play{}) // drums from bar 1
 		everyone[*shared.Played](cs)
-		b.send(&shared.Play{}) // bass from bar 1
+		b.Send(&shared.Play{}) // bass from bar 1
 		everyone[*shared.Played](cs)
 		clock.at(9)
-		b.send(&shared.Stop{}) // bass to bar 10: gone from the ring by bar 300
+		b.Send(&shared.Stop{}) // bass to bar 10: gone from the ring by bar 300
 		everyone[*shared.Stopped](cs)
 		clock.at(299)
-		a.send(&shared.Swap{Loop: "pad"}) // drums to 300, pad from 300
+		a.Send(&shared.Swap{Loop: "pad"}) // drums to 300, pad from 300
 		everyone[*shared.Swapped](cs)
 
 		clock.at(310)
@@ -183,16 +184,16 @@ func TestRecording(t *testing.T) {
 	t.Run("a member who leaves while playing ends its stretch at the bar it left in; a queued one never sounded", func(t *testing.T) {
 		s, clock, cs, _ := recordingJam(t, Config{}, 3)
 		a, b, c := cs[0], cs[1], cs[2]
-		a.send(&shared.Play{}) // drums from 1
+		a.Send(&shared.Play{}) // drums from 1
 		everyone[*shared.Played](cs)
-		b.send(&shared.Play{}) // bass from 1
+		b.Send(&shared.Play{}) // bass from 1
 		everyone[*shared.Played](cs)
 		clock.at(4)
-		b.send(&shared.Leave{}) // bass to 4
+		b.Send(&shared.Leave{}) // bass to 4
 		everyone[*shared.Left]([]*client{a, c})
-		c.send(&shared.Play{}) // keys queued for 5
+		c.Send(&shared.Play{}) // keys queued for 5
 		everyone[*shared.Played]([]*client{a, c})
-		c.send(&shared.Leave{}) // and gone before it
+		c.Send(&shared.Leave{}) // and gone before it
 		everyone[*shared.Left]([]*client{a})
 
 		clock.at(6)
@@ -205,18 +206,18 @@ func TestRecording(t *testing.T) {
 	t.Run("a member who swaps and leaves before the swap's bar ends the old loop where it left, and the new one never sounds", func(t *testing.T) {
 		s, clock, cs, _ := recordingJam(t, Config{}, 2)
 		a, b := cs[0], cs[1]
-		a.send(&shared.Play{}) // drums from 1
+		a.Send(&shared.Play{}) // drums from 1
 		everyone[*shared.Played](cs)
 		clock.at(4)
-		a.send(&shared.Swap{Loop: "bells"}) // drums to 5, bells from 5
+		a.Send(&shared.Swap{Loop: "bells"}) // drums to 5, bells from 5
 		everyone[*shared.Swapped](cs)
-		a.send(&shared.Swap{Loop: "pad"}) // a second thought, still for 5
+		a.Send(&shared.Swap{Loop: "pad"}) // a second thought, still for 5
 		everyone[*shared.Swapped](cs)
-		a.send(&shared.Leave{}) // but gone in bar 4: drums to 4
+		a.Send(&shared.Leave{}) // but gone in bar 4: drums to 4
 		everyone[*shared.Left]([]*client{b})
-		b.send(&shared.Swap{Loop: "drums"}) // the free drums, for b, from 5
+		b.Send(&shared.Swap{Loop: "drums"}) // the free drums, for b, from 5
 		everyone[*shared.Swapped]([]*client{b})
-		b.send(&shared.Play{})
+		b.Send(&shared.Play{})
 		everyone[*shared.Played]([]*client{b})
 
 		clock.at(7)
@@ -228,27 +229,27 @@ func TestRecording(t *testing.T) {
 
 	t.Run("a store that fails gets rate_limited (try again later), tells nobody, and the connection stays open", func(t *testing.T) {
 		_, _, cs, _ := recordingJam(t, Config{Recordings: failingStore{}}, 2)
-		cs[0].send(&shared.Record{Bars: 4})
-		cs[0].expectError(shared.CodeRateLimited)
-		cs[1].expectQuiet()
-		cs[0].send(&shared.Play{})
+		cs[0].Send(&shared.Record{Bars: 4})
+		cs[0].ExpectError(shared.CodeRateLimited)
+		cs[1].ExpectQuiet()
+		cs[0].Send(&shared.Play{})
 		everyone[*shared.Played](cs)
 	})
 
 	t.Run("bars out of range get bad_record and the connection stays open", func(t *testing.T) {
 		_, _, cs, _ := recordingJam(t, Config{}, 1)
 		for _, bars := range []int{0, -1, shared.HistoryBars + 1, 1 << 40} {
-			cs[0].send(&shared.Record{Bars: bars})
-			cs[0].expectError(shared.CodeBadRecord)
+			cs[0].Send(&shared.Record{Bars: bars})
+			cs[0].ExpectError(shared.CodeBadRecord)
 		}
-		cs[0].expectQuiet()
+		cs[0].ExpectQuiet()
 	})
 
 	t.Run("a record before joining gets not_joined", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c := s.dial(t)
-		c.send(&shared.Record{Bars: 10})
-		c.expectError(shared.CodeNotJoined)
+		c.Send(&shared.Record{Bars: 10})
+		c.ExpectError(shared.CodeNotJoined)
 	})
 
 	t.Run("a seventh record within a minute gets rate_limited and saves nothing", func(t *testing.T) {
@@ -256,9 +257,9 @@ func TestRecording(t *testing.T) {
 		for range shared.RecordsPerMinute {
 			recordNow(t, s, cs[0], cs, 1)
 		}
-		cs[0].send(&shared.Record{Bars: 1})
-		cs[0].expectError(shared.CodeRateLimited)
-		cs[1].expectQuiet()
+		cs[0].Send(&shared.Record{Bars: 1})
+		cs[0].ExpectError(shared.CodeRateLimited)
+		cs[1].ExpectQuiet()
 		// The limit is the socket's: the other member may still record.
 		recordNow(t, s, cs[1], cs, 1)
 		if n := counterValue(t, s.metrics.recordings); n != shared.RecordsPerMinute+1 {
@@ -282,7 +283,7 @@ func TestRecording(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, clock, cs, _ := recordingJam(t, Config{Recordings: store}, 1)
-		cs[0].send(&shared.Play{})
+		cs[0].Send(&shared.Play{})
 		everyone[*shared.Played](cs)
 		clock.at(5)
 		_, saved := recordNow(t, s, cs[0], cs, 20)

@@ -5,7 +5,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -51,126 +50,20 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	return &testServer{Server: s, ts: ts}
 }
 
-// client is a test's WebSocket client.
-type client struct {
-	t  *testing.T
-	ws *websocket.Conn
-}
+// client is the tests' protocol client.
+type client = wstest.Client
 
 // dial opens a socket to the server.
 func (s *testServer) dial(t *testing.T) *client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.ts.URL, "http")+"/socket", nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	ws.SetReadLimit(1 << 20)
-	t.Cleanup(func() { _ = ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	return wstest.Dial(t, "ws"+strings.TrimPrefix(s.ts.URL, "http")+"/socket")
 }
 
 // join opens a socket and joins the jam, returning the welcome.
 func (s *testServer) join(t *testing.T, jam string) (*client, *shared.Welcome) {
 	t.Helper()
 	c := s.dial(t)
-	return c, c.join(jam, "")
-}
-
-// send sends m.
-func (c *client) send(m shared.Message) {
-	c.t.Helper()
-	c.sendRaw(string(shared.MustEncode(m)))
-}
-
-// sendRaw sends a text frame.
-func (c *client) sendRaw(text string) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, []byte(text)); err != nil {
-		c.t.Fatalf("write: %v", err)
-	}
-}
-
-// next returns the next message from the server.
-func (c *client) next() shared.Message {
-	c.t.Helper()
-	m, err := c.read(testTimeout)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	return m
-}
-
-func (c *client) read(timeout time.Duration) (shared.Message, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	typ, data, err := c.ws.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if typ != websocket.MessageText {
-		return nil, errors.New("binary frame from the server")
-	}
-	return shared.DecodeServer(data)
-}
-
-// expect returns the next message, failing unless it is a T.
-func expect[T shared.Message](c *client) T {
-	c.t.Helper()
-	m := c.next()
-	v, ok := m.(T)
-	if !ok {
-		var want T
-		c.t.Fatalf("got %T %+v, want %T", m, m, want)
-	}
-	return v
-}
-
-// join sends a join and returns the welcome.
-func (c *client) join(jam, resume string) *shared.Welcome {
-	c.t.Helper()
-	c.send(&shared.Join{Jam: jam, Resume: resume})
-	return expect[*shared.Welcome](c)
-}
-
-// expectError returns after the next message, failing unless it is an
-// error with the code.
-func (c *client) expectError(code string) {
-	c.t.Helper()
-	e := expect[*shared.Error](c)
-	if e.Code != code {
-		c.t.Fatalf("got error %q (%s), want %q", e.Code, e.Message, code)
-	}
-}
-
-// expectClose reads until the connection ends, failing unless the server
-// closed it with status.
-func (c *client) expectClose(status int) {
-	c.t.Helper()
-	for {
-		_, err := c.read(testTimeout)
-		if err == nil {
-			continue
-		}
-		if got := websocket.CloseStatus(err); got != websocket.StatusCode(status) {
-			c.t.Fatalf("connection ended with %v (status %d), want status %d", err, got, status)
-		}
-		return
-	}
-}
-
-// expectQuiet checks that the server sent c nothing it had not answered
-// yet: a ping's pong must be the next message.
-func (c *client) expectQuiet() {
-	c.t.Helper()
-	c.send(&shared.Ping{ID: 4242, T0: 1})
-	p := expect[*shared.Pong](c)
-	if p.ID != 4242 {
-		c.t.Fatalf("pong for ping %d, want 4242", p.ID)
-	}
+	return c, c.Join(jam, "")
 }
 
 // getJSON decodes the body of GET path into v and returns the status.

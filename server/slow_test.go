@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -52,7 +53,7 @@ func (s *testServer) dialSmall(t *testing.T) *client {
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { _ = ws.CloseNow() })
-	return &client{t: t, ws: ws}
+	return &client{T: t, WS: ws}
 }
 
 func newSmallBufferServer(t *testing.T, cfg Config) *testServer {
@@ -76,11 +77,11 @@ func TestSlowConsumer(t *testing.T) {
 		s := newSmallBufferServer(t, Config{QueueSize: 32, RateLimit: 100000})
 		a, wa := s.join(t, "slow")
 		b, _ := s.join(t, "slow")
-		expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](a)
 		slow := s.dialSmall(t)
-		slow.send(&shared.Join{Jam: "slow"}) // and never reads again
-		expect[*shared.Joined](a)
-		jb := expect[*shared.Joined](b)
+		slow.Send(&shared.Join{Jam: "slow"}) // and never reads again
+		wstest.Expect[*shared.Joined](a)
+		jb := wstest.Expect[*shared.Joined](b)
 
 		// a plays and stops in lockstep with b, so that a's and b's queues
 		// stay short while the slow client's fills; b must get every frame
@@ -91,12 +92,12 @@ func TestSlowConsumer(t *testing.T) {
 		for i := 0; i < toggles; i++ {
 			sent := time.Now()
 			if i%2 == 0 {
-				a.send(&shared.Play{})
+				a.Send(&shared.Play{})
 			} else {
-				a.send(&shared.Stop{})
+				a.Send(&shared.Stop{})
 			}
 			for {
-				m := b.next()
+				m := b.Next()
 				if l, ok := m.(*shared.Left); ok {
 					if l.ID != jb.Member.ID {
 						t.Fatalf("left %s, want the slow %s", l.ID, jb.Member.ID)
@@ -122,13 +123,13 @@ func TestSlowConsumer(t *testing.T) {
 				worst = d
 			}
 			for {
-				if _, ok := a.next().(*shared.Left); !ok {
+				if _, ok := a.Next().(*shared.Left); !ok {
 					break
 				}
 			}
 		}
 		if !sawLeft {
-			m := b.next()
+			m := b.Next()
 			if l, ok := m.(*shared.Left); !ok || l.ID != jb.Member.ID {
 				t.Fatalf("got %T %+v, want the slow client's left", m, m)
 			}
@@ -152,11 +153,11 @@ func TestSlowConsumer(t *testing.T) {
 		s := newTestServer(t, Config{PingInterval: interval})
 		a, _ := s.join(t, "quiet")
 		deaf := s.dial(t)
-		deaf.send(&shared.Join{Jam: "quiet"}) // and never reads, so never answers a ping
-		j := expect[*shared.Joined](a)
+		deaf.Send(&shared.Join{Jam: "quiet"}) // and never reads, so never answers a ping
+		j := wstest.Expect[*shared.Joined](a)
 		start := time.Now()
 		// a reads all along, so it answers every ping and stays.
-		if l := expect[*shared.Left](a); l.ID != j.Member.ID {
+		if l := wstest.Expect[*shared.Left](a); l.ID != j.Member.ID {
 			t.Fatalf("left %s, want %s", l.ID, j.Member.ID)
 		}
 		if d := time.Since(start); d < interval || d > 5*interval/2+2*time.Second {
@@ -165,6 +166,6 @@ func TestSlowConsumer(t *testing.T) {
 		if got := counterValue(t, s.metrics.closes.WithLabelValues(reasonNoPong)); got != 1 {
 			t.Fatalf("closes{reason=no_pong} = %v, want 1", got)
 		}
-		a.expectQuiet()
+		a.ExpectQuiet()
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -110,19 +111,19 @@ func TestWriteTimeout(t *testing.T) {
 		s := newSmallBufferServer(t, Config{QueueSize: 1 << 20, RateLimit: 100000, WriteTimeout: 200 * time.Millisecond})
 		a, _ := s.join(t, "stuck")
 		stuck := s.dialSmall(t)
-		stuck.send(&shared.Join{Jam: "stuck"}) // and never reads again
-		j := expect[*shared.Joined](a)
+		stuck.Send(&shared.Join{Jam: "stuck"}) // and never reads again
+		j := wstest.Expect[*shared.Joined](a)
 		deadline := time.Now().Add(testTimeout)
 		for i := 0; ; i++ {
 			if time.Now().After(deadline) {
 				t.Fatal("the stuck client was never closed")
 			}
 			if i%2 == 0 {
-				a.send(&shared.Play{})
+				a.Send(&shared.Play{})
 			} else {
-				a.send(&shared.Stop{})
+				a.Send(&shared.Stop{})
 			}
-			if l, ok := a.next().(*shared.Left); ok {
+			if l, ok := a.Next().(*shared.Left); ok {
 				if l.ID != j.Member.ID {
 					t.Fatalf("left %s, want %s", l.ID, j.Member.ID)
 				}

@@ -21,7 +21,7 @@ func TestStorm(t *testing.T) {
 			c := s.dial(t)
 			clients[i] = c
 			views[i] = &shared.View{}
-			views[i].Apply(c.join("storm", ""))
+			views[i].Apply(c.Join("storm", ""))
 		}
 
 		// Each actor reads on one goroutine and acts on another; a ping
@@ -37,7 +37,7 @@ func TestStorm(t *testing.T) {
 			go func() {
 				defer settling.Done()
 				for {
-					m, err := c.read(testTimeout)
+					m, err := c.Read(testTimeout)
 					if err != nil {
 						t.Errorf("actor %d: %v", i, err)
 						return
@@ -63,19 +63,19 @@ func TestStorm(t *testing.T) {
 				for n := 0; n < ops; n++ {
 					switch r := rng.IntN(20); {
 					case r < 7:
-						c.send(&shared.Play{})
+						c.Send(&shared.Play{})
 					case r < 14:
-						c.send(&shared.Stop{})
+						c.Send(&shared.Stop{})
 					case r < 19:
-						c.send(&shared.Swap{Loop: shared.DefaultKit().Loops[rng.IntN(len(shared.DefaultKit().Loops))].ID})
+						c.Send(&shared.Swap{Loop: shared.DefaultKit().Loops[rng.IntN(len(shared.DefaultKit().Loops))].ID})
 					default:
 						// Leave and come back with the resume token.
-						c.send(&shared.Leave{})
-						c.send(&shared.Join{Jam: "storm", Resume: token})
+						c.Send(&shared.Leave{})
+						c.Send(&shared.Join{Jam: "storm", Resume: token})
 						token = <-tokens
 					}
 				}
-				c.send(&shared.Ping{ID: -1})
+				c.Send(&shared.Ping{ID: -1})
 			}()
 		}
 		acting.Wait()
@@ -85,7 +85,7 @@ func TestStorm(t *testing.T) {
 		// Every message of every actor is handled: what remains is to read
 		// what it caused.
 		for _, c := range clients {
-			c.send(&shared.Ping{ID: -2})
+			c.Send(&shared.Ping{ID: -2})
 		}
 		settling.Wait()
 		if t.Failed() {

@@ -178,8 +178,8 @@ func TestHTTPTimeouts(t *testing.T) {
 			ResponseReadTimeout: short, ResponseWriteTimeout: short,
 		})
 		c := s.dial(t)
-		c.join("", "")
+		c.Join("", "")
 		time.Sleep(5 * short)
-		c.expectQuiet()
+		c.ExpectQuiet()
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -32,9 +33,9 @@ func rejoinURLs(t *testing.T, live []string, token string, within time.Duration)
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for i := 0; ; i++ {
-		c := dialURL(t, live[i%len(live)])
-		c.send(&shared.Join{Resume: token})
-		m, err := c.read(within)
+		c := wstest.Dial(t, live[i%len(live)])
+		c.Send(&shared.Join{Resume: token})
+		m, err := c.Read(within)
 		if w, ok := m.(*shared.Welcome); ok && err == nil {
 			_ = w
 			return c
@@ -42,7 +43,7 @@ func rejoinURLs(t *testing.T, live []string, token string, within time.Duration)
 		if time.Now().After(deadline) {
 			t.Fatalf("no welcome within %v: %v %v", within, m, err)
 		}
-		_ = c.ws.CloseNow()
+		_ = c.WS.CloseNow()
 		time.Sleep(100 * time.Millisecond)
 	}
 }
@@ -69,26 +70,26 @@ func TestClusterNodeDies(t *testing.T) {
 	}
 	for i, c := range cs {
 		for range len(cs) - 1 - i {
-			expect[*shared.Joined](c)
+			wstest.Expect[*shared.Joined](c)
 		}
 	}
-	cs[2].send(&shared.Play{})
+	cs[2].Send(&shared.Play{})
 	var played *shared.Played
 	for _, c := range cs {
-		played = expect[*shared.Played](c)
+		played = wstest.Expect[*shared.Played](c)
 	}
 
 	nodes[2].kill()
 	start := time.Now()
 
 	t.Run("its players are back on the other nodes within 10 s as the same users", func(t *testing.T) {
-		back := rejoin(parent, nodes[:2], cs[2].welcome.Resume, 10*time.Second)
+		back := rejoin(parent, nodes[:2], cs[2].Welcome.Resume, 10*time.Second)
 		if took := time.Since(start); took > 10*time.Second {
 			t.Fatalf("back after %v, want within 10s", took)
 		}
-		w := back.welcome
-		if w.You != cs[2].welcome.You || w.Loop != cs[2].welcome.Loop || w.Jam.ID != "survivors" {
-			t.Fatalf("back as %s with %s in %s, want %s with %s", w.You, w.Loop, w.Jam.ID, cs[2].welcome.You, cs[2].welcome.Loop)
+		w := back.Welcome
+		if w.You != cs[2].Welcome.You || w.Loop != cs[2].Welcome.Loop || w.Jam.ID != "survivors" {
+			t.Fatalf("back as %s with %s in %s, want %s with %s", w.You, w.Loop, w.Jam.ID, cs[2].Welcome.You, cs[2].Welcome.Loop)
 		}
 		me, _ := member(w, w.You)
 		if !me.Playing || me.Bar != played.Bar {
@@ -101,10 +102,10 @@ func TestClusterNodeDies(t *testing.T) {
 	})
 
 	t.Run("a player whose node died and who never comes back is removed within 30 s", func(t *testing.T) {
-		gone := cs[5].welcome.You
+		gone := cs[5].Welcome.You
 		for _, c := range []*client{cs[0], cs[1], cs[2], cs[3], cs[4]} {
 			for {
-				m, err := c.read(30*time.Second - time.Since(start))
+				m, err := c.Read(30*time.Second - time.Since(start))
 				if err != nil {
 					t.Fatalf("no left for the lost player within 30 s: %v", err)
 				}
@@ -118,13 +119,13 @@ func TestClusterNodeDies(t *testing.T) {
 
 	t.Run("every view is equal again and the jam goes on", func(t *testing.T) {
 		rest := cs[:5]
-		rest[0].send(&shared.Play{})
+		rest[0].Send(&shared.Play{})
 		for _, c := range rest {
-			expect[*shared.Played](c)
+			wstest.Expect[*shared.Played](c)
 		}
-		sameViews(t, rest...)
-		if len(rest[0].view.Members) != 5 {
-			t.Fatalf("%d members, want 5", len(rest[0].view.Members))
+		wstest.SameViews(t, rest...)
+		if len(rest[0].View.Members) != 5 {
+			t.Fatalf("%d members, want 5", len(rest[0].View.Members))
 		}
 	})
 }
@@ -134,28 +135,28 @@ func TestClusterLosesNATS(t *testing.T) {
 	parent := t
 	a := joinAt(t, nodes[0], "cut", "")
 	b := joinAt(t, nodes[1], "cut", "")
-	expect[*shared.Joined](a)
+	wstest.Expect[*shared.Joined](a)
 
 	// The node's own NATS server stops: the node can hear nothing more.
 	nodes[1].emb.Shutdown()
 
 	t.Run("the node's clients are closed with 1012", func(t *testing.T) {
-		b.expectClose(server.StatusTryAgainLater)
+		b.ExpectClose(server.StatusTryAgainLater)
 	})
 	t.Run("they come back on another node as the same user", func(t *testing.T) {
-		back := rejoin(parent, []*testNode{nodes[0], nodes[2]}, b.welcome.Resume, 10*time.Second)
-		if back.welcome.You != b.welcome.You || back.welcome.Loop != b.welcome.Loop {
-			t.Fatalf("back as %s with %s, want %s with %s", back.welcome.You, back.welcome.Loop, b.welcome.You, b.welcome.Loop)
+		back := rejoin(parent, []*testNode{nodes[0], nodes[2]}, b.Welcome.Resume, 10*time.Second)
+		if back.Welcome.You != b.Welcome.You || back.Welcome.Loop != b.Welcome.Loop {
+			t.Fatalf("back as %s with %s, want %s with %s", back.Welcome.You, back.Welcome.Loop, b.Welcome.You, b.Welcome.Loop)
 		}
-		a.expectQuiet()
-		sameViews(t, a, back)
+		a.ExpectQuiet()
+		wstest.SameViews(t, a, back)
 	})
 	t.Run("the node refuses joins while it has no cluster", func(t *testing.T) {
 		c := dial(t, nodes[1])
-		c.send(&shared.Join{})
+		c.Send(&shared.Join{})
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 		defer cancel()
-		_, _, err := c.ws.Read(ctx)
+		_, _, err := c.WS.Read(ctx)
 		if got := websocket.CloseStatus(err); got != server.StatusTryAgainLater {
 			t.Fatalf("join on a cut node: %v, want close %d", err, server.StatusTryAgainLater)
 		}
@@ -167,21 +168,21 @@ func TestClusterHistorySurvives(t *testing.T) {
 		nodes := testCluster(t, 3, nil)
 		a := joinAt(t, nodes[0], "heard", "")
 		b := joinAt(t, nodes[1], "heard", "")
-		expect[*shared.Joined](a)
-		a.send(&shared.Play{})
-		p := expect[*shared.Played](a)
-		expect[*shared.Played](b)
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		p := wstest.Expect[*shared.Played](a)
+		wstest.Expect[*shared.Played](b)
 		// Two bars sound before a's node dies.
-		time.Sleep(time.Until(time.UnixMilli(int64(a.welcome.Jam.BarStart(p.Bar+2)))) + 50*time.Millisecond)
+		time.Sleep(time.Until(time.UnixMilli(int64(a.Welcome.Jam.BarStart(p.Bar+2)))) + 50*time.Millisecond)
 		nodes[0].kill()
 
 		// Node 2 holds nobody of the jam: it asks node 1 for its history.
-		back := rejoin(t, nodes[2:], a.welcome.Resume, 10*time.Second)
-		if back.welcome.You != a.welcome.You {
-			t.Fatalf("back as %s, want %s", back.welcome.You, a.welcome.You)
+		back := rejoin(t, nodes[2:], a.Welcome.Resume, 10*time.Second)
+		if back.Welcome.You != a.Welcome.You {
+			t.Fatalf("back as %s, want %s", back.Welcome.You, a.Welcome.You)
 		}
-		back.send(&shared.Record{Bars: 16})
-		r := expect[*shared.Recorded](back)
+		back.Send(&shared.Record{Bars: 16})
+		r := wstest.Expect[*shared.Recorded](back)
 		res, err := http.Get(nodes[1].ts.URL + "/api/recordings/" + r.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -191,8 +192,8 @@ func TestClusterHistorySurvives(t *testing.T) {
 		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
 			t.Fatalf("GET the recording: %s, %v", res.Status, err)
 		}
-		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.welcome.Loop {
-			t.Fatalf("the recording has %+v, want %s alone", rec.Parts, a.welcome.Loop)
+		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.Welcome.Loop {
+			t.Fatalf("the recording has %+v, want %s alone", rec.Parts, a.Welcome.Loop)
 		}
 		if from := rec.FirstBar + int64(rec.Parts[0].From); from != p.Bar {
 			t.Fatalf("the loop sounds from bar %d in the recording, want %d, where it started on the dead node", from, p.Bar)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -24,22 +25,22 @@ func TestCluster(t *testing.T) {
 		a := joinAt(t, nodes[0], "", "")
 		b := joinAt(t, nodes[1], "", "")
 		c := joinAt(t, nodes[2], "", "")
-		id := a.welcome.Jam.ID
-		if b.welcome.Jam.ID != id || c.welcome.Jam.ID != id {
-			t.Fatalf("jams %s, %s, %s: want one", id, b.welcome.Jam.ID, c.welcome.Jam.ID)
+		id := a.Welcome.Jam.ID
+		if b.Welcome.Jam.ID != id || c.Welcome.Jam.ID != id {
+			t.Fatalf("jams %s, %s, %s: want one", id, b.Welcome.Jam.ID, c.Welcome.Jam.ID)
 		}
-		if len(c.welcome.Members) != 3 {
-			t.Fatalf("the third sees %d members, want 3", len(c.welcome.Members))
+		if len(c.Welcome.Members) != 3 {
+			t.Fatalf("the third sees %d members, want 3", len(c.Welcome.Members))
 		}
-		if b.welcome.Jam.Epoch != a.welcome.Jam.Epoch {
+		if b.Welcome.Jam.Epoch != a.Welcome.Jam.Epoch {
 			t.Fatal("members on two nodes see two timelines")
 		}
-		expect[*shared.Joined](a)
-		expect[*shared.Joined](a)
-		expect[*shared.Joined](b)
-		sameViews(t, a, b, c)
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](b)
+		wstest.SameViews(t, a, b, c)
 		loops := map[string]bool{}
-		for _, m := range c.welcome.Members {
+		for _, m := range c.Welcome.Members {
 			if loops[m.Loop] {
 				t.Fatalf("loop %s twice", m.Loop)
 			}
@@ -51,63 +52,63 @@ func TestCluster(t *testing.T) {
 		a := joinAt(t, nodes[0], "pss", "")
 		b := joinAt(t, nodes[1], "pss", "")
 		c := joinAt(t, nodes[2], "pss", "")
-		expect[*shared.Joined](a)
-		expect[*shared.Joined](a)
-		expect[*shared.Joined](b)
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](b)
 
-		a.send(&shared.Play{})
+		a.Send(&shared.Play{})
 		var bars []int64
 		for _, x := range []*client{a, b, c} {
-			p := expect[*shared.Played](x)
-			if p.ID != a.welcome.You {
-				t.Fatalf("played %s, want %s", p.ID, a.welcome.You)
+			p := wstest.Expect[*shared.Played](x)
+			if p.ID != a.Welcome.You {
+				t.Fatalf("played %s, want %s", p.ID, a.Welcome.You)
 			}
 			bars = append(bars, p.Bar)
 		}
 		if bars[0] != bars[1] || bars[1] != bars[2] {
 			t.Fatalf("bars %v: want one", bars)
 		}
-		a.send(&shared.Play{}) // already playing: nothing
-		b.send(&shared.Swap{Loop: a.welcome.Loop})
-		e := expect[*shared.Error](b)
+		a.Send(&shared.Play{}) // already playing: nothing
+		b.Send(&shared.Swap{Loop: a.Welcome.Loop})
+		e := wstest.Expect[*shared.Error](b)
 		if e.Code != shared.CodeLoopTaken {
 			t.Fatalf("swap to a taken loop: %s, want loop_taken", e.Code)
 		}
-		kit := shared.KitByID(a.welcome.Jam.Kit)
+		kit := shared.KitByID(a.Welcome.Jam.Kit)
 		free := kit.Loops[len(kit.Loops)-1].ID
-		b.send(&shared.Swap{Loop: free})
+		b.Send(&shared.Swap{Loop: free})
 		for _, x := range []*client{a, b, c} {
-			if s := expect[*shared.Swapped](x); s.ID != b.welcome.You || s.Loop != free {
+			if s := wstest.Expect[*shared.Swapped](x); s.ID != b.Welcome.You || s.Loop != free {
 				t.Fatalf("swapped %+v", s)
 			}
 		}
-		a.send(&shared.Stop{})
+		a.Send(&shared.Stop{})
 		for _, x := range []*client{a, b, c} {
-			expect[*shared.Stopped](x)
+			wstest.Expect[*shared.Stopped](x)
 		}
-		c.send(&shared.Leave{})
+		c.Send(&shared.Leave{})
 		for _, x := range []*client{a, b} {
-			if l := expect[*shared.Left](x); l.ID != c.welcome.You {
-				t.Fatalf("left %s, want %s", l.ID, c.welcome.You)
+			if l := wstest.Expect[*shared.Left](x); l.ID != c.Welcome.You {
+				t.Fatalf("left %s, want %s", l.ID, c.Welcome.You)
 			}
 		}
-		a.expectQuiet()
-		b.expectQuiet()
-		sameViews(t, a, b)
+		a.ExpectQuiet()
+		b.ExpectQuiet()
+		wstest.SameViews(t, a, b)
 	})
 
 	t.Run("a recording saved on one node is told to all and read on any", func(t *testing.T) {
 		a := joinAt(t, nodes[0], "rec", "")
 		b := joinAt(t, nodes[1], "rec", "")
-		expect[*shared.Joined](a)
-		a.send(&shared.Play{})
-		p := expect[*shared.Played](a)
-		expect[*shared.Played](b)
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		p := wstest.Expect[*shared.Played](a)
+		wstest.Expect[*shared.Played](b)
 		// Wait until the loop has sounded for a bar.
-		time.Sleep(time.Until(time.UnixMilli(int64(a.welcome.Jam.BarStart(p.Bar+1)))) + 50*time.Millisecond)
-		a.send(&shared.Record{Bars: 4})
-		r := expect[*shared.Recorded](a)
-		if rb := expect[*shared.Recorded](b); rb.ID != r.ID || rb.By != a.welcome.You {
+		time.Sleep(time.Until(time.UnixMilli(int64(a.Welcome.Jam.BarStart(p.Bar+1)))) + 50*time.Millisecond)
+		a.Send(&shared.Record{Bars: 4})
+		r := wstest.Expect[*shared.Recorded](a)
+		if rb := wstest.Expect[*shared.Recorded](b); rb.ID != r.ID || rb.By != a.Welcome.You {
 			t.Fatalf("b heard of %+v, a of %+v", rb, r)
 		}
 		res, err := http.Get(nodes[2].ts.URL + "/api/recordings/" + r.ID)
@@ -119,8 +120,8 @@ func TestCluster(t *testing.T) {
 		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
 			t.Fatalf("GET the recording on another node: %s, %v", res.Status, err)
 		}
-		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.welcome.Loop || rec.Parts[0].To != rec.Bars {
-			t.Fatalf("the recording has %+v over %d bars, want %s sounding to the end", rec.Parts, rec.Bars, a.welcome.Loop)
+		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.Welcome.Loop || rec.Parts[0].To != rec.Bars {
+			t.Fatalf("the recording has %+v over %d bars, want %s sounding to the end", rec.Parts, rec.Bars, a.Welcome.Loop)
 		}
 	})
 
@@ -146,11 +147,11 @@ func TestCluster(t *testing.T) {
 	t.Run("a private jam is never filled by the balancer", func(t *testing.T) {
 		p := joinAt(t, nodes[0], "private-one", "")
 		for _, n := range nodes {
-			if c := joinAt(t, n, "", ""); c.welcome.Jam.ID == "private-one" {
+			if c := joinAt(t, n, "", ""); c.Welcome.Jam.ID == "private-one" {
 				t.Fatal("the balancer placed a user in a private jam")
 			}
 		}
-		p.expectQuiet()
+		p.ExpectQuiet()
 	})
 
 	t.Run("forty joins racing over three nodes put exactly seven in", func(t *testing.T) {
@@ -165,9 +166,9 @@ func TestCluster(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c.send(&shared.Join{Jam: "race"})
+				c.Send(&shared.Join{Jam: "race"})
 				for {
-					m, err := c.read(testTimeout)
+					m, err := c.Read(testTimeout)
 					if err != nil {
 						return
 					}
@@ -211,29 +212,29 @@ func TestCluster(t *testing.T) {
 	t.Run("a resume on another node brings back the same user", func(t *testing.T) {
 		a := joinAt(t, nodes[0], "resume", "")
 		b := joinAt(t, nodes[1], "resume", "")
-		expect[*shared.Joined](a)
-		a.send(&shared.Play{})
-		expect[*shared.Played](a)
-		expect[*shared.Played](b)
-		_ = a.ws.CloseNow()
-		if l := expect[*shared.Left](b); l.ID != a.welcome.You {
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		wstest.Expect[*shared.Played](a)
+		wstest.Expect[*shared.Played](b)
+		_ = a.WS.CloseNow()
+		if l := wstest.Expect[*shared.Left](b); l.ID != a.Welcome.You {
 			t.Fatalf("left %s", l.ID)
 		}
-		back := joinAt(t, nodes[2], "", a.welcome.Resume)
-		w := back.welcome
-		if w.You != a.welcome.You || w.Loop != a.welcome.Loop || w.Jam.ID != "resume" {
-			t.Fatalf("resumed as %s with %s in %s, want %s with %s in resume", w.You, w.Loop, w.Jam.ID, a.welcome.You, a.welcome.Loop)
+		back := joinAt(t, nodes[2], "", a.Welcome.Resume)
+		w := back.Welcome
+		if w.You != a.Welcome.You || w.Loop != a.Welcome.Loop || w.Jam.ID != "resume" {
+			t.Fatalf("resumed as %s with %s in %s, want %s with %s in resume", w.You, w.Loop, w.Jam.ID, a.Welcome.You, a.Welcome.Loop)
 		}
-		if j := expect[*shared.Joined](b); j.Member.ID != a.welcome.You {
+		if j := wstest.Expect[*shared.Joined](b); j.Member.ID != a.Welcome.You {
 			t.Fatalf("joined %s", j.Member.ID)
 		}
 
-		again := joinAt(t, nodes[1], "", a.welcome.Resume)
-		if again.welcome.You == a.welcome.You {
+		again := joinAt(t, nodes[1], "", a.Welcome.Resume)
+		if again.Welcome.You == a.Welcome.You {
 			t.Fatal("a used token brought the user back twice")
 		}
-		forged := joinAt(t, nodes[1], "", a.welcome.Resume[:len(a.welcome.Resume)-2]+"xx")
-		if forged.welcome.You == a.welcome.You {
+		forged := joinAt(t, nodes[1], "", a.Welcome.Resume[:len(a.Welcome.Resume)-2]+"xx")
+		if forged.Welcome.You == a.Welcome.You {
 			t.Fatal("a forged token brought the user back")
 		}
 	})
@@ -241,14 +242,14 @@ func TestCluster(t *testing.T) {
 	t.Run("a resume while the old socket is open takes the user over on another node", func(t *testing.T) {
 		a := joinAt(t, nodes[0], "takeover", "")
 		b := joinAt(t, nodes[1], "takeover", "")
-		expect[*shared.Joined](a)
-		a.send(&shared.Play{})
-		p := expect[*shared.Played](a)
-		expect[*shared.Played](b)
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		p := wstest.Expect[*shared.Played](a)
+		wstest.Expect[*shared.Played](b)
 
-		a2 := joinAt(t, nodes[2], "", a.welcome.Resume)
-		w := a2.welcome
-		if w.You != a.welcome.You || w.Loop != a.welcome.Loop {
+		a2 := joinAt(t, nodes[2], "", a.Welcome.Resume)
+		w := a2.Welcome
+		if w.You != a.Welcome.You || w.Loop != a.Welcome.Loop {
 			t.Fatalf("took over as %s with %s", w.You, w.Loop)
 		}
 		var me shared.Member
@@ -260,12 +261,12 @@ func TestCluster(t *testing.T) {
 		if !me.Playing || me.Bar != p.Bar {
 			t.Fatalf("the playing state did not carry over: %+v", me)
 		}
-		a.expectClose(server.StatusTakenOver)
-		b.expectQuiet()
-		a2.send(&shared.Stop{})
-		expect[*shared.Stopped](a2)
-		expect[*shared.Stopped](b)
-		sameViews(t, a2, b)
+		a.ExpectClose(server.StatusTakenOver)
+		b.ExpectQuiet()
+		a2.Send(&shared.Stop{})
+		wstest.Expect[*shared.Stopped](a2)
+		wstest.Expect[*shared.Stopped](b)
+		wstest.SameViews(t, a2, b)
 	})
 }
 

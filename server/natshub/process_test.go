@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/nats-io/nats.go"
 )
@@ -209,32 +210,32 @@ func TestClusterProcessKilled(t *testing.T) {
 	for k := range jams {
 		j := &jam{cs: make([]*client, 6)}
 		for i := range j.cs {
-			j.cs[i] = dialURL(t, nodes[i%3].url())
-			j.cs[i].join(fmt.Sprintf("killed-%d", k), "")
+			j.cs[i] = wstest.Dial(t, nodes[i%3].url())
+			j.cs[i].Join(fmt.Sprintf("killed-%d", k), "")
 		}
-		j.cs[2].send(&shared.Play{})
-		j.cs[3].send(&shared.Play{})
+		j.cs[2].Send(&shared.Play{})
+		j.cs[3].Send(&shared.Play{})
 		for _, c := range j.cs {
 			// Events from other nodes come in their own time: a pong
 			// does not wait for them.
-			c.until(func() bool {
-				v := c.view.ByID()
-				return len(v) == 6 && v[j.cs[2].welcome.You].Playing && v[j.cs[3].welcome.You].Playing
+			c.Until(func() bool {
+				v := c.View.ByID()
+				return len(v) == 6 && v[j.cs[2].Welcome.You].Playing && v[j.cs[3].Welcome.You].Playing
 			})
 		}
-		sameViews(t, j.cs...)
-		j.want = j.cs[0].view.ByID()
+		wstest.SameViews(t, j.cs...)
+		j.want = j.cs[0].View.ByID()
 		jams[k] = j
 	}
 
 	// A play is on its way on a live node as the node dies.
 	for _, j := range jams {
-		j.cs[1].send(&shared.Play{})
+		j.cs[1].Send(&shared.Play{})
 	}
 	nodes[2].kill(t)
 	start := time.Now()
 	for _, j := range jams {
-		p := expect[*shared.Played](j.cs[1])
+		p := wstest.Expect[*shared.Played](j.cs[1])
 		m := j.want[p.ID]
 		m.Playing, m.Bar = true, p.Bar
 		j.want[p.ID] = m
@@ -243,12 +244,12 @@ func TestClusterProcessKilled(t *testing.T) {
 	t.Run("its players are back on the other nodes within 10 s as the same users, loops and playing states", func(t *testing.T) {
 		for _, j := range jams {
 			for _, i := range []int{2, 5} {
-				old := j.cs[i].welcome
+				old := j.cs[i].Welcome
 				back := rejoinURLs(parent, live, old.Resume, 10*time.Second)
 				if took := time.Since(start); took > 10*time.Second {
 					t.Fatalf("back after %v, want within 10 s", took)
 				}
-				w := back.welcome
+				w := back.Welcome
 				if w.You != old.You || w.Jam.ID != old.Jam.ID {
 					t.Fatalf("back as %s in %s, want %s in %s", w.You, w.Jam.ID, old.You, old.Jam.ID)
 				}
@@ -264,24 +265,24 @@ func TestClusterProcessKilled(t *testing.T) {
 	t.Run("every view is equal again, with no jam state lost", func(t *testing.T) {
 		for k, j := range jams {
 			for _, c := range j.cs {
-				c.until(func() bool { return maps.Equal(c.view.ByID(), j.want) })
+				c.Until(func() bool { return maps.Equal(c.View.ByID(), j.want) })
 			}
-			sameViews(t, j.cs...)
-			if !maps.Equal(j.cs[0].view.ByID(), j.want) {
-				t.Fatalf("jam %d after the kill:\n%v\nwant\n%v", k, j.cs[0].view.ByID(), j.want)
+			wstest.SameViews(t, j.cs...)
+			if !maps.Equal(j.cs[0].View.ByID(), j.want) {
+				t.Fatalf("jam %d after the kill:\n%v\nwant\n%v", k, j.cs[0].View.ByID(), j.want)
 			}
 		}
 	})
 
 	t.Run("the jams go on across the live nodes", func(t *testing.T) {
 		for _, j := range jams {
-			j.cs[5].send(&shared.Play{})
+			j.cs[5].Send(&shared.Play{})
 			for _, c := range j.cs {
-				if p := expect[*shared.Played](c); p.ID != j.cs[5].welcome.You {
-					t.Fatalf("played %s, want %s", p.ID, j.cs[5].welcome.You)
+				if p := wstest.Expect[*shared.Played](c); p.ID != j.cs[5].Welcome.You {
+					t.Fatalf("played %s, want %s", p.ID, j.cs[5].Welcome.You)
 				}
 			}
-			sameViews(t, j.cs...)
+			wstest.SameViews(t, j.cs...)
 		}
 	})
 }
