@@ -135,7 +135,7 @@ func TestBalancer(t *testing.T) {
 		s := newTestServer(t, Config{})
 		c, w := s.join(t, "")
 		_ = c.WS.Close(websocket.StatusNormalClosure, "")
-		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
+		wstest.WaitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
 		back := s.dial(t).Join("", w.Resume)
 		if back.Jam.ID != w.Jam.ID || back.You != w.You {
 			t.Fatalf("resumed into %s as %s, want %s as %s", back.Jam.ID, back.You, w.Jam.ID, w.You)

@@ -156,7 +156,7 @@ func TestHostileSockets(t *testing.T) {
 				}
 			}
 		})
-		waitFor(t, "the idle sockets to go", func() bool { return s.connCount() == 3 })
+		wstest.WaitFor(t, "the idle sockets to go", func() bool { return s.connCount() == 3 })
 	})
 
 	t.Run("a socket that sends only joins that fail is closed with 1008 at the join timeout too", func(t *testing.T) {
@@ -390,7 +390,7 @@ func TestHostileSockets(t *testing.T) {
 			gone = append(gone, c.Join("", ""))
 			_ = c.WS.CloseNow()
 		}
-		waitFor(t, "the sockets to go", func() bool { return s.connCount() == 3 })
+		wstest.WaitFor(t, "the sockets to go", func() bool { return s.connCount() == 3 })
 		if total, own := s.resume.released(attacker); own != 5 || total != 5 {
 			t.Fatalf("%d tokens kept for the address, %d in all, want 5", own, total)
 		}
@@ -399,7 +399,7 @@ func TestHostileSockets(t *testing.T) {
 		for _, o := range b.cs[1:] {
 			_ = o.WS.CloseNow()
 		}
-		waitFor(t, "two bystanders to go", func() bool { return s.connCount() == 1 })
+		wstest.WaitFor(t, "two bystanders to go", func() bool { return s.connCount() == 1 })
 		wstest.Expect[*shared.Left](b.cs[0])
 		wstest.Expect[*shared.Left](b.cs[0])
 		b.cs = b.cs[:1]

@@ -203,7 +203,7 @@ func TestResume(t *testing.T) {
 		c.Send(&shared.Swap{Loop: "bells"})
 		wstest.Expect[*shared.Swapped](c)
 		c.WS.CloseNow()
-		waitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
+		wstest.WaitFor(t, "the jam to go", func() bool { return s.Stats().Jams == 0 })
 		back := s.dial(t).Join("", w.Resume)
 		if back.You != w.You || back.Jam.ID != "solo" || back.Loop != "bells" || back.Redirected {
 			t.Fatalf("back as %+v", back)
@@ -222,7 +222,7 @@ func TestResume(t *testing.T) {
 		wstest.Expect[*shared.Joined](a)
 
 		a.WS.CloseNow()
-		waitFor(t, "the leave", func() bool { return s.stats(t).Users == 1 })
+		wstest.WaitFor(t, "the leave", func() bool { return s.stats(t).Users == 1 })
 		clock.Set(clock.Now().Add(time.Minute + time.Millisecond))
 		w = s.dial(t).Join("", wa.Resume)
 		if w.You == wa.You {
@@ -302,7 +302,7 @@ func TestResume(t *testing.T) {
 		c := s.dial(t)
 		w := c.Join("band", ws[1].Resume)
 		cs[1].WS.CloseNow() // the old socket goes, right after the takeover
-		waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2 })
+		wstest.WaitFor(t, "the old connection to end", func() bool { return s.connCount() == 2 })
 
 		if st := s.stats(t); st.Users != 2 || st.JamSizes["band"] != 2 {
 			t.Fatalf("stats %+v, want 2 users, both in band", st)
@@ -406,7 +406,7 @@ func TestResume(t *testing.T) {
 					t.Fatalf("round %d: the other member saw %d frames: %s", i, len(seen), describe(seen))
 				}
 			}
-			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
+			wstest.WaitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
 			if st, js := s.Stats(), s.JamSizes(); st.Users != 2*(i+1) || js.JamSizes[jam] != 2 {
 				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
 			}
@@ -492,7 +492,7 @@ func TestResume(t *testing.T) {
 				}
 				break
 			}
-			waitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
+			wstest.WaitFor(t, "the old connection to end", func() bool { return s.connCount() == 2*(i+1) })
 			if st, js := s.Stats(), s.JamSizes(); st.Users != 2*(i+1) || js.JamSizes[jam] != 2 {
 				t.Fatalf("round %d: stats %+v, want %d users, 2 in %s", i, st, 2*(i+1), jam)
 			}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 )
@@ -278,7 +279,7 @@ func TestLoopFiles(t *testing.T) {
 				}
 			})
 		}
-		waitFor(t, "two requests waiting", func() bool { return lf.waiting.Load() == 2 })
+		wstest.WaitFor(t, "two requests waiting", func() bool { return lf.waiting.Load() == 2 })
 		resp, _ := get(t, ts.URL+"/loops/mix.wav?ids=lead,pad")
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 			t.Errorf("the third: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))

@@ -96,7 +96,7 @@ func (s *testServer) connCount() int {
 func (s *testServer) connOf(t *testing.T, user string) *conn {
 	t.Helper()
 	var found *conn
-	waitFor(t, "the connection of "+user, func() bool {
+	wstest.WaitFor(t, "the connection of "+user, func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for c := range s.conns {
@@ -124,18 +124,6 @@ func (s *testServer) stats(t *testing.T) testStats {
 	s.getJSON(t, "/api/stats", &st.Stats)
 	st.JamSizes = s.JamSizes().JamSizes
 	return st
-}
-
-// waitFor polls cond until it holds or the test times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // fakeClock is a server clock the test sets.

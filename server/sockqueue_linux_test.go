@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loopswithfriends/loops/server/wstest"
 )
 
 func TestSocketQueues(t *testing.T) {
@@ -21,7 +23,7 @@ func TestSocketQueues(t *testing.T) {
 		if _, err := peer.Write([]byte("0123456789")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "ten unread bytes", func() bool {
+		wstest.WaitFor(t, "ten unread bytes", func() bool {
 			unread, _, _, _ := socketQueues(nc)
 			return unread == 10
 		})

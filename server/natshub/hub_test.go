@@ -201,10 +201,10 @@ func TestCluster(t *testing.T) {
 		if in != shared.Capacity {
 			t.Fatalf("%d joined the jam, want %d", in, shared.Capacity)
 		}
-		waitFor(t, "the admin's jam sizes to show the jam full", func() bool {
+		wstest.WaitFor(t, "the admin's jam sizes to show the jam full", func() bool {
 			return nodes[1].srv.JamSizes().JamSizes["race"] == shared.Capacity
 		})
-		waitFor(t, "the stats to count a full jam", func() bool {
+		wstest.WaitFor(t, "the stats to count a full jam", func() bool {
 			return nodes[1].srv.Stats().Sizes[shared.SizeKey(shared.Capacity)] >= 1
 		})
 	})
@@ -268,16 +268,4 @@ func TestCluster(t *testing.T) {
 		wstest.Expect[*shared.Stopped](b)
 		wstest.SameViews(t, a2, b)
 	})
-}
-
-// waitFor polls cond until it holds or the test times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -180,3 +180,15 @@ func SameViews(t testing.TB, cs ...*Client) {
 		}
 	}
 }
+
+// WaitFor polls cond until it holds, failing after Timeout.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
