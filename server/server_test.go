@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -69,17 +68,7 @@ func (s *testServer) join(t *testing.T, jam string) (*client, *shared.Welcome) {
 // getJSON decodes the body of GET path into v and returns the status.
 func (s *testServer) getJSON(t *testing.T, path string, v any) int {
 	t.Helper()
-	res, err := http.Get(s.ts.URL + path)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	if v != nil {
-		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-			t.Fatalf("GET %s: decode: %v", path, err)
-		}
-	}
-	return res.StatusCode
+	return wstest.GetJSON(t, s.ts.URL+path, v)
 }
 
 // connCount returns the number of connections the server still serves.

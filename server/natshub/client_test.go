@@ -3,9 +3,12 @@
 package natshub
 
 import (
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/loopswithfriends/loops/server/wstest"
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // testTimeout bounds every wait of a test client.
@@ -27,4 +30,19 @@ func joinAt(t *testing.T, n *testNode, jam, resume string) *client {
 	c := dial(t, n)
 	c.Join(jam, resume)
 	return c
+}
+
+// untilBar sleeps until bar of c's jam has begun (and a little more).
+func untilBar(c *client, bar int64) {
+	time.Sleep(time.Until(time.UnixMilli(int64(c.Welcome.Jam.BarStart(bar)))) + 50*time.Millisecond)
+}
+
+// recording reads the recording saved under id from the node's HTTP API.
+func (n *testNode) recording(t *testing.T, id string) *shared.Recording {
+	t.Helper()
+	var rec shared.Recording
+	if code := wstest.GetJSON(t, n.ts.URL+"/api/recordings/"+id, &rec); code != http.StatusOK {
+		t.Fatalf("GET recording %s from %s: %d", id, n.name, code)
+	}
+	return &rec
 }

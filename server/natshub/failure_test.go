@@ -4,8 +4,6 @@ package natshub
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -173,7 +171,7 @@ func TestClusterHistorySurvives(t *testing.T) {
 		p := wstest.Expect[*shared.Played](a)
 		wstest.Expect[*shared.Played](b)
 		// Two bars sound before a's node dies.
-		time.Sleep(time.Until(time.UnixMilli(int64(a.Welcome.Jam.BarStart(p.Bar+2)))) + 50*time.Millisecond)
+		untilBar(a, p.Bar+2)
 		nodes[0].kill()
 
 		// Node 2 holds nobody of the jam: it asks node 1 for its history.
@@ -183,15 +181,7 @@ func TestClusterHistorySurvives(t *testing.T) {
 		}
 		back.Send(&shared.Record{Bars: 16})
 		r := wstest.Expect[*shared.Recorded](back)
-		res, err := http.Get(nodes[1].ts.URL + "/api/recordings/" + r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var rec shared.Recording
-		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
-			t.Fatalf("GET the recording: %s, %v", res.Status, err)
-		}
+		rec := nodes[1].recording(t, r.ID)
 		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.Welcome.Loop {
 			t.Fatalf("the recording has %+v, want %s alone", rec.Parts, a.Welcome.Loop)
 		}

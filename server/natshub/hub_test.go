@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -105,21 +104,13 @@ func TestCluster(t *testing.T) {
 		p := wstest.Expect[*shared.Played](a)
 		wstest.Expect[*shared.Played](b)
 		// Wait until the loop has sounded for a bar.
-		time.Sleep(time.Until(time.UnixMilli(int64(a.Welcome.Jam.BarStart(p.Bar+1)))) + 50*time.Millisecond)
+		untilBar(a, p.Bar+1)
 		a.Send(&shared.Record{Bars: 4})
 		r := wstest.Expect[*shared.Recorded](a)
 		if rb := wstest.Expect[*shared.Recorded](b); rb.ID != r.ID || rb.By != a.Welcome.You {
 			t.Fatalf("b heard of %+v, a of %+v", rb, r)
 		}
-		res, err := http.Get(nodes[2].ts.URL + "/api/recordings/" + r.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var rec shared.Recording
-		if err := json.NewDecoder(res.Body).Decode(&rec); err != nil || res.StatusCode != http.StatusOK {
-			t.Fatalf("GET the recording on another node: %s, %v", res.Status, err)
-		}
+		rec := nodes[2].recording(t, r.ID)
 		if len(rec.Parts) != 1 || rec.Parts[0].Loop != a.Welcome.Loop || rec.Parts[0].To != rec.Bars {
 			t.Fatalf("the recording has %+v over %d bars, want %s sounding to the end", rec.Parts, rec.Bars, a.Welcome.Loop)
 		}

@@ -8,8 +8,10 @@ package wstest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
+	"net/http"
 	"testing"
 	"time"
 
@@ -191,4 +193,21 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// GetJSON decodes the body of GET url into v, unless v is nil, and returns
+// the status.
+func GetJSON(t testing.TB, url string, v any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %s, decode: %v", url, res.Status, err)
+		}
+	}
+	return res.StatusCode
 }
