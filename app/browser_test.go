@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/loopswithfriends/loops/server/netdelay"
 	"github.com/loopswithfriends/loops/shared"
 )
 
@@ -71,6 +72,29 @@ func stale(root, bin string) bool {
 func startLoopsServer(t *testing.T) *loopsServer {
 	t.Helper()
 	return startLoopsServerWith(t, t.TempDir())
+}
+
+// startBehindProxy starts the server with a proxy in front of it that
+// holds each chunk as link says, listening on a listener that wrap may
+// wrap (nil: as it is), and returns both with the proxy's URL. The server
+// accepts sockets from the proxy's origin. Both stop when the test ends.
+func startBehindProxy(t *testing.T, link netdelay.Link, wrap func(net.Listener) net.Listener) (*loopsServer, *netdelay.Proxy, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxyURL := "http://" + l.Addr().String()
+	t.Setenv("LOOPS_ORIGINS", proxyURL)
+	srv := startLoopsServer(t)
+	t.Cleanup(srv.kill)
+	proxy := &netdelay.Proxy{Upstream: srv.addr, Link: link}
+	t.Cleanup(func() { _ = proxy.Close() })
+	if wrap != nil {
+		l = wrap(l)
+	}
+	go proxy.Serve(l)
+	return srv, proxy, proxyURL
 }
 
 // startLoopsServerWith starts the server on the recordings database in

@@ -5,7 +5,6 @@ package app
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/url"
 	"sort"
 	"sync"
@@ -29,17 +28,7 @@ import (
 // delay.
 func TestFirstStartBench(t *testing.T) {
 	needBench(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxyURL := "http://" + l.Addr().String()
-	t.Setenv("LOOPS_ORIGINS", proxyURL)
-	srv := startLoopsServer(t)
-	defer srv.kill()
-	proxy := &netdelay.Proxy{Upstream: srv.addr, Link: netdelay.Link{Delay: 50 * time.Millisecond, Jitter: 25 * time.Millisecond}}
-	go proxy.Serve(l)
-	defer proxy.Close()
+	srv, _, proxyURL := startBehindProxy(t, netdelay.Link{Delay: 50 * time.Millisecond, Jitter: 25 * time.Millisecond}, nil)
 
 	chromiumPage := func(t *testing.T, name string) tab { return newBrowser(t, name, 800, 700) }
 	var baseline float64

@@ -34,18 +34,11 @@ import (
 // (`make bench`); LOOPS_LOAD_RUNS (3) sets how many fresh browsers.
 func TestLoadBench(t *testing.T) {
 	needBench(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxyURL := "http://" + l.Addr().String()
-	t.Setenv("LOOPS_ORIGINS", proxyURL)
-	srv := startLoopsServer(t)
-	defer srv.kill()
-	proxy := &netdelay.Proxy{Upstream: srv.addr}
-	wire := &sniffer{Listener: l}
-	go proxy.Serve(wire)
-	defer proxy.Close()
+	var wire *sniffer
+	srv, proxy, proxyURL := startBehindProxy(t, netdelay.Link{}, func(l net.Listener) net.Listener {
+		wire = &sniffer{Listener: l}
+		return wire
+	})
 
 	t.Run("the first screen's text, plain and as sent", func(t *testing.T) {
 		// The same-run baseline of compressing the text: what it weighs

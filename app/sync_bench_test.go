@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/url"
 	"os"
 	"sort"
@@ -61,24 +60,8 @@ func envInt(name string, def int) int {
 // link when it delays, and has the first start and stop its loop rounds
 // times, reading every browser's diagnostics while the loop plays.
 func syncRun(t *testing.T, n, rounds int, link netdelay.Link, goalMs float64) {
-	delayed := link.Delay > 0
-	var proxy *netdelay.Proxy
-	var proxyURL string
-	if delayed {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxyURL = "http://" + l.Addr().String()
-		// The page behind the proxy opens its socket from the proxy's
-		// origin: the server must accept it.
-		t.Setenv("LOOPS_ORIGINS", proxyURL)
-		proxy = &netdelay.Proxy{Link: link}
-		defer proxy.Close()
-		srv := startLoopsServer(t)
-		defer srv.kill()
-		proxy.Upstream = srv.addr
-		go proxy.Serve(l)
+	if link.Delay > 0 {
+		srv, _, proxyURL := startBehindProxy(t, link, nil)
 		syncJam(t, srv, n, rounds, proxyURL, goalMs)
 		return
 	}
