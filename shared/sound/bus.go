@@ -1,27 +1,22 @@
 package sound
 
-import "math"
-
 // A part's bus, after its voices, echo and room: a presence shelf, then a
 // saturator, then its level (loudness.go). Each is one pass over the loop,
-// and each pass also measures the loop's peak as it leaves it (r.peak), so
+// and each pass also knows the loop's peak as it leaves it (r.peak), so
 // that the next needs no pass of its own to find it.
 
 // wPresence is the cost of a frame of the presence shelf, in ticks.
 const wPresence = 4
 
-// shelf is a biquad's coefficients, normalised (a0 = 1).
-type shelf struct{ b0, b1, b2, a1, a2 float32 }
-
 // presenceShelf returns the filter x + amount*hp(x), where hp is the
 // second-order high-pass an svf tuned to cut (a fraction of the sample rate)
 // and q makes: the same response as adding the svf's high-pass output to
 // its input, as one biquad.
-func presenceShelf(cut, q, amount float32) shelf {
+func presenceShelf(cut, q, amount float32) biquad {
 	// The svf's high-pass is (1-z⁻¹)² / d(z), d = (1-z⁻¹)² + g·k(1-z⁻²) + g²(1+z⁻¹)².
 	g, k, a := float64(tanPi(cut)), 1/float64(q), float64(amount)
 	d0, d1, d2 := 1+g*k+g*g, 2*g*g-2, 1-g*k+g*g
-	return shelf{
+	return biquad{
 		b0: float32((d0 + a) / d0), b1: float32((d1 - 2*a) / d0), b2: float32((d2 + a) / d0),
 		a1: float32(d1 / d0), a2: float32(d2 / d0),
 	}
@@ -30,51 +25,88 @@ func presenceShelf(cut, q, amount float32) shelf {
 // presenceJob adds amount times the loop's content above 2.5 kHz (a
 // second-order high-pass) to it: a high shelf, the presence a mix engineer
 // gives a part so that it speaks on small speakers and through a mix. It
-// runs as a biquad in the transposed direct form (two states a channel,
-// all in registers), and measures the loop's peak after it.
+// measures the loop's peak after it.
 func (r *Renderer) presenceJob(amount float32) job {
-	c := presenceShelf(min(2500, 0.3*float32(r.sr))/float32(r.sr), 0.7, amount)
-	var l1, l2, r1, r2, peak float32
-	filter := func(left, right []float32, write bool) {
-		right = right[:len(left)]
-		b0, b1, b2, a1, a2 := c.b0, c.b1, c.b2, c.a1, c.a2
-		s1, s2, t1, t2, hi := l1, l2, r1, r2, peak
-		for i := range left {
-			x, y := left[i], right[i]
-			u := b0*x + s1
-			v := b0*y + t1
-			s1 = b1*x - a1*u + s2
-			t1 = b1*y - a1*v + t2
-			s2 = b2*x - a2*u
-			t2 = b2*y - a2*v
-			if write {
-				left[i], right[i] = u, v
-				if a := abs32(u); a > hi {
-					hi = a
-				}
-				if a := abs32(v); a > hi {
-					hi = a
-				}
-			}
-		}
-		l1, l2, r1, r2, peak = s1, s2, t1, t2, hi
-	}
-	return job{n: r.n, w: wPresence, run: func(from, to int) {
-		if from == 0 {
-			// The filters start where the loop's end leaves them: no step
-			// at the seam.
-			tail := r.n - min(r.n, r.sr/50)
-			filter(r.left[tail:], r.right[tail:], false)
-		}
-		filter(r.left[from:to], r.right[from:to], true)
-		if to == r.n {
-			r.peak = peak
-		}
-	}}
+	st := &presenceState{r: r, c: presenceShelf(min(2500, 0.3*float32(r.sr))/float32(r.sr), 0.7, amount)}
+	return job{n: r.n, w: wPresence, run: st.run}
 }
 
-// abs32 returns |x|.
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+// presenceState is the shelf between steps: a biquad in the transposed
+// direct form, two states a channel, and the highest and lowest sample out
+// so far. Its loop is a method, not a closure: in wasm a closure's loop
+// can run at half the speed.
+type presenceState struct {
+	r              *Renderer
+	c              biquad
+	l1, l2, r1, r2 float32
+	hi, lo         float32
+}
+
+// run filters frames [from, to) in place.
+func (st *presenceState) run(from, to int) {
+	r := st.r
+	if from == 0 {
+		// The filters start where the loop's end leaves them: no step
+		// at the seam.
+		tail := r.n - min(r.n, r.sr/50)
+		st.filter(r.left[tail:], r.right[tail:], false)
+	}
+	st.filter(r.left[from:to], r.right[from:to], true)
+	if to == r.n {
+		r.peak = max(st.hi, -st.lo)
+	}
+}
+
+// filter runs left and right through the shelf, in place if write.
+func (st *presenceState) filter(left, right []float32, write bool) {
+	right = right[:len(left)]
+	b0, b1, b2, a1, a2 := st.c.b0, st.c.b1, st.c.b2, st.c.a1, st.c.a2
+	s1, s2, t1, t2, hi, lo := st.l1, st.l2, st.r1, st.r2, st.hi, st.lo
+	for i := range left {
+		x, y := left[i], right[i]
+		u := b0*x + s1
+		v := b0*y + t1
+		s1 = b1*x - a1*u + s2
+		t1 = b1*y - a1*v + t2
+		s2 = b2*x - a2*u
+		t2 = b2*y - a2*v
+		if write {
+			left[i], right[i] = u, v
+			// The peak as extremes finds it.
+			if u > hi {
+				hi = u
+			}
+			if u < lo {
+				lo = u
+			}
+			if v > hi {
+				hi = v
+			}
+			if v < lo {
+				lo = v
+			}
+		}
+	}
+	st.l1, st.l2, st.r1, st.r2, st.hi, st.lo = s1, s2, t1, t2, hi, lo
+}
+
+// extremes returns the highest and the lowest of hi, lo and the samples of
+// left and right: the peak is the larger of hi and -lo. Comparisons alone:
+// a new extreme is rare, and the branches cost less than taking
+// magnitudes.
+func extremes(left, right []float32, hi, lo float32) (float32, float32) {
+	for _, ch := range [2][]float32{left, right} {
+		for _, x := range ch {
+			if x > hi {
+				hi = x
+			}
+			if x < lo {
+				lo = x
+			}
+		}
+	}
+	return hi, lo
+}
 
 // wDrive is the cost of a frame of the bus saturator, in ticks.
 const wDrive = 3
@@ -87,43 +119,45 @@ const wDrive = 3
 func (r *Renderer) driveJobs(drive float32, measured bool) []job {
 	var jobs []job
 	if !measured {
-		var hi float32
+		var hi, lo float32
 		jobs = append(jobs, job{n: r.n, w: wLevel, run: func(from, to int) {
-			for _, ch := range [2][]float32{r.left[from:to], r.right[from:to]} {
-				for _, x := range ch {
-					if a := abs32(x); a > hi {
-						hi = a
-					}
-				}
-			}
+			hi, lo = extremes(r.left[from:to], r.right[from:to], hi, lo)
 			if to == r.n {
-				r.peak = hi
+				r.peak = max(hi, -lo)
 			}
 		}})
 	}
-	var g, post float32
-	return append(jobs, job{n: r.n, w: wDrive, run: func(from, to int) {
-		if from == 0 && r.peak > 0 {
-			g = drive / r.peak
-		}
-		l, rt := r.left[from:to], r.right[from:to]
-		rt = rt[:len(l)]
-		hi := post
-		for i := range l {
-			a, b := sat(l[i]*g), sat(rt[i]*g)
-			l[i], rt[i] = a, b
-			if a := abs32(a); a > hi {
-				hi = a
-			}
-			if b := abs32(b); b > hi {
-				hi = b
-			}
-		}
-		post = hi
-		if to == r.n {
-			r.peak = post
-		}
-	}})
+	st := &driveState{r: r, drive: drive}
+	return append(jobs, job{n: r.n, w: wDrive, run: st.run})
+}
+
+// driveState is the saturator between steps. Its loop is a method, not a
+// closure: a closure made in driveJobs is compiled into NewRenderer, which
+// is too big for the compiler to inline sat into it, and each sample then
+// paid two calls.
+type driveState struct {
+	r        *Renderer
+	drive, g float32
+}
+
+// run saturates frames [from, to). It need not look for the peak it
+// leaves: sat is odd and rises with its input (to within a rounding), so
+// the loudest sample in, scaled to drive, is the loudest out, at
+// sat(drive).
+func (st *driveState) run(from, to int) {
+	r := st.r
+	if from == 0 && r.peak > 0 {
+		st.g = st.drive / r.peak
+	}
+	l, rt := r.left[from:to], r.right[from:to]
+	rt = rt[:len(l)]
+	g := st.g
+	for i := range l {
+		l[i], rt[i] = sat(l[i]*g), sat(rt[i]*g)
+	}
+	if to == r.n {
+		r.peak = sat(g * r.peak)
+	}
 }
 
 // sat is a rational tanh: smooth, odd, slope 1 at 0, and 1 from 3 on.

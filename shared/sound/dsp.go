@@ -157,6 +157,9 @@ func (f svf) tick(v0 float32) (next svf, lp, bp, hp float32) {
 	return f, v2, v1, v0 - c.k*v1 - v2
 }
 
+// biquad is a second-order filter's coefficients, normalised (a0 = 1).
+type biquad struct{ b0, b1, b2, a1, a2 float32 }
+
 // polyBLEP is the correction that takes the aliasing out of a saw or pulse
 // edge; t is the phase in [0, 1), dt the phase step.
 func polyBLEP(t, dt float32) float32 {

@@ -8,34 +8,31 @@ import "math"
 // The loop is periodic, so the blocks wrap around its end, and the filters
 // start warmed up by the loop's last 100 ms.
 
-// kCoefs are a biquad's coefficients, normalised (a0 = 1).
-type kCoefs struct{ b0, b1, b2, a1, a2 float32 }
-
 // kWeighting returns the two K-weighting stages designed for the rate, the
 // way libebur128 designs them (and package measure): expd and math.Tan,
 // which have no per-architecture assembly, so every platform gets the same
 // bits.
-func kWeighting(sr int) [2]kCoefs {
+func kWeighting(sr int) [2]biquad {
 	f0, g, q := 1681.974450955533, 3.999843853973347, 0.7071752369554196
 	k := math.Tan(math.Pi * f0 / float64(sr))
 	vh := expd(g / 20 * math.Ln10)
 	vb := expd(0.4996667741545416 * g / 20 * math.Ln10)
 	a0 := 1 + k/q + k*k
-	shelf := kCoefs{
+	shelf := biquad{
 		b0: float32((vh + vb*k/q + k*k) / a0), b1: float32(2 * (k*k - vh) / a0), b2: float32((vh - vb*k/q + k*k) / a0),
 		a1: float32(2 * (k*k - 1) / a0), a2: float32((1 - k/q + k*k) / a0),
 	}
 	f0, q = 38.13547087602444, 0.5003270373238773
 	k = math.Tan(math.Pi * f0 / float64(sr))
 	a0 = 1 + k/q + k*k
-	rlb := kCoefs{b0: 1, b1: -2, b2: 1, a1: float32(2 * (k*k - 1) / a0), a2: float32((1 - k/q + k*k) / a0)}
-	return [2]kCoefs{shelf, rlb}
+	rlb := biquad{b0: 1, b1: -2, b2: 1, a1: float32(2 * (k*k - 1) / a0), a2: float32((1 - k/q + k*k) / a0)}
+	return [2]biquad{shelf, rlb}
 }
 
 // kState is the K-weighting filters of both channels, each stage a biquad
 // in the transposed direct form: two states a stage.
 type kState struct {
-	c    [2]kCoefs
+	c    [2]biquad
 	l, r kChannel
 }
 
@@ -56,7 +53,7 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 	ls1, ls2, lt1, lt2 := s.l.s1, s.l.s2, s.l.t1, s.l.t2
 	rs1, rs2, rt1, rt2 := s.r.s1, s.r.s2, s.r.t1, s.r.t2
 	for i := 0; i < len(left); i += 2 {
-		v, w := left[i], right[i]
+		v, w := left[i]+antiDenormal, right[i]+antiDenormal
 		a := b0*v + ls1
 		p := b0*w + rs1
 		ls1 = b1*v - a1*a + ls2
@@ -78,6 +75,15 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 	return sumL, sumR
 }
 
+// antiDenormal is added to every sample the K-weighting filters take in:
+// where a loop is silent (a bass line's rests are exact zeros) their states
+// would die away into subnormal numbers, which the CPU handles many times
+// slower (a bass line's loop took ten times as long to measure as any
+// other); this keeps them above (the high-pass takes the offset out
+// again), and it is lost in the rounding of any sample louder
+// than -155 dBFS.
+const antiDenormal = 1e-15
+
 // wLoud is the cost of a frame of the loudness measurement, in ticks.
 const wLoud = 2
 
@@ -97,7 +103,7 @@ func (r *Renderer) levelJobs(lufs float64, measured bool) []job {
 	kw := kWeighting(sr / 2)
 	ks := &kState{c: kw}
 	warm := min(n, sr/10)
-	var hi, gain float32
+	var hi, lo, gain float32 // the loop's extremes (see extremes)
 	measure := job{n: n, w: wLoud, run: func(from, to int) {
 		if from == 0 {
 			ks.run(r.left[n-warm&^1:], r.right[n-warm&^1:], 0, 0)
@@ -119,13 +125,7 @@ func (r *Renderer) levelJobs(lufs float64, measured bool) []job {
 			}
 			subL[b], subR[b] = ks.run(l, rt, subL[b], subR[b])
 			if !measured {
-				for _, ch := range [2][]float32{r.left[i0:i1], r.right[i0:i1]} {
-					for _, x := range ch {
-						if a := abs32(x); a > hi {
-							hi = a
-						}
-					}
-				}
+				hi, lo = extremes(r.left[i0:i1], r.right[i0:i1], hi, lo)
 			}
 			i0 = i1
 		}
@@ -161,19 +161,24 @@ func (r *Renderer) levelJobs(lufs float64, measured bool) []job {
 			return
 		}
 		g := math.Sqrt(expd((lufs+0.691)/10*math.Ln10) / z)
+		peak := float64(max(hi, -lo))
 		if measured {
-			hi = r.peak
+			peak = float64(r.peak)
 		}
-		if peak, lim := float64(hi), dbGain(peakLimitDB); peak*g > lim {
+		if lim := dbGain(peakLimitDB); peak*g > lim {
 			g = lim / peak
 		}
 		gain = float32(g)
 	}}
 	scale := job{n: n, w: wLevel, run: func(from, to int) {
 		l, rt := r.left[from:to], r.right[from:to]
+		rt = rt[:len(l)]
+		// A local copy: gain itself lives on the heap, and would be
+		// loaded again after every store.
+		g := gain
 		for i := range l {
-			l[i] *= gain
-			rt[i] *= gain
+			l[i] *= g
+			rt[i] *= g
 		}
 	}}
 	return []job{measure, scale}
