@@ -31,9 +31,9 @@ func (r *Renderer) presenceJob(amount float32) job {
 	return job{n: r.n, w: wPresence, run: st.run}
 }
 
-// presenceState is the shelf between steps: a biquad in the transposed
-// direct form, two states a channel, and the highest and lowest sample out
-// so far. Its loop is a method, not a closure: in wasm a closure's loop
+// presenceState is the shelf between steps: a biquad in the direct form II
+// (see biquad), two states a channel, and the highest and lowest sample
+// out so far. Its loop is a method, not a closure: in wasm a closure's loop
 // can run at half the speed.
 type presenceState struct {
 	r              *Renderer
@@ -49,45 +49,37 @@ func (st *presenceState) run(from, to int) {
 		// The filters start where the loop's end leaves them: no step
 		// at the seam.
 		tail := r.n - min(r.n, r.sr/50)
-		st.filter(r.left[tail:], r.right[tail:], false)
+		st.l1, st.l2, st.r1, st.r2 = st.c.warm(r.left[tail:], r.right[tail:])
 	}
-	st.filter(r.left[from:to], r.right[from:to], true)
-	if to == r.n {
-		r.peak = max(st.hi, -st.lo)
-	}
-}
-
-// filter runs left and right through the shelf, in place if write.
-func (st *presenceState) filter(left, right []float32, write bool) {
+	left, right := r.left[from:to], r.right[from:to]
 	right = right[:len(left)]
 	b0, b1, b2, a1, a2 := st.c.b0, st.c.b1, st.c.b2, st.c.a1, st.c.a2
-	s1, s2, t1, t2, hi, lo := st.l1, st.l2, st.r1, st.r2, st.hi, st.lo
+	l1, l2, r1, r2, hi, lo := st.l1, st.l2, st.r1, st.r2, st.hi, st.lo
 	for i := range left {
-		x, y := left[i], right[i]
-		u := b0*x + s1
-		v := b0*y + t1
-		s1 = b1*x - a1*u + s2
-		t1 = b1*y - a1*v + t2
-		s2 = b2*x - a2*u
-		t2 = b2*y - a2*v
-		if write {
-			left[i], right[i] = u, v
-			// The peak as extremes finds it.
-			if u > hi {
-				hi = u
-			}
-			if u < lo {
-				lo = u
-			}
-			if v > hi {
-				hi = v
-			}
-			if v < lo {
-				lo = v
-			}
+		w := left[i] - a2*l2 - a1*l1
+		v := right[i] - a2*r2 - a1*r1
+		x := b0*w + b1*l1 + b2*l2
+		y := b0*v + b1*r1 + b2*r2
+		l2, l1, r2, r1 = l1, w, r1, v
+		left[i], right[i] = x, y
+		// The peak as extremes finds it.
+		if x > hi {
+			hi = x
+		}
+		if x < lo {
+			lo = x
+		}
+		if y > hi {
+			hi = y
+		}
+		if y < lo {
+			lo = y
 		}
 	}
-	st.l1, st.l2, st.r1, st.r2, st.hi, st.lo = s1, s2, t1, t2, hi, lo
+	st.l1, st.l2, st.r1, st.r2, st.hi, st.lo = l1, l2, r1, r2, hi, lo
+	if to == r.n {
+		r.peak = max(hi, -lo)
+	}
 }
 
 // extremes returns the highest and the lowest of hi, lo and the samples of

@@ -158,7 +158,25 @@ func (f svf) tick(v0 float32) (next svf, lp, bp, hp float32) {
 }
 
 // biquad is a second-order filter's coefficients, normalised (a0 = 1).
+// The bus and the loudness measurement run it in the direct form II: the
+// input less the feedback of the two states, then the feedforward of the
+// new state and the two, so that a sample waits on the one before for only
+// a multiply and a subtraction (the transposed form chains three
+// operations, and a filter's loop is as slow as that chain).
 type biquad struct{ b0, b1, b2, a1, a2 float32 }
+
+// warm runs a stereo signal through the filter from rest and returns the
+// direct form II's states after it, of the left channel (w1, w2) and the
+// right (v1, v2): where a loop's end leaves the filter, for its start.
+func (c biquad) warm(left, right []float32) (w1, w2, v1, v2 float32) {
+	right = right[:len(left)]
+	for i := range left {
+		w := left[i] - c.a2*w2 - c.a1*w1
+		v := right[i] - c.a2*v2 - c.a1*v1
+		w2, w1, v2, v1 = w1, w, v1, v
+	}
+	return w1, w2, v1, v2
+}
 
 // polyBLEP is the correction that takes the aliasing out of a saw or pulse
 // edge; t is the phase in [0, 1), dt the phase step.

@@ -30,15 +30,15 @@ func kWeighting(sr int) [2]biquad {
 }
 
 // kState is the K-weighting filters of both channels, each stage a biquad
-// in the transposed direct form: two states a stage.
+// in the direct form II (see biquad): two states a stage.
 type kState struct {
 	c    [2]biquad
 	l, r kChannel
 }
 
 // kChannel is one channel's K-weighting between calls: the states of the
-// shelf (s) and of the high-pass (t).
-type kChannel struct{ s1, s2, t1, t2 float32 }
+// shelf (w) and of the high-pass (q).
+type kChannel struct{ w1, w2, q1, q2 float32 }
 
 // run filters every other frame of left and right, from the first, and
 // returns sumL and sumR plus the squares of their outputs, added one at a
@@ -50,28 +50,25 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 	right = right[:len(left)]
 	b0, b1, b2, a1, a2 := s.c[0].b0, s.c[0].b1, s.c[0].b2, s.c[0].a1, s.c[0].a2
 	c1, c2 := s.c[1].a1, s.c[1].a2
-	ls1, ls2, lt1, lt2 := s.l.s1, s.l.s2, s.l.t1, s.l.t2
-	rs1, rs2, rt1, rt2 := s.r.s1, s.r.s2, s.r.t1, s.r.t2
+	lw1, lw2, lq1, lq2 := s.l.w1, s.l.w2, s.l.q1, s.l.q2
+	rw1, rw2, rq1, rq2 := s.r.w1, s.r.w2, s.r.q1, s.r.q2
 	for i := 0; i < len(left); i += 2 {
-		v, w := left[i]+antiDenormal, right[i]+antiDenormal
-		a := b0*v + ls1
-		p := b0*w + rs1
-		ls1 = b1*v - a1*a + ls2
-		rs1 = b1*w - a1*p + rs2
-		ls2 = b2*v - a2*a
-		rs2 = b2*w - a2*p
-		// The high-pass's numerator is 1, -2, 1.
-		b := a + lt1
-		q := p + rt1
-		lt1 = -2*a - c1*b + lt2
-		rt1 = -2*p - c1*q + rt2
-		lt2 = a - c2*b
-		rt2 = p - c2*q
+		w := left[i] + antiDenormal - a2*lw2 - a1*lw1
+		v := right[i] + antiDenormal - a2*rw2 - a1*rw1
+		a := b0*w + b1*lw1 + b2*lw2
+		p := b0*v + b1*rw1 + b2*rw2
+		lw2, lw1, rw2, rw1 = lw1, w, rw1, v
+		// The high-pass's numerator is 1, -2, 1: a second difference.
+		q := a - c2*lq2 - c1*lq1
+		t := p - c2*rq2 - c1*rq1
+		b := q - lq1 - (lq1 - lq2)
+		d := t - rq1 - (rq1 - rq2)
+		lq2, lq1, rq2, rq1 = lq1, q, rq1, t
 		sumL += b * b
-		sumR += q * q
+		sumR += d * d
 	}
-	s.l = kChannel{s1: ls1, s2: ls2, t1: lt1, t2: lt2}
-	s.r = kChannel{s1: rs1, s2: rs2, t1: rt1, t2: rt2}
+	s.l = kChannel{w1: lw1, w2: lw2, q1: lq1, q2: lq2}
+	s.r = kChannel{w1: rw1, w2: rw2, q1: rq1, q2: rq2}
 	return sumL, sumR
 }
 
