@@ -87,14 +87,18 @@ func (st *presenceState) run(from, to int) {
 // a new extreme is rare, and the branches cost less than taking
 // magnitudes.
 func extremes(left, right []float32, hi, lo float32) (float32, float32) {
-	for _, ch := range [2][]float32{left, right} {
-		for _, x := range ch {
-			if x > hi {
-				hi = x
-			}
-			if x < lo {
-				lo = x
-			}
+	hi, lo = extremesOf(left, hi, lo)
+	return extremesOf(right, hi, lo)
+}
+
+// extremesOf is extremes of one channel. A sample above hi cannot be under
+// lo as well, as long as hi is not under lo: extremes start from 0 and 0.
+func extremesOf(x []float32, hi, lo float32) (float32, float32) {
+	for _, v := range x {
+		if v > hi {
+			hi = v
+		} else if v < lo {
+			lo = v
 		}
 	}
 	return hi, lo

@@ -42,34 +42,35 @@ type kChannel struct{ w1, w2, q1, q2 float32 }
 
 // run filters every other frame of left and right, from the first, and
 // returns sumL and sumR plus the squares of their outputs, added one at a
-// time, so that the sums are the same however the loop is cut. Both
-// channels go through one loop: their filters do not wait on each other.
-// The state is in plain local variables, which the compiler keeps in
-// registers (arrays and larger structs it leaves in memory).
+// time, so that the sums are the same however the loop is cut.
 func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float32) {
-	right = right[:len(left)]
-	b0, b1, b2, a1, a2 := s.c[0].b0, s.c[0].b1, s.c[0].b2, s.c[0].a1, s.c[0].a2
-	c1, c2 := s.c[1].a1, s.c[1].a2
-	lw1, lw2, lq1, lq2 := s.l.w1, s.l.w2, s.l.q1, s.l.q2
-	rw1, rw2, rq1, rq2 := s.r.w1, s.r.w2, s.r.q1, s.r.q2
-	for i := 0; i < len(left); i += 2 {
-		w := left[i] + antiDenormal - a2*lw2 - a1*lw1
-		v := right[i] + antiDenormal - a2*rw2 - a1*rw1
-		a := b0*w + b1*lw1 + b2*lw2
-		p := b0*v + b1*rw1 + b2*rw2
-		lw2, lw1, rw2, rw1 = lw1, w, rw1, v
-		// The high-pass's numerator is 1, -2, 1: a second difference.
-		q := a - c2*lq2 - c1*lq1
-		t := p - c2*rq2 - c1*rq1
-		b := q - lq1 - (lq1 - lq2)
-		d := t - rq1 - (rq1 - rq2)
-		lq2, lq1, rq2, rq1 = lq1, q, rq1, t
-		sumL += b * b
-		sumR += d * d
-	}
-	s.l = kChannel{w1: lw1, w2: lw2, q1: lq1, q2: lq2}
-	s.r = kChannel{w1: rw1, w2: rw2, q1: rq1, q2: rq2}
+	sumL = s.l.run(&s.c, left, sumL)
+	sumR = s.r.run(&s.c, right, sumR)
 	return sumL, sumR
+}
+
+// run filters every other sample of in through c, from the first, and
+// returns sum plus the squares of the outputs. One channel at a time: the
+// two stages are chains that do not wait on each other, and with one
+// channel's states and the coefficients the loop holds few enough values
+// for the compiler to keep them all in registers (with both channels it
+// spilled a third of them to the stack).
+func (k *kChannel) run(c *[2]biquad, in []float32, sum float32) float32 {
+	b0, b1, b2, a1, a2 := c[0].b0, c[0].b1, c[0].b2, c[0].a1, c[0].a2
+	c1, c2 := c[1].a1, c[1].a2
+	w1, w2, q1, q2 := k.w1, k.w2, k.q1, k.q2
+	for i := 0; i < len(in); i += 2 {
+		w := in[i] + antiDenormal - a2*w2 - a1*w1
+		a := b0*w + b1*w1 + b2*w2
+		w2, w1 = w1, w
+		// The high-pass's numerator is 1, -2, 1: a second difference.
+		q := a - c2*q2 - c1*q1
+		b := q - q1 - (q1 - q2)
+		q2, q1 = q1, q
+		sum += b * b
+	}
+	*k = kChannel{w1: w1, w2: w2, q1: q1, q2: q2}
+	return sum
 }
 
 // antiDenormal is added to every sample the K-weighting filters take in:
