@@ -239,6 +239,31 @@ func (h *Hub) get(id string) (*jamRecord, uint64, error) {
 	return rec, e.Revision(), nil
 }
 
+// getHolding reads the jam's record as get does, and reads it again from
+// the stream's leader when it is missing or does not hold the user: the
+// user may have joined on another node a moment ago, and the replica that
+// answered not have it yet (leader.go). A change needs no such read: its
+// compare-and-set fails on a stale record, and it reads again.
+func (h *Hub) getHolding(id, user string) (*jamRecord, error) {
+	rec, _, err := h.get(id)
+	if err != nil || (rec != nil && rec.member(user) >= 0) {
+		return rec, err
+	}
+	ctx, cancel := h.opCtx()
+	defer cancel()
+	data, _, err := leaderGet(ctx, h.nc, h.jams.Bucket(), id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: read jam %s: %w", server.ErrUnavailable, id, err)
+	}
+	if rec, err = decodeRecord(data); err != nil {
+		return nil, fmt.Errorf("%w: jam %s: %w", server.ErrUnavailable, id, err)
+	}
+	return rec, nil
+}
+
 // write stores next in place of prev at rev: it creates the jam when prev
 // is nil and removes it when next is nil.
 func (h *Hub) write(id string, prev *jamRecord, rev uint64, next *jamRecord) (uint64, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestCluster runs the protocol's rules on three nodes that share one NATS
@@ -131,6 +132,43 @@ func TestCluster(t *testing.T) {
 			}
 			if _, err := n.store.leaderGet(ctx, "never-saved"); !errors.Is(err, shared.ErrRecordingNotFound) {
 				t.Fatalf("%s: an unknown recording from the leader: %v, want ErrRecordingNotFound", n.name, err)
+			}
+		}
+	})
+
+	t.Run("a resume reads where its user is or was from the leader when a replica has not got it yet", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a := joinAt(t, nodes[0], "leader-reads", "")
+		you := a.Welcome.You
+		left, _ := json.Marshal(leftRecord{Jam: "leader-reads", Loop: a.Welcome.Loop})
+		rev, err := nodes[0].hub.left.Put(ctx, "gone-user", left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			b, got, err := leaderGet(ctx, n.nc, n.hub.left.Bucket(), "gone-user")
+			if err != nil || got != rev || string(b) != string(left) {
+				t.Fatalf("%s: the leader gave %q at %d, %v; want %q at %d", n.name, b, got, err, left, rev)
+			}
+			if lr, ok, err := n.hub.leftOf("gone-user"); err != nil || !ok || lr.Jam != "leader-reads" {
+				t.Fatalf("%s: where the user was: %+v, %v, %v", n.name, lr, ok, err)
+			}
+			if _, ok, err := n.hub.leftOf("never-left"); ok || err != nil {
+				t.Fatalf("%s: a user who never left was found: %v, %v", n.name, ok, err)
+			}
+			b, _, err = leaderGet(ctx, n.nc, n.hub.jams.Bucket(), "leader-reads")
+			if rec, derr := decodeRecord(b); err != nil || derr != nil || rec.member(you) < 0 {
+				t.Fatalf("%s: the leader's jam %q, %v: the member is missing", n.name, b, err)
+			}
+			if rec, err := n.hub.getHolding("leader-reads", you); err != nil || rec == nil || rec.member(you) < 0 {
+				t.Fatalf("%s: the jam %+v, %v: the member is missing", n.name, rec, err)
+			}
+			if rec, err := n.hub.getHolding("no-such-jam", you); rec != nil || err != nil {
+				t.Fatalf("%s: a jam that never was: %+v, %v", n.name, rec, err)
+			}
+			if _, _, err := leaderGet(ctx, n.nc, n.hub.jams.Bucket(), "no-such-jam"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+				t.Fatalf("%s: a jam that never was, from the leader: %v, want ErrKeyNotFound", n.name, err)
 			}
 		}
 	})

@@ -89,7 +89,7 @@ func (h *Hub) join(l *local, want, resume string, kit *shared.Kit, at time.Time)
 		ok = used
 	}
 	if ok {
-		rec, _, err := h.get(cl.Jam)
+		rec, err := h.getHolding(cl.Jam, cl.User)
 		if err != nil {
 			return err
 		}
@@ -150,14 +150,22 @@ func (h *Hub) leftOf(user string) (leftRecord, bool, error) {
 	ctx, cancel := h.opCtx()
 	defer cancel()
 	var lr leftRecord
+	var data []byte
 	e, err := h.left.Get(ctx, user)
+	if err == nil {
+		data = e.Value()
+	} else if errors.Is(err, jetstream.ErrKeyNotFound) {
+		// The user may have left on another node a moment ago, and
+		// this replica not have it yet (leader.go).
+		data, _, err = leaderGet(ctx, h.nc, h.left.Bucket(), user)
+	}
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return lr, false, nil
 	case err != nil:
 		return lr, false, fmt.Errorf("%w: where %s was: %w", server.ErrUnavailable, user, err)
 	}
-	if json.Unmarshal(e.Value(), &lr) != nil {
+	if json.Unmarshal(data, &lr) != nil {
 		return lr, false, nil
 	}
 	return lr, true, nil
@@ -398,7 +406,7 @@ func (h *Hub) loopOf(lj *localJam, id, user string) (string, error) {
 	}
 	if rec == nil || rec.member(user) < 0 {
 		var err error
-		if rec, _, err = h.get(id); err != nil || rec == nil {
+		if rec, err = h.getHolding(id, user); err != nil || rec == nil {
 			return "", err
 		}
 	}

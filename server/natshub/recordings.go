@@ -3,7 +3,6 @@
 package natshub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -121,10 +120,8 @@ func (s *RecordingStore) Get(ctx context.Context, id string) (*shared.Recording,
 	case err == nil:
 		data = e.Value()
 	case errors.Is(err, jetstream.ErrKeyNotFound):
-		// The bucket's reads go to any replica, and one may not yet
-		// have the recording another node has just saved: its link goes
-		// round the jam at once. Only the stream's leader can say it is
-		// missing.
+		// Its link goes round the jam as soon as it is saved: a replica
+		// may not have it yet (leader.go).
 		if data, err = s.leaderGet(ctx, id); err != nil {
 			return nil, err
 		}
@@ -139,37 +136,14 @@ func (s *RecordingStore) Get(ctx context.Context, id string) (*shared.Recording,
 }
 
 // leaderGet reads the recording saved under id from the bucket stream's
-// leader, through JetStream's API for a stream's message rather than the
-// direct get that a KeyValue's Get uses, which any replica answers.
+// leader (leader.go).
 func (s *RecordingStore) leaderGet(ctx context.Context, id string) ([]byte, error) {
-	req, err := json.Marshal(struct {
-		LastBySubject string `json:"last_by_subj"`
-	}{"$KV." + s.bucket + "." + id})
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET.KV_"+s.bucket, req)
-	if err != nil {
-		return nil, fmt.Errorf("natshub: read recording %s: %w", id, err)
-	}
-	var res struct {
-		Message *struct {
-			Header []byte `json:"hdrs"`
-			Data   []byte `json:"data"`
-		} `json:"message"`
-		Error *jetstream.APIError `json:"error"`
-	}
-	if err := json.Unmarshal(m.Data, &res); err != nil {
-		return nil, fmt.Errorf("natshub: read recording %s: %w", id, err)
-	}
+	data, _, err := leaderGet(ctx, s.nc, s.bucket, id)
 	switch {
-	case res.Error != nil && res.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return nil, shared.ErrRecordingNotFound
-	case res.Error != nil:
-		return nil, fmt.Errorf("natshub: read recording %s: %w", id, res.Error)
-	case res.Message == nil || bytes.Contains(res.Message.Header, []byte("KV-Operation")):
-		// A delete or purge marker: the recording is gone.
-		return nil, shared.ErrRecordingNotFound
+	case err != nil:
+		return nil, fmt.Errorf("natshub: recording %s: %w", id, err)
 	}
-	return res.Message.Data, nil
+	return data, nil
 }
