@@ -202,9 +202,12 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	}
 	var rec *jamRecord
 	if op := msg.Header.Get("KV-Operation"); op == "" {
-		if rec, err = decodeRecord(msg.Data); err != nil {
-			h.log.Error("bad jam record", "jam", lj.id, "err", err)
-			return
+		if rec = h.world.record(lj.id, rev); rec == nil {
+			if rec, err = decodeRecord(msg.Data); err != nil {
+				h.log.Error("bad jam record", "jam", lj.id, "err", err)
+				return
+			}
+			h.world.saw(lj.id, rec, rev)
 		}
 	}
 	at := time.Now()

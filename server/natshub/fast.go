@@ -35,11 +35,31 @@ import (
 // takeoverGap is how far a takeover moves a member's numbers on.
 const takeoverGap = 1 << 16
 
-// fastEvent is a play or stop on its plain publish.
+// fastEvent is a play or stop on its plain publish: the frame to deliver,
+// and what it says, for the jam's history and a takeover to take in
+// without decoding it.
 type fastEvent struct {
 	Of    string          `json:"of"`
 	Seq   uint64          `json:"seq"`
+	Play  bool            `json:"play,omitempty"`
+	Bar   int64           `json:"bar"`
 	Frame json.RawMessage `json:"frame"`
+}
+
+// newFastEvent returns member of's play (or stop) at bar, numbered seq,
+// with its frame.
+func newFastEvent(of string, seq uint64, play bool, bar int64) fastEvent {
+	ev := fastEvent{Of: of, Seq: seq, Play: play, Bar: bar}
+	ev.Frame = shared.MustEncode(ev.message())
+	return ev
+}
+
+// message returns the play or stop as the protocol has it.
+func (ev *fastEvent) message() shared.Message {
+	if ev.Play {
+		return &shared.Played{ID: ev.Of, Bar: ev.Bar}
+	}
+	return &shared.Stopped{ID: ev.Of, Bar: ev.Bar}
 }
 
 // firstSeq is the number before a member's first play or stop: larger than
@@ -111,8 +131,8 @@ func (l *local) seeAll(rec *jamRecord) {
 }
 
 // publishFast sends a play or stop of a member here on the jam's subject.
-func (h *Hub) publishFast(lj *localJam, of string, seq uint64, frame []byte) {
-	b, _ := json.Marshal(fastEvent{Of: of, Seq: seq, Frame: frame}) // always encodes
+func (h *Hub) publishFast(lj *localJam, ev *fastEvent) {
+	b, _ := json.Marshal(ev) // always encodes
 	if err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, b); err != nil {
 		// The write that follows fails too, and the member's socket is
 		// closed with 1012.
@@ -135,25 +155,26 @@ func (h *Hub) receiveFast(lj *localJam, data []byte) {
 		// follows brings the event, after the member's join.
 		return
 	}
-	h.deliverFast(lj, ev.Of, ev.Seq, ev.Frame, at)
+	h.deliverFast(lj, &ev, at)
 }
 
-// deliverFast gives a member's play or stop numbered seq to every socket
-// here that did not get it yet, and to the jam's history. lj.mu is held.
-func (h *Hub) deliverFast(lj *localJam, of string, seq uint64, frame []byte, at time.Time) {
+// deliverFast gives a member's play or stop to every socket here that did
+// not get it yet, and to the jam's history. lj.mu is held.
+func (h *Hub) deliverFast(lj *localJam, ev *fastEvent, at time.Time) {
+	of, seq := ev.Of, ev.Seq
 	if lj.lastFast[of].Seq < seq {
 		if lj.lastFast == nil {
 			lj.lastFast = make(map[string]fastEvent)
 		}
-		lj.lastFast[of] = fastEvent{Of: of, Seq: seq, Frame: frame}
+		lj.lastFast[of] = *ev
 	}
 	if lj.hist != nil && lj.histSeq[of] < seq {
-		lj.hist.apply(frame, lj.rec.Timeline.BarAt(toMs(at)))
+		lj.hist.applyMessage(ev.message(), lj.rec.Timeline.BarAt(toMs(at)))
 		lj.histSeq[of] = seq
 	}
 	for _, l := range lj.members {
 		if l.fresh(of, seq) {
-			l.c.Send(frame, at)
+			l.c.Send(ev.Frame, at)
 		}
 	}
 }
@@ -190,18 +211,6 @@ func (lj *localJam) storeHeard(m *memberRecord) bool {
 	if ev.Seq <= m.Seq {
 		return false
 	}
-	msg, err := shared.DecodeServer(ev.Frame)
-	if err != nil {
-		return false
-	}
-	switch msg := msg.(type) {
-	case *shared.Played:
-		m.Playing, m.Bar = true, msg.Bar
-	case *shared.Stopped:
-		m.Playing, m.Bar = false, msg.Bar
-	default:
-		return false
-	}
-	m.Seq = ev.Seq
+	m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
 	return true
 }

@@ -95,10 +95,13 @@ func (h *history) wire() *historyWire {
 
 // apply takes in one event frame; now is the bar sounding when it arrived.
 func (h *history) apply(frame []byte, now int64) {
-	msg, err := shared.DecodeServer(frame)
-	if err != nil {
-		return
+	if msg, err := shared.DecodeServer(frame); err == nil {
+		h.applyMessage(msg, now)
 	}
+}
+
+// applyMessage takes in one event, decoded.
+func (h *history) applyMessage(msg shared.Message, now int64) {
 	switch m := msg.(type) {
 	case *shared.Joined:
 		h.playing[m.Member.ID] = sounder{loop: m.Member.Loop, playing: m.Member.Playing, from: max(m.Member.Bar, now)}

@@ -265,7 +265,7 @@ func (h *Hub) regained() {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		h.reap(func(node, user string) bool { return node == h.cfg.Node && !h.holds(user) })
+		h.reap(func(node string) bool { return node == h.cfg.Node }, h.holds)
 	}()
 }
 

@@ -38,15 +38,11 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	l.playing = play
 	l.seq++
 	seq, bar := l.seq, lj.rec.Timeline.NextBar(toMs(at))
-	var frame []byte
-	if play {
-		frame = shared.MustEncode(&shared.Played{ID: user, Bar: bar})
-	} else {
-		frame = shared.MustEncode(&shared.Stopped{ID: user, Bar: bar})
-	}
-	h.deliverFast(lj, user, seq, frame, time.Now())
+	ev := newFastEvent(user, seq, play, bar)
+	frame := ev.Frame
+	h.deliverFast(lj, &ev, time.Now())
 	lj.mu.Unlock()
-	h.publishFast(lj, user, seq, frame)
+	h.publishFast(lj, &ev)
 	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {

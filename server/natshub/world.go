@@ -97,7 +97,11 @@ func (w *world) watch(kw jetstream.KeyWatcher, ready chan<- struct{}, fn func(je
 func (w *world) sawEntry(e jetstream.KeyValueEntry) {
 	w.mu.Lock()
 	w.watched = max(w.watched, e.Revision())
+	s, ok := w.jams[e.Key()]
 	w.mu.Unlock()
+	if ok && s.rev >= e.Revision() {
+		return // the jam's subject or this node's own write brought it first
+	}
 	var rec *jamRecord
 	if e.Operation() == jetstream.KeyValuePut {
 		var err error
@@ -106,6 +110,19 @@ func (w *world) sawEntry(e jetstream.KeyValueEntry) {
 		}
 	}
 	w.saw(e.Key(), rec, e.Revision())
+}
+
+// record returns the jam's record at rev when this node has it already,
+// nil otherwise. Every write of a jam reaches a node holding it twice, on
+// the bucket's watch and on the jam's subject: whichever comes first
+// decodes it, for both. Records are never changed once made (clone).
+func (w *world) record(id string, rev uint64) *jamRecord {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s, ok := w.jams[id]; ok && s.rev == rev {
+		return s.rec
+	}
+	return nil
 }
 
 // saw records the jam's record at rev (nil: removed), unless a later one
@@ -250,8 +267,30 @@ func (w *world) leader(self string, timeout time.Duration) bool {
 	return true
 }
 
-// members returns every member of every jam, with its node.
-func (w *world) members() (out []placedMember) {
+// members returns the members of the nodes lost reports true for, with
+// their jams, in order. It first asks lost of each node holding members,
+// without the world's lock (lost may ask the world): the leader calls it
+// every beat, and nodes are seldom lost.
+func (w *world) members(lost func(node string) bool) (out []placedMember) {
+	w.mu.Lock()
+	nodes := make(map[string]bool)
+	for _, s := range w.jams {
+		if s.rec != nil {
+			for _, m := range s.rec.Members {
+				nodes[m.Node] = false
+			}
+		}
+	}
+	w.mu.Unlock()
+	some := false
+	for node := range nodes {
+		if lost(node) {
+			nodes[node], some = true, true
+		}
+	}
+	if !some {
+		return nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for id, s := range w.jams {
@@ -259,7 +298,9 @@ func (w *world) members() (out []placedMember) {
 			continue
 		}
 		for _, m := range s.rec.Members {
-			out = append(out, placedMember{jam: id, user: m.ID, node: m.Node})
+			if nodes[m.Node] {
+				out = append(out, placedMember{jam: id, user: m.ID, node: m.Node})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b placedMember) int {
@@ -298,9 +339,9 @@ func (h *Hub) beat() {
 				h.log.Warn("beat failed", "err", err)
 			}
 			if h.world.leader(h.cfg.Node, h.cfg.NodeTimeout) {
-				h.reap(func(node, _ string) bool {
+				h.reap(func(node string) bool {
 					return node != h.cfg.Node && !h.world.alive(node, h.cfg.NodeTimeout)
-				})
+				}, nil)
 			}
 		}
 		select {
@@ -311,11 +352,12 @@ func (h *Hub) beat() {
 	}
 }
 
-// reap removes every member for which dead reports true, telling its jam,
-// and closing its socket with 1012 if its node is there after all.
-func (h *Hub) reap(dead func(node, user string) bool) {
-	for _, m := range h.world.members() {
-		if h.halted.Load() || !dead(m.node, m.user) {
+// reap removes every member of the nodes lost reports true for, but those
+// keep reports true for (keep may be nil), telling their jams, and closing
+// their sockets with 1012 if their node is there after all.
+func (h *Hub) reap(lost func(node string) bool, keep func(user string) bool) {
+	for _, m := range h.world.members(lost) {
+		if h.halted.Load() || (keep != nil && keep(m.user)) {
 			continue
 		}
 		h.log.Info("removing a member of a lost node", "jam", m.jam, "user", m.user, "node", m.node)
