@@ -10,72 +10,60 @@ import (
 )
 
 // jamRecord is a jam as the cluster stores it: one value of the jams bucket,
-// under the jam's id. Every change is a compare-and-set on the key's
-// revision, so two nodes never both add the seventh member or give one loop
-// twice: the loser reads the record again and decides again.
+// under the jam's id, in the form of record_codec.go. Every change is a
+// compare-and-set on the key's revision, so two nodes never both add the
+// seventh member or give one loop twice: the loser reads the record again
+// and decides again.
 type jamRecord struct {
 	// Kit is the id of the kit the jam plays.
-	Kit      string          `json:"kit"`
-	Timeline shared.Timeline `json:"timeline"`
+	Kit      string
+	Timeline shared.Timeline
 	// Created orders jams for the balancer's ties (server ms).
-	Created float64 `json:"created"`
+	Created float64
 	// Private jams were created by naming their id; the balancer never
 	// places anyone in them.
-	Private bool           `json:"private,omitempty"`
-	Members []memberRecord `json:"members"` // in joining order
+	Private bool
+	Members []memberRecord // in joining order
 	// Events are what the changes that wrote this record tell the
 	// members, in order: a node writes the changes it has waiting for a
 	// jam at once.
-	Events []jamEvent `json:"events"`
+	Events []jamEvent
 	// Event is what the change being made tells the members; change
-	// moves it to Events.
-	Event jamEvent `json:"-"`
+	// moves it to Events. It is not stored.
+	Event jamEvent
 }
 
 // jamEvent is what one change tells the members: a frame, to all but Skip,
 // and a member that its node must drop (Gone: removed, or taken over by
 // another node), closing its socket with Status and Reason.
 type jamEvent struct {
-	Frame  json.RawMessage `json:"frame,omitempty"`
-	Skip   string          `json:"skip,omitempty"`
-	Gone   string          `json:"gone,omitempty"`
-	Status int             `json:"status,omitempty"`
-	Reason string          `json:"reason,omitempty"`
+	Frame  json.RawMessage
+	Skip   string
+	Gone   string
+	Status int
+	Reason string
 	// Node made the change.
-	Node string `json:"node"`
+	Node string
 	// Of and Seq name a change of member Of's state that also went out
 	// on a plain publish (a play or stop, fast.go), by its number in that
 	// member's changes: a node delivers whichever of the two reaches it
 	// first, once. A join and a takeover of member Of carry the
 	// member's Seq as the jam has it.
-	Of  string `json:"of,omitempty"`
-	Seq uint64 `json:"seq,omitempty"`
+	Of  string
+	Seq uint64
 }
 
 // memberRecord is one member of a jam, and the node whose socket holds it.
 type memberRecord struct {
-	ID      string `json:"id"`
-	Loop    string `json:"loop"`
-	Playing bool   `json:"playing"`
-	Bar     int64  `json:"bar"`
-	Node    string `json:"node"`
+	ID      string
+	Loop    string
+	Playing bool
+	Bar     int64
+	Node    string
 	// Seq numbers the member's plays and stops (fast.go): it starts at
 	// a number larger than any of an earlier stay of the same user
 	// (firstSeq) and grows by one with each.
-	Seq uint64 `json:"seq,omitempty"`
-}
-
-func decodeRecord(b []byte) (*jamRecord, error) {
-	r := new(jamRecord)
-	if err := json.Unmarshal(b, r); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func (r *jamRecord) encode() []byte {
-	b, _ := json.Marshal(r) // a record always encodes
-	return b
+	Seq uint64
 }
 
 // clone returns a deep copy, to change without touching r.
