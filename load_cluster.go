@@ -98,9 +98,10 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 	idle := sumRSS(pids)
 	var loaded int64
 	var msgsLoaded, msgsToggled int64
+	var cpuLoaded, cpuToggled float64
 	profiled := make(chan error, 1)
 	cfg.OnLoaded = func() {
-		loaded, msgsLoaded = sumRSS(pids), natsMessages(ctx, monitors)
+		loaded, msgsLoaded, cpuLoaded = sumRSS(pids), natsMessages(ctx, monitors), sumCPU(pids)
 		if cpuProfile == "" {
 			profiled <- nil
 			return
@@ -110,7 +111,7 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		secs := max(1, int(cfg.Duration.Seconds())-2)
 		go func() { profiled <- fetchProfile(ctx, cfg.Admin, secs, cpuProfile+".node") }()
 	}
-	cfg.OnToggled = func() { msgsToggled = natsMessages(ctx, monitors) }
+	cfg.OnToggled = func() { msgsToggled, cpuToggled = natsMessages(ctx, monitors), sumCPU(pids) }
 	clustered, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
@@ -130,6 +131,13 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		single.Latency.P99, clustered.Latency.P99, clustered.Latency.P99/single.Latency.P99)
 	fmt.Fprintf(stdout, "RSS per connection  %.1f KB one node, %.1f KB cluster (the %d nodes' RSS with embedded NATS, loaded minus idle, over all connections)\n",
 		single.Server.RSSPerConnKB, perConn/1024, n)
+	// The one node's CPU is its share while toggling over the toggles'
+	// stretch; the cluster's is the nodes' from the last join to the last
+	// toggle (a little more than the toggles: what the joins left).
+	oneCPU := cpuPerToggle(single.Server.CPUPercent/100*cfg.Duration.Seconds(), single.Toggles)
+	clusterCPU := cpuPerToggle(cpuToggled-cpuLoaded, clustered.Toggles)
+	fmt.Fprintf(stdout, "CPU per toggle  %.3f ms one node, %.3f ms cluster (%.2fx; the %d nodes' processes with embedded NATS together)\n",
+		oneCPU, clusterCPU, clusterCPU/oneCPU, n)
 	fmt.Fprintf(stdout, "NATS messages per toggle  %.1f (in and out of all %d nats-servers while toggling, /varz, heartbeats included)\n", perToggle, n)
 	if !single.Pass || !clustered.Pass {
 		return errors.New("load: a run broke a goal or an invariant")
@@ -155,6 +163,20 @@ func sumRSS(pids []int) int64 {
 		f.Close()
 	}
 	return total
+}
+
+// sumCPU returns the processes' CPU time together, in seconds.
+func sumCPU(pids []int) float64 {
+	var total float64
+	for _, pid := range pids {
+		total += loadgen.CPUSeconds(pid)
+	}
+	return total
+}
+
+// cpuPerToggle returns sec over toggles, in milliseconds.
+func cpuPerToggle(sec float64, toggles int) float64 {
+	return 1000 * sec / float64(max(1, toggles))
 }
 
 // natsMessages returns the messages in and out of the nats-servers so far,

@@ -69,6 +69,10 @@ func readProc(pid int) procSample {
 	return s
 }
 
+// CPUSeconds returns the CPU time, user and system, the process pid has
+// used so far; 0 when it cannot be read.
+func CPUSeconds(pid int) float64 { return readProc(pid).cpuSec }
+
 // serverProbe reads the server's figures: its process through /proc (when
 // the PID is known), its goroutines through /metrics or, in process, the
 // runtime, and its jams through /api/stats.
