@@ -5,6 +5,7 @@ package natshub
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,13 +42,12 @@ func (l *local) placed() (*localJam, string) {
 	return l.jam, l.user
 }
 
-// localJam is a jam as one node sees it: the subscription to its events,
-// the members whose sockets are here, and the last record seen.
+// localJam is a jam as one node sees it: the members whose sockets are
+// here, and the last record seen.
 type localJam struct {
 	id    string
-	ready chan struct{}      // closed once sub is set, or failed
-	sub   *nats.Subscription // set before ready is closed; nil if it failed
-	refs  int                // members here and joins on their way; guarded by Hub.mu
+	ready chan struct{} // closed once the first acquire asked for the history
+	refs  int           // members here and joins on their way; guarded by Hub.mu
 
 	// qmu guards the changes this node has waiting for the jam: one
 	// writer at a time writes all that wait in one compare-and-set, since
@@ -71,8 +71,8 @@ type localJam struct {
 	// lastFast is each member's last play or stop heard on its plain
 	// publish, for a takeover to store it if the jam did not (fast.go).
 	lastFast map[string]fastEvent
-	// seed is the history another node sent when this one subscribed,
-	// until hist starts from it.
+	// seed is the history another node sent when this one started
+	// holding the jam, until hist starts from it.
 	seed *historyWire
 	// histSub answers other nodes asking for hist (historyOf).
 	histSub *nats.Subscription
@@ -88,46 +88,29 @@ type delivered struct {
 // was on its way when they arrived: a handful of changes race one join.
 const recentEvents = 64
 
-// acquire returns the local jam of id, subscribed to its events, and holds
-// it until release. The subscription is in place before the caller changes
-// the jam, so that no event of a change after its own is missed.
-func (h *Hub) acquire(id string) (*localJam, error) {
+// acquire returns the local jam of id and holds it until release. Its
+// events reach it from the moment it is in h.local: the node hears every
+// jam's subject (world.start), so none of a change after the caller's own
+// is missed.
+func (h *Hub) acquire(id string) *localJam {
 	h.mu.Lock()
 	lj := h.local[id]
 	if lj != nil {
 		lj.refs++
 		h.mu.Unlock()
-		<-lj.ready // the first one may still be subscribing
-		if lj.sub == nil {
-			h.release(lj)
-			return nil, server.ErrUnavailable
-		}
-		return lj, nil
+		<-lj.ready // the first one may still be asking for the history
+		return lj
 	}
 	lj = &localJam{id: id, refs: 1, members: make(map[string]*local), ready: make(chan struct{})}
 	h.local[id] = lj
 	h.mu.Unlock()
-	sub, err := h.nc.Subscribe(h.cfg.Prefix+".jam."+id, func(msg *nats.Msg) { h.receive(lj, msg) })
-	if err == nil {
-		// The subscription reaches the server before any change this
-		// node makes next, on the same connection.
-		err = h.nc.Flush()
-	}
-	if err == nil {
-		lj.sub = sub
-		h.historyOf(lj)
-	} else if sub != nil {
-		_ = sub.Unsubscribe()
-	}
+	h.historyOf(lj)
 	close(lj.ready)
-	if err != nil {
-		h.release(lj)
-		return nil, server.ErrUnavailable
-	}
-	return lj, nil
+	return lj
 }
 
-// release gives back what acquire took; the last one unsubscribes.
+// release gives back what acquire took; the last one stops answering for
+// the jam's history.
 func (h *Hub) release(lj *localJam) {
 	h.mu.Lock()
 	lj.refs--
@@ -140,9 +123,6 @@ func (h *Hub) release(lj *localJam) {
 	}
 	h.mu.Unlock()
 	<-lj.ready
-	if sub := lj.sub; sub != nil {
-		_ = sub.Unsubscribe()
-	}
 	if sub := lj.histSub; sub != nil {
 		_ = sub.Unsubscribe()
 	}
@@ -156,7 +136,7 @@ const historyWait = 500 * time.Millisecond
 // historyOf asks the nodes that hear the jam already for its history, as
 // the seed of this node's, and then answers the same question from the
 // nodes that come later. A jam nobody else hears has no responders: the
-// question costs one round trip. Called by acquire, once subscribed.
+// question costs one round trip. Called by the first acquire.
 func (h *Hub) historyOf(lj *localJam) {
 	subject := h.cfg.Prefix + ".hist." + lj.id
 	if msg, err := h.nc.Request(subject, nil, historyWait); err == nil {
@@ -186,14 +166,23 @@ func (h *Hub) historyOf(lj *localJam) {
 	}
 }
 
-// receive delivers one event of the jam to the members here.
-func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
+// receive takes in one message of a jam's subject: a change of the jam,
+// as the bucket republishes it, for this node's picture of the cluster and
+// the jam's members here, or a play or stop on its plain publish, for the
+// members here only.
+func (h *Hub) receive(msg *nats.Msg) {
 	if h.halted.Load() {
 		return
 	}
+	id := strings.TrimPrefix(msg.Subject, h.cfg.Prefix+".jam.")
+	h.mu.Lock()
+	lj := h.local[id]
+	h.mu.Unlock()
 	seq := msg.Header.Get(jetstream.SequenceHeader)
 	if seq == "" {
-		h.receiveFast(lj, msg.Data) // a plain publish, not the bucket's
+		if lj != nil {
+			h.receiveFast(lj, msg.Data)
+		}
 		return
 	}
 	rev, err := strconv.ParseUint(seq, 10, 64)
@@ -202,14 +191,23 @@ func (h *Hub) receive(lj *localJam, msg *nats.Msg) {
 	}
 	var rec *jamRecord
 	if op := msg.Header.Get("KV-Operation"); op == "" {
-		if rec = h.world.record(lj.id, rev); rec == nil {
+		if rec = h.world.record(id, rev); rec == nil {
 			if rec, err = decodeRecord(msg.Data); err != nil {
-				h.log.Error("bad jam record", "jam", lj.id, "err", err)
+				h.log.Error("bad jam record", "jam", id, "err", err)
 				return
 			}
-			h.world.saw(lj.id, rec, rev)
 		}
 	}
+	h.world.came(rev)
+	h.world.saw(id, rec, rev)
+	if lj != nil {
+		h.deliverRecord(lj, rev, rec)
+	}
+}
+
+// deliverRecord gives the jam's record at rev (nil: the jam is gone) to the
+// members here.
+func (h *Hub) deliverRecord(lj *localJam, rev uint64, rec *jamRecord) {
 	at := time.Now()
 	lj.mu.Lock()
 	defer lj.mu.Unlock()

@@ -16,7 +16,7 @@ import (
 // the fan-out. Then it writes the change to the jam's record, where it
 // waits for the stream's leader and its replicas; the bucket's republish
 // of the write carries the event again, for the nodes that missed the
-// plain one (they did not yet know the member, or were not yet subscribed).
+// plain one (they did not yet know the member, or did not yet hold the jam).
 // Each of a member's plays and stops has a number (memberRecord.Seq), and
 // every socket keeps the last number it got of each member, so it gets each
 // event once, whichever copy comes first, and never an older one after a

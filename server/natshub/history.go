@@ -10,9 +10,9 @@ import (
 )
 
 // history is what a jam sounded, as one node heard it from the jam's events
-// since it first subscribed: for each loop, the stretches of bars it
-// sounded. A node subscribes to a jam while it holds a member of it, and
-// when it does it asks the nodes already subscribed for their history
+// since it started holding a member of it: for each loop, the stretches of
+// bars it sounded. A node keeps it while it holds a member of the jam, and
+// when it starts to it asks the nodes that hold one already for theirs
 // (historyOf), so the history of a member's jam reaches back to when the
 // first member on any node still alive joined, up to shared.HistoryBars
 // bars: a member who resumes on another node after theirs died records the

@@ -15,16 +15,18 @@
 //
 // How events travel: the bucket republishes every change of jam ID on the
 // subject PREFIX.jam.ID, with the record, which carries the frame to
-// deliver. A node subscribes to the subjects of the jams it holds members
-// of and writes the frame to its own sockets; the stream orders the changes
-// of a jam, so every member sees them in one order, with the same bars.
+// deliver. Every node hears every jam's subject (PREFIX.jam.*): it keeps
+// its picture of the cluster from the records (world.go), and writes the
+// frames of the jams it holds members of to their sockets; the stream
+// orders the changes of a jam, so every member sees them in one order,
+// with the same bars.
 // Plays and stops also go out before their write, on a plain publish on
 // the same subject, numbered per member (fast.go): a member's plays and
 // stops reach everyone in their order, once, in one hop.
 //
 // Who owns what: the jams bucket owns the jams; a node owns only its
-// sockets and, for each jam it subscribes to, a cache of the last record it
-// saw (the first guess of its next compare-and-set). Resume tokens are
+// sockets and, for each jam it holds members of, a cache of the last record
+// it saw (the first guess of its next compare-and-set). Resume tokens are
 // signed with a key every node shares and are used up in the tokens bucket,
 // so any node accepts one, once. Each node beats in the nodes bucket; the
 // members of a node that stopped beating are removed by the live node with
@@ -265,6 +267,13 @@ func (h *Hub) regained() {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
+		// What changed while the connection was down did not come in.
+		ctx, cancel := h.opCtx()
+		err := h.world.load(ctx)
+		cancel()
+		if err != nil {
+			h.log.Warn("reading the jams again failed", "err", err)
+		}
 		h.reap(func(node string) bool { return node == h.cfg.Node }, h.holds)
 	}()
 }

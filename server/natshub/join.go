@@ -218,10 +218,7 @@ func (h *Hub) create(l *local, user, prefer string, redirected bool, tried map[s
 // kit is the kit of the jam if the join creates it (nil for the balancer's
 // joins, which never do).
 func (h *Hub) tryJoin(l *local, id, user, prefer string, kit *shared.Kit, mode joinMode, redirected bool, at time.Time) (bool, error) {
-	lj, err := h.acquire(id)
-	if err != nil {
-		return false, err
-	}
+	lj := h.acquire(id)
 	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
 		var n *jamRecord
 		now := h.nowMs()
@@ -262,10 +259,7 @@ func (h *Hub) tryJoin(l *local, id, user, prefer string, kit *shared.Kit, mode j
 // see nothing, and the old socket is closed. It reports false when the user
 // is no longer in the jam.
 func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
-	lj, err := h.acquire(id)
-	if err != nil {
-		return false, err
-	}
+	lj := h.acquire(id)
 	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {

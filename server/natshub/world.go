@@ -13,6 +13,7 @@ import (
 
 	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,12 +28,13 @@ type world struct {
 	jams  map[string]seenJam
 	beats map[string]time.Time // node -> when its last beat arrived here
 	since time.Time            // when this node started watching
-	// watched is the last revision of the jams bucket the watch brought.
+	// watched is the last revision of the jams bucket that came in.
 	watched uint64
 	// lastOwn is when this node's own last beat arrived, and steady since
 	// when they have arrived without a gap.
 	lastOwn, steady time.Time
 
+	sub    *nats.Subscription // every jam's subject
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -46,36 +48,75 @@ func newWorld(h *Hub) *world {
 	return &world{h: h, jams: make(map[string]seenJam), beats: make(map[string]time.Time), since: time.Now()}
 }
 
-// start watches both buckets and returns once their current values are in.
+// start subscribes to every jam's subject, loads every jam's record, and
+// watches the nodes bucket; it returns once the current values are in.
+// The subject brings every change of every jam after that, as the bucket
+// republishes it, besides the plays and stops of fast.go (receive): one
+// copy of each write a node, not a watch's copy and the subject's.
 func (w *world) start(ctx context.Context) error {
+	sub, err := w.h.nc.Subscribe(w.h.cfg.Prefix+".jam.*", w.h.receive)
+	if err == nil {
+		// In place before the jams are read: no change falls between.
+		err = w.h.nc.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("natshub: subscribe to the jams: %w", err)
+	}
+	w.sub = sub
+	if err := w.load(ctx); err != nil {
+		_ = sub.Unsubscribe()
+		return err
+	}
 	wctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	jams, err := w.h.jams.WatchAll(wctx)
-	if err != nil {
-		cancel()
-		return fmt.Errorf("natshub: watch jams: %w", err)
-	}
 	nodes, err := w.h.nodes.WatchAll(wctx)
 	if err != nil {
 		cancel()
+		_ = sub.Unsubscribe()
 		return fmt.Errorf("natshub: watch nodes: %w", err)
 	}
-	ready := make(chan struct{}, 2)
-	w.wg.Add(2)
-	go w.watch(jams, ready, w.sawEntry)
+	ready := make(chan struct{}, 1)
+	w.wg.Add(1)
 	go w.watch(nodes, ready, w.sawBeat)
-	for range 2 {
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			cancel()
-			return errors.New("natshub: the buckets' values did not arrive")
-		}
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		cancel()
+		_ = sub.Unsubscribe()
+		return errors.New("natshub: the nodes' beats did not arrive")
 	}
 	return nil
 }
 
+// load reads every jam's current record. The jams' subject keeps them up
+// to date from then on, while the node's connection lasts: a node whose
+// connection came back loads them again.
+func (w *world) load(ctx context.Context) error {
+	kw, err := w.h.jams.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("natshub: read the jams: %w", err)
+	}
+	defer func() { _ = kw.Stop() }()
+	for {
+		select {
+		case e, ok := <-kw.Updates():
+			switch {
+			case !ok:
+				return errors.New("natshub: the jams' records did not arrive")
+			case e == nil:
+				return nil // the end of the current values
+			}
+			w.sawEntry(e)
+		case <-ctx.Done():
+			return errors.New("natshub: the jams' records did not arrive")
+		}
+	}
+}
+
 func (w *world) stopWatch() {
+	if w.sub != nil {
+		_ = w.sub.Unsubscribe()
+	}
 	w.cancel()
 	w.wg.Wait()
 }
@@ -95,12 +136,12 @@ func (w *world) watch(kw jetstream.KeyWatcher, ready chan<- struct{}, fn func(je
 }
 
 func (w *world) sawEntry(e jetstream.KeyValueEntry) {
+	w.came(e.Revision())
 	w.mu.Lock()
-	w.watched = max(w.watched, e.Revision())
 	s, ok := w.jams[e.Key()]
 	w.mu.Unlock()
 	if ok && s.rev >= e.Revision() {
-		return // the jam's subject or this node's own write brought it first
+		return // this node's own write brought it first
 	}
 	var rec *jamRecord
 	if e.Operation() == jetstream.KeyValuePut {
@@ -112,10 +153,16 @@ func (w *world) sawEntry(e jetstream.KeyValueEntry) {
 	w.saw(e.Key(), rec, e.Revision())
 }
 
-// record returns the jam's record at rev when this node has it already,
-// nil otherwise. Every write of a jam reaches a node holding it twice, on
-// the bucket's watch and on the jam's subject: whichever comes first
-// decodes it, for both. Records are never changed once made (clone).
+// came notes that the change of the jams bucket at rev came in (catchUp).
+func (w *world) came(rev uint64) {
+	w.mu.Lock()
+	w.watched = max(w.watched, rev)
+	w.mu.Unlock()
+}
+
+// record returns the jam's record at rev when this node has it already
+// (its own write), nil otherwise. Records are never changed once made
+// (clone).
 func (w *world) record(id string, rev uint64) *jamRecord {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -158,8 +205,8 @@ func (w *world) sawBeat(e jetstream.KeyValueEntry) {
 	}
 }
 
-// catchUp waits, for at most a second, until the watch brought every
-// change of the jams bucket up to now: a join about to create a jam first
+// catchUp waits, for at most a second, until every change of the jams
+// bucket up to now came in: a join about to create a jam first
 // sees the ones other nodes just created.
 func (w *world) catchUp() {
 	ctx, cancel := w.h.opCtx()
