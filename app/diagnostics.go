@@ -27,9 +27,12 @@ type scheduledStart struct {
 	Nudges        int     `json:"nudges"`
 	Factor        float64 `json:"factor"`
 	// Kind is why it was scheduled: startFirst, startMoved, startRestart;
-	// DriftMs, for a restart, how far off the grid the loop was.
+	// DriftMs, for a restart, how far off the grid the loop was, and
+	// StallMs how much audio the stalls it answered lost (0: it answered
+	// none, its drift persisted).
 	Kind    string  `json:"kind"`
 	DriftMs float64 `json:"driftMs"`
+	StallMs float64 `json:"stallMs"`
 	seq     int
 }
 
@@ -115,6 +118,10 @@ func (e *engine) Diagnostics() string {
 		// how many ms audio time reaches the speakers later than before
 		// (a stall of the audio thread is a run of them).
 		ClockMoves [][2]float64 `json:"clockMoves"`
+		// Stalls are the last stalls of the audio thread that lost audio,
+		// by the context's clock: each the local wall ms the clock ran
+		// again and how many ms of audio it lost.
+		Stalls [][2]float64 `json:"stalls"`
 	}
 	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
@@ -124,6 +131,10 @@ func (e *engine) Diagnostics() string {
 	d.ClockMoves = [][2]float64{}
 	for _, m := range e.out.moves {
 		d.ClockMoves = append(d.ClockMoves, [2]float64{m.at, m.d})
+	}
+	d.Stalls = [][2]float64{}
+	for _, s := range e.out.stall.stalls {
+		d.Stalls = append(d.Stalls, [2]float64{s.at, s.d})
 	}
 	for id, buf := range e.buffers {
 		d.BufferSeconds[id] = buf.Get("duration").Float()

@@ -324,6 +324,15 @@ func (e *engine) Realign() {
 	if !e.ok() {
 		return
 	}
+	// A stall of the audio thread that ended is owed its restart once no
+	// other is on.
+	clock, lost := clockStalling, 0.0
+	if !e.out.stall.on {
+		clock, lost = clockRunning, e.out.stall.take()
+		if lost > 0 {
+			clock = clockStalled
+		}
+	}
 	now := e.currentTime()
 	bound := driftBound(e.out.wobble())
 	for id, v := range e.voices {
@@ -340,13 +349,13 @@ func (e *engine) Realign() {
 		}
 		from := now + lateLeadSec
 		off := at - v.follow.anchorAt(math.Max(from, v.follow.since))
-		restart, factor, changed := v.follow.steer(at, from, bound)
+		restart, factor, changed := v.follow.steer(at, from, bound, clock)
 		switch {
 		case restart:
 			e.stopSource(v, from)
 			e.startVoice(id, v, startRestart)
 			if n := len(e.scheduled); n > 0 && e.scheduled[n-1].seq == v.seq {
-				e.scheduled[n-1].DriftMs = off * 1000
+				e.scheduled[n-1].DriftMs, e.scheduled[n-1].StallMs = off*1000, lost
 			}
 		case changed:
 			v.src.Get("playbackRate").Call("setValueAtTime", v.rate*factor, math.Max(from, v.when))
@@ -416,12 +425,21 @@ func (e *engine) wallMs(t float64) float64 {
 	return t*1000 + e.outputOffset()
 }
 
-// Sample takes a reading of the output clock; the page calls it often, so
-// that the mapping from audio time to wall time rests on many readings.
+// Sample takes a reading of the output clock, and one of the context's
+// clock for its stalls; the page calls it often, so that the mapping from
+// audio time to wall time rests on many readings.
 func (e *engine) Sample() {
-	if e.ok() {
-		e.outputOffset()
+	if !e.ok() {
+		return
 	}
+	// A context that is not running has no stalls: its clock is not read
+	// for them.
+	running, ctxSec := e.State() == "running", 0.0
+	if running {
+		ctxSec = e.currentTime()
+	}
+	e.out.watch(ctxSec, localMs(), running)
+	e.outputOffset()
 }
 
 // outputOffset reads the output clock and returns its best d: audio time t

@@ -125,7 +125,7 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	for i, p := range pages {
 		d := diagnosticsOf(t, p)
 		stalls := clockStalls(d.ClockMoves, from[i], eval[float64](t, p, localNow))
-		n, moved, nudges, factor, now := -1, 0.0, 0, 1.0, 0.0
+		n, owed, moved, nudges, factor, now := -1, 0, 0.0, 0, 1.0, 0.0
 		var drifts []string
 		for _, s := range d.Scheduled {
 			if s.Member == player && fmt.Sprint(s.Bar) == bar {
@@ -137,6 +137,9 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 				}
 				if s.Kind == "restart" {
 					drifts = append(drifts, fmt.Sprintf("%+.0f", s.DriftMs))
+					if s.StallMs > 0 {
+						owed++
+					}
 				}
 				nudges, factor, now = nudges+s.Nudges, s.Factor, s.WallMs
 			}
@@ -148,12 +151,21 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		// by its rate (nudges), and restarts it only past 50 ms, once
 		// that lasts: at most once for each stall of the audio thread that
 		// moved the mapping by 50 ms or more (stalls).
-		var sizes []string
+		var sizes, lost []string
 		for _, s := range stalls {
 			sizes = append(sizes, fmt.Sprintf("%+.0f", s))
 		}
-		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms), for %d stalls of its audio clock by 50 ms or more (%s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
-			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), len(stalls), strings.Join(sizes, ", "), moved, nudges, factor)
+		// The stalls the page's own watch of its context's clock saw (see
+		// stallWatch), each with the audio it lost: a restart answers
+		// one of them (owed) or a drift that persisted.
+		for _, s := range d.Stalls {
+			if s[0] >= from[i] {
+				lost = append(lost, fmt.Sprintf("%.0f", s[1]))
+			}
+		}
+		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms), %d of them for a stall its page saw; its page saw %d stalls of its context's clock that lost audio (%s ms), %.1f a minute; %d stalls of its output clock by 50 ms or more (%s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
+			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), owed, len(lost), strings.Join(lost, ", "), float64(len(lost))*60/float64(playS),
+			len(stalls), strings.Join(sizes, ", "), moved, nudges, factor)
 	}
 	t.Logf("FIREFOX after %d s of playing, where the loop's bar sounds now: firefox %+.2f ms, chromium %+.2f ms from the other chromium", playS, nows[0]-nows[2], nows[1]-nows[2])
 	toggle("stopped")

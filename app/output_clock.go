@@ -32,6 +32,8 @@ type outputClock struct {
 	// the best d they start from.
 	moves []stamp
 	last  float64
+	// stall watches the context's clock for stalls of the audio thread.
+	stall stallWatch
 }
 
 // The moves of the best d the diagnostics keep.
@@ -123,6 +125,24 @@ const (
 	backShare = 0.25
 	stillMs   = 0.05
 )
+
+// watch takes a reading of the context's clock (see stallWatch). When a
+// stall that lost audio ended, the readings of the output clock from before
+// the clock ran again are forgotten: they map audio time to where it
+// reached the speakers before the stall, and left to age out they would
+// move the mapping to its new place in steps, over a second.
+func (o *outputClock) watch(ctxSec, wallMs float64, running bool) {
+	if !o.stall.read(ctxSec, wallMs, running) {
+		return
+	}
+	keep := o.stamps[:0]
+	for _, s := range o.stamps {
+		if s.at*1000+s.d >= o.stall.ranFromMs {
+			keep = append(keep, s)
+		}
+	}
+	o.stamps = keep
+}
 
 // stamp is one reading of the output clock.
 type stamp struct{ at, d float64 }

@@ -69,6 +69,24 @@ func TestOutputClock(t *testing.T) {
 			t.Errorf("d %v, want 12: the context clock's reading lingered", got)
 		}
 	})
+	t.Run("when a stall that lost audio ends, the readings from before it are forgotten at once", func(t *testing.T) {
+		// The clock stands still for 200 ms from 10 s; its samples reach
+		// the speakers 5 ms after it reads them, 205 ms after the stall.
+		var watched, unwatched outputClock
+		audio := func(w float64) float64 { return (math.Min(w, 10_000) + math.Max(0, w-10_200)) / 1000 }
+		for w := 0.0; w < 12_000; w += 50 {
+			a := audio(w)
+			watched.watch(a, w, true)
+			best, before := watched.read(a, w+5, true), unwatched.read(a, w+5, true)
+			if watched.stall.owedMs > 0 {
+				if best != 205 || before != 5 {
+					t.Errorf("%v ms after the stall: d %v, want 205 (without the watch %v, from before it)", w-10_200, best, before)
+				}
+				return
+			}
+		}
+		t.Error("the stall never ended")
+	})
 	t.Run("a steady clock has no wobble, nor one that moved once; a wobbling one has", func(t *testing.T) {
 		var steady, moved, wobbly outputClock
 		for i := 0; i < 400; i++ {

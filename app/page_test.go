@@ -148,6 +148,7 @@ type diagnostics struct {
 	// reports it.
 	Scheduled  []scheduledStart `json:"scheduled"`
 	ClockMoves [][2]float64     `json:"clockMoves"`
+	Stalls     [][2]float64     `json:"stalls"`
 	Loops      struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
 		OwnRenderMs float64 `json:"ownRenderMs"`

@@ -117,16 +117,36 @@ func (f *follow) anchorAt(t float64) float64 {
 	return f.anchor + (1-f.factor)*(t-f.since)
 }
 
+// The audio clock at a steer, as the stall watch (see stallWatch) sees it.
+type clockState int
+
+const (
+	// clockRunning: no stall of the audio thread is on, nor just ended.
+	clockRunning clockState = iota
+	// clockStalling: a stall is on, and the output clock's mapping is on
+	// its way to where it leaves the loop: no drift of it is judged yet.
+	clockStalling
+	// clockStalled: a stall that lost audio ended since the last steer,
+	// and the output clock has forgotten its readings from before it.
+	clockStalled
+)
+
 // steer decides what a sounding source does, whose bar the grid puts at
 // audio time at, from audio time from on (a rate change takes effect then),
-// with tol the drift that may be left alone: restart (a drift past
-// restartSec that persists, see restartHold), or play at a new rate factor
-// from from (changed), or go on as it is. A drift past restartSec is
-// steered meanwhile, as any other.
-func (f *follow) steer(at, from, tol float64) (restart bool, factor float64, changed bool) {
+// with tol the drift that may be left alone, the audio clock as clock says:
+// restart, or play at a new rate factor from from (changed), or go on as it
+// is. A drift past restartSec restarts once it persists (see restartHold),
+// or at once when a stall just ended (clockStalled): it is where the stall
+// left the loop, not a step on the way there, and the loop is out of phase
+// with the jam by as much until it is put back, so it restarts at once, the
+// one restart the stall owes. While a stall is on, nothing restarts. A
+// drift past restartSec is steered meanwhile, as any other.
+func (f *follow) steer(at, from, tol float64, clock clockState) (restart bool, factor float64, changed bool) {
 	from = math.Max(from, f.since)
 	off := at - f.anchorAt(from)
-	if f.hold.persists(from, off) {
+	switch {
+	case clock == clockStalling:
+	case clock == clockStalled && math.Abs(off) >= restartSec, f.hold.persists(from, off):
 		return true, f.factor, false
 	}
 	dt := math.Max(0, math.Min(2, from-f.last))

@@ -2,7 +2,6 @@ package app
 
 import (
 	"math"
-	"math/rand"
 	"testing"
 
 	"github.com/loopswithfriends/loops/shared"
@@ -60,7 +59,7 @@ func TestScheduleStart(t *testing.T) {
 	t.Run("a source within the drift bound is left alone", func(t *testing.T) {
 		f := newFollow(10, 10)
 		for now := 10.0; now < 70; now += 0.5 {
-			if restart, _, changed := f.steer(10+driftSec/2, now, driftSec); restart || changed {
+			if restart, _, changed := f.steer(10+driftSec/2, now, driftSec, clockRunning); restart || changed {
 				t.Fatalf("steered at %v s, %v ms off", now, driftSec/2*1000)
 			}
 		}
@@ -71,7 +70,7 @@ func TestScheduleStart(t *testing.T) {
 		worst := 0.0
 		for now := 10.0; now < 130; now += 0.5 {
 			at := 10 + 0.0034*(now-10)
-			restart, _, _ := f.steer(at, now+lateLeadSec, driftSec)
+			restart, _, _ := f.steer(at, now+lateLeadSec, driftSec, clockRunning)
 			if restart {
 				t.Fatalf("restarted at %v s", now)
 			}
@@ -93,7 +92,7 @@ func TestScheduleStart(t *testing.T) {
 		at := 10.010 // the audio clock stalled one 10 ms buffer
 		var settled float64
 		for now := 11.0; now < 30; now += 0.5 {
-			if restart, factor, _ := f.steer(at, now+lateLeadSec, driftSec); restart || math.Abs(factor-1) > nudgeMax+1e-12 {
+			if restart, factor, _ := f.steer(at, now+lateLeadSec, driftSec, clockRunning); restart || math.Abs(factor-1) > nudgeMax+1e-12 {
 				t.Fatalf("restart %v, factor %v at %v s", restart, factor, now)
 			}
 			if settled == 0 && math.Abs(at-f.anchorAt(now)) < 0.0005 {
@@ -112,23 +111,37 @@ func TestScheduleStart(t *testing.T) {
 		tol := driftBound(3)
 		for i := 0; i < 240; i++ {
 			off := 0.003 * math.Sin(float64(i)) // ±3 ms, back and forth
-			if restart, _, changed := f.steer(10+off, 10+float64(i)/2, tol); restart || changed {
+			if restart, _, changed := f.steer(10+off, 10+float64(i)/2, tol, clockRunning); restart || changed {
 				t.Fatalf("steered by a wobble of %.2f ms", off*1000)
 			}
 		}
 	})
 	t.Run("a jump too large to make up restarts once it lasted persistSec", func(t *testing.T) {
 		f := newFollow(10, 10)
-		if restart, _, _ := f.steer(10+restartSec*1.2, 11, driftSec); restart {
+		if restart, _, _ := f.steer(10+restartSec*1.2, 11, driftSec, clockRunning); restart {
 			t.Error("restarted at the first reading")
 		}
-		if restart, _, _ := f.steer(10+restartSec*1.2, 11+persistSec, driftSec); !restart {
+		if restart, _, _ := f.steer(10+restartSec*1.2, 11+persistSec, driftSec, clockRunning); !restart {
 			t.Errorf("not restarted after %v s", persistSec)
+		}
+	})
+	t.Run("while a stall is on nothing restarts; once it ended, a drift past restartSec restarts at once", func(t *testing.T) {
+		f := newFollow(10, 10)
+		for now := 11.0; now < 15; now += 0.5 {
+			if restart, _, _ := f.steer(10+restartSec*3, now, driftSec, clockStalling); restart {
+				t.Fatalf("restarted at %v s while the stall was on", now)
+			}
+		}
+		if restart, _, _ := f.steer(10+restartSec*0.9, 15.5, driftSec, clockStalled); restart {
+			t.Error("restarted after a stall within restartSec: the rate steers that back")
+		}
+		if restart, _, _ := f.steer(10+restartSec*3, 16, driftSec, clockStalled); !restart {
+			t.Error("not restarted at once after a stall left it 150 ms off")
 		}
 	})
 	t.Run("the anchor moves with the rate from when it changed", func(t *testing.T) {
 		f := newFollow(10, 10)
-		_, factor, changed := f.steer(10.004, 12, driftSec)
+		_, factor, changed := f.steer(10.004, 12, driftSec, clockRunning)
 		if !changed || factor >= 1 {
 			t.Fatalf("factor %v (changed %v), want below 1: the source runs ahead", factor, changed)
 		}
@@ -218,113 +231,6 @@ func TestRestartHold(t *testing.T) {
 		}
 		if restarted < holdMaxSec-1e-9 || restarted > holdMaxSec+0.1 {
 			t.Errorf("restarted %v s after the first reading, want %v", restarted, holdMaxSec)
-		}
-	})
-}
-
-// stallSim plays one loop on a simulated page whose audio thread stalls:
-// its audio clock advances in chunks of 896 frames at 48 kHz, each reading
-// of the output clock late by up to 40 ms most of the time (Firefox's, as
-// a benchmark's trace showed), and the engine reads it every 50 ms and
-// realigns every 500 ms. At stallAt s of wall time the audio time crawls
-// at half its pace until it lost stallMs; with catchUp it then runs at 1.5
-// times its pace until it made that up. It returns the restarts by the engine's rule,
-// and the restarts by the old one (a restart at the first reading past
-// restartSec), and how far the loop is off the grid at the end.
-func stallSim(seed int64, stallAt, stallMs float64, catchUp bool) (restarts, immediate int, endOffMs float64) {
-	rng := rand.New(rand.NewSource(seed))
-	const chunk = 896.0 / 48000
-	const gridMs = 10_000.0 // the bar's start, in server ms = wall ms
-	run := func(hold bool) (int, float64) {
-		var o outputClock
-		audio, lost := 0.0, 0.0 // audio s; stalled ms not made up
-		var f follow
-		started, n := false, 0
-		var at, now float64
-		for w := 0.0; w < 60_000; w += 10 {
-			switch {
-			case w >= stallAt*1000 && w < stallAt*1000+2*stallMs:
-				// Firefox's stalls are stutters: its audio time
-				// crawls at half its pace, as the trace showed.
-				audio += 0.005
-				lost += 5
-			case catchUp && lost > 0:
-				audio += 0.015
-				lost -= 5
-			default:
-				audio += 0.010
-			}
-			if int(w)%50 != 0 {
-				continue
-			}
-			ctx := math.Floor(audio/chunk) * chunk
-			late := 0.0
-			if rng.Float64() < 0.8 {
-				late = rng.Float64() * 40
-			}
-			// Audio time ctx reaches the speakers at wall ms
-			// ctx*1000 + w - audio*1000, read late.
-			best := o.read(ctx, ctx*1000+w-audio*1000+late, true)
-			if w < 2000 || int(w)%500 != 0 {
-				continue
-			}
-			now = ctx
-			at = (gridMs - best) / 1000
-			from := now + lateLeadSec
-			if !started {
-				f, started = newFollow(at, from), true
-				continue
-			}
-			restart := math.Abs(at-f.anchorAt(math.Max(from, f.since))) >= restartSec
-			if hold {
-				restart, _, _ = f.steer(at, from, driftBound(o.wobble()))
-			}
-			if restart {
-				n++
-				trim := f.trim
-				f = newFollow(at, from)
-				f.trim, f.factor = trim, 1+trim
-			}
-		}
-		return n, (at - f.anchorAt(now)) * 1000
-	}
-	restarts, endOffMs = run(true)
-	immediate, _ = run(false)
-	return restarts, immediate, endOffMs
-}
-
-func TestStalledAudioClock(t *testing.T) {
-	t.Run("a stall that the audio clock keeps restarts the loop once, not at each step of its mapping", func(t *testing.T) {
-		total, old, runs := 0, 0, 0
-		for _, ms := range []float64{60, 100, 150, 200, 300} {
-			for seed := int64(1); seed <= 10; seed++ {
-				// The stall starts anywhere between two realigns.
-				stallAt := 20 + float64(seed%5)*0.1
-				n, o, off := stallSim(seed, stallAt, ms, false)
-				total, old, runs = total+n, old+o, runs+1
-				if n != 1 {
-					t.Errorf("a stall of %v ms at %v s (seed %d): %d restarts (the old rule: %d), want 1", ms, stallAt, seed, n, o)
-				}
-				if math.Abs(off) > 3 {
-					t.Errorf("a stall of %v ms (seed %d): %.2f ms off the grid at the end, want within 3", ms, seed, off)
-				}
-			}
-		}
-		t.Logf("%d restarts in %d stalls; the old rule (at the first reading past restartSec) %d", total, runs, old)
-		if old <= runs {
-			t.Errorf("the old rule restarted %d times in %d stalls: the simulation shows no stall in steps", old, runs)
-		}
-	})
-	t.Run("a stall the audio clock makes up restarts nothing", func(t *testing.T) {
-		for seed := int64(1); seed <= 20; seed++ {
-			if n, _, off := stallSim(seed, 20, 200, true); n != 0 || math.Abs(off) > 3 {
-				t.Errorf("seed %d: %d restarts, %.2f ms off the grid at the end; want none, within 3", seed, n, off)
-			}
-		}
-	})
-	t.Run("no stall, no restart", func(t *testing.T) {
-		if n, _, off := stallSim(1, 1e9, 0, false); n != 0 || math.Abs(off) > 3 {
-			t.Errorf("%d restarts, %.2f ms off the grid; want none, within 3", n, off)
 		}
 	})
 }
