@@ -56,8 +56,9 @@ func (st *presenceState) run(from, to int) {
 	b0, b1, b2, a1, a2 := st.c.b0, st.c.b1, st.c.b2, st.c.a1, st.c.a2
 	l1, l2, r1, r2, hi, lo := st.l1, st.l2, st.r1, st.r2, st.hi, st.lo
 	for i := range left {
-		w := left[i] - a2*l2 - a1*l1
-		v := right[i] - a2*r2 - a1*r1
+		// The offset: see antiDenormal.
+		w := left[i] + antiDenormal - a2*l2 - a1*l1
+		v := right[i] + antiDenormal - a2*r2 - a1*r1
 		x := b0*w + b1*l1 + b2*l2
 		y := b0*v + b1*r1 + b2*r2
 		l2, l1, r2, r1 = l1, w, r1, v

@@ -96,7 +96,7 @@ func (st *congaState) run(out []float32) {
 	f, scale, kb, ka, ka2, kn := st.f, st.scale, st.kb, st.ka, st.ka2, st.kn
 	for i := range out {
 		fi := f * (1 + bend)
-		bend *= kb
+		bend = decayed(bend, kb)
 		p1 += uint32(fi * scale)
 		p2 += uint32(fi * 1.5 * scale)
 		var band float32
@@ -106,7 +106,7 @@ func (st *congaState) run(out []float32) {
 		out[i] = sinp(p1)*amp + sinp(p2)*amp2 + band*noiseAmp
 		amp *= ka
 		amp2 *= ka2
-		noiseAmp *= kn
+		noiseAmp = decayed(noiseAmp, kn)
 	}
 	st.bend, st.amp, st.amp2, st.noiseAmp, st.rng, st.bp, st.p1, st.p2 = bend, amp, amp2, noiseAmp, rng, bp, p1, p2
 }

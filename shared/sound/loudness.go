@@ -60,6 +60,7 @@ func (k *kChannel) run(c *[2]biquad, in []float32, sum float32) float32 {
 	c1, c2 := c[1].a1, c[1].a2
 	w1, w2, q1, q2 := k.w1, k.w2, k.q1, k.q2
 	for i := 0; i < len(in); i += 2 {
+		// The offset (see antiDenormal): the high-pass takes it out again.
 		w := in[i] + antiDenormal - a2*w2 - a1*w1
 		a := b0*w + b1*w1 + b2*w2
 		w2, w1 = w1, w
@@ -72,15 +73,6 @@ func (k *kChannel) run(c *[2]biquad, in []float32, sum float32) float32 {
 	*k = kChannel{w1: w1, w2: w2, q1: q1, q2: q2}
 	return sum
 }
-
-// antiDenormal is added to every sample the K-weighting filters take in:
-// where a loop is silent (a bass line's rests are exact zeros) their states
-// would die away into subnormal numbers, which the CPU handles many times
-// slower (a bass line's loop took ten times as long to measure as any
-// other); this keeps them above (the high-pass takes the offset out
-// again), and it is lost in the rounding of any sample louder
-// than -155 dBFS.
-const antiDenormal = 1e-15
 
 // wLoud is the cost of a frame of the loudness measurement, in ticks.
 const wLoud = 2

@@ -112,6 +112,10 @@ func (st *roomState) network(in, outL, outR []float32) {
 	f0, f1, f2, f3, a, wet := st.f0, st.f1, st.f2, st.f3, st.a, st.wet
 	l0, l1, l2, l3 := st.l0, st.l1, st.l2, st.l3
 	for i, x := range in {
+		// Where the send is silent, and in the tail after the loop, the
+		// diffusers and lines would die away into subnormal numbers: see
+		// antiDenormal.
+		x += antiDenormal
 		// Allpass diffusers smear the input so the lines ring densely.
 		y := A0[i] - 0.6*x
 		A0[i] = x + 0.6*y
