@@ -42,36 +42,38 @@ type kChannel struct{ w1, w2, q1, q2 float32 }
 
 // run filters every other frame of left and right, from the first, and
 // returns sumL and sumR plus the squares of their outputs, added one at a
-// time, so that the sums are the same however the loop is cut.
+// time, so that the sums are the same however the loop is cut. Both
+// channels in one loop: each stage of each channel is a chain in which a
+// sample waits on the one before, and four chains side by side keep the
+// CPU busy where one channel's two left it waiting (a quarter less time,
+// though a few of the values are spilled to the stack).
 func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float32) {
-	sumL = s.l.run(&s.c, left, sumL)
-	sumR = s.r.run(&s.c, right, sumR)
-	return sumL, sumR
-}
-
-// run filters every other sample of in through c, from the first, and
-// returns sum plus the squares of the outputs. One channel at a time: the
-// two stages are chains that do not wait on each other, and with one
-// channel's states and the coefficients the loop holds few enough values
-// for the compiler to keep them all in registers (with both channels it
-// spilled a third of them to the stack).
-func (k *kChannel) run(c *[2]biquad, in []float32, sum float32) float32 {
-	b0, b1, b2, a1, a2 := c[0].b0, c[0].b1, c[0].b2, c[0].a1, c[0].a2
-	c1, c2 := c[1].a1, c[1].a2
-	w1, w2, q1, q2 := k.w1, k.w2, k.q1, k.q2
-	for i := 0; i < len(in); i += 2 {
+	right = right[:len(left)]
+	b0, b1, b2, a1, a2 := s.c[0].b0, s.c[0].b1, s.c[0].b2, s.c[0].a1, s.c[0].a2
+	c1, c2 := s.c[1].a1, s.c[1].a2
+	w1, w2, q1, q2 := s.l.w1, s.l.w2, s.l.q1, s.l.q2
+	v1, v2, p1, p2 := s.r.w1, s.r.w2, s.r.q1, s.r.q2
+	for i := 0; i < len(left); i += 2 {
 		// The offset (see antiDenormal): the high-pass takes it out again.
-		w := in[i] + antiDenormal - a2*w2 - a1*w1
+		w := left[i] + antiDenormal - a2*w2 - a1*w1
+		v := right[i] + antiDenormal - a2*v2 - a1*v1
 		a := b0*w + b1*w1 + b2*w2
+		e := b0*v + b1*v1 + b2*v2
 		w2, w1 = w1, w
+		v2, v1 = v1, v
 		// The high-pass's numerator is 1, -2, 1: a second difference.
 		q := a - c2*q2 - c1*q1
+		p := e - c2*p2 - c1*p1
 		b := q - q1 - (q1 - q2)
+		d := p - p1 - (p1 - p2)
 		q2, q1 = q1, q
-		sum += b * b
+		p2, p1 = p1, p
+		sumL += b * b
+		sumR += d * d
 	}
-	*k = kChannel{w1: w1, w2: w2, q1: q1, q2: q2}
-	return sum
+	s.l = kChannel{w1: w1, w2: w2, q1: q1, q2: q2}
+	s.r = kChannel{w1: v1, w2: v2, q1: p1, q2: p2}
+	return sumL, sumR
 }
 
 // wLoud is the cost of a frame of the loudness measurement, in ticks.
