@@ -297,11 +297,19 @@ func (st *envState) run(out []float32, from int) {
 		v = float32(from+k) / float32(a)
 		out[k] *= v
 	}
-	// The decay towards sustain: frames before the gate.
-	for end := min(len(out), max(0, gate-from)); k < end; k++ {
-		v = sustain + (1-sustain)*e
-		e *= kd
-		out[k] *= v
+	// The decay towards sustain: frames before the gate. At a sustain of
+	// 1 that is 1 throughout (1 + 0*e), and the frames stay as they are:
+	// most of a pad's or a bell's note.
+	if end := min(len(out), max(0, gate-from)); sustain == 1 {
+		if k < end {
+			v, k = 1, end
+		}
+	} else {
+		for ; k < end; k++ {
+			v = sustain + (1-sustain)*e
+			e *= kd
+			out[k] *= v
+		}
 	}
 	// The release.
 	for ; k < len(out); k++ {
