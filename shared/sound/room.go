@@ -106,8 +106,8 @@ func (st *roomState) inputs(k int, in []float32) {
 // are, and sets outL and outR to what the room sends left and right.
 func (st *roomState) network(in, outL, outR []float32) {
 	m := len(in)
-	D0, D1, D2, D3 := st.d0[st.p0:st.p0+m], st.d1[st.p1:st.p1+m], st.d2[st.p2:st.p2+m], st.d3[st.p3:st.p3+m]
-	A0, A1 := st.a0[st.q0:st.q0+m], st.a1[st.q1:st.q1+m]
+	D0, D1, D2, D3 := st.d0[st.p0:][:m], st.d1[st.p1:][:m], st.d2[st.p2:][:m], st.d3[st.p3:][:m]
+	A0, A1 := st.a0[st.q0:][:m], st.a1[st.q1:][:m]
 	outL, outR = outL[:m], outR[:m]
 	f0, f1, f2, f3, a, wet := st.f0, st.f1, st.f2, st.f3, st.a, st.wet
 	l0, l1, l2, l3 := st.l0, st.l1, st.l2, st.l3
