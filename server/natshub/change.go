@@ -5,6 +5,7 @@ package natshub
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
@@ -37,6 +38,7 @@ type changeFunc func(*jamRecord) (*jamRecord, error)
 
 // pending is a change waiting for its jam's writer, and then its outcome.
 type pending struct {
+	of   string // the member a play or stop waiting to be written is of
 	fn   changeFunc
 	done chan struct{}
 	then func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
@@ -79,12 +81,54 @@ func (h *Hub) changeLater(lj *localJam, fn changeFunc, then func(*jamRecord, uin
 	}
 }
 
-// enqueue adds p to the jam's waiting changes; it reports whether the
-// caller is to write them.
+// changeSoon is changeLater for a play or stop of member of: it waits up
+// to Config.PlayWrite for the jam's next write, and takes the place of an
+// earlier one of the member still waiting, so that a jam's plays and stops
+// of a while take one write (fast.go).
+func (h *Hub) changeSoon(lj *localJam, of string, fn changeFunc, then func(*jamRecord, uint64, error)) {
+	p := &pending{of: of, fn: fn, done: make(chan struct{}), then: then}
+	lj.qmu.Lock()
+	defer lj.qmu.Unlock()
+	if i := slices.IndexFunc(lj.soon, func(q *pending) bool { return q.of == of }); i >= 0 {
+		lj.soon[i] = p // nobody waits for the earlier one
+	} else {
+		lj.soon = append(lj.soon, p)
+	}
+	if lj.soonArmed {
+		return
+	}
+	lj.soonArmed = true
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		wait := time.NewTimer(h.cfg.PlayWrite)
+		defer wait.Stop()
+		select {
+		case <-wait.C:
+		case <-h.stop: // a node closing writes what waits
+		}
+		lj.qmu.Lock()
+		lj.soonArmed = false
+		writer := len(lj.soon) > 0 && !lj.writing
+		lj.queue = append(lj.soon, lj.queue...)
+		lj.soon = nil
+		if writer {
+			lj.writing = true
+		}
+		lj.qmu.Unlock()
+		if writer {
+			h.writeQueued(lj)
+		}
+	}()
+}
+
+// enqueue adds p to the jam's waiting changes, after the plays and stops
+// waiting (changeSoon); it reports whether the caller is to write them.
 func (h *Hub) enqueue(lj *localJam, p *pending) bool {
 	lj.qmu.Lock()
 	defer lj.qmu.Unlock()
-	lj.queue = append(lj.queue, p)
+	lj.queue = append(append(lj.queue, lj.soon...), p)
+	lj.soon = nil
 	writer := !lj.writing
 	lj.writing = true
 	return writer
@@ -182,7 +226,7 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 			return
 		}
 		if next != nil {
-			next.Events = events
+			next.Events = h.world.fold(id, next, events)
 		}
 		began := time.Now()
 		newRev, err := h.write(id, rec, rev, next)

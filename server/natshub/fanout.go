@@ -55,6 +55,11 @@ type localJam struct {
 	qmu     sync.Mutex
 	queue   []*pending
 	writing bool
+	// soon are plays and stops waiting for the jam's next write, at
+	// most Config.PlayWrite (changeSoon); soonArmed: a timer will write
+	// them.
+	soon      []*pending
+	soonArmed bool
 
 	mu      sync.Mutex // guards what follows
 	rec     *jamRecord // nil: not known, or the jam is gone
@@ -68,9 +73,6 @@ type localJam struct {
 	// histSeq is the number of each member's last play or stop hist took
 	// in (fast.go).
 	histSeq map[string]uint64
-	// lastFast is each member's last play or stop heard on its plain
-	// publish, for a takeover to store it if the jam did not (fast.go).
-	lastFast map[string]fastEvent
 	// seed is the history another node sent when this one started
 	// holding the jam, until hist starts from it.
 	seed *historyWire
@@ -180,8 +182,13 @@ func (h *Hub) receive(msg *nats.Msg) {
 	h.mu.Unlock()
 	seq := msg.Header.Get(jetstream.SequenceHeader)
 	if seq == "" {
+		ev, ok := decodeFast(msg.Data)
+		if !ok {
+			return
+		}
+		h.world.hear(id, &ev)
 		if lj != nil {
-			h.receiveFast(lj, msg.Data)
+			h.receiveFast(lj, &ev)
 		}
 		return
 	}
@@ -231,11 +238,6 @@ func (h *Hub) deliverRecord(lj *localJam, rev uint64, rec *jamRecord) {
 	}
 	for _, l := range lj.members {
 		h.deliver(lj, l, rev, rec, at)
-	}
-	for of := range lj.lastFast {
-		if rec.member(of) < 0 {
-			delete(lj.lastFast, of)
-		}
 	}
 }
 

@@ -12,25 +12,30 @@ import (
 // A play or stop goes out twice. The node holding the member decides it
 // (the bar, from when the message arrived), delivers it to its own
 // sockets, and publishes it at once on the jam's subject, a plain NATS
-// message that reaches the other nodes holding the jam in one hop: that is
-// the fan-out. Then it writes the change to the jam's record, where it
-// waits for the stream's leader and its replicas; the bucket's republish
-// of the write carries the event again, for the nodes that missed the
-// plain one (they did not yet know the member, or did not yet hold the jam).
-// Each of a member's plays and stops has a number (memberRecord.Seq), and
-// every socket keeps the last number it got of each member, so it gets each
-// event once, whichever copy comes first, and never an older one after a
-// newer.
+// message that reaches every node in one hop: that is the fan-out. Every
+// node keeps each member's last play or stop it heard (world.hear), whether
+// or not it holds the jam. The write to the jam's record comes later
+// (Config.PlayWrite): a node writes its members' plays and stops of a
+// while in one compare-and-set, and every write of a jam, by any node,
+// takes in the plays and stops its node heard and the record lacks
+// (world.fold), so that one write brings the record up to date for all.
+// The bucket's republish of the write carries the events again, for the
+// nodes that missed the plain one (they did not yet know the member, or
+// did not yet hold the jam). Each of a member's plays and stops has a
+// number (memberRecord.Seq), and every socket keeps the last number it got
+// of each member, so it gets each event once, whichever copy comes first,
+// and never an older one after a newer.
 //
-// A node may die between its publish and its write: the others then
-// delivered a change the jam never stored. The member's takeover on another
-// node stores the last play or stop that node heard of the member, when the
-// jam has an older one, and carries the member's number as stored then; a
-// socket that got another number (the new node did not hear the last one,
-// or this socket did not) is sent the member's state as stored (a
-// correction). The new node numbers on from takeoverGap higher: a late play
-// of the old socket, published before it heard of the takeover, is then old
-// news everywhere.
+// A node may die before its plays and stops are written: the others heard
+// them. The member's takeover on another node stores the last play or stop
+// that node heard of the member, when the jam has an older one, and carries
+// the member's number as stored then; a socket that got another number
+// (the new node did not hear the last one, or this socket did not) is sent
+// the member's state as stored (a correction). The new node numbers on
+// from takeoverGap higher: a late play of the old socket, published before
+// it heard of the takeover, is then old news everywhere. What is lost is
+// only what no other node heard: a node started after the play, while its
+// node died before writing it.
 
 // takeoverGap is how far a takeover moves a member's numbers on.
 const takeoverGap = 1 << 16
@@ -140,13 +145,19 @@ func (h *Hub) publishFast(lj *localJam, ev *fastEvent) {
 	}
 }
 
+// decodeFast returns the play or stop of a plain publish; false when data
+// is not one.
+func decodeFast(data []byte) (fastEvent, bool) {
+	var ev fastEvent
+	if json.Unmarshal(data, &ev) != nil || ev.Of == "" || ev.Seq == 0 || len(ev.Frame) == 0 {
+		return fastEvent{}, false
+	}
+	return ev, true
+}
+
 // receiveFast delivers a play or stop another node published (or this one:
 // its echo is no news to any socket here).
-func (h *Hub) receiveFast(lj *localJam, data []byte) {
-	var ev fastEvent
-	if json.Unmarshal(data, &ev) != nil || ev.Seq == 0 || len(ev.Frame) == 0 {
-		return
-	}
+func (h *Hub) receiveFast(lj *localJam, ev *fastEvent) {
 	at := time.Now()
 	lj.mu.Lock()
 	defer lj.mu.Unlock()
@@ -155,19 +166,13 @@ func (h *Hub) receiveFast(lj *localJam, data []byte) {
 		// follows brings the event, after the member's join.
 		return
 	}
-	h.deliverFast(lj, &ev, at)
+	h.deliverFast(lj, ev, at)
 }
 
 // deliverFast gives a member's play or stop to every socket here that did
 // not get it yet, and to the jam's history. lj.mu is held.
 func (h *Hub) deliverFast(lj *localJam, ev *fastEvent, at time.Time) {
 	of, seq := ev.Of, ev.Seq
-	if lj.lastFast[of].Seq < seq {
-		if lj.lastFast == nil {
-			lj.lastFast = make(map[string]fastEvent)
-		}
-		lj.lastFast[of] = *ev
-	}
 	if lj.hist != nil && lj.histSeq[of] < seq {
 		lj.hist.applyMessage(ev.message(), lj.rec.Timeline.BarAt(toMs(at)))
 		lj.histSeq[of] = seq
@@ -199,18 +204,4 @@ func correction(rec *jamRecord, of string) []byte {
 		return shared.MustEncode(&shared.Played{ID: m.ID, Bar: m.Bar})
 	}
 	return shared.MustEncode(&shared.Stopped{ID: m.ID, Bar: m.Bar})
-}
-
-// storeHeard puts in m, a member taken over, the last play or stop this node
-// heard of it when the jam has an older one: its node died between the
-// publish and the write. It reports whether it did.
-func (lj *localJam) storeHeard(m *memberRecord) bool {
-	lj.mu.Lock()
-	ev := lj.lastFast[m.ID]
-	lj.mu.Unlock()
-	if ev.Seq <= m.Seq {
-		return false
-	}
-	m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
-	return true
 }

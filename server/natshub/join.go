@@ -271,7 +271,7 @@ func (h *Hub) takeover(l *local, user, id string, at time.Time) (bool, error) {
 		n := r.clone()
 		m := &n.Members[i]
 		m.Node = h.cfg.Node
-		lj.storeHeard(m)
+		h.world.storeHeard(id, m)
 		n.Event = jamEvent{Gone: user, Status: server.StatusTakenOver, Reason: "taken over by a new connection",
 			Of: user, Seq: m.Seq}
 		m.Seq += takeoverGap

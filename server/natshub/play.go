@@ -19,8 +19,9 @@ func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, fal
 // toggle plays or stops c's user's loop. The bar is the first at least
 // shared.LeadMs after the server received the message, as PROTOCOL.md has
 // it. The event goes to the sockets here and out on a plain publish at
-// once, and then to the jam's record (fast.go): the members hear it in one
-// hop, not after the replicated write.
+// once, and to the jam's record within Config.PlayWrite (fast.go): the
+// members hear it in one hop, not after the replicated write, and a jam's
+// plays and stops of a while take one write.
 func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	l, lj, user, err := h.placedOf(c)
 	if err != nil {
@@ -42,8 +43,9 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	frame := ev.Frame
 	h.deliverFast(lj, &ev, time.Now())
 	lj.mu.Unlock()
+	h.world.hear(lj.id, &ev)
 	h.publishFast(lj, &ev)
-	h.changeLater(lj, func(r *jamRecord) (*jamRecord, error) {
+	h.changeSoon(lj, user, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {
 			i = r.member(user)

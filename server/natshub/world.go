@@ -24,8 +24,11 @@ import (
 type world struct {
 	h *Hub
 
-	mu    sync.Mutex
-	jams  map[string]seenJam
+	mu   sync.Mutex
+	jams map[string]seenJam
+	// heard is each jam's plays and stops heard and not yet in its
+	// record, by member (heard.go).
+	heard map[string]map[string]fastEvent
 	beats map[string]time.Time // node -> when its last beat arrived here
 	since time.Time            // when this node started watching
 	// watched is the last revision of the jams bucket that came in.
@@ -45,7 +48,7 @@ type seenJam struct {
 }
 
 func newWorld(h *Hub) *world {
-	return &world{h: h, jams: make(map[string]seenJam), beats: make(map[string]time.Time), since: time.Now()}
+	return &world{h: h, jams: make(map[string]seenJam), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time), since: time.Now()}
 }
 
 // start subscribes to every jam's subject, loads every jam's record, and
@@ -180,6 +183,7 @@ func (w *world) saw(id string, rec *jamRecord, rev uint64) {
 	if old, ok := w.jams[id]; ok && old.rev > rev {
 		return
 	}
+	w.forgetHeard(id, rec)
 	if rec == nil {
 		// A removed jam keeps its revision, so that an older record
 		// arriving late does not bring it back.

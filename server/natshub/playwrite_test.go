@@ -1,0 +1,140 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"testing"
+	"time"
+
+	"github.com/loopswithfriends/loops/server/wstest"
+	"github.com/loopswithfriends/loops/shared"
+)
+
+// TestClusterPlayWrites checks how plays and stops reach a jam's record
+// (fast.go): after the members heard them, a while of them in one write,
+// in any node's write of the jam, and never lost with the node that made
+// them. node0 writes its plays after a second, the others never within
+// the test.
+func TestClusterPlayWrites(t *testing.T) {
+	nodes := testCluster(t, 3, func(c *Config) {
+		c.PlayWrite = time.Hour
+		if c.Node == "node0" {
+			c.PlayWrite = time.Second
+		}
+	})
+	parent := t // the clients outlive the subtests
+
+	// stored returns the jam's record, and its revision, once it has
+	// members (a replica may lag the write that added them).
+	stored := func(t *testing.T, jam string, members int) (*jamRecord, uint64) {
+		t.Helper()
+		var rec *jamRecord
+		var rev uint64
+		wstest.WaitFor(t, "the jam's members in its record", func() bool {
+			var err error
+			rec, rev, err = nodes[0].hub.get(jam)
+			return err == nil && rec != nil && len(rec.Members) == members
+		})
+		return rec, rev
+	}
+	// state returns the member's state in rec.
+	state := func(rec *jamRecord, id string) shared.Member {
+		if i := rec.member(id); i >= 0 {
+			return rec.Members[i].view()
+		}
+		return shared.Member{}
+	}
+	// heard waits until every node of ns heard member's last play or
+	// stop.
+	heard := func(t *testing.T, ns []*testNode, jam, member string) {
+		t.Helper()
+		for _, n := range ns {
+			wstest.WaitFor(t, n.name+" hearing the play", func() bool {
+				n.hub.world.mu.Lock()
+				defer n.hub.world.mu.Unlock()
+				return n.hub.world.heard[jam][member].Seq > 0
+			})
+		}
+	}
+
+	t.Run("a while of plays and stops of a node's members takes one write", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "batched", "")
+		b := joinAt(t, nodes[0], "batched", "")
+		c := joinAt(t, nodes[1], "batched", "")
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](b)
+		_, before := stored(t, "batched", 3)
+
+		a.Send(&shared.Play{})
+		b.Send(&shared.Play{})
+		a.Send(&shared.Stop{})
+		for got := 0; got < 3; {
+			switch c.Next().(type) {
+			case *shared.Played, *shared.Stopped:
+				got++
+			}
+		}
+		want := c.View.ByID()
+		if !want[b.Welcome.You].Playing || want[a.Welcome.You].Playing {
+			t.Fatalf("the view after the plays and stops: %v", want)
+		}
+		var after uint64
+		wstest.WaitFor(t, "the plays and stops in the record", func() bool {
+			var rec *jamRecord
+			rec, after = stored(t, "batched", 3)
+			return state(rec, a.Welcome.You) == want[a.Welcome.You] && state(rec, b.Welcome.You) == want[b.Welcome.You]
+		})
+		if after != before+1 {
+			t.Fatalf("revision %d after three plays and stops, want %d: one write", after, before+1)
+		}
+	})
+
+	t.Run("a join on another node writes the plays it heard into the record and its welcome", func(t *testing.T) {
+		a := joinAt(t, nodes[1], "folded", "")
+		b := joinAt(t, nodes[0], "folded", "")
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		played := wstest.Expect[*shared.Played](b)
+		wstest.Expect[*shared.Played](a)
+		heard(t, nodes[2:], "folded", a.Welcome.You)
+
+		d := joinAt(t, nodes[2], "folded", "")
+		if me, _ := member(d.Welcome, a.Welcome.You); !me.Playing || me.Bar != played.Bar {
+			t.Fatalf("the welcome has %+v, want playing from bar %d", me, played.Bar)
+		}
+		if m := state(recordOf(stored(t, "folded", 3)), a.Welcome.You); !m.Playing || m.Bar != played.Bar {
+			t.Fatalf("the record has %+v, want playing from bar %d", m, played.Bar)
+		}
+		wstest.Expect[*shared.Joined](a)
+		wstest.Expect[*shared.Joined](b)
+		wstest.SameViews(t, a, b, d)
+	})
+
+	t.Run("a node that dies before writing its plays loses none, in a jam no other node holds", func(t *testing.T) {
+		a := joinAt(parent, nodes[1], "alone", "")
+		b := joinAt(parent, nodes[1], "alone", "")
+		wstest.Expect[*shared.Joined](a)
+		a.Send(&shared.Play{})
+		played := wstest.Expect[*shared.Played](b)
+		if m := state(recordOf(stored(t, "alone", 2)), a.Welcome.You); m.Playing {
+			t.Fatal("the play is in the record already: nothing to lose")
+		}
+		heard(t, []*testNode{nodes[0], nodes[2]}, "alone", a.Welcome.You)
+
+		nodes[1].kill()
+		live := []*testNode{nodes[0], nodes[2]}
+		backA := rejoin(parent, live, a.Welcome.Resume, 10*time.Second)
+		backB := rejoin(parent, live, b.Welcome.Resume, 10*time.Second)
+		for _, w := range []*shared.Welcome{backA.Welcome, backB.Welcome} {
+			if me, _ := member(w, a.Welcome.You); !me.Playing || me.Bar != played.Bar {
+				t.Fatalf("back with %+v, want playing from bar %d", me, played.Bar)
+			}
+		}
+		backA.Until(func() bool { return len(backA.View.Members) == 2 })
+		wstest.SameViews(t, backA, backB)
+	})
+}
+
+// recordOf returns a record, leaving out its revision.
+func recordOf(rec *jamRecord, _ uint64) *jamRecord { return rec }
