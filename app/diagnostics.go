@@ -26,6 +26,8 @@ type scheduledStart struct {
 	ClockWallMs   float64 `json:"clockWallMs"`
 	Nudges        int     `json:"nudges"`
 	Factor        float64 `json:"factor"`
+	// AtMs is the local wall ms it was scheduled at.
+	AtMs float64 `json:"atMs"`
 	// Kind is why it was scheduled: startFirst, startMoved, startRestart;
 	// DriftMs, for a restart, how far off the grid the loop was, and
 	// StallMs how much audio the stalls it answered lost (0: it answered

@@ -289,7 +289,7 @@ func (e *engine) startVoice(member string, v *voice, kind string) {
 		e.scheduled = append(e.scheduled, scheduledStart{
 			Member: member, Loop: v.loop, Bar: v.bar,
 			ServerMs: st.ServerMs, AudioTime: st.Anchor, PlannedWallMs: e.wallMs(st.Anchor),
-			Kind: kind, seq: e.seq,
+			AtMs: localMs(), Kind: kind, seq: e.seq,
 		})
 		if len(e.scheduled) > maxScheduled {
 			e.scheduled = e.scheduled[len(e.scheduled)-maxScheduled:]

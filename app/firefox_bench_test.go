@@ -120,15 +120,50 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	for _, p := range pages {
 		from = append(from, eval[float64](t, p, localNow))
 	}
-	time.Sleep(time.Duration(playS) * time.Second)
+	// How far each page's loop sounds off its own grid, every 2 s while it
+	// plays: a loop a stall left behind is off until a restart or its rate
+	// puts it back.
+	offs := make([][]float64, len(pages))
+	for end := time.Now().Add(time.Duration(playS) * time.Second); time.Now().Before(end); {
+		time.Sleep(2 * time.Second)
+		for i, p := range pages {
+			offs[i] = append(offs[i], soundingOff(t, p, player, bar))
+		}
+	}
+	for i, p := range pages {
+		far, most := 0, 0.0
+		for _, o := range offs[i] {
+			if math.Abs(o) > 10 {
+				far++
+			}
+			most = math.Max(most, math.Abs(o))
+		}
+		t.Logf("FIREFOX how far the playing loop sounds off the grid in %s, every 2 s: %d of %d readings more than 10 ms (%.0f %%), at most %.1f ms",
+			p.label(), far, len(offs[i]), 100*float64(far)/float64(max(1, len(offs[i]))), most)
+	}
 	var nows []float64
 	for i, p := range pages {
 		d := diagnosticsOf(t, p)
 		stalls := clockStalls(d.ClockMoves, from[i], eval[float64](t, p, localNow))
 		n, owed, moved, nudges, factor, now := -1, 0, 0.0, 0, 1.0, 0.0
 		var drifts []string
+		// What happened to the page's loop, in seconds from the start.
+		type event struct {
+			at   float64
+			what string
+		}
+		var events []event
 		for _, s := range d.Scheduled {
 			if s.Member == player && fmt.Sprint(s.Bar) == bar {
+				if s.Kind == "restart" {
+					// A page without atMs (an older build) says
+					// nothing of when.
+					at := math.NaN()
+					if s.AtMs > 0 {
+						at = (s.AtMs - from[i]) / 1000
+					}
+					events = append(events, event{at, fmt.Sprintf("restart at %.1f s (%+.0f ms off, for stalls of %.0f ms)", at, s.DriftMs, s.StallMs)})
+				}
 				if n < 0 {
 					moved = s.ClockWallMs - s.PlannedWallMs
 				}
@@ -161,14 +196,39 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		for _, s := range d.Stalls {
 			if s[0] >= from[i] {
 				lost = append(lost, fmt.Sprintf("%.0f", s[1]))
+				at := (s[0] - from[i]) / 1000
+				events = append(events, event{at, fmt.Sprintf("stall of %.0f ms over at %.1f s", s[1], at)})
 			}
 		}
 		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms), %d of them for a stall its page saw; its page saw %d stalls of its context's clock that lost audio (%s ms), %.1f a minute; %d stalls of its output clock by 50 ms or more (%s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
 			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), owed, len(lost), strings.Join(lost, ", "), float64(len(lost))*60/float64(playS),
 			len(stalls), strings.Join(sizes, ", "), moved, nudges, factor)
+		sort.Slice(events, func(a, b int) bool { return events[a].at < events[b].at })
+		var timeline []string
+		for _, ev := range events {
+			timeline = append(timeline, ev.what)
+		}
+		t.Logf("FIREFOX %s's timeline: %s", p.label(), strings.Join(timeline, "; "))
 	}
 	t.Logf("FIREFOX after %d s of playing, where the loop's bar sounds now: firefox %+.2f ms, chromium %+.2f ms from the other chromium", playS, nows[0]-nows[2], nows[1]-nows[2])
 	toggle("stopped")
+}
+
+// soundingOff returns how many ms later than the page's grid its sounding
+// start of member's loop at bar reaches the speakers now, by the page's
+// output clock and the steering of its rate: its last start or restart of
+// that bar, against the bar's start on the server's clock mapped by the
+// page's clock offset.
+func soundingOff(t *testing.T, p tab, member, bar string) float64 {
+	t.Helper()
+	d := diagnosticsOf(t, p)
+	off := math.NaN()
+	for _, s := range d.Scheduled {
+		if s.Member == member && fmt.Sprint(s.Bar) == bar {
+			off = s.WallMs - (s.ServerMs - d.Clock.OffsetMs)
+		}
+	}
+	return off
 }
 
 // clockStalls returns the net moves of the output clock's mapping by
