@@ -17,7 +17,8 @@ import "math"
 // its readings from before it age out (see outputClock); the watch knows
 // when the stall began and when the clock ran again, so that the readings
 // from before it can be forgotten at once, and a loop left behind by it
-// restarted once, as soon as its new place is known.
+// restarted once its new place is known and the clock settled: once for
+// stalls in a row.
 type stallWatch struct {
 	// lags are the readings' lags (d) at their audio time (at): those of
 	// the last stallBaseSec while the clock runs, those since the stall
@@ -32,8 +33,10 @@ type stallWatch struct {
 	// ranFromMs is the wall ms from which the clock ran at its pace again,
 	// when the last stall ended.
 	ranFromMs float64
-	// owedMs is how many ms the last stalls lost, until a realign takes it.
-	owedMs float64
+	// owedMs is how many ms the last stalls lost, until a realign takes it
+	// once the clock settled (see settling); endedMs is the wall ms the
+	// last of them ended.
+	owedMs, endedMs float64
 	// stalls are the last maxStalls stalls that lost audio, for the
 	// diagnostics: each at the wall ms it ended, by how many ms (d).
 	stalls []stamp
@@ -58,6 +61,18 @@ const (
 	// stallLostMs is the least a stall must have lost to count: a late
 	// read of the clock, or a stall it made up, loses nothing.
 	stallLostMs = 20
+	// stallSettleMs is how long the clock must run without another stall
+	// after one that lost audio before a loop it left off the grid is
+	// restarted: an audio thread starved on a busy machine stalls in
+	// bursts, one within a second or two of the other, and each restart
+	// is a crossfade of a sounding bar; stalls in a row are answered by
+	// one. Meanwhile the loops are steered by their rate (5 ms a second
+	// at most), and the output clock gathers readings since the stall, so
+	// a stall under restartSec that its first readings overstate restarts
+	// nothing. Each second more would answer a few more stalls together,
+	// and leave a loop a large stall put out of phase with the jam a
+	// second longer (see TestStalledAudioClock).
+	stallSettleMs = 2000
 	// stallMaxMs ends a stall that never settles (a clock that stutters on
 	// and on) after this much wall time, so that the loops are judged
 	// again.
@@ -131,11 +146,33 @@ func (s *stallWatch) read(ctxSec, wallMs float64, running bool) (ended bool) {
 		return false
 	}
 	s.owedMs += lost
+	s.endedMs = wallMs
 	s.stalls = append(s.stalls, stamp{at: wallMs, d: lost})
 	if len(s.stalls) > maxStalls {
 		s.stalls = s.stalls[len(s.stalls)-maxStalls:]
 	}
 	return true
+}
+
+// settling reports whether a stall is on, or one that lost audio ended
+// less than stallSettleMs before wall ms nowMs: no loop restarts
+// meanwhile.
+func (s *stallWatch) settling(nowMs float64) bool {
+	return s.on || (s.owedMs > 0 && nowMs-s.endedMs < stallSettleMs)
+}
+
+// clock returns the audio clock at a steer at wall ms nowMs (see
+// clockState), and how many ms of audio the stalls a restart then answers
+// lost: those that ended since the last steer that took them, once the
+// clock settled.
+func (s *stallWatch) clock(nowMs float64) (clockState, float64) {
+	if s.settling(nowMs) {
+		return clockStalling, 0
+	}
+	if lost := s.take(); lost > 0 {
+		return clockStalled, lost
+	}
+	return clockRunning, 0
 }
 
 // take returns how many ms the stalls that ended since the last take lost

@@ -122,23 +122,35 @@ func TestStallWatch(t *testing.T) {
 type stallSim struct {
 	seed int64
 	pace func(w float64) float64
+	// ms is how long it plays, a minute if 0.
+	ms float64
 }
 
-// The restart rules the simulation plays: the engine's, the rule before it
-// (a drift that persists, with no watch of the context's clock), and the
-// first (a restart at the first reading past restartSec).
+// The restart rules the simulation plays: the engine's; the rule before it
+// (the stall watch's restart as soon as a stall ended, not once the clock
+// settled); the rule before that (a drift that persists, with no watch of
+// the context's clock); and the first (a restart at the first reading past
+// restartSec).
 const (
 	ruleEngine = iota
+	ruleAtOnce
 	ruleHeld
 	ruleFirst
 )
 
-// simRun is what a minute of the simulation did: the restarts, each at its
-// wall ms, and how far the loop was off the grid at the end (ms).
+// simRun is what a run of the simulation did: the restarts, each at its
+// wall ms, how far the loop was off the grid at the end (ms), and for how
+// long it was more than offMs off the grid by the true clock (ms of wall
+// time, counted at each realign).
 type simRun struct {
 	restarts []float64
 	endOffMs float64
+	offLong  float64
 }
+
+// offMs is a loop's distance from the grid the simulation times (simRun):
+// twice the flam a listener takes for one note.
+const offMs = 10
 
 func (sim stallSim) run(rule int) simRun {
 	rng := rand.New(rand.NewSource(sim.seed))
@@ -149,13 +161,17 @@ func (sim stallSim) run(rule int) simRun {
 	var r simRun
 	audio, started := 0.0, false
 	var at, now float64
-	for w := 0.0; w < 60_000; w += 10 {
+	end := sim.ms
+	if end == 0 {
+		end = 60_000
+	}
+	for w := 0.0; w < end; w += 10 {
 		audio += sim.pace(w) / 1000
 		if int(w)%50 != 0 {
 			continue
 		}
 		ctx := math.Floor(audio/chunk) * chunk
-		if rule == ruleEngine {
+		if rule == ruleEngine || rule == ruleAtOnce {
 			read := math.Floor((audio-0.020*rng.Float64())/chunk) * chunk
 			o.watch(read, w, true)
 		}
@@ -171,6 +187,9 @@ func (sim stallSim) run(rule int) simRun {
 		}
 		now = ctx
 		at = (gridMs - best) / 1000
+		if started && math.Abs((gridMs-(w-audio*1000))/1000-f.anchorAt(now))*1000 > offMs {
+			r.offLong += 500
+		}
 		from := now + lateLeadSec
 		if !started {
 			f, started = newFollow(at, from), true
@@ -180,6 +199,9 @@ func (sim stallSim) run(rule int) simRun {
 		switch rule {
 		case ruleEngine:
 			// As Realign does.
+			clock, _ := o.stall.clock(w)
+			restart, _, _ = f.steer(at, from, driftBound(o.wobble()), clock)
+		case ruleAtOnce:
 			clock := clockStalling
 			if !o.stall.on {
 				clock = clockRunning
@@ -254,11 +276,11 @@ func both(a, b func(float64) float64, from float64) func(float64) float64 {
 }
 
 func TestStalledAudioClock(t *testing.T) {
-	t.Run("a stall that loses audio restarts the loop once, soon after the clock runs again", func(t *testing.T) {
-		var n, held, first, runs int
-		var wait, heldWait, most, heldMost float64
+	t.Run("a stall that loses audio restarts the loop once the clock settled, unless the rate made it up meanwhile", func(t *testing.T) {
+		var n, atOnce, held, first, runs int
+		var wait, most, offLong, atOnceOffLong float64
 		for _, kind := range []string{"stutter", "freeze"} {
-			for _, ms := range []float64{60, 100, 150, 200, 300, 460} {
+			for _, ms := range []float64{45, 100, 150, 200, 300, 460} {
 				for seed := int64(1); seed <= 10; seed++ {
 					// The stall starts anywhere between two realigns.
 					stallAt := 20_000 + float64(seed%5)*100
@@ -267,39 +289,83 @@ func TestStalledAudioClock(t *testing.T) {
 						pace, ranAt = frozen(stallAt, ms), stallAt+ms
 					}
 					sim := stallSim{seed: seed, pace: pace}
-					r, h, o := sim.run(ruleEngine), sim.run(ruleHeld), sim.run(ruleFirst)
-					runs, n, held, first = runs+1, n+len(r.restarts), held+len(h.restarts), first+len(o.restarts)
-					if len(r.restarts) != 1 {
-						t.Errorf("a %s of %v ms at %v (seed %d): restarts at %v (the rule before: %v), want 1", kind, ms, stallAt, seed, r.restarts, h.restarts)
-						continue
-					}
-					wait += r.restarts[0] - ranAt
-					most = math.Max(most, r.restarts[0]-ranAt)
-					if len(h.restarts) > 0 {
-						heldWait += h.restarts[0] - ranAt
-						heldMost = math.Max(heldMost, h.restarts[0]-ranAt)
-					}
-					// Half a second of the clock running, and the
-					// next realign.
-					if d := r.restarts[0] - ranAt; d > 1100 {
-						t.Errorf("a %s of %v ms (seed %d): restarted %v ms after the clock ran again, want within 1.1 s", kind, ms, seed, d)
-					}
+					r, a := sim.run(ruleEngine), sim.run(ruleAtOnce)
+					h, o := sim.run(ruleHeld), sim.run(ruleFirst)
+					runs, n, atOnce = runs+1, n+len(r.restarts), atOnce+len(a.restarts)
+					held, first = held+len(h.restarts), first+len(o.restarts)
+					offLong, atOnceOffLong = offLong+r.offLong, atOnceOffLong+a.offLong
 					if math.Abs(r.endOffMs) > 3 {
 						t.Errorf("a %s of %v ms (seed %d): %.2f ms off the grid at the end, want within 3", kind, ms, seed, r.endOffMs)
+					}
+					// A stall under restartSec is steered back: the
+					// output clock's first readings after it, fewer and
+					// late, put it past restartSec, and a restart at once
+					// answered it.
+					want := 1
+					if ms < restartSec*1000 {
+						want = 0
+					}
+					if len(r.restarts) != want {
+						t.Errorf("a %s of %v ms at %v (seed %d): restarts at %v (at once: %v), want %d", kind, ms, stallAt, seed, r.restarts, a.restarts, want)
+						continue
+					}
+					if want == 0 {
+						continue
+					}
+					d := r.restarts[0] - ranAt
+					wait += d
+					most = math.Max(most, d)
+					// The settling, half a second of the clock running
+					// before it, and the next realign.
+					if d < stallSettleMs || d > stallSettleMs+1100 {
+						t.Errorf("a %s of %v ms (seed %d): restarted %v ms after the clock ran again, want %v to %v", kind, ms, seed, d, stallSettleMs, stallSettleMs+1100)
 					}
 				}
 			}
 		}
-		t.Logf("%d restarts in %d stalls, %.0f ms on average after the clock ran again (at most %.0f); the rule before %d (%.0f ms after, at most %.0f), the first rule %d",
-			n, runs, wait/float64(n), most, held, heldWait/float64(held), heldMost, first)
+		t.Logf("%d restarts in %d stalls, %.0f ms on average after the clock ran again (at most %.0f), the loop %.1f s a stall more than %d ms off the grid; at once after the stall: %d restarts, %.1f s off; the held drift %d, the first rule %d",
+			n, runs, wait/float64(n), most, offLong/float64(runs)/1000, offMs, atOnce, atOnceOffLong/float64(runs)/1000, held, first)
 	})
-	t.Run("two stalls two seconds apart restart the loop twice, once each", func(t *testing.T) {
+	t.Run("two stalls two seconds apart are answered by one restart", func(t *testing.T) {
 		for seed := int64(1); seed <= 10; seed++ {
 			sim := stallSim{seed: seed, pace: both(frozen(20_000, 150), stutter(22_000, 120), 21_000)}
-			if r := sim.run(ruleEngine); len(r.restarts) != 2 || math.Abs(r.endOffMs) > 3 {
-				t.Errorf("seed %d: restarts at %v, %.2f ms off at the end; want 2, within 3", seed, r.restarts, r.endOffMs)
+			if r := sim.run(ruleEngine); len(r.restarts) != 1 || math.Abs(r.endOffMs) > 3 {
+				t.Errorf("seed %d: restarts at %v, %.2f ms off at the end; want 1, within 3", seed, r.restarts, r.endOffMs)
+			}
+			if r := sim.run(ruleAtOnce); len(r.restarts) != 2 {
+				t.Errorf("seed %d: at once after each stall, restarts at %v; want 2", seed, r.restarts)
 			}
 		}
+	})
+	t.Run("Firefox's stalls on a busy box, replayed: fewer restarts than at once after each", func(t *testing.T) {
+		// The stalls a Firefox page's watch saw in 150 s of a benchmark
+		// at load 3.5 to 5 (BENCHMARKS.md): when each was over (s from
+		// the start) and the audio it lost (ms), each replayed as a
+		// stutter.
+		trace := [][2]float64{{6.0, 36}, {7.2, 99}, {7.9, 224}, {10.0, 69}, {19.1, 33}, {22.8, 87}, {30.2, 192}, {49.1, 37},
+			{65.5, 117}, {67.0, 29}, {84.7, 137}, {115.0, 58}, {120.5, 27}, {124.2, 51}, {135.6, 40}, {143.4, 32}, {146.6, 21}}
+		pace := func(w float64) float64 {
+			for _, st := range trace {
+				if at := 10_000 + st[0]*1000 - 2*st[1]; w >= at && w < at+2*st[1] {
+					return 5
+				}
+			}
+			return 10
+		}
+		var n, atOnce int
+		var offLong, atOnceOffLong float64
+		const runs = 10
+		for seed := int64(1); seed <= runs; seed++ {
+			sim := stallSim{seed: seed, pace: pace, ms: 180_000}
+			r, a := sim.run(ruleEngine), sim.run(ruleAtOnce)
+			n, atOnce = n+len(r.restarts), atOnce+len(a.restarts)
+			offLong, atOnceOffLong = offLong+r.offLong, atOnceOffLong+a.offLong
+			if len(r.restarts) >= len(a.restarts) || math.Abs(r.endOffMs) > 3 {
+				t.Errorf("seed %d: restarts at %v (at once after each stall: %v), %.2f ms off at the end; want fewer, within 3", seed, r.restarts, a.restarts, r.endOffMs)
+			}
+		}
+		t.Logf("%.1f restarts in 150 s of %d stalls, the loop %.1f s more than %d ms off the grid; at once after each stall %.1f restarts, %.1f s off",
+			float64(n)/runs, len(trace), offLong/runs/1000, offMs, float64(atOnce)/runs, atOnceOffLong/runs/1000)
 	})
 	t.Run("a stall the audio clock makes up restarts nothing", func(t *testing.T) {
 		for seed := int64(1); seed <= 20; seed++ {

@@ -324,15 +324,9 @@ func (e *engine) Realign() {
 	if !e.ok() {
 		return
 	}
-	// A stall of the audio thread that ended is owed its restart once no
-	// other is on.
-	clock, lost := clockStalling, 0.0
-	if !e.out.stall.on {
-		clock, lost = clockRunning, e.out.stall.take()
-		if lost > 0 {
-			clock = clockStalled
-		}
-	}
+	// A stall of the audio thread that ended is owed its restart once the
+	// clock settled.
+	clock, lost := e.out.stall.clock(localMs())
 	now := e.currentTime()
 	bound := driftBound(e.out.wobble())
 	for id, v := range e.voices {

@@ -184,15 +184,16 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 		// start: an audio clock that slips (a starved audio thread) moves
 		// it by far more than the wobble. The engine steers the loop back
 		// by its rate (nudges), and restarts it only past 50 ms, once
-		// that lasts: at most once for each stall of the audio thread that
-		// moved the mapping by 50 ms or more (stalls).
+		// that lasts or once the clock settled after stalls of the audio
+		// thread: at most once for each stall that moved the mapping by
+		// 50 ms or more (stalls), once for stalls in a row.
 		var sizes, lost []string
 		for _, s := range stalls {
 			sizes = append(sizes, fmt.Sprintf("%+.0f", s))
 		}
 		// The stalls the page's own watch of its context's clock saw (see
 		// stallWatch), each with the audio it lost: a restart answers
-		// one of them (owed) or a drift that persisted.
+		// those since the last (owed) or a drift that persisted.
 		for _, s := range d.Stalls {
 			if s[0] >= from[i] {
 				lost = append(lost, fmt.Sprintf("%.0f", s[1]))

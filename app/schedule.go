@@ -124,10 +124,14 @@ const (
 	// clockRunning: no stall of the audio thread is on, nor just ended.
 	clockRunning clockState = iota
 	// clockStalling: a stall is on, and the output clock's mapping is on
-	// its way to where it leaves the loop: no drift of it is judged yet.
+	// its way to where it leaves the loop, or one ended and the clock has
+	// yet to settle (see stallSettleMs): no drift is judged yet, the loop
+	// is only steered.
 	clockStalling
-	// clockStalled: a stall that lost audio ended since the last steer,
-	// and the output clock has forgotten its readings from before it.
+	// clockStalled: stalls that lost audio ended since the last steer, and
+	// the clock settled since: the output clock has forgotten its readings
+	// from before them, and the loop is where they and the steering since
+	// left it.
 	clockStalled
 )
 
@@ -136,11 +140,11 @@ const (
 // with tol the drift that may be left alone, the audio clock as clock says:
 // restart, or play at a new rate factor from from (changed), or go on as it
 // is. A drift past restartSec restarts once it persists (see restartHold),
-// or at once when a stall just ended (clockStalled): it is where the stall
-// left the loop, not a step on the way there, and the loop is out of phase
-// with the jam by as much until it is put back, so it restarts at once, the
-// one restart the stall owes. While a stall is on, nothing restarts. A
-// drift past restartSec is steered meanwhile, as any other.
+// or at once when stalls ended and the clock settled (clockStalled): it is
+// where they left the loop less what the rate made up since, not a step on
+// the way there, so it restarts at once, the one restart they owe. While a
+// stall is on or settling, nothing restarts. A drift past restartSec is
+// steered meanwhile, as any other.
 func (f *follow) steer(at, from, tol float64, clock clockState) (restart bool, factor float64, changed bool) {
 	from = math.Max(from, f.since)
 	off := at - f.anchorAt(from)
