@@ -51,7 +51,7 @@ func keysVoices(g grid, rng *noise) []voice {
 				gain[k] = 0.85 + 0.15*float32(rng.unit())
 			}
 			vs = append(vs, voice{
-				start: start, frames: len(chord[0].buf) + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
+				start: start, frames: chord[0].frames + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
 				synth: epChord(g, chord, gain, start), needs: chord[:],
 			})
 		}
@@ -76,7 +76,7 @@ func epChord(g grid, notes [4]*sample, gain [4]float32, start int) synth {
 			gl, gr := pan(-0.45 + 0.3*float64(k))
 			gl, gr = gl*gain[k], gr*gain[k]
 			from := min(frames, k*g.secs(keysStrum))
-			jobs = append(jobs, job{n: min(len(nt.buf), frames-from), w: wStrum, run: func(i0, i1 int) {
+			jobs = append(jobs, job{n: min(nt.frames, frames-from), w: wStrum, run: func(i0, i1 int) {
 				src := nt.buf[i0:i1]
 				l, r := (*b)[from+i0:from+i1], (*b)[frames+from+i0:frames+from+i1]
 				l, r = l[:len(src)], r[:len(src)]

@@ -73,7 +73,7 @@ func epChordsOf(h harmony, rhythm, last []note, swingBy float64, up int) func(g 
 					gain[k] = (0.85 + 0.15*float32(rng.unit())) * (0.9 + 0.2*float32(rng.unit()))
 				}
 				vs = append(vs, voice{
-					start: start, frames: len(chord[0].buf) + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
+					start: start, frames: chord[0].frames + 3*g.secs(keysStrum), gl: 0.5, gr: 0.5, send: 0.5, stereo: true,
 					synth: epChord(g, chord, gain, start), needs: chord[:],
 				})
 			}

@@ -32,29 +32,32 @@ type voice struct {
 type synth func(buf *[]float32, n int) []job
 
 // sample is a sound rendered once and played by several voices (a drum
-// hit, say), each with its own gain and place.
+// hit, say), each with its own gain and place. Its buffer, frames long, is
+// the renderer's to give (see NewRenderer).
 type sample struct {
-	synth synth
-	buf   []float32
-	ramp  int
+	synth  synth
+	buf    []float32
+	frames int
+	ramp   int
 }
 
-// jobs returns the work of rendering the sample. Its start is ramped up from
-// silence over half a millisecond, as every voice's is (see rampJob).
+// jobs returns the work of rendering the sample into its buffer, which
+// must be clear. Its start is ramped up from silence over half a
+// millisecond, as every voice's is (see rampJob).
 func (s *sample) jobs() []job {
-	return append(s.synth(&s.buf, len(s.buf)), rampJob(&s.buf, 0, len(s.buf), s.ramp))
+	return append(s.synth(&s.buf, s.frames), rampJob(&s.buf, 0, s.frames, s.ramp))
 }
 
 // play returns a voice that plays a sample at a position in beats, panned
 // from -1 to 1, with a gain and a send level.
 func play(g grid, beat float64, s *sample, p float64, gain, send float32) voice {
 	l, r := pan(p)
-	return voice{start: g.at(beat), frames: len(s.buf), gl: l * gain, gr: r * gain, send: send, sample: s}
+	return voice{start: g.at(beat), frames: s.frames, gl: l * gain, gr: r * gain, send: send, sample: s}
 }
 
 // newSample returns a sample of frames rendered by synth.
 func newSample(g grid, frames int, synth synth) *sample {
-	return &sample{synth: synth, buf: make([]float32, frames), ramp: g.sr / 2000}
+	return &sample{synth: synth, frames: frames, ramp: g.sr / 2000}
 }
 
 // job is a slice of a render's work: a sweep over n frames (or samples, or
@@ -123,10 +126,12 @@ func clearJob(b *[]float32, dirty bool) job {
 // ticks, cutting whichever job it is in, so no step does much more than it
 // was asked, however long the notes or the loop.
 type Renderer struct {
-	sr, n        int
-	left, right  []float32
-	send         []float32
-	scratch      []float32
+	sr, n       int
+	left, right []float32
+	send        []float32
+	scratch     []float32
+	// slabs hold the samples, one after another (see NewRenderer).
+	slabs        [][]float32
 	jobs         []job
 	cur, pos     int
 	spent, total int
@@ -168,13 +173,27 @@ func NewRenderer(kitID, id string, sampleRate int) (*Renderer, error) {
 		// Each voice clears its part of it before it starts.
 		r.scratch, _ = takeBuf(scratch)
 	}
-	// Each sample is rendered before the first voice that plays it.
+	// Each sample is rendered before the first voice that plays it, into
+	// slabs of loop-sized buffers that go back to the pool with the send
+	// and the scratch. In buffers of their own the Golden Hour kit's
+	// samples were 3.8 MB of a render's 26 MB of allocations (its result
+	// 22 MB): garbage for the GC, and pages for the kernel to fault in
+	// again once the GC had given them back.
 	rendered := map[*sample]bool{}
+	var slab []float32
+	var dirtySlab bool
 	need := func(s *sample) {
-		if s != nil && !rendered[s] {
-			rendered[s] = true
-			r.jobs = append(r.jobs, s.jobs()...)
+		if s == nil || rendered[s] {
+			return
 		}
+		rendered[s] = true
+		if len(slab) < s.frames {
+			slab, dirtySlab = takeBuf(max(g.n, s.frames))
+			r.slabs = append(r.slabs, slab)
+		}
+		s.buf, slab = slab[:s.frames:s.frames], slab[s.frames:]
+		r.jobs = append(r.jobs, clearJob(&s.buf, dirtySlab))
+		r.jobs = append(r.jobs, s.jobs()...)
 	}
 	for i := range voices {
 		v := &voices[i]
@@ -318,7 +337,10 @@ func (r *Renderer) Step(maxFrames int) (done bool) {
 	// Done: the working buffers go back for the next render.
 	putBuf(r.send)
 	putBuf(r.scratch)
-	r.send, r.scratch = nil, nil
+	for _, b := range r.slabs {
+		putBuf(b)
+	}
+	r.send, r.scratch, r.slabs = nil, nil, nil
 	return true
 }
 
