@@ -117,7 +117,7 @@ func (r *Renderer) driveJobs(drive float32, measured bool) []job {
 	var jobs []job
 	if !measured {
 		var hi, lo float32
-		jobs = append(jobs, job{n: r.n, w: wLevel, run: func(from, to int) {
+		jobs = append(jobs, job{n: r.n, w: wPeak, run: func(from, to int) {
 			hi, lo = extremes(r.left[from:to], r.right[from:to], hi, lo)
 			if to == r.n {
 				r.peak = max(hi, -lo)

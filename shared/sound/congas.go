@@ -59,7 +59,7 @@ func congaVoices(g grid, rng *noise) []voice {
 }
 
 // wConga is the cost of a frame of a conga, in ticks.
-const wConga = 12
+const wConga = 7
 
 func conga(sr int, hz float64, slap bool, seed uint32) synth {
 	return func(b *[]float32, n int) []job {

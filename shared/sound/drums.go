@@ -104,7 +104,7 @@ func drumVoices(d *drumSpec, swingBy float64) func(g grid, rng *noise) []voice {
 
 // Costs of the drums' synthesis, in ticks per frame.
 const (
-	wKick  = 9
+	wKick  = 5
 	wSnare = 10
 	wHat   = 7
 )

@@ -77,7 +77,7 @@ func (s *kState) run(left, right []float32, sumL, sumR float32) (float32, float3
 }
 
 // wLoud is the cost of a frame of the loudness measurement, in ticks.
-const wLoud = 2
+const wLoud = 3
 
 // levelJobs measure the loop's loudness and scale it to lufs, lowered if
 // need be so that its peak stays under peakLimitDB. The peak is r.peak
@@ -96,7 +96,11 @@ func (r *Renderer) levelJobs(lufs float64, measured bool) []job {
 	ks := &kState{c: kw}
 	warm := min(n, sr/10)
 	var hi, lo, gain float32 // the loop's extremes (see extremes)
-	measure := job{n: n, w: wLoud, run: func(from, to int) {
+	w := wLoud
+	if !measured {
+		w += wPeak
+	}
+	measure := job{n: n, w: w, run: func(from, to int) {
 		if from == 0 {
 			ks.run(r.left[n-warm&^1:], r.right[n-warm&^1:], 0, 0)
 		}

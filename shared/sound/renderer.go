@@ -76,14 +76,15 @@ type job struct {
 const workTicks = 16
 
 // Costs of the renderer's own jobs, in ticks per frame (or sample). Every
-// job's cost was measured natively, at about a nanosecond a tick; a cost
-// that is off makes steps uneven, not unbounded (BenchmarkStepMax times
-// them).
+// job's cost was measured natively, at about a nanosecond a tick (last on
+// 2026-12-01, after the subnormal fixes); a cost that is off makes steps
+// uneven, not unbounded (BenchmarkStepMax times them).
 const (
 	wClear = 1 // zeroing a buffer
 	wRamp  = 1 // fading a voice in
 	wPlace = 2 // adding a voice into the loop
-	wLevel = 1 // measuring or scaling the loop
+	wLevel = 1 // scaling the loop
+	wPeak  = 2 // finding the loop's peak, both channels
 	wEcho  = 1 // one tap of an echo
 )
 
