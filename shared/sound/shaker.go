@@ -46,17 +46,14 @@ func shake(sr int, seed uint32) synth {
 		st := &shakeState{swell: sr / 50, k: decayCoef(0.09, sr), rng: newNoise(seed), amp: 1}
 		st.f.set(min(float32(5500), 0.4*float32(sr))/float32(sr), 1.2)
 		st.top.set(float32(11000)/float32(sr), 0.7)
-		var peak float32
+		var hi, lo, peak float32
 		return []job{{n: n, w: wShake, run: func(from, to int) {
 			st.run((*b)[from:to], from)
-		}}, {n: n, w: 4, run: func(from, to int) {
+		}}, {n: n, w: wPeak / 2, run: func(from, to int) {
 			// Saturated to a fixed level: the noise's rare high peaks would
 			// otherwise set the part's level and poke out of the mix.
-			p := peak
-			for _, x := range (*b)[from:to] {
-				p = max(p, x, -x)
-			}
-			peak = p
+			hi, lo = extremesOf((*b)[from:to], hi, lo)
+			peak = max(hi, -lo)
 		}}, {n: n, w: 2, run: func(from, to int) {
 			if peak > 0 {
 				k := 2 / peak
