@@ -34,9 +34,9 @@ type stallWatch struct {
 	// when the last stall ended.
 	ranFromMs float64
 	// owedMs is how many ms the last stalls lost, until a realign takes it
-	// once the clock settled (see settling); endedMs is the wall ms the
-	// last of them ended.
-	owedMs, endedMs float64
+	// once the clock settled (see settling); firstMs and endedMs are the
+	// wall ms the first and the last of them ended.
+	owedMs, firstMs, endedMs float64
 	// stalls are the last maxStalls stalls that lost audio, for the
 	// diagnostics: each at the wall ms it ended, by how many ms (d).
 	stalls []stamp
@@ -73,6 +73,12 @@ const (
 	// and leave a loop a large stall put out of phase with the jam a
 	// second longer (see TestStalledAudioClock).
 	stallSettleMs = 2000
+	// stallWaitMs bounds the wait for the clock to settle: in a storm of
+	// stalls, each within stallSettleMs of the last, the loops would fall
+	// further behind the grid (a new loop started meanwhile would sound
+	// that far from them), so the stalls owed restart after stallWaitMs
+	// all the same, once the stall on (if any) is over.
+	stallWaitMs = 10000
 	// stallMaxMs ends a stall that never settles (a clock that stutters on
 	// and on) after this much wall time, so that the loops are judged
 	// again.
@@ -145,6 +151,9 @@ func (s *stallWatch) read(ctxSec, wallMs float64, running bool) (ended bool) {
 	if lost < stallLostMs {
 		return false
 	}
+	if s.owedMs == 0 {
+		s.firstMs = wallMs
+	}
 	s.owedMs += lost
 	s.endedMs = wallMs
 	s.stalls = append(s.stalls, stamp{at: wallMs, d: lost})
@@ -155,10 +164,10 @@ func (s *stallWatch) read(ctxSec, wallMs float64, running bool) (ended bool) {
 }
 
 // settling reports whether a stall is on, or one that lost audio ended
-// less than stallSettleMs before wall ms nowMs: no loop restarts
-// meanwhile.
+// less than stallSettleMs before wall ms nowMs (and the first of those
+// owed less than stallWaitMs before): no loop restarts meanwhile.
 func (s *stallWatch) settling(nowMs float64) bool {
-	return s.on || (s.owedMs > 0 && nowMs-s.endedMs < stallSettleMs)
+	return s.on || (s.owedMs > 0 && nowMs-s.endedMs < stallSettleMs && nowMs-s.firstMs < stallWaitMs)
 }
 
 // clock returns the audio clock at a steer at wall ms nowMs (see

@@ -367,6 +367,35 @@ func TestStalledAudioClock(t *testing.T) {
 		t.Logf("%.1f restarts in 150 s of %d stalls, the loop %.1f s more than %d ms off the grid; at once after each stall %.1f restarts, %.1f s off",
 			float64(n)/runs, len(trace), offLong/runs/1000, offMs, float64(atOnce)/runs, atOnceOffLong/runs/1000)
 	})
+	t.Run("a storm of stalls restarts the loop every stallWaitMs, not once each", func(t *testing.T) {
+		// A stall of 60 ms every 1.5 s for 30 s: the clock never settles.
+		storm := func(w float64) float64 {
+			if w >= 20_000 && w < 50_000 && math.Mod(w-20_000, 1500) < 120 {
+				return 5
+			}
+			return 10
+		}
+		var n, atOnce int
+		var offLong, atOnceOffLong float64
+		for seed := int64(1); seed <= 10; seed++ {
+			sim := stallSim{seed: seed, pace: storm}
+			r, a := sim.run(ruleEngine), sim.run(ruleAtOnce)
+			n, atOnce = n+len(r.restarts), atOnce+len(a.restarts)
+			offLong, atOnceOffLong = offLong+r.offLong, atOnceOffLong+a.offLong
+			// The first restart 10 s after the first stall, and the
+			// next as many after the stalls it did not answer.
+			if len(r.restarts) < 2 || len(r.restarts) > 4 || len(r.restarts) >= len(a.restarts) || math.Abs(r.endOffMs) > 3 {
+				t.Errorf("seed %d: restarts at %v (at once after each stall: %d), %.2f ms off at the end; want 2 to 4, fewer, within 3", seed, r.restarts, len(a.restarts), r.endOffMs)
+			}
+			for i := 1; i < len(r.restarts); i++ {
+				if d := r.restarts[i] - r.restarts[i-1]; d < stallWaitMs-1000 && r.restarts[i] < 50_000 {
+					t.Errorf("seed %d: restarts at %v, %v ms apart in the storm; want about %v", seed, r.restarts, d, stallWaitMs)
+				}
+			}
+		}
+		t.Logf("%.1f restarts in a storm of 20 stalls in 30 s, the loop %.1f s more than %d ms off the grid; at once after each stall %.1f restarts, %.1f s off",
+			float64(n)/10, offLong/10/1000, offMs, float64(atOnce)/10, atOnceOffLong/10/1000)
+	})
 	t.Run("a stall the audio clock makes up restarts nothing", func(t *testing.T) {
 		for seed := int64(1); seed <= 20; seed++ {
 			for _, pace := range []func(float64) float64{madeUp(20_000, 200), madeUp(20_000, 60)} {
