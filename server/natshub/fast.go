@@ -44,11 +44,11 @@ const takeoverGap = 1 << 16
 // and what it says, for the jam's history and a takeover to take in
 // without decoding it.
 type fastEvent struct {
-	Of    string          `json:"of"`
-	Seq   uint64          `json:"seq"`
-	Play  bool            `json:"play,omitempty"`
-	Bar   int64           `json:"bar"`
-	Frame json.RawMessage `json:"frame"`
+	Of    string
+	Seq   uint64
+	Play  bool
+	Bar   int64
+	Frame json.RawMessage
 }
 
 // newFastEvent returns member of's play (or stop) at bar, numbered seq,
@@ -137,22 +137,11 @@ func (l *local) seeAll(rec *jamRecord) {
 
 // publishFast sends a play or stop of a member here on the jam's subject.
 func (h *Hub) publishFast(lj *localJam, ev *fastEvent) {
-	b, _ := json.Marshal(ev) // always encodes
-	if err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, b); err != nil {
+	if err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, ev.encode()); err != nil {
 		// The write that follows fails too, and the member's socket is
 		// closed with 1012.
 		h.log.Debug("publishing a play failed", "jam", lj.id, "err", err)
 	}
-}
-
-// decodeFast returns the play or stop of a plain publish; false when data
-// is not one.
-func decodeFast(data []byte) (fastEvent, bool) {
-	var ev fastEvent
-	if json.Unmarshal(data, &ev) != nil || ev.Of == "" || ev.Seq == 0 || len(ev.Frame) == 0 {
-		return fastEvent{}, false
-	}
-	return ev, true
 }
 
 // receiveFast delivers a play or stop another node published (or this one:

@@ -91,6 +91,37 @@ func decodeRecord(b []byte) (*jamRecord, error) {
 	return r, nil
 }
 
+// A play or stop on its plain publish (fast.go) is read by every node, as
+// a record is, and travels in the same form: a version byte, then of,
+// seq, play, bar and frame.
+
+// fastVersion is the first byte of every encoded play or stop.
+const fastVersion = 1
+
+func (ev *fastEvent) encode() []byte {
+	b := make([]byte, 0, 24+len(ev.Of)+len(ev.Frame))
+	b = append(b, fastVersion)
+	b = appendString(b, ev.Of)
+	b = binary.AppendUvarint(b, ev.Seq)
+	b = appendBool(b, ev.Play)
+	b = binary.AppendVarint(b, ev.Bar)
+	return appendBytes(b, ev.Frame)
+}
+
+// decodeFast returns the play or stop of a plain publish; false when b is
+// not one.
+func decodeFast(b []byte) (fastEvent, bool) {
+	d := recordDecoder{b: b}
+	if d.byte() != fastVersion {
+		return fastEvent{}, false
+	}
+	ev := fastEvent{Of: d.string(), Seq: d.uvarint(), Play: d.bool(), Bar: d.varint(), Frame: d.bytes()}
+	if d.bad || len(d.b) > 0 || ev.Of == "" || ev.Seq == 0 || len(ev.Frame) == 0 {
+		return fastEvent{}, false
+	}
+	return ev, true
+}
+
 func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }

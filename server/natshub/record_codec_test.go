@@ -56,4 +56,28 @@ func TestRecordCodec(t *testing.T) {
 			t.Fatal("a JSON record decoded")
 		}
 	})
+
+	t.Run("every field of a play or stop survives its encoding, and a cut one is refused", func(t *testing.T) {
+		same := func(ev fastEvent) bool {
+			ev.Of, ev.Seq, ev.Frame = ev.Of+"a", ev.Seq|1, append(ev.Frame, '{') // what decodeFast requires
+			got, ok := decodeFast(ev.encode())
+			if !ok || !reflect.DeepEqual(got, ev) {
+				t.Logf("got  %+v, %v\nwant %+v", got, ok, ev)
+				return false
+			}
+			return true
+		}
+		if err := quick.Check(same, &quick.Config{MaxCount: 500}); err != nil {
+			t.Fatal(err)
+		}
+		b := (&fastEvent{Of: "a", Seq: 7, Play: true, Bar: 12, Frame: []byte(`{"type":"played","id":"a","bar":12}`)}).encode()
+		for n := range len(b) {
+			if _, ok := decodeFast(b[:n]); ok {
+				t.Fatalf("the first %d of %d bytes decoded", n, len(b))
+			}
+		}
+		if _, ok := decodeFast(append(b, 0)); ok {
+			t.Fatal("a play with a byte after it decoded")
+		}
+	})
 }
