@@ -76,22 +76,26 @@ type leadState struct {
 	src                      saw
 	base, tilt, open, depth  float32
 	breath                   noise
-	bands                    [3]svf
-	vp                       uint32
+	// The formants' filters, a field each: an array stays in memory, and
+	// every sample stored and loaded the three of them (a fifth of the
+	// note's time).
+	b0, b1, b2 svf
+	vp         uint32
 }
 
 // run renders out, which starts from frames into the note.
 func (st *leadState) run(out []float32, from int) {
-	src, base, tilt, open, depth, breath, bands, vp := st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.bands, st.vp
+	src, base, tilt, open, depth, breath, vp := st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.vp
+	b0, b1, b2 := st.b0, st.b1, st.b2
 	sr, target, glide, tiltA, ko, vib := st.sr, st.target, st.glide, st.tiltA, st.ko, st.vib
 	dmax := float32(0.006)
 	kd := 16 / (0.5 * float32(sr))
+	g0, g1, g2 := formants[0].gain, formants[1].gain, formants[2].gain
 	for k := range out {
 		if i := from + k; uint(i)%16 == 0 {
-			for k, f := range formants {
-				c := f.oh + (f.ah-f.oh)*open
-				bands[k].set(c/float32(sr), 6)
-			}
+			b0.c = formants[0].tuned(open, sr)
+			b1.c = formants[1].tuned(open, sr)
+			b2.c = formants[2].tuned(open, sr)
 			open *= ko
 			base += (target - base) * glide
 			if i > sr/4 {
@@ -107,13 +111,21 @@ func (st *leadState) run(out []float32, from int) {
 		breath, air = breath.tick()
 		tilt += tiltA * (buzz - tilt)
 		x := tilt + 0.12*air
-		var y float32
-		for k := range bands {
-			var bp float32
-			bands[k], _, bp, _ = bands[k].tick(x)
-			y += bp * formants[k].gain
-		}
+		var y, bp float32
+		b0, _, bp, _ = b0.tick(x)
+		y += bp * g0
+		b1, _, bp, _ = b1.tick(x)
+		y += bp * g1
+		b2, _, bp, _ = b2.tick(x)
+		y += bp * g2
 		out[k] = y
 	}
-	st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.bands, st.vp = src, base, tilt, open, depth, breath, bands, vp
+	st.src, st.base, st.tilt, st.open, st.depth, st.breath, st.vp = src, base, tilt, open, depth, breath, vp
+	st.b0, st.b1, st.b2 = b0, b1, b2
+}
+
+// tuned returns the coefficients of the formant's filter where the vowel
+// is as open as open (1 "ah", 0 "oh"), at sr.
+func (f formant) tuned(open float32, sr int) svfCoefs {
+	return svfTuned((f.oh+(f.ah-f.oh)*open)/float32(sr), 6)
 }
