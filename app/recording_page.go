@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/loopswithfriends/loops/shared/sound"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
-
-// recordingPath matches the path of a recording's page, /r/{id}.
-var recordingPath = regexp.MustCompile(`^/r/([A-Za-z0-9_-]{1,64})$`)
 
 // The states of a recording page.
 const (
@@ -75,9 +70,7 @@ func newRecordingPage() *recordingPage {
 func (p *recordingPage) OnMount(ctx goapp.Context) {
 	u := ctx.Page().URL()
 	p.origin = u.Scheme + "://" + u.Host
-	if m := recordingPath.FindStringSubmatch(strings.TrimSuffix(u.Path, "/")); m != nil {
-		p.id = m[1]
-	}
+	p.id = recordingFromPath(u.Path)
 	ctx.Page().SetTitle("Loops With Friends · a saved jam")
 	run, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel

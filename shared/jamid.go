@@ -8,10 +8,6 @@ import (
 // MaxJamIDLen is the longest well-formed jam id.
 const MaxJamIDLen = 64
 
-// JamIDPattern is the jam id rule as a regular expression, for routers
-// that match paths by one (go-app's): the same rule as ValidJamID.
-const JamIDPattern = `[A-Za-z0-9_-]{1,64}`
-
 // ValidJamID reports whether id is a well-formed jam id: 1 to MaxJamIDLen
 // characters of A-Z, a-z, 0-9, '_' and '-', so that it is safe in a URL
 // path as is.
