@@ -17,9 +17,17 @@ type playheads struct {
 	time *jamTime
 	// all is the document's live list of playheads.
 	all goapp.Value
-	// key is what the sweeps were last aligned to.
-	key string
+	// key and offset are what the sweeps were last aligned to.
+	key    string
+	offset float64
 }
+
+// headSlackMs is how far the clock's offset may move before the sweeps are
+// aligned again: a playhead 2 ms off is not to be seen, and each alignment
+// makes the browser compute the page's styles at once (getAnimations),
+// which the first burst of pongs, each moving the offset a little, did
+// for every pong while the page starts.
+const headSlackMs = 2
 
 func newPlayheads(t *jamTime) *playheads { return &playheads{time: t} }
 
@@ -34,15 +42,15 @@ func (p *playheads) align() {
 	}
 	n := p.all.Length()
 	tl := p.time.Timeline()
-	key := fmt.Sprintf("%v|%.1f|%d", tl, p.time.Offset(), n)
-	if key == p.key {
+	key, offset := fmt.Sprintf("%v|%d", tl, n), p.time.Offset()
+	if key == p.key && math.Abs(offset-p.offset) < headSlackMs {
 		return
 	}
-	p.key = key
+	p.key, p.offset = key, offset
 	// The start of the current loop on the document's timeline, which
 	// counts ms from performance.timeOrigin.
 	server := p.time.Now()
-	start := server - tl.Phase(server) - p.time.Offset() - performanceOrigin()
+	start := server - tl.Phase(server) - offset - performanceOrigin()
 	loopMs := tl.LoopMs()
 	for i := 0; i < n; i++ {
 		anims := p.all.Index(i).Call("getAnimations")
