@@ -66,7 +66,20 @@ func Handler(version string, static fs.FS) http.Handler {
 		Resources:             res,
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return pageHeaders(fixPrerender(&richManifest{Handler: h, loader: &streamingLoader{Handler: h}}))
+	return pageHeaders(badInvites(fixPrerender(&richManifest{Handler: h, loader: &streamingLoader{Handler: h}})))
+}
+
+// badInvites answers 404 to an invite path whose jam id breaks the jam-id
+// rule: the routes match a jam's path by shape only (Routes), and such a
+// link must not open the app, which would join some other jam.
+func badInvites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/jam/") && jamFromPath(r.URL.Path) == "" {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // screenshots are the manifest's, for the richer install prompt: one for

@@ -176,6 +176,20 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
+	t.Run("an invite whose jam id breaks the rule is not found; a good one is the app", func(t *testing.T) {
+		for path, want := range map[string]int{
+			"/jam/abc":                        http.StatusOK,
+			"/jam/" + strings.Repeat("j", 64): http.StatusOK,
+			"/jam/" + strings.Repeat("j", 65): http.StatusNotFound,
+			"/jam/a.b":                        http.StatusNotFound,
+			"/jam/":                           http.StatusNotFound,
+		} {
+			res, body := get(t, h, path)
+			if res.StatusCode != want || (want == http.StatusNotFound) == strings.Contains(body, "loops.css") {
+				t.Errorf("%s: status %d, want %d", path[:min(len(path), 24)], res.StatusCode, want)
+			}
+		}
+	})
 	t.Run("the WASM is sent as brotli to browsers that take it", func(t *testing.T) {
 		res, body := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip, deflate, br, zstd")
 		if body != "brotli!" || res.Header.Get("Content-Encoding") != "br" {

@@ -11,7 +11,7 @@ func TestPagePaths(t *testing.T) {
 		{"/jam/abc", "abc", ""},
 		{"/jam/abc/", "abc", ""},
 		{"/jam/" + strings.Repeat("j", 64), strings.Repeat("j", 64), ""},
-		{"/jam/" + strings.Repeat("j", 65), "", ""}, // too long: the page joins any jam
+		{"/jam/" + strings.Repeat("j", 65), "", ""}, // too long: not found (badInvites)
 		{"/jam/a.b", "", ""},
 		{"/jam/", "", ""},
 		{"/", "", ""},
