@@ -34,15 +34,16 @@ func (w *world) forgetHeard(id string, rec *jamRecord) {
 	if plays == nil {
 		return
 	}
+	if rec == nil {
+		delete(w.heard, id)
+		return
+	}
 	for of, ev := range plays {
-		if rec == nil {
-			break
-		}
 		if i := rec.member(of); i < 0 || rec.Members[i].Seq >= ev.Seq {
 			delete(plays, of)
 		}
 	}
-	if rec == nil || len(plays) == 0 {
+	if len(plays) == 0 {
 		delete(w.heard, id)
 	}
 }
@@ -62,7 +63,7 @@ func (w *world) fold(id string, n *jamRecord, events []jamEvent) []jamEvent {
 		if !ok || ev.Seq <= m.Seq {
 			continue
 		}
-		m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
+		m.take(&ev)
 		events = append(events, jamEvent{Frame: ev.Frame, Of: m.ID, Seq: ev.Seq, Node: w.h.cfg.Node})
 	}
 	return events
@@ -78,6 +79,11 @@ func (w *world) storeHeard(id string, m *memberRecord) bool {
 	if ev.Seq <= m.Seq {
 		return false
 	}
-	m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
+	m.take(&ev)
 	return true
+}
+
+// take sets m's state to ev, a play or stop of m.
+func (m *memberRecord) take(ev *fastEvent) {
+	m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
 }

@@ -54,8 +54,7 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 			return nil, errNoChange
 		}
 		n := r.clone()
-		m := &n.Members[i]
-		m.Playing, m.Bar, m.Seq = play, bar, seq
+		n.Members[i].take(&ev)
 		n.Event = jamEvent{Frame: frame, Of: user, Seq: seq}
 		return n, nil
 	}, h.closeUnwritten(c))
