@@ -56,12 +56,21 @@ func load(args []string, stdout, stderr io.Writer) error {
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
 	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other)")
 	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
+	procs := fs.Int("gomaxprocs", 0, "with -spawn: the GOMAXPROCS of every server it starts (the one node and each cluster node alike); 0 leaves their default, the machine's cores. The generator's own is set as any Go program's, by the GOMAXPROCS environment variable")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.Seed = *seed
 	cfg.Progress = stderr
+	if *procs < 0 {
+		return errors.New("load: -gomaxprocs must be 0 or more")
+	}
+	if *procs > 0 {
+		// The servers are this binary's children and inherit the
+		// environment; the generator's runtime read its own at start.
+		os.Setenv("GOMAXPROCS", strconv.Itoa(*procs))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

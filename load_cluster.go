@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,6 +126,8 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 	perConn := float64(loaded-idle) / float64(max(1, clustered.Connected))
 	perToggle := float64(msgsToggled-msgsLoaded) / float64(max(1, clustered.Toggles))
 	fmt.Fprintf(stdout, "\nOne node against %d in cluster mode, same load, same run: %d clients\n", n, cfg.Clients)
+	fmt.Fprintf(stdout, "GOMAXPROCS  %s every node (the one and each of the %d), %d the generator, on %d cores\n",
+		serverProcs(), n, runtime.GOMAXPROCS(0), runtime.NumCPU())
 	fmt.Fprintf(stdout, "fan-out p50  %.2f ms one node, %.2f ms cluster (%.2fx)\n",
 		single.Latency.P50, clustered.Latency.P50, clustered.Latency.P50/single.Latency.P50)
 	fmt.Fprintf(stdout, "fan-out p99  %.2f ms one node, %.2f ms cluster (%.2fx; goal: under 2x)\n",
@@ -143,6 +146,14 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		return errors.New("load: a run broke a goal or an invariant")
 	}
 	return nil
+}
+
+// serverProcs returns the GOMAXPROCS the spawned servers start with.
+func serverProcs() string {
+	if p := os.Getenv("GOMAXPROCS"); p != "" {
+		return p
+	}
+	return fmt.Sprintf("%d (default)", runtime.NumCPU())
 }
 
 // sumRSS returns the processes' resident memory together, in bytes.
