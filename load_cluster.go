@@ -132,6 +132,10 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		single.Latency.P50, clustered.Latency.P50, clustered.Latency.P50/single.Latency.P50)
 	fmt.Fprintf(stdout, "fan-out p99  %.2f ms one node, %.2f ms cluster (%.2fx; goal: under 2x)\n",
 		single.Latency.P99, clustered.Latency.P99, clustered.Latency.P99/single.Latency.P99)
+	// The sender's own echo crosses no NATS in either run: it shows how
+	// much of the cluster's tail its nodes have before any fan-out.
+	fmt.Fprintf(stdout, "own echo p99  %.2f ms one node, %.2f ms cluster (%.2fx; the sender's own node only, no NATS on its path)\n",
+		single.EchoLatency.P99, clustered.EchoLatency.P99, clustered.EchoLatency.P99/single.EchoLatency.P99)
 	fmt.Fprintf(stdout, "RSS per connection  %.1f KB one node, %.1f KB cluster (the %d nodes' RSS with embedded NATS, loaded minus idle, over all connections)\n",
 		single.Server.RSSPerConnKB, perConn/1024, n)
 	// The one node's CPU is its share while toggling over the toggles'
