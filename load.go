@@ -54,7 +54,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator; with -cluster: PATH.node is the first node's, hub and nats-server, over the toggles)")
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
-	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other)")
+	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other); with -cluster, only when given: the one node and the cluster take such turns instead of the cluster running after the one node")
 	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
 	procs := fs.Int("gomaxprocs", 0, "with -spawn: the GOMAXPROCS of every server it starts (the one node and each cluster node alike); 0 leaves their default, the machine's cores. The generator's own is set as any Go program's, by the GOMAXPROCS environment variable")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
@@ -121,7 +121,16 @@ func load(args []string, stdout, stderr io.Writer) error {
 		if *spawn == "" || *inProcess {
 			return errors.New("load: -cluster needs -spawn: the nodes run as processes of their own")
 		}
-		return compareCluster(ctx, cfg, *spawn, *clusterNodes, *cpuProfile, stdout, stderr)
+		// The cluster's writes of a stretch's plays and stops come up to
+		// Config.PlayWrite (2 s) after it, in the one node's turn: taking
+		// turns is the exception here, asked for by name.
+		var turns time.Duration
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "stretch" {
+				turns = *stretch
+			}
+		})
+		return compareCluster(ctx, cfg, *spawn, *clusterNodes, turns, *cpuProfile, stdout, stderr)
 	}
 	if *attacked {
 		if *inProcess || *baseline != "" || *clusterNodes > 0 {

@@ -17,38 +17,202 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/loopswithfriends/loops/server/loadgen"
 )
 
-// compareCluster runs the load of cfg against one node on addr, then the
-// same load spread over n nodes in cluster mode (each with an embedded
+// compareCluster runs the load of cfg against one node on addr and the same
+// load spread over n nodes in cluster mode (each with an embedded
 // nats-server, clustered on loopback), and prints both runs and the ratios:
-// fan-out p50 and p99, memory per connection, and NATS messages per toggle.
-func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, cpuProfile string, stdout, stderr io.Writer) error {
-	single, err := runSpawned(ctx, cfg, []string{"hub"}, addr, stderr)
-	if err != nil {
-		return err
+// fan-out p50 and p99, memory per connection, CPU and NATS messages per
+// toggle. With stretch, both hold their clients at once and take turns at
+// toggling in stretches of that long (loadgen.Turns), so that whatever else
+// the machine runs meanwhile falls on both alike; without, the cluster runs
+// after the one node.
+func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, stretch time.Duration, cpuProfile string, stdout, stderr io.Writer) error {
+	singleCfg, clusterCfg := cfg, cfg
+	var single, clustered *loadgen.Report
+	var singleCPU, clusterCPU, msgs cpuSpan
+	var loaded, idle int64
+	profiled := make(chan error, 1)
+	runCluster := func(ctx context.Context, cfg loadgen.Config) (*loadgen.Report, error) {
+		c, err := spawnCluster(ctx, cfg, addr, n, cpuProfile, stderr)
+		if err != nil {
+			return nil, err
+		}
+		defer c.stop()
+		idle = sumRSS(c.pids)
+		cfg.OnLoaded = func() {
+			loaded = sumRSS(c.pids)
+			msgs.from, clusterCPU.from = float64(natsMessages(ctx, c.monitors)), sumCPU(c.pids)
+			if cpuProfile == "" {
+				profiled <- nil
+				return
+			}
+			// The first node's process holds its hub and its nats-server:
+			// one profile over most of the toggles shows where a toggle's
+			// time goes.
+			secs := max(1, int(c.cfg.Duration.Seconds())-2)
+			if cfg.Turns != nil {
+				secs = int(time.Duration(cfg.Turns.Runs) * cfg.Duration / time.Second)
+			}
+			go func() { profiled <- fetchProfile(ctx, c.cfg.Admin, secs, cpuProfile+".node") }()
+		}
+		cfg.OnToggled = func() {
+			msgs.to, clusterCPU.to = float64(natsMessages(ctx, c.monitors)), sumCPU(c.pids)
+		}
+		cfg.URL, cfg.URLs, cfg.Admin, cfg.PID = c.cfg.URL, c.cfg.URLs, c.cfg.Admin, c.cfg.PID
+		rep, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("load: the cluster: %w", err)
+		}
+		if err := <-profiled; err != nil {
+			fmt.Fprintln(stderr, "loops: load:", err)
+		}
+		return rep, nil
 	}
+	runSingle := func(ctx context.Context, cfg loadgen.Config) (*loadgen.Report, error) {
+		admin, err := adminAddr(addr)
+		if err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+		srv, err := spawnServer(ctx, hubArgs(addr, admin, cfg), addr, stderr)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.stop()
+		pid := srv.cmd.Process.Pid
+		cfg.URL, cfg.Admin, cfg.PID = "ws://"+addr+"/socket", "http://"+admin, pid
+		cfg.OnLoaded = func() { singleCPU.from = loadgen.CPUSeconds(pid) }
+		cfg.OnToggled = func() { singleCPU.to = loadgen.CPUSeconds(pid) }
+		rep, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("load: the one node: %w", err)
+		}
+		return rep, nil
+	}
+
+	if stretch <= 0 {
+		var err error
+		if single, err = runSingle(ctx, singleCfg); err != nil {
+			return err
+		}
+		if clustered, err = runCluster(ctx, clusterCfg); err != nil {
+			return err
+		}
+	} else {
+		// Both hold their clients at once; the one node toggles first.
+		turns := loadgen.NewTurns(2, stretch)
+		singleCfg.Turns, clusterCfg.Turns = turns, turns
+		clusterCfg.Turn = 1
+		singleCfg.Progress = prefixWriter{stderr, "one node: "}
+		clusterCfg.Progress = prefixWriter{stderr, "cluster: "}
+		fmt.Fprintf(stderr, "%s load: one node on %s and %d in cluster mode after it, taking turns every %s\n",
+			time.Now().Format("15:04:05"), addr, n, stretch)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		errc := make(chan error, 1)
+		go func() {
+			var err error
+			if clustered, err = runCluster(ctx, clusterCfg); err != nil {
+				cancel() // the one node's run waits for this one's clients
+			}
+			errc <- err
+		}()
+		var err error
+		if single, err = runSingle(ctx, singleCfg); err != nil {
+			cancel()
+		}
+		if cerr := <-errc; cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(stdout, "One node:")
 	single.Format(stdout)
+	fmt.Fprintf(stdout, "\n%d nodes in cluster mode, the same load spread over them:\n", n)
+	clustered.Format(stdout)
+	if stretch > 0 {
+		fmt.Fprintln(stdout)
+		formatClusterStretches(stdout, single, clustered)
+	}
 
+	perConn := float64(loaded-idle) / float64(max(1, clustered.Connected))
+	perToggle := (msgs.to - msgs.from) / float64(max(1, clustered.Toggles))
+	fmt.Fprintf(stdout, "\nOne node against %d in cluster mode, same load, same run: %d clients\n", n, cfg.Clients)
+	how := "the cluster after the one node"
+	if stretch > 0 {
+		how = fmt.Sprintf("both holding their clients at once, taking turns at toggling every %s", stretch)
+	}
+	fmt.Fprintf(stdout, "condition  %s; GOMAXPROCS %s every node (the one and each of the %d), %d the generator, on %d cores\n",
+		how, serverProcs(), n, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Fprintf(stdout, "fan-out p50  %.2f ms one node, %.2f ms cluster (%.2fx)\n",
+		single.Latency.P50, clustered.Latency.P50, clustered.Latency.P50/single.Latency.P50)
+	fmt.Fprintf(stdout, "fan-out p99  %.2f ms one node, %.2f ms cluster (%.2fx; goal: under 2x)\n",
+		single.Latency.P99, clustered.Latency.P99, clustered.Latency.P99/single.Latency.P99)
+	// The sender's own echo crosses no NATS in either run: it shows how
+	// much of the cluster's tail its nodes have before any fan-out.
+	fmt.Fprintf(stdout, "own echo p99  %.2f ms one node, %.2f ms cluster (%.2fx; the sender's own node only, no NATS on its path)\n",
+		single.EchoLatency.P99, clustered.EchoLatency.P99, clustered.EchoLatency.P99/single.EchoLatency.P99)
+	fmt.Fprintf(stdout, "RSS per connection  %.1f KB one node, %.1f KB cluster (the %d nodes' RSS with embedded NATS, loaded minus idle, over all connections)\n",
+		single.Server.RSSPerConnKB, perConn/1024, n)
+	// Each run's CPU is its processes' from its last join to its last
+	// toggle (a little more than the toggles: what the joins left, and
+	// with turns the other run's stretches, when it idles).
+	oneCPU := cpuPerToggle(singleCPU.to-singleCPU.from, single.Toggles)
+	clusterPer := cpuPerToggle(clusterCPU.to-clusterCPU.from, clustered.Toggles)
+	fmt.Fprintf(stdout, "CPU per toggle  %.3f ms one node, %.3f ms cluster (%.2fx; the %d nodes' processes with embedded NATS together)\n",
+		oneCPU, clusterPer, clusterPer/oneCPU, n)
+	fmt.Fprintf(stdout, "NATS messages per toggle  %.1f (in and out of all %d nats-servers from the last join to the last toggle, /varz, heartbeats included)\n", perToggle, n)
+	if !single.Pass || !clustered.Pass {
+		return errors.New("load: a run broke a goal or an invariant")
+	}
+	return nil
+}
+
+// cpuSpan is a count (CPU seconds, messages) at the last join and at the
+// last toggle.
+type cpuSpan struct{ from, to float64 }
+
+// cluster is n nodes spawned in cluster mode, and the load's config for
+// them: client i dials node i mod n.
+type cluster struct {
+	nodes    []*spawned
+	pids     []int
+	monitors []string
+	cfg      loadgen.Config
+}
+
+func (c *cluster) stop() {
+	for _, s := range c.nodes {
+		if s != nil {
+			s.stop()
+		}
+	}
+}
+
+// spawnCluster starts n nodes in cluster mode on the ports after addr's:
+// node i serves on base+10+4i, its admin listener on the next port, its
+// NATS routes on the one after, and NATS monitoring on the last.
+func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, cpuProfile string, stderr io.Writer) (*cluster, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	base, err := strconv.Atoi(portText)
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
-	// Node i serves on base+10+4i, its admin listener on the next port,
-	// its NATS routes on the one after, and NATS monitoring on the last.
 	port := func(i, k int) string { return net.JoinHostPort(host, strconv.Itoa(base+10+4*i+k)) }
 	if os.Getenv("LOOPS_CLUSTER_KEY") == "" {
 		os.Setenv("LOOPS_CLUSTER_KEY", "the load generator's cluster key, for loopback only")
 	}
-	nodes := make([]*spawned, n)
+	c := &cluster{nodes: make([]*spawned, n), pids: make([]int, n), monitors: make([]string, n)}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -68,88 +232,55 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			nodes[i], errs[i] = spawnServer(ctx, args, port(i, 0), stderr)
+			c.nodes[i], errs[i] = spawnServer(ctx, args, port(i, 0), stderr)
 		}()
 	}
 	wg.Wait()
-	defer func() {
-		for _, s := range nodes {
-			if s != nil {
-				s.stop()
-			}
-		}
-	}()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		c.stop()
+		return nil, err
 	}
-
-	pids := make([]int, n)
-	cfg.URLs = nil
-	for i, s := range nodes {
-		pids[i] = s.cmd.Process.Pid
+	c.cfg = cfg
+	c.cfg.URLs = nil
+	for i, s := range c.nodes {
+		c.pids[i] = s.cmd.Process.Pid
+		c.monitors[i] = "http://" + port(i, 3)
 		if i > 0 {
-			cfg.URLs = append(cfg.URLs, "ws://"+port(i, 0)+"/socket")
+			c.cfg.URLs = append(c.cfg.URLs, "ws://"+port(i, 0)+"/socket")
 		}
 	}
-	cfg.URL, cfg.Admin, cfg.PID = "ws://"+port(0, 0)+"/socket", "http://"+port(0, 1), pids[0]
-	monitors := make([]string, n)
-	for i := range n {
-		monitors[i] = "http://" + port(i, 3)
-	}
-	idle := sumRSS(pids)
-	var loaded int64
-	var msgsLoaded, msgsToggled int64
-	var cpuLoaded, cpuToggled float64
-	profiled := make(chan error, 1)
-	cfg.OnLoaded = func() {
-		loaded, msgsLoaded, cpuLoaded = sumRSS(pids), natsMessages(ctx, monitors), sumCPU(pids)
-		if cpuProfile == "" {
-			profiled <- nil
-			return
-		}
-		// The first node's process holds its hub and its nats-server: one
-		// profile over most of the toggles shows where a toggle's time goes.
-		secs := max(1, int(cfg.Duration.Seconds())-2)
-		go func() { profiled <- fetchProfile(ctx, cfg.Admin, secs, cpuProfile+".node") }()
-	}
-	cfg.OnToggled = func() { msgsToggled, cpuToggled = natsMessages(ctx, monitors), sumCPU(pids) }
-	clustered, err := loadgen.Run(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
-	if err := <-profiled; err != nil {
-		fmt.Fprintln(stderr, "loops: load:", err)
-	}
-	fmt.Fprintf(stdout, "\n%d nodes in cluster mode, the same load spread over them:\n", n)
-	clustered.Format(stdout)
+	c.cfg.URL, c.cfg.Admin, c.cfg.PID = "ws://"+port(0, 0)+"/socket", "http://"+port(0, 1), c.pids[0]
+	return c, nil
+}
 
-	perConn := float64(loaded-idle) / float64(max(1, clustered.Connected))
-	perToggle := float64(msgsToggled-msgsLoaded) / float64(max(1, clustered.Toggles))
-	fmt.Fprintf(stdout, "\nOne node against %d in cluster mode, same load, same run: %d clients\n", n, cfg.Clients)
-	fmt.Fprintf(stdout, "GOMAXPROCS  %s every node (the one and each of the %d), %d the generator, on %d cores\n",
-		serverProcs(), n, runtime.GOMAXPROCS(0), runtime.NumCPU())
-	fmt.Fprintf(stdout, "fan-out p50  %.2f ms one node, %.2f ms cluster (%.2fx)\n",
-		single.Latency.P50, clustered.Latency.P50, clustered.Latency.P50/single.Latency.P50)
-	fmt.Fprintf(stdout, "fan-out p99  %.2f ms one node, %.2f ms cluster (%.2fx; goal: under 2x)\n",
-		single.Latency.P99, clustered.Latency.P99, clustered.Latency.P99/single.Latency.P99)
-	// The sender's own echo crosses no NATS in either run: it shows how
-	// much of the cluster's tail its nodes have before any fan-out.
-	fmt.Fprintf(stdout, "own echo p99  %.2f ms one node, %.2f ms cluster (%.2fx; the sender's own node only, no NATS on its path)\n",
-		single.EchoLatency.P99, clustered.EchoLatency.P99, clustered.EchoLatency.P99/single.EchoLatency.P99)
-	fmt.Fprintf(stdout, "RSS per connection  %.1f KB one node, %.1f KB cluster (the %d nodes' RSS with embedded NATS, loaded minus idle, over all connections)\n",
-		single.Server.RSSPerConnKB, perConn/1024, n)
-	// The one node's CPU is its share while toggling over the toggles'
-	// stretch; the cluster's is the nodes' from the last join to the last
-	// toggle (a little more than the toggles: what the joins left).
-	oneCPU := cpuPerToggle(single.Server.CPUPercent/100*cfg.Duration.Seconds(), single.Toggles)
-	clusterCPU := cpuPerToggle(cpuToggled-cpuLoaded, clustered.Toggles)
-	fmt.Fprintf(stdout, "CPU per toggle  %.3f ms one node, %.3f ms cluster (%.2fx; the %d nodes' processes with embedded NATS together)\n",
-		oneCPU, clusterCPU, clusterCPU/oneCPU, n)
-	fmt.Fprintf(stdout, "NATS messages per toggle  %.1f (in and out of all %d nats-servers while toggling, /varz, heartbeats included)\n", perToggle, n)
-	if !single.Pass || !clustered.Pass {
-		return errors.New("load: a run broke a goal or an invariant")
+// formatClusterStretches writes the stretches in pairs, each of the one
+// node's beside the cluster's after it, with the ratio of their p99s.
+func formatClusterStretches(w io.Writer, single, clustered *loadgen.Report) {
+	byIndex := map[int]loadgen.StretchReport{}
+	for _, s := range clustered.Stretches {
+		byIndex[s.Index] = s
 	}
-	return nil
+	fmt.Fprintln(w, "Stretch by stretch (each toggle counted in the stretch it was sent in):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "pair\tfrom\tone node p50\tone node p99\tcluster p50\tcluster p99\tp99 ratio\tload avg (one; cluster)")
+	var ratios []float64
+	for _, o := range single.Stretches {
+		c, ok := byIndex[o.Index^1]
+		if !ok {
+			continue
+		}
+		ratio := c.Latency.P99 / o.Latency.P99
+		ratios = append(ratios, ratio)
+		fmt.Fprintf(tw, "%d\t%.0f s\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\t%.2fx\t%.1f; %.1f\n",
+			o.Index/2+1, o.Start, o.Latency.P50, o.Latency.P99, c.Latency.P50, c.Latency.P99, ratio, o.LoadAvg, c.LoadAvg)
+	}
+	_ = tw.Flush()
+	if len(ratios) == 0 {
+		return
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(w, "stretch p99 ratio (cluster / one node): median %.2fx, best %.2fx, worst %.2fx over %d pairs\n",
+		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios))
 }
 
 // serverProcs returns the GOMAXPROCS the spawned servers start with.
