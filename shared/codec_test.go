@@ -1,6 +1,7 @@
 package shared
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -66,8 +67,8 @@ func TestDecodeClient(t *testing.T) {
 				t.Errorf("%s: got %#v, want %#v", frame, fast, slow)
 			}
 		}
-		if string(playFrame) != `{"type":"play"}` || string(stopFrame) != `{"type":"stop"}` {
-			t.Errorf("play and stop encode as %s and %s", playFrame, stopFrame)
+		if play, stop := MustEncode(&Play{}), MustEncode(&Stop{}); !bytes.Equal(play, playFrame) || !bytes.Equal(stop, stopFrame) {
+			t.Errorf("play and stop encode as %s and %s, known by their bytes as %s and %s", play, stop, playFrame, stopFrame)
 		}
 	})
 	t.Run("every server message round-trips", func(t *testing.T) {
