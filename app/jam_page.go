@@ -183,7 +183,9 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 		ctx.Page().SetTitle("Loops With Friends · jam %s", m.Jam.ID)
 		// The address is the jam's invite link: a ?kit= that made the
 		// jam has done its work.
-		if path := "/jam/" + m.Jam.ID; ctx.Page().URL().Path != path || ctx.Page().URL().RawQuery != "" {
+		path := "/jam/" + m.Jam.ID
+		routePath(path)
+		if ctx.Page().URL().Path != path || ctx.Page().URL().RawQuery != "" {
 			u := *ctx.Page().URL()
 			u.Path, u.RawQuery = path, ""
 			ctx.Page().ReplaceURL(&u)

@@ -13,15 +13,71 @@ import (
 // Routes registers the app's pages with go-app: "/" joins whichever jam has
 // room, "/jam/{id}" joins that jam, "/r/{id}" plays a saved recording.
 //
-// The paths are matched by their shape only, the pages check the id
-// (jamFromPath, recordingFromPath): go-app compiles each route's regular
-// expression as it is registered, at the start of every page, and a
-// counted repetition such as {1,64} compiles into 64 nested copies of its
-// class, 13 ms of a phone's first run for each.
+// The paths are matched by their shape only (pageShape), the pages check
+// the id (jamFromPath, recordingFromPath). The server's go-app matches the
+// shapes by regular expression. The browser's registers exact paths: the
+// page's own, and later a jam's it moves to (routePath). go-app compiles a
+// route's regular expression as it is registered, at the start of every
+// page, and the regexp package's parser brings the unicode package's tables
+// of categories and scripts, maps built at init: on this machine the two
+// took 60 ms of the browser's first run, four times that on a phone.
 func Routes() {
 	goapp.Route("/", func() goapp.Composer { return newJamPage() })
-	goapp.RouteWithRegexp(`^/jam/[A-Za-z0-9_-]+$`, func() goapp.Composer { return newJamPage() })
-	goapp.RouteWithRegexp(`^/r/[A-Za-z0-9_-]+$`, func() goapp.Composer { return newRecordingPage() })
+	if goapp.IsClient {
+		routePath(goapp.Window().Get("location").Get("pathname").String())
+		return
+	}
+	goapp.RouteWithRegexp(jamPathPattern, func() goapp.Composer { return newJamPage() })
+	goapp.RouteWithRegexp(recordingPathPattern, func() goapp.Composer { return newRecordingPage() })
+}
+
+// The server's patterns of a jam's and a recording's path, which pageShape
+// matches without the regexp package (TestPageShape holds them together).
+const (
+	jamPathPattern       = `^/jam/[A-Za-z0-9_-]+$`
+	recordingPathPattern = `^/r/[A-Za-z0-9_-]+$`
+)
+
+// Page shapes pageShape tells apart.
+const (
+	notAPage = iota
+	jamShape
+	recordingShape
+)
+
+// pageShape returns which page a path has the shape of: "/jam/" or "/r/"
+// and then one or more letters, digits, '_' or '-'.
+func pageShape(p string) int {
+	shape, id := notAPage, ""
+	if rest, ok := strings.CutPrefix(p, "/jam/"); ok {
+		shape, id = jamShape, rest
+	} else if rest, ok := strings.CutPrefix(p, "/r/"); ok {
+		shape, id = recordingShape, rest
+	}
+	if id == "" {
+		return notAPage
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return notAPage
+		}
+	}
+	return shape
+}
+
+// routePath registers path with go-app in the browser if it has a page's
+// shape, for the page that was opened there and for a jam the page moves
+// to, whose invite link go-app opens in the page when clicked.
+func routePath(path string) {
+	if !goapp.IsClient {
+		return // the server's routes match every page's path
+	}
+	switch pageShape(path) {
+	case jamShape:
+		goapp.Route(path, func() goapp.Composer { return newJamPage() })
+	case recordingShape:
+		goapp.Route(path, func() goapp.Composer { return newRecordingPage() })
+	}
 }
 
 // jamFromPath returns the jam id of an invite link's path, or "".

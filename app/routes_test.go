@@ -1,6 +1,7 @@
 package app
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,29 @@ func TestPagePaths(t *testing.T) {
 		}
 		if got := recordingFromPath(c.path); got != c.recording {
 			t.Errorf("recordingFromPath(%q) = %q, want %q", c.path, got, c.recording)
+		}
+	}
+}
+
+// TestPageShape holds the browser's routes to the server's: pageShape tells
+// a jam's and a recording's path apart as the server's patterns do.
+func TestPageShape(t *testing.T) {
+	jam, recording := regexp.MustCompile(jamPathPattern), regexp.MustCompile(recordingPathPattern)
+	for _, p := range []string{
+		"/", "", "/jam", "/jam/", "/jam/abc", "/jam/abc/", "/jam/a.b", "/jam/a/b", "/jam/A-Z_09",
+		"/jam/" + strings.Repeat("j", 65), "/jam/é", "/jam/a b", "/jamx/abc", "//jam/abc", "/JAM/abc",
+		"/r", "/r/", "/r/abc", "/r/" + strings.Repeat("A", 22), "/r/abc/", "/r/a%20b", "/r/-_", "/rx/abc",
+		"/jam/r/abc", "/r/jam/abc", "/web/app.wasm", "/jam/abc?kit=x", "/jam/\x00",
+	} {
+		want := notAPage
+		switch {
+		case jam.MatchString(p):
+			want = jamShape
+		case recording.MatchString(p):
+			want = recordingShape
+		}
+		if got := pageShape(p); got != want {
+			t.Errorf("pageShape(%q) = %d, the server's patterns say %d", p, got, want)
 		}
 	}
 }
