@@ -641,6 +641,9 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("a second click on a preview stops it and brings the jam back", func(t *testing.T) {
 		chip := `document.querySelector('[data-preview="bass"]')`
+		// The panel's chips are built when it is first opened.
+		eval[bool](t, a, `(document.querySelector('#preview').open = true, true)`)
+		a.waitJS(t, "the preview's chips", chip, 5*time.Second)
 		eval[bool](t, a, `(`+chip+`.click(), true)`)
 		a.waitJS(t, "the preview pressed", chip+`.getAttribute('aria-pressed') === "true"`, 5*time.Second)
 		a.waitJS(t, "the jam muted", `window.loopsDiagnostics().preview === "bass" && window.loopsDiagnostics().audio.jamGain < 0.01`, 5*time.Second)
@@ -709,6 +712,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%d h1 elements, want 1", n)
 		}
 		eval[bool](t, e, `(document.querySelectorAll('details').forEach(d => d.open = true), true)`)
+		e.waitJS(t, "the chips, built when their lists open", `document.querySelector('.picker [data-loop="pad"]') && document.querySelector('#preview [data-preview="pad"]')`, 5*time.Second)
 		bad := eval[[]string](t, e, `[...document.querySelectorAll('button, a[href], summary, input')].filter(el => {
 			const text = el.innerText ? el.innerText.trim().replace(/\s+/g, ' ').toLowerCase() : '';
 			const name = (el.getAttribute('aria-label') || text).toLowerCase();

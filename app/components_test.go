@@ -94,8 +94,12 @@ func TestInvitePanel(t *testing.T) {
 }
 
 func TestLoopPicker(t *testing.T) {
+	if html := load(t, newLoopPicker().Current("drums").Online(true)); strings.Contains(html, `class="chip"`) {
+		t.Errorf("the chips are built before the list is opened:\n%s", html)
+	}
 	var html string
 	p := newLoopPicker().Current("drums").Taken([]string{"bass"}).Online(true)
+	p.opened = true
 	html = load(t, p)
 	wantIn(t, html, `aria-label="Drum Kit: your loop"`, `aria-label="Round Bass: taken"`, `aria-label="Electric Piano: swap to it"`)
 	// go-app writes a true attribute out bare, a false one as ="false".
@@ -105,6 +109,20 @@ func TestLoopPicker(t *testing.T) {
 	if p.free("drums") || p.free("bass") || !p.free("keys") || p.Online(false).free("keys") {
 		t.Error("a chip the player cannot swap to would act")
 	}
+}
+
+func TestPreviewPanel(t *testing.T) {
+	if html := load(t, newPreviewPanel()); strings.Contains(html, `class="chip"`) {
+		t.Errorf("the chips are built before the panel is opened:\n%s", html)
+	}
+	// Offline, or with a loop playing, the panel opens itself, chips and all.
+	for _, p := range []*previewPanel{newPreviewPanel().Offline(true), newPreviewPanel().Playing("bass")} {
+		html := load(t, p)
+		wantIn(t, html, ` open`, `data-preview="drums"`, `data-preview="bass"`)
+	}
+	p := newPreviewPanel()
+	p.opened = true
+	wantIn(t, load(t, p), `data-preview="drums"`, `title="Preview Drum Kit alone"`)
 }
 
 func TestWelcomeDialog(t *testing.T) {

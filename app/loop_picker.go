@@ -19,6 +19,10 @@ type loopPicker struct {
 	Icurrent string
 	Itaken   []string
 	Ionline  bool
+
+	// opened says the list was opened once: its chips are built then, not
+	// with the page, whose first mount they were half of.
+	opened bool
 }
 
 func newLoopPicker() *loopPicker { return &loopPicker{} }
@@ -42,11 +46,17 @@ func (p *loopPicker) Render() goapp.UI {
 	for _, id := range p.Itaken {
 		taken[id] = true
 	}
-	return goapp.Details().Class("picker").Body(
+	loops := kit.Loops
+	if !p.opened {
+		loops = nil
+	}
+	return goapp.Details().Class("picker").OnToggle(func(ctx goapp.Context, e goapp.Event) {
+		p.opened = p.opened || e.Get("target").Get("open").Bool()
+	}).Body(
 		goapp.Summary().Text("Swap to another loop"),
 		goapp.Ul().Class("picker-list").Body(
-			goapp.Range(kit.Loops).Slice(func(i int) goapp.UI {
-				l := kit.Loops[i]
+			goapp.Range(loops).Slice(func(i int) goapp.UI {
+				l := loops[i]
 				current := l.ID == p.Icurrent
 				free := !current && !taken[l.ID]
 				label := l.Name + ": swap to it"

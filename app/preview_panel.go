@@ -21,6 +21,11 @@ type previewPanel struct {
 	Iplaying string
 	Iready   []string
 	Ioffline bool
+
+	// opened says the panel was opened once: its chips are built then (or
+	// when it opens itself), not with the page, whose first mount they
+	// were half of.
+	opened bool
 }
 
 func newPreviewPanel() *previewPanel { return &previewPanel{} }
@@ -48,19 +53,24 @@ func (p *previewPanel) Render() goapp.UI {
 	if p.Ioffline {
 		intro = "You are offline: audition the loops alone while the jam comes back."
 	}
-	details := goapp.Details().ID("preview").Class("preview")
+	details := goapp.Details().ID("preview").Class("preview").OnToggle(func(ctx goapp.Context, e goapp.Event) {
+		p.opened = p.opened || e.Get("target").Get("open").Bool()
+	})
+	loops := kit.Loops
 	// Set only when true: the server writes a false boolean attribute out
 	// as open="false", which a browser reads as open.
-	if p.Ioffline || p.Iplaying != "" {
+	if open := p.Ioffline || p.Iplaying != ""; open {
 		details = details.Open(true)
+	} else if !p.opened {
+		loops = nil
 	}
 	return details.
 		Body(
 			goapp.Summary().Text("Preview loops"),
 			goapp.P().Class("hint").Text(intro),
 			goapp.Ul().Class("picker-list").Body(
-				goapp.Range(kit.Loops).Slice(func(i int) goapp.UI {
-					l := kit.Loops[i]
+				goapp.Range(loops).Slice(func(i int) goapp.UI {
+					l := loops[i]
 					on := p.Iplaying == l.ID
 					text := l.Name
 					if !ready[l.ID] && on {

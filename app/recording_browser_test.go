@@ -70,6 +70,8 @@ func TestRecordingBrowser(t *testing.T) {
 	click(b, "#loop-toggle")
 	bar(3)
 	click(a, "#loop-toggle")
+	click(b, ".picker summary") // its chips are built when it opens
+	b.waitJS(t, "b's chips", `document.querySelector('.picker-list [data-loop="bells"]')`, 5*time.Second)
 	click(b, `.picker-list [data-loop="bells"]`)
 	bar(3)
 	click(a, "#loop-toggle")
