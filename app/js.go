@@ -83,3 +83,29 @@ func await(promise goapp.Value) (goapp.Value, error) {
 	r := <-done
 	return r.v, r.err
 }
+
+// yieldThread hands the page's thread back to the browser between two
+// steps of long work, and returns in a task of its own: a message to
+// itself on a MessageChannel, which the browser queues like any task (no
+// timer's clamp). A sleep does not do it: the Go runtime returns to the
+// browser only when no goroutine can run, and while the garbage collector
+// or another goroutine works, a short sleep ends there and the next step
+// runs in the same task. Outside the browser it sleeps a millisecond.
+func yieldThread() {
+	if !goapp.IsClient {
+		time.Sleep(time.Millisecond)
+		return
+	}
+	ch := goapp.Window().Get("MessageChannel").New()
+	woken := make(chan struct{})
+	var onMessage goapp.Func
+	onMessage = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		onMessage.Release()
+		ch.Get("port1").Call("close")
+		close(woken)
+		return nil
+	})
+	ch.Get("port1").Set("onmessage", onMessage)
+	ch.Get("port2").Call("postMessage", nil)
+	<-woken
+}

@@ -15,7 +15,7 @@ import (
 // background by Run, one at a time; the loops asked for first, or asked
 // for again, render first. Both work in small steps and sleep between
 // them, so that no task of the page's one thread runs long (in the
-// browser a sleep hands the thread back to the event loop, which paints
+// browser each step ends its task, yieldThread, and the event loop paints
 // and answers input meanwhile).
 type loopRenderer struct {
 	sampleRate int
@@ -80,7 +80,7 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 			done = rd.Step(r.stepFrames)
 		}
 		if !done {
-			time.Sleep(time.Millisecond)
+			yieldThread()
 		}
 	}
 	left, right = rd.Result()
@@ -152,10 +152,9 @@ func (r *loopRenderer) Run(ctx context.Context) {
 			if done {
 				break
 			}
-			select {
-			case <-ctx.Done():
+			yieldThread()
+			if ctx.Err() != nil {
 				return
-			case <-time.After(time.Millisecond):
 			}
 		}
 		left, right := rd.Result()
