@@ -124,12 +124,20 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	// plays: a loop a stall left behind is off until a restart or its rate
 	// puts it back.
 	offs := make([][]float64, len(pages))
+	threadsBefore := childThreads()
 	for end := time.Now().Add(time.Duration(playS) * time.Second); time.Now().Before(end); {
 		time.Sleep(2 * time.Second)
 		for i, p := range pages {
 			offs[i] = append(offs[i], soundingOff(t, p, player, bar))
 		}
 	}
+	cond := "real-time through rtkit, as on a desktop"
+	if ff.noRT != "" {
+		cond = "at normal priority, without rtkit (" + ff.noRT + ")"
+	}
+	rt, busy := threadReport(threadsBefore)
+	t.Logf("FIREFOX condition: Firefox's audio threads %s; the run's threads at a real-time policy: %s", cond, rt)
+	t.Logf("FIREFOX the busiest threads of the run's processes in the %d s of playing (CPU s): %s", playS, busy)
 	for i, p := range pages {
 		far, most := 0, 0.0
 		for _, o := range offs[i] {

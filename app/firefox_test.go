@@ -25,15 +25,17 @@ import (
 // websocket carrying JSON commands, their answers and events
 // (https://w3c.github.io/webdriver-bidi/). It drives one tab.
 type firefox struct {
-	name    string
-	cmd     *exec.Cmd
-	pulse   *exec.Cmd
-	conn    *websocket.Conn
-	bc      string // the browsing context (the tab) the page lives in
-	ctx     context.Context
-	cancel  context.CancelFunc
-	readErr chan struct{}
-	closing sync.Once
+	name      string
+	noRT      string // why its audio threads run without rtkit, "" where they have it
+	releaseRT func()
+	cmd       *exec.Cmd
+	pulse     *exec.Cmd
+	conn      *websocket.Conn
+	bc        string // the browsing context (the tab) the page lives in
+	ctx       context.Context
+	cancel    context.CancelFunc
+	readErr   chan struct{}
+	closing   sync.Once
 
 	mu      sync.Mutex
 	nextID  int
@@ -100,11 +102,18 @@ func newFirefox(t *testing.T, name string, width, height int) *firefox {
 	f := &firefox{name: name, waiting: make(map[int]chan bidiFrame), readErr: make(chan struct{})}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	t.Cleanup(f.close)
-	sink := f.startPulse(t, dir)
+	bus, why, release := realtimeKit(t)
+	f.noRT, f.releaseRT = why, release
+	var busEnv []string
+	if bus != "" {
+		busEnv = []string{"DBUS_SYSTEM_BUS_ADDRESS=" + bus}
+	}
+	sink := f.startPulse(t, dir, busEnv)
 
 	f.cmd = exec.Command(firefoxPath(), "--headless", "--no-remote", "--profile", profile,
 		"--remote-debugging-port", "0", "--width", fmt.Sprint(width), "--height", fmt.Sprint(height), "about:blank")
 	f.cmd.Env = append(os.Environ(), "PULSE_SERVER=unix:"+sink, "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "MOZ_CRASHREPORTER_DISABLE=1")
+	f.cmd.Env = append(f.cmd.Env, busEnv...)
 	// Its own process group: the content processes go with it.
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := f.cmd.StderrPipe()
@@ -160,14 +169,14 @@ func newFirefox(t *testing.T, name string, width, height int) *firefox {
 }
 
 // startPulse runs a PulseAudio of this browser's own with a null sink, and
-// returns the path of its socket.
-func (f *firefox) startPulse(t *testing.T, dir string) string {
+// returns the path of its socket. env is where its system bus is, if any.
+func (f *firefox) startPulse(t *testing.T, dir string, env []string) string {
 	t.Helper()
 	sock := filepath.Join(dir, "pulse-native")
 	f.pulse = exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
 		"-L", "module-null-sink sink_name=null rate=48000",
 		"-L", "module-native-protocol-unix socket="+sock+" auth-anonymous=1")
-	f.pulse.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir)
+	f.pulse.Env = append(append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir), env...)
 	if err := f.pulse.Start(); err != nil {
 		t.Fatalf("%s: start pulseaudio: %v", f.name, err)
 	}
@@ -199,6 +208,9 @@ func (f *firefox) end() {
 			cmd.Process.Kill()
 			cmd.Wait()
 		}
+	}
+	if f.releaseRT != nil {
+		f.releaseRT()
 	}
 }
 
