@@ -5,6 +5,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +95,61 @@ func TestFirefoxAndChromium(t *testing.T) {
 		ff.screenshot(t, "playing")
 		ch.screenshot(t, "with-firefox")
 	})
+	if t.Failed() {
+		return
+	}
+	t.Run("the playheads move in steps of 40 ms, each at the loop's phase in both", func(t *testing.T) {
+		// A busy page may be read between a change and the tick that
+		// aligns its sweeps: polled up to 10 s.
+		for _, p := range []tab{ff, ch} {
+			var why string
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+				if why = playheadOff(t, p, ffID); why == "" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("%s: %s", p.label(), why)
+					break
+				}
+			}
+		}
+	})
+}
+
+// playheadOff says how member's playhead on a page is not where the jam's
+// timeline has it, stepping every headStepMs, or "" where it is.
+func playheadOff(t *testing.T, p tab, member string) string {
+	t.Helper()
+	h := eval[struct {
+		Easing                    string
+		Progress, Dur, Now, Start float64
+	}](t, p, fmt.Sprintf(`(() => {
+		const d = window.loopsDiagnostics();
+		const s = d.scheduled.filter(s => s.member === %[1]q).pop();
+		const a = document.querySelector('[data-member-id=%[1]q] .playhead').getAnimations().find(a => a.animationName === "sweep");
+		const timing = a.effect.getTiming();
+		return {easing: timing.easing, progress: a.effect.getComputedTiming().progress, dur: timing.duration,
+			now: performance.timeOrigin + document.timeline.currentTime, start: s.serverMs - d.clock.offsetMs};
+	})()`, member))
+	steps := math.Round(h.Dur / headStepMs)
+	if want := fmt.Sprintf("steps(%.0f", steps); !strings.HasPrefix(h.Easing, want) {
+		return fmt.Sprintf("the sweep's easing is %q, want %s)", h.Easing, want)
+	}
+	if k := h.Progress * steps; math.Abs(k-math.Round(k)) > 1e-6 {
+		return fmt.Sprintf("the sweep is at %.4f of the loop, between its %.0f steps", h.Progress, steps)
+	}
+	// Where the loop is, by the page's own start of it, at the time the
+	// animations were last sampled (a busy page samples late), to the
+	// nearest step.
+	phase := math.Mod(h.Now-h.Start, h.Dur) / h.Dur
+	if phase < 0 {
+		phase++
+	}
+	want := math.Mod(math.Round(phase*steps)/steps, 1)
+	if off := math.Abs(math.Remainder(h.Progress-want, 1)); off > 1.01/steps {
+		return fmt.Sprintf("the sweep is at %.4f of the loop, the loop at %.4f (%.0f ms off)", h.Progress, phase, off*h.Dur)
+	}
+	return ""
 }
 
 // lastStart returns the latest start a page scheduled of member's loop:

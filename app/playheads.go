@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -10,9 +11,16 @@ import (
 // playheads keeps every playhead's sweep in phase with the jam's timeline.
 // A sweep is a CSS animation (web/static/loops.css) of a transform, which
 // the browser's compositor runs by itself: nothing restyles per frame.
-// align sets the animations' length and start time, on the document's
-// timeline, when the timeline, the clock offset or the set of playheads
-// changed, and does nothing otherwise.
+// align sets the animations' length, steps and start time, on the
+// document's timeline, when the timeline, the clock offset or the set of
+// playheads changed, and does nothing otherwise.
+//
+// A sweep moves in steps of headStepMs, not at every frame of the screen:
+// a compositor without a GPU (Firefox's software WebRender) draws the
+// window again at each move, and three playheads moving at 60 frames a
+// second cost it 70 % of a core (BENCHMARKS.md, issue 10), which starves
+// the page's audio thread on a busy machine. Each step is centred on the
+// time it shows, so a playhead is at most half a step off the timeline.
 type playheads struct {
 	time *jamTime
 	// all is the document's live list of playheads.
@@ -28,6 +36,10 @@ type playheads struct {
 // which the first burst of pongs, each moving the offset a little, did
 // for every pong while the page starts.
 const headSlackMs = 2
+
+// headStepMs is how long a sweep stands still between its moves: 25 moves a
+// second, a few pixels each across a waveform.
+const headStepMs = 40
 
 func newPlayheads(t *jamTime) *playheads { return &playheads{time: t} }
 
@@ -52,6 +64,10 @@ func (p *playheads) align() {
 	server := p.time.Now()
 	start := server - tl.Phase(server) - offset - performanceOrigin()
 	loopMs := tl.LoopMs()
+	steps := max(1, int(math.Round(loopMs/headStepMs)))
+	easing := fmt.Sprintf("steps(%d)", steps)
+	// Each step shows the position at its middle.
+	start -= loopMs / float64(steps) / 2
 	for i := 0; i < n; i++ {
 		anims := p.all.Index(i).Call("getAnimations")
 		for j := 0; j < anims.Length(); j++ {
@@ -59,8 +75,11 @@ func (p *playheads) align() {
 			if a.Get("animationName").String() != "sweep" {
 				continue
 			}
-			if d := a.Get("effect").Call("getTiming").Get("duration"); d.Type() != goapp.TypeNumber || d.Float() != loopMs {
-				a.Get("effect").Call("updateTiming", map[string]any{"duration": loopMs})
+			// The browsers write "steps(n)" back, or "steps(n, end)".
+			timing := a.Get("effect").Call("getTiming")
+			if d, e := timing.Get("duration"), timing.Get("easing").String(); d.Type() != goapp.TypeNumber || d.Float() != loopMs ||
+				(e != easing && e != strings.TrimSuffix(easing, ")")+", end)") {
+				a.Get("effect").Call("updateTiming", map[string]any{"duration": loopMs, "easing": easing})
 			}
 			// Starts a whole number of loops apart are the same phase.
 			if st := a.Get("startTime"); st.Type() == goapp.TypeNumber && math.Abs(math.Remainder(st.Float()-start, loopMs)) < 1 {
