@@ -135,32 +135,42 @@ func runTurns(ctx context.Context, cfg loadgen.Config, addr, naiveAddr string, s
 	hubCfg.Progress = prefixWriter{stderr, "hub: "}
 	naiveCfg.Progress = prefixWriter{stderr, "naive: "}
 
+	hub, naive, err, nerr := runAtOnce(ctx,
+		func(ctx context.Context) (*loadgen.Report, error) { return loadgen.Run(ctx, hubCfg) },
+		func(ctx context.Context) (*loadgen.Report, error) { return loadgen.Run(ctx, naiveCfg) })
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: the hub: %w", err)
+	}
+	if nerr != nil {
+		return nil, nil, fmt.Errorf("load: the naive hub: %w", nerr)
+	}
+	return hub, naive, nil
+}
+
+// runAtOnce runs two loads at once, first here and second beside it, and
+// returns their reports and errors. Loads that take turns wait for each
+// other's clients, so either one's failure cancels both.
+func runAtOnce(ctx context.Context, first, second func(context.Context) (*loadgen.Report, error)) (a, b *loadgen.Report, errA, errB error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
 		rep *loadgen.Report
 		err error
 	}
-	naivec := make(chan result, 1)
+	secondc := make(chan result, 1)
 	go func() {
-		rep, err := loadgen.Run(ctx, naiveCfg)
+		rep, err := second(ctx)
 		if err != nil {
-			cancel() // the hub's run waits for this one's clients
+			cancel()
 		}
-		naivec <- result{rep, err}
+		secondc <- result{rep, err}
 	}()
-	hub, err = loadgen.Run(ctx, hubCfg)
-	if err != nil {
+	a, errA = first(ctx)
+	if errA != nil {
 		cancel()
 	}
-	n := <-naivec
-	if err != nil {
-		return nil, nil, fmt.Errorf("load: the hub: %w", err)
-	}
-	if n.err != nil {
-		return nil, nil, fmt.Errorf("load: the naive hub: %w", n.err)
-	}
-	return hub, n.rep, nil
+	r := <-secondc
+	return a, r.rep, errA, r.err
 }
 
 // prefixWriter writes each line of progress with a prefix: the two runs
@@ -180,21 +190,12 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 // formatStretches writes a round's stretches in pairs, each of the hub's
 // beside the naive hub's next to it, with the ratio of their p99s.
 func formatStretches(w io.Writer, r round) {
-	naive := map[int]loadgen.StretchReport{}
-	for _, s := range r.Naive.Stretches {
-		naive[s.Index] = s
-	}
 	fmt.Fprintln(w, "Stretch by stretch (each toggle counted in the stretch it was sent in):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "pair	from	hub deliveries	hub p50	hub p99	naive deliveries	naive p50	naive p99	p99 ratio	load avg (hub; naive)")
 	var ratios []float64
-	for _, h := range r.Hub.Stretches {
-		// The naive hub's stretch of the same pair: the two stretches
-		// 2k and 2k+1 are pair k.
-		n, ok := naive[h.Index^1]
-		if !ok {
-			continue
-		}
+	for _, p := range pairStretches(r.Hub.Stretches, r.Naive.Stretches) {
+		h, n := p[0], p[1]
 		ratio := h.Latency.P99 / n.Latency.P99
 		ratios = append(ratios, ratio)
 		fmt.Fprintf(tw, "%d	%.0f s	%d	%.2f ms	%.2f ms	%d	%.2f ms	%.2f ms	%.2fx	%.1f; %.1f\n",
@@ -205,9 +206,33 @@ func formatStretches(w io.Writer, r round) {
 	if len(ratios) == 0 {
 		return
 	}
+	fmt.Fprintf(w, "stretch p99 ratio (hub / naive): %s; whole run %.2fx (goal: at most 0.8x)\n",
+		ratioSpread(ratios), r.Hub.Latency.P99/r.Naive.Latency.P99)
+}
+
+// pairStretches returns each of a's stretches, in order, beside b's
+// stretch of the same pair (the two stretches 2k and 2k+1 of two runs
+// taking turns are pair k), where b has it.
+func pairStretches(a, b []loadgen.StretchReport) [][2]loadgen.StretchReport {
+	byIndex := make(map[int]loadgen.StretchReport, len(b))
+	for _, s := range b {
+		byIndex[s.Index] = s
+	}
+	var pairs [][2]loadgen.StretchReport
+	for _, s := range a {
+		if o, ok := byIndex[s.Index^1]; ok {
+			pairs = append(pairs, [2]loadgen.StretchReport{s, o})
+		}
+	}
+	return pairs
+}
+
+// ratioSpread words the median, best and worst of the pairs' ratios,
+// sorting them.
+func ratioSpread(ratios []float64) string {
 	slices.Sort(ratios)
-	fmt.Fprintf(w, "stretch p99 ratio (hub / naive): median %.2fx, best %.2fx, worst %.2fx over %d pairs; whole run %.2fx (goal: at most 0.8x)\n",
-		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios), r.Hub.Latency.P99/r.Naive.Latency.P99)
+	return fmt.Sprintf("median %.2fx, best %.2fx, worst %.2fx over %d pairs",
+		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios))
 }
 
 // runSpawned spawns this binary with args as a server on addr, loads it

@@ -111,21 +111,11 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 		clusterCfg.Progress = prefixWriter{stderr, "cluster: "}
 		fmt.Fprintf(stderr, "%s load: one node on %s and %d in cluster mode after it, taking turns every %s\n",
 			time.Now().Format("15:04:05"), addr, n, stretch)
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		errc := make(chan error, 1)
-		go func() {
-			var err error
-			if clustered, err = runCluster(ctx, clusterCfg); err != nil {
-				cancel() // the one node's run waits for this one's clients
-			}
-			errc <- err
-		}()
-		var err error
-		if single, err = runSingle(ctx, singleCfg); err != nil {
-			cancel()
-		}
-		if cerr := <-errc; cerr != nil {
+		var err, cerr error
+		single, clustered, err, cerr = runAtOnce(ctx,
+			func(ctx context.Context) (*loadgen.Report, error) { return runSingle(ctx, singleCfg) },
+			func(ctx context.Context) (*loadgen.Report, error) { return runCluster(ctx, clusterCfg) })
+		if cerr != nil {
 			return cerr
 		}
 		if err != nil {
@@ -256,19 +246,12 @@ func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, c
 // formatClusterStretches writes the stretches in pairs, each of the one
 // node's beside the cluster's after it, with the ratio of their p99s.
 func formatClusterStretches(w io.Writer, single, clustered *loadgen.Report) {
-	byIndex := map[int]loadgen.StretchReport{}
-	for _, s := range clustered.Stretches {
-		byIndex[s.Index] = s
-	}
 	fmt.Fprintln(w, "Stretch by stretch (each toggle counted in the stretch it was sent in):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "pair\tfrom\tone node p50\tone node p99\tcluster p50\tcluster p99\tp99 ratio\tload avg (one; cluster)")
 	var ratios []float64
-	for _, o := range single.Stretches {
-		c, ok := byIndex[o.Index^1]
-		if !ok {
-			continue
-		}
+	for _, p := range pairStretches(single.Stretches, clustered.Stretches) {
+		o, c := p[0], p[1]
 		ratio := c.Latency.P99 / o.Latency.P99
 		ratios = append(ratios, ratio)
 		fmt.Fprintf(tw, "%d\t%.0f s\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\t%.2fx\t%.1f; %.1f\n",
@@ -278,9 +261,7 @@ func formatClusterStretches(w io.Writer, single, clustered *loadgen.Report) {
 	if len(ratios) == 0 {
 		return
 	}
-	slices.Sort(ratios)
-	fmt.Fprintf(w, "stretch p99 ratio (cluster / one node): median %.2fx, best %.2fx, worst %.2fx over %d pairs\n",
-		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1], len(ratios))
+	fmt.Fprintf(w, "stretch p99 ratio (cluster / one node): %s\n", ratioSpread(ratios))
 }
 
 // serverProcs returns the GOMAXPROCS the spawned servers start with.
