@@ -255,13 +255,11 @@ func childThreads() []childThread {
 		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*", pid))
 		for _, task := range tasks {
 			f := procStat(task + "/stat")
-			// stat(5)'s policy is its 41st field, rt_priority the 40th,
-			// utime and stime the 14th and 15th.
-			if len(f) < 39 {
+			policy, rtprio, ok := sched(f)
+			if !ok {
 				continue
 			}
-			policy, _ := strconv.Atoi(f[38])
-			rtprio, _ := strconv.Atoi(f[37])
+			// stat(5)'s utime and stime are its 14th and 15th fields.
 			ut, _ := strconv.Atoi(f[11])
 			st, _ := strconv.Atoi(f[12])
 			name, ok := map[int]string{0: "TS", 1: "FIFO", 2: "RR", 3: "BATCH", 5: "IDLE", 6: "DEADLINE"}[policy]
@@ -321,6 +319,17 @@ func procStat(path string) []string {
 	return append([]string{s[open+1 : end]}, rest[1:]...)
 }
 
+// sched returns the scheduling policy and real-time priority of a stat
+// file's fields from procStat: stat(5)'s 41st and 40th fields.
+func sched(f []string) (policy, rtprio int, ok bool) {
+	if len(f) < 39 {
+		return 0, 0, false
+	}
+	policy, _ = strconv.Atoi(f[38])
+	rtprio, _ = strconv.Atoi(f[37])
+	return policy, rtprio, true
+}
+
 // TestRealtimeKit checks the desktop's arrangement the Firefox tests give
 // their browsers: a process that asks rtkit on the test's system bus for
 // real-time priority, as Firefox's and PulseAudio's audio threads do, runs
@@ -345,11 +354,11 @@ func TestRealtimeKit(t *testing.T) {
 		t.Fatal("prlimit did not run sleep within 5 s")
 	}
 	policy := func() string {
-		f := procStat(fmt.Sprintf("/proc/%d/stat", pid))
-		if len(f) < 39 {
+		policy, rtprio, ok := sched(procStat(fmt.Sprintf("/proc/%d/stat", pid)))
+		if !ok {
 			t.Fatalf("no stat for %d", pid)
 		}
-		return f[38] + " " + f[37]
+		return fmt.Sprintf("%d %d", policy, rtprio)
 	}
 	if p := policy(); p != "0 0" {
 		t.Fatalf("sleep runs at policy and priority %s before asking", p)
