@@ -83,6 +83,14 @@ func (c *client) toggle(ctx context.Context) {
 		c.mu.Unlock()
 		return
 	}
+	now := time.Now()
+	if !g.myTurn(now) {
+		// Its turn ended while it waited for a sender (a busy box): sent
+		// now, it would land in another run's stretch.
+		c.mu.Unlock()
+		g.lateTurn.Add(1)
+		return
+	}
 	e := &event{stop: c.want, session: session, to: to, jam: c.jam, epoch: c.timeline.Epoch}
 	c.want = !c.want
 	conn := c.conn
@@ -92,7 +100,7 @@ func (c *client) toggle(ctx context.Context) {
 	} else {
 		frame = playFrame
 	}
-	e.sentAt = time.Now()
+	e.sentAt = now
 	c.events = append(c.events, e)
 	c.mu.Unlock()
 

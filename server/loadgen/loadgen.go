@@ -157,7 +157,8 @@ type gen struct {
 
 	sent      atomic.Int64
 	untracked atomic.Int64
-	outlier   atomic.Bool // the outlier trace was taken
+	lateTurn  atomic.Int64 // toggles dropped: their turn ended before a sender was free
+	outlier   atomic.Bool  // the outlier trace was taken
 
 	dialMu  sync.Mutex
 	dialers map[int]*http.Client
@@ -511,6 +512,7 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 	r.WriteLatency = g.writeLat.summary()
 	r.EchoLatency = g.echoLat.summary()
 	r.Untracked = int(g.untracked.Load())
+	r.LateTurn = int(g.lateTurn.Load())
 	g.progress("%d toggles, %d deliveries, p99 %.1f ms, %d lost", r.Toggles, r.Latency.Count, r.Latency.P99, r.Lost)
 
 	// Leave, then look for what stays behind.

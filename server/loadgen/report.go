@@ -57,7 +57,10 @@ type Report struct {
 	// Stretches are the run's own stretches when it took turns with
 	// another (Config.Turns).
 	Stretches []StretchReport `json:"stretches,omitempty"`
-	Untracked int             `json:"untracked_deliveries"`
+	// LateTurn counts the toggles not sent because their run's stretch
+	// had ended by the time a sender took them.
+	LateTurn  int `json:"late_turn_toggles,omitempty"`
+	Untracked int `json:"untracked_deliveries"`
 
 	UnexpectedCloses int            `json:"unexpected_closes"`
 	CloseReasons     map[string]int `json:"close_reasons,omitempty"`
@@ -217,6 +220,9 @@ func (r *Report) Format(w io.Writer) {
 	}
 	p("jams         %d jams for %d users after the joins", r.JamsAfterJoin, r.UsersAfterJoin)
 	p("toggles      %d sent, %d void (sender dropped before any delivery)", r.Toggles, r.Void)
+	if r.LateTurn > 0 {
+		p("             %d not sent: their turn had ended before a sender was free", r.LateTurn)
+	}
 	l := r.Latency
 	p("fan-out      %d deliveries: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
 		l.Count, l.P50, l.P90, l.P99, l.P999, l.Max)
