@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loopswithfriends/loops/shared"
 )
 
 // TestFirefoxAndChromium puts a Firefox page and a Chromium page in one jam
@@ -123,13 +125,16 @@ func playheadOff(t *testing.T, p tab, member string) string {
 	h := eval[struct {
 		Easing                    string
 		Progress, Dur, Now, Start float64
+		Bar                       int64
+		Kit                       string
 	}](t, p, fmt.Sprintf(`(() => {
 		const d = window.loopsDiagnostics();
 		const s = d.scheduled.filter(s => s.member === %[1]q).pop();
 		const a = document.querySelector('[data-member-id=%[1]q] .playhead').getAnimations().find(a => a.animationName === "sweep");
 		const timing = a.effect.getTiming();
 		return {easing: timing.easing, progress: a.effect.getComputedTiming().progress, dur: timing.duration,
-			now: performance.timeOrigin + document.timeline.currentTime, start: s.serverMs - d.clock.offsetMs};
+			now: performance.timeOrigin + document.timeline.currentTime, start: s.serverMs - d.clock.offsetMs,
+			bar: s.bar, kit: d.kit};
 	})()`, member))
 	steps := math.Round(h.Dur / headStepMs)
 	if want := fmt.Sprintf("steps(%.0f", steps); !strings.HasPrefix(h.Easing, want) {
@@ -140,8 +145,15 @@ func playheadOff(t *testing.T, p tab, member string) string {
 	}
 	// Where the loop is, by the page's own start of it, at the time the
 	// animations were last sampled (a busy page samples late), to the
-	// nearest step.
-	phase := math.Mod(h.Now-h.Start, h.Dur) / h.Dur
+	// nearest step. A loop is phase-locked to the timeline: started on a
+	// bar that is not its first, it starts from that bar's place in it.
+	kit := shared.KitByID(h.Kit)
+	if kit == nil {
+		return fmt.Sprintf("the page plays kit %q, which shared does not know", h.Kit)
+	}
+	tl := kit.Timeline(0)
+	at := float64(h.Bar%int64(tl.BarsPerLoop)) * tl.BarMs()
+	phase := math.Mod(h.Now-h.Start+at, h.Dur) / h.Dur
 	if phase < 0 {
 		phase++
 	}
