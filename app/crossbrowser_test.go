@@ -100,7 +100,7 @@ func TestFirefoxAndChromium(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Run("the playheads move in steps of 40 ms, each at the loop's phase in both", func(t *testing.T) {
+	t.Run("the playing loop's playhead moves once a sixteenth note, at the loop's phase in both; the stopped loops' cards have none", func(t *testing.T) {
 		// A busy page may be read between a change and the tick that
 		// aligns its sweeps: polled up to 10 s.
 		for _, p := range []tab{ff, ch} {
@@ -119,13 +119,15 @@ func TestFirefoxAndChromium(t *testing.T) {
 }
 
 // playheadOff says how member's playhead on a page is not where the jam's
-// timeline has it, stepping every headStepMs, or "" where it is.
+// timeline has it, stepping once a sixteenth note of the jam's kit, or how
+// a card of a loop not sounding has a playhead; "" where all is as it
+// should be.
 func playheadOff(t *testing.T, p tab, member string) string {
 	t.Helper()
 	h := eval[struct {
 		Easing                    string
 		Progress, Dur, Now, Start float64
-		Bar                       int64
+		Bar, Idle                 int64
 		Kit                       string
 	}](t, p, fmt.Sprintf(`(() => {
 		const d = window.loopsDiagnostics();
@@ -134,9 +136,21 @@ func playheadOff(t *testing.T, p tab, member string) string {
 		const timing = a.effect.getTiming();
 		return {easing: timing.easing, progress: a.effect.getComputedTiming().progress, dur: timing.duration,
 			now: performance.timeOrigin + document.timeline.currentTime, start: s.serverMs - d.clock.offsetMs,
-			bar: s.bar, kit: d.kit};
+			bar: s.bar, kit: d.kit,
+			idle: document.querySelectorAll('[data-member-id]:not([data-state="playing"]):not([data-state="stopping"]) .playhead').length};
 	})()`, member))
-	steps := math.Round(h.Dur / headStepMs)
+	if h.Idle > 0 {
+		return fmt.Sprintf("%d cards of loops not sounding have a playhead", h.Idle)
+	}
+	kit := shared.KitByID(h.Kit)
+	if kit == nil {
+		return fmt.Sprintf("the page plays kit %q, which shared does not know", h.Kit)
+	}
+	tl := kit.Timeline(0)
+	if h.Dur != tl.LoopMs() {
+		return fmt.Sprintf("the sweep lasts %.1f ms, want the loop's %.1f", h.Dur, tl.LoopMs())
+	}
+	steps := float64(tl.StepsPerLoop())
 	if want := fmt.Sprintf("steps(%.0f", steps); !strings.HasPrefix(h.Easing, want) {
 		return fmt.Sprintf("the sweep's easing is %q, want %s)", h.Easing, want)
 	}
@@ -147,11 +161,6 @@ func playheadOff(t *testing.T, p tab, member string) string {
 	// animations were last sampled (a busy page samples late), to the
 	// nearest step. A loop is phase-locked to the timeline: started on a
 	// bar that is not its first, it starts from that bar's place in it.
-	kit := shared.KitByID(h.Kit)
-	if kit == nil {
-		return fmt.Sprintf("the page plays kit %q, which shared does not know", h.Kit)
-	}
-	tl := kit.Timeline(0)
 	at := float64(h.Bar%int64(tl.BarsPerLoop)) * tl.BarMs()
 	phase := math.Mod(h.Now-h.Start+at, h.Dur) / h.Dur
 	if phase < 0 {

@@ -7,9 +7,11 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// waveform draws a loop's peaks in its color, with a playhead that moves
-// with the jam's timeline. The playhead is a CSS animation that playheads.go
-// keeps in phase, so nothing renders or restyles per frame.
+// waveform draws a loop's peaks in its color and, while the loop sounds, a
+// playhead that moves with the jam's timeline. The playhead is a CSS
+// animation that playheads.go keeps in phase, so nothing renders or
+// restyles per frame; a stopped loop has none, so that its card draws
+// nothing that moves.
 type waveform struct {
 	goapp.Compo
 
@@ -50,7 +52,7 @@ func (w *waveform) Render() goapp.UI {
 		Aria("hidden", "true").
 		Body(
 			body,
-			goapp.Div().Class("playhead"),
+			goapp.If(w.Iactive, func() goapp.UI { return goapp.Div().Class("playhead") }),
 		)
 }
 

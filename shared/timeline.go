@@ -20,6 +20,13 @@ func (t Timeline) BarMs() float64 { return 60000 * float64(t.BeatsPerBar) / floa
 // BeatMs returns the length of a beat in milliseconds.
 func (t Timeline) BeatMs() float64 { return 60000 / float64(t.BPM) }
 
+// StepsPerLoop returns how many sixteenth notes a loop has (a beat is a
+// quarter note): the grid a step sequencer would show.
+func (t Timeline) StepsPerLoop() int { return 4 * t.BeatsPerBar * t.BarsPerLoop }
+
+// StepMs returns the length of a sixteenth note in milliseconds.
+func (t Timeline) StepMs() float64 { return t.BeatMs() / 4 }
+
 // LoopMs returns the length of a loop in milliseconds.
 func (t Timeline) LoopMs() float64 { return t.BarMs() * float64(t.BarsPerLoop) }
 

@@ -21,6 +21,21 @@ func TestTimeline(t *testing.T) {
 		}
 	})
 
+	t.Run("a loop's steps are its sixteenth notes, and fill it", func(t *testing.T) {
+		for _, k := range Kits {
+			kt := k.Timeline(epoch)
+			if got, want := kt.StepsPerLoop(), 16*kt.BarsPerLoop; got != want {
+				t.Errorf("%s: StepsPerLoop = %d, want %d", k.ID, got, want)
+			}
+			if got := kt.StepMs() * float64(kt.StepsPerLoop()); math.Abs(got-kt.LoopMs()) > 1e-9 {
+				t.Errorf("%s: %d steps of %v ms = %v ms, want the loop's %v", k.ID, kt.StepsPerLoop(), kt.StepMs(), got, kt.LoopMs())
+			}
+		}
+		if got := tl.StepMs(); got != 150 {
+			t.Errorf("StepMs = %v, want 150", got)
+		}
+	})
+
 	t.Run("a time exactly on a boundary belongs to the bar it starts", func(t *testing.T) {
 		for _, n := range []int64{0, 1, 7, 1000} {
 			if got := tl.BarAt(tl.BarStart(n)); got != n {
