@@ -38,13 +38,19 @@ type changeFunc func(*jamRecord) (*jamRecord, error)
 
 // pending is a change waiting for its jam's writer, and then its outcome.
 type pending struct {
-	of   string // the member a play or stop waiting to be written is of
-	fn   changeFunc
-	done chan struct{}
-	then func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
-	rec  *jamRecord
-	rev  uint64
-	err  error
+	of  string // the member a play or stop waiting to be written is of
+	seq uint64 // the play or stop's number (memberRecord.Seq)
+	// queued is when it was queued; first and since are the number of the
+	// oldest play or stop of the member that it took the place of, and
+	// that the jam's record may lack, and when that one was queued.
+	queued, since time.Time
+	first         uint64
+	fn            changeFunc
+	done          chan struct{}
+	then          func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
+	rec           *jamRecord
+	rev           uint64
+	err           error
 }
 
 // change applies fn to the jam's latest record and writes the result with a
@@ -81,15 +87,22 @@ func (h *Hub) changeLater(lj *localJam, fn changeFunc, then func(*jamRecord, uin
 	}
 }
 
-// changeSoon is changeLater for a play or stop of member of: it waits up
-// to Config.PlayWrite for the jam's next write, and takes the place of an
-// earlier one of the member still waiting, so that a jam's plays and stops
-// of a while take one write (fast.go).
-func (h *Hub) changeSoon(lj *localJam, of string, fn changeFunc, then func(*jamRecord, uint64, error)) {
-	p := &pending{of: of, fn: fn, done: make(chan struct{}), then: then}
+// changeSoon is changeLater for a play or stop of member of, numbered seq:
+// it waits up to Config.PlayWrite for the jam's next write, and takes the
+// place of an earlier one of the member still waiting, so that a jam's
+// plays and stops of a while take one write (fast.go). A write of the jam
+// by another node meanwhile takes in what this node's members played
+// (world.fold): what it holds is not written again, and the rest waits on,
+// up to PlayWrite from its own queueing, so that the nodes holding a jam's
+// members take turns at writing it instead of each writing it every
+// PlayWrite.
+func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, then func(*jamRecord, uint64, error)) {
+	now := time.Now()
+	p := &pending{of: of, seq: seq, queued: now, since: now, first: seq, fn: fn, done: make(chan struct{}), then: then}
 	lj.qmu.Lock()
 	defer lj.qmu.Unlock()
 	if i := slices.IndexFunc(lj.soon, func(q *pending) bool { return q.of == of }); i >= 0 {
+		p.since, p.first = lj.soon[i].since, lj.soon[i].first
 		lj.soon[i] = p // nobody waits for the earlier one
 	} else {
 		lj.soon = append(lj.soon, p)
@@ -103,23 +116,80 @@ func (h *Hub) changeSoon(lj *localJam, of string, fn changeFunc, then func(*jamR
 		defer h.wg.Done()
 		wait := time.NewTimer(h.cfg.PlayWrite)
 		defer wait.Stop()
-		select {
-		case <-wait.C:
-		case <-h.stop: // a node closing writes what waits
-		}
-		lj.qmu.Lock()
-		lj.soonArmed = false
-		writer := len(lj.soon) > 0 && !lj.writing
-		lj.queue = append(lj.soon, lj.queue...)
-		lj.soon = nil
-		if writer {
-			lj.writing = true
-		}
-		lj.qmu.Unlock()
-		if writer {
-			h.writeQueued(lj)
+		for {
+			select {
+			case <-wait.C:
+			case <-h.stop: // a node closing writes what waits
+			}
+			next, written, writer := h.soonDue(lj)
+			for _, p := range written {
+				close(p.done)
+				if p.then != nil {
+					p.then(p.rec, p.rev, errNoChange)
+				}
+			}
+			if writer {
+				h.writeQueued(lj)
+			}
+			if next <= 0 {
+				return
+			}
+			wait.Reset(next)
 		}
 	}()
+}
+
+// soonDue drops the jam's plays and stops waiting that its record holds
+// already, and returns them. When the oldest of the others waited
+// Config.PlayWrite (or the node is closing), it queues them all for the
+// jam's writer and returns 0, and whether the caller is to write them;
+// otherwise it returns how long until then. The timer of changeSoon calls
+// it.
+func (h *Hub) soonDue(lj *localJam) (wait time.Duration, written []*pending, writer bool) {
+	lj.mu.Lock()
+	rec, rev := lj.rec, lj.rev
+	lj.mu.Unlock()
+	lj.qmu.Lock()
+	kept := lj.soon[:0]
+	oldest := time.Time{}
+	for _, p := range lj.soon {
+		if rec != nil {
+			if has := seqIn(rec, p.of); has >= p.seq {
+				p.rec, p.rev = rec, rev
+				written = append(written, p)
+				continue
+			} else if has >= p.first {
+				// The earlier ones are written: this one waits from
+				// its own queueing.
+				p.since, p.first = p.queued, p.seq
+			}
+		}
+		kept = append(kept, p)
+		if oldest.IsZero() || p.since.Before(oldest) {
+			oldest = p.since
+		}
+	}
+	clear(lj.soon[len(kept):])
+	lj.soon = kept
+	closing := false
+	select {
+	case <-h.stop:
+		closing = true
+	default:
+	}
+	if wait = h.cfg.PlayWrite - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
+		lj.qmu.Unlock()
+		return wait, written, false
+	}
+	lj.soonArmed = false
+	writer = len(lj.soon) > 0 && !lj.writing
+	lj.queue = append(lj.soon, lj.queue...)
+	lj.soon = nil
+	if writer {
+		lj.writing = true
+	}
+	lj.qmu.Unlock()
+	return 0, written, writer
 }
 
 // enqueue adds p to the jam's waiting changes, after the plays and stops

@@ -45,7 +45,7 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	lj.mu.Unlock()
 	h.world.hear(lj.id, &ev)
 	h.publishFast(lj, &ev)
-	h.changeSoon(lj, user, func(r *jamRecord) (*jamRecord, error) {
+	h.changeSoon(lj, user, seq, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {
 			i = r.member(user)

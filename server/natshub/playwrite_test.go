@@ -138,3 +138,82 @@ func TestClusterPlayWrites(t *testing.T) {
 
 // recordOf returns a record, leaving out its revision.
 func recordOf(rec *jamRecord, _ uint64) *jamRecord { return rec }
+
+// TestClusterPlayWritesTakeTurns checks that the nodes holding a jam's
+// members take turns at writing its plays and stops (changeSoon): a play
+// that another node's write took in is not written again, and a node's
+// later play waits its own Config.PlayWrite from there, where each node
+// wrote the jam every PlayWrite before.
+func TestClusterPlayWritesTakeTurns(t *testing.T) {
+	const playWrite = 3 * time.Second
+	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite = playWrite })
+	a := joinAt(t, nodes[0], "turns", "")
+	b := joinAt(t, nodes[1], "turns", "")
+	wstest.Expect[*shared.Joined](a)
+	// stored returns the jam's record and revision as a node's write left
+	// them, once cond holds.
+	stored := func(what string, cond func(*jamRecord) bool) (*jamRecord, uint64) {
+		t.Helper()
+		var rec *jamRecord
+		var rev uint64
+		wstest.WaitFor(t, what, func() bool {
+			var err error
+			rec, rev, err = nodes[0].hub.get("turns")
+			return err == nil && rec != nil && cond(rec)
+		})
+		return rec, rev
+	}
+	playing := func(rec *jamRecord, id string) bool {
+		i := rec.member(id)
+		return i >= 0 && rec.Members[i].Playing
+	}
+	_, before := stored("both members in the record", func(r *jamRecord) bool { return len(r.Members) == 2 })
+
+	// Each toggle reaches both, its sender too.
+	both := func(want func(c *client)) {
+		want(a)
+		want(b)
+	}
+	b.Send(&shared.Play{})
+	both(func(c *client) { wstest.Expect[*shared.Played](c) })
+	time.Sleep(time.Second)
+	a.Send(&shared.Play{})
+	aPlayed := time.Now()
+	both(func(c *client) { wstest.Expect[*shared.Played](c) })
+
+	// node1 writes b's play within PlayWrite, and a's with it: node1
+	// heard it.
+	_, rev := stored("both plays in the record", func(r *jamRecord) bool {
+		return playing(r, a.Welcome.You) && playing(r, b.Welcome.You)
+	})
+	if rev != before+1 {
+		t.Fatalf("revision %d with both plays, want %d: one write", rev, before+1)
+	}
+	wstest.WaitFor(t, "node0 seeing the write", func() bool {
+		lj := nodes[0].hub.local["turns"]
+		lj.mu.Lock()
+		defer lj.mu.Unlock()
+		return lj.rec != nil && playing(lj.rec, a.Welcome.You)
+	})
+	a.Send(&shared.Stop{})
+	stopped := time.Now()
+	both(func(c *client) { wstest.Expect[*shared.Stopped](c) })
+
+	// a's play waited on node0 since aPlayed: node1's write took it in,
+	// so node0 does not write at aPlayed+PlayWrite, but the stop waits
+	// its own PlayWrite.
+	time.Sleep(time.Until(aPlayed.Add(playWrite + 700*time.Millisecond)))
+	if time.Since(stopped) > playWrite-300*time.Millisecond {
+		t.Skipf("the stop was sent %v after the play: too late to tell the two deadlines apart", stopped.Sub(aPlayed))
+	}
+	if _, rev, err := nodes[0].hub.get("turns"); err != nil || rev != before+1 {
+		t.Fatalf("revision %d (%v) before the stop's own PlayWrite, want %d: node0 wrote what node1 had", rev, err, before+1)
+	}
+	_, rev = stored("the stop in the record", func(r *jamRecord) bool { return !playing(r, a.Welcome.You) })
+	if rev != before+2 {
+		t.Fatalf("revision %d with the stop, want %d", rev, before+2)
+	}
+	if waited := time.Since(stopped); waited < playWrite-200*time.Millisecond {
+		t.Fatalf("the stop was written %v after it was sent, before its PlayWrite of %v", waited, playWrite)
+	}
+}
