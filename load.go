@@ -57,14 +57,15 @@ func load(args []string, stdout, stderr io.Writer) error {
 	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other); with -cluster, only when given: the one node and the cluster take such turns instead of the cluster running after the one node")
 	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
 	procs := fs.Int("gomaxprocs", 0, "with -spawn: the GOMAXPROCS of every server it starts (the one node and each cluster node alike); 0 leaves their default, the machine's cores. The generator's own is set as any Go program's, by the GOMAXPROCS environment variable")
+	nodeProcs := fs.Int("node-gomaxprocs", 0, "with -cluster: the GOMAXPROCS of each cluster node only, as an operator gives each node its share of a machine the nodes share (the one node keeps -gomaxprocs or its default); 0 leaves them as -gomaxprocs has it")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.Seed = *seed
 	cfg.Progress = stderr
-	if *procs < 0 {
-		return errors.New("load: -gomaxprocs must be 0 or more")
+	if *procs < 0 || *nodeProcs < 0 {
+		return errors.New("load: -gomaxprocs and -node-gomaxprocs must be 0 or more")
 	}
 	if *procs > 0 {
 		// The servers are this binary's children and inherit the
@@ -130,7 +131,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 				turns = *stretch
 			}
 		})
-		return compareCluster(ctx, cfg, *spawn, *clusterNodes, turns, *cpuProfile, stdout, stderr)
+		return compareCluster(ctx, cfg, *spawn, *clusterNodes, *nodeProcs, turns, *cpuProfile, stdout, stderr)
 	}
 	if *attacked {
 		if *inProcess || *baseline != "" || *clusterNodes > 0 {
@@ -238,7 +239,7 @@ func adminAddr(addr string) (string, error) {
 // spawnServer starts this binary with args as a server on addr, with a
 // -data directory of its own unless it is the naive hub, and waits for its
 // /healthz.
-func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writer) (*spawned, error) {
+func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writer, env ...string) (*spawned, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
@@ -252,6 +253,9 @@ func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writ
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(data)
 		return nil, fmt.Errorf("spawn: %w", err)

@@ -31,14 +31,14 @@ import (
 // toggling in stretches of that long (loadgen.Turns), so that whatever else
 // the machine runs meanwhile falls on both alike; without, the cluster runs
 // after the one node.
-func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, stretch time.Duration, cpuProfile string, stdout, stderr io.Writer) error {
+func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nodeProcs int, stretch time.Duration, cpuProfile string, stdout, stderr io.Writer) error {
 	singleCfg, clusterCfg := cfg, cfg
 	var single, clustered *loadgen.Report
 	var singleCPU, clusterCPU, msgs cpuSpan
 	var loaded, idle int64
 	profiled := make(chan error, 1)
 	runCluster := func(ctx context.Context, cfg loadgen.Config) (*loadgen.Report, error) {
-		c, err := spawnCluster(ctx, cfg, addr, n, cpuProfile, stderr)
+		c, err := spawnCluster(ctx, cfg, addr, n, nodeProcs, cpuProfile, stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -139,8 +139,13 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n int,
 	if stretch > 0 {
 		how = fmt.Sprintf("both holding their clients at once, taking turns at toggling every %s", stretch)
 	}
-	fmt.Fprintf(stdout, "condition  %s; GOMAXPROCS %s every node (the one and each of the %d), %d the generator, on %d cores\n",
-		how, serverProcs(), n, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if nodeProcs > 0 {
+		fmt.Fprintf(stdout, "condition  %s; GOMAXPROCS %s the one node, %d each of the %d cluster nodes (-node-gomaxprocs), %d the generator, on %d cores\n",
+			how, serverProcs(), nodeProcs, n, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	} else {
+		fmt.Fprintf(stdout, "condition  %s; GOMAXPROCS %s every node (the one and each of the %d), %d the generator, on %d cores\n",
+			how, serverProcs(), n, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
 	fmt.Fprintf(stdout, "fan-out p50  %.2f ms one node, %.2f ms cluster (%.2fx)\n",
 		single.Latency.P50, clustered.Latency.P50, clustered.Latency.P50/single.Latency.P50)
 	fmt.Fprintf(stdout, "fan-out p99  %.2f ms one node, %.2f ms cluster (%.2fx; goal: under 2x)\n",
@@ -189,7 +194,7 @@ func (c *cluster) stop() {
 // spawnCluster starts n nodes in cluster mode on the ports after addr's:
 // node i serves on base+10+4i, its admin listener on the next port, its
 // NATS routes on the one after, and NATS monitoring on the last.
-func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, cpuProfile string, stderr io.Writer) (*cluster, error) {
+func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nodeProcs int, cpuProfile string, stderr io.Writer) (*cluster, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -203,6 +208,10 @@ func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, c
 		os.Setenv("LOOPS_CLUSTER_KEY", "the load generator's cluster key, for loopback only")
 	}
 	c := &cluster{nodes: make([]*spawned, n), pids: make([]int, n), monitors: make([]string, n)}
+	var env []string
+	if nodeProcs > 0 {
+		env = []string{"GOMAXPROCS=" + strconv.Itoa(nodeProcs)}
+	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -222,7 +231,7 @@ func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n int, c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.nodes[i], errs[i] = spawnServer(ctx, args, port(i, 0), stderr)
+			c.nodes[i], errs[i] = spawnServer(ctx, args, port(i, 0), stderr, env...)
 		}()
 	}
 	wg.Wait()
