@@ -21,14 +21,15 @@ import (
 // clusterFlags are the flags of cluster mode: several nodes acting as one
 // hub on NATS (server/natshub).
 type clusterFlags struct {
-	nats     *string
-	cluster  *string
-	routes   *string
-	listen   *string
-	monitor  *string
-	node     *string
-	key      *string
-	replicas *int
+	nats      *string
+	cluster   *string
+	routes    *string
+	listen    *string
+	monitor   *string
+	node      *string
+	key       *string
+	replicas  *int
+	playWrite *time.Duration
 
 	nc           *nats.Conn // once started
 	replicasUsed int
@@ -36,14 +37,15 @@ type clusterFlags struct {
 
 func addClusterFlags(fs *flag.FlagSet) *clusterFlags {
 	return &clusterFlags{
-		nats:     fs.String("nats", os.Getenv("LOOPS_NATS"), `cluster mode: "embedded" starts nats-server in this process; a URL (nats://host:4222) joins an existing NATS; empty runs one node alone (also LOOPS_NATS)`),
-		cluster:  fs.String("nats-cluster", "", "with -nats embedded: HOST:PORT the embedded server takes routes from the others on"),
-		routes:   fs.String("nats-routes", "", "with -nats embedded: comma-separated routes to the other nodes' -nats-cluster, nats://HOST:PORT"),
-		listen:   fs.String("nats-listen", "", "with -nats embedded: also serve NATS clients on HOST:PORT (for nodes started with -nats URL, and tools)"),
-		monitor:  fs.String("nats-monitor", "", "with -nats embedded: serve nats-server's monitoring endpoints (/varz, /jsz) on HOST:PORT; keep it private"),
-		node:     fs.String("node", "", "this node's name in the cluster, unique [host name and -addr port]"),
-		key:      fs.String("cluster-key", "", "the secret every node signs resume tokens with, at least 16 bytes (better: LOOPS_CLUSTER_KEY)"),
-		replicas: fs.Int("nats-replicas", 0, "copies JetStream keeps of each bucket [3 with three or more embedded nodes, else 1]"),
+		nats:      fs.String("nats", os.Getenv("LOOPS_NATS"), `cluster mode: "embedded" starts nats-server in this process; a URL (nats://host:4222) joins an existing NATS; empty runs one node alone (also LOOPS_NATS)`),
+		cluster:   fs.String("nats-cluster", "", "with -nats embedded: HOST:PORT the embedded server takes routes from the others on"),
+		routes:    fs.String("nats-routes", "", "with -nats embedded: comma-separated routes to the other nodes' -nats-cluster, nats://HOST:PORT"),
+		listen:    fs.String("nats-listen", "", "with -nats embedded: also serve NATS clients on HOST:PORT (for nodes started with -nats URL, and tools)"),
+		monitor:   fs.String("nats-monitor", "", "with -nats embedded: serve nats-server's monitoring endpoints (/varz, /jsz) on HOST:PORT; keep it private"),
+		node:      fs.String("node", "", "this node's name in the cluster, unique [host name and -addr port]"),
+		key:       fs.String("cluster-key", "", "the secret every node signs resume tokens with, at least 16 bytes (better: LOOPS_CLUSTER_KEY)"),
+		replicas:  fs.Int("nats-replicas", 0, "copies JetStream keeps of each bucket [3 with three or more embedded nodes, else 1]"),
+		playWrite: fs.Duration("play-write", envDuration("LOOPS_PLAY_WRITE"), "how long a play or stop may wait for its jam's replicated write; the members hear it at once and every node keeps it until then [10s] (also LOOPS_PLAY_WRITE)"),
 	}
 }
 
@@ -104,7 +106,7 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 	stops = append(stops, nc.Close)
 	f.nc, f.replicasUsed = nc, replicas
 	log.Info("joining the cluster", "node", node, "nats", *f.nats, "replicas", max(1, replicas))
-	hub, err := natshub.New(ctx, natshub.Config{Conn: nc, Key: []byte(key), Node: node, Replicas: replicas, Log: log})
+	hub, err := natshub.New(ctx, natshub.Config{Conn: nc, Key: []byte(key), Node: node, Replicas: replicas, PlayWrite: *f.playWrite, Log: log})
 	if err != nil {
 		stop()
 		return nil, nil, err
@@ -119,4 +121,11 @@ func (f *clusterFlags) recordings(ctx context.Context, keep time.Duration, maxBy
 	return natshub.NewRecordingStore(ctx, natshub.RecordingsConfig{
 		Conn: f.nc, Replicas: f.replicasUsed, Keep: keep, MaxBytes: maxBytes,
 	})
+}
+
+// envDuration returns the duration in the environment variable name, 0 when
+// it is unset or not a duration.
+func envDuration(name string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(name))
+	return d
 }

@@ -83,11 +83,13 @@ type Config struct {
 	// OpTimeout bounds each call to JetStream [5s].
 	OpTimeout time.Duration
 	// PlayWrite is how long a play or stop may wait for its jam's next
-	// write [2s]: the members hear it at once, on its plain publish, and
+	// write [10s]: the members hear it at once, on its plain publish, and
 	// every node keeps it until the record holds it (fast.go), so a
 	// jam's plays and stops of a while take one replicated write instead
-	// of one each, most of a toggle's cost in the cluster. Only a node
-	// started meanwhile misses one whose node died in that while.
+	// of one each. A replicated write costs the three nodes of a cluster
+	// about 0.7 ms of CPU, more than a toggle's fan-out: at 9,000 clients
+	// 10 s took a toggle's CPU to 0.70x that of 2 s (BENCHMARKS.md). Only
+	// a node started meanwhile misses one whose node died in that while.
 	PlayWrite time.Duration
 	// Log receives the hub's logs; nil discards them.
 	Log *slog.Logger
@@ -109,7 +111,7 @@ func (cfg Config) withDefaults() Config {
 	defaults.Set(&cfg.Beat, time.Second)
 	defaults.Set(&cfg.NodeTimeout, 8*time.Second)
 	defaults.Set(&cfg.OpTimeout, 5*time.Second)
-	defaults.Set(&cfg.PlayWrite, 2*time.Second)
+	defaults.Set(&cfg.PlayWrite, 10*time.Second)
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
