@@ -24,9 +24,6 @@ func (t Timeline) BeatMs() float64 { return 60000 / float64(t.BPM) }
 // quarter note): the grid a step sequencer would show.
 func (t Timeline) StepsPerLoop() int { return 4 * t.BeatsPerBar * t.BarsPerLoop }
 
-// StepMs returns the length of a sixteenth note in milliseconds.
-func (t Timeline) StepMs() float64 { return t.BeatMs() / 4 }
-
 // LoopMs returns the length of a loop in milliseconds.
 func (t Timeline) LoopMs() float64 { return t.BarMs() * float64(t.BarsPerLoop) }
 

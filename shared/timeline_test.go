@@ -27,12 +27,12 @@ func TestTimeline(t *testing.T) {
 			if got, want := kt.StepsPerLoop(), 16*kt.BarsPerLoop; got != want {
 				t.Errorf("%s: StepsPerLoop = %d, want %d", k.ID, got, want)
 			}
-			if got := kt.StepMs() * float64(kt.StepsPerLoop()); math.Abs(got-kt.LoopMs()) > 1e-9 {
-				t.Errorf("%s: %d steps of %v ms = %v ms, want the loop's %v", k.ID, kt.StepsPerLoop(), kt.StepMs(), got, kt.LoopMs())
+			if step := kt.LoopMs() / float64(kt.StepsPerLoop()); math.Abs(step-kt.BeatMs()/4) > 1e-9 {
+				t.Errorf("%s: a step of its %d is %v ms, want a quarter of its %v ms beat", k.ID, kt.StepsPerLoop(), step, kt.BeatMs())
 			}
 		}
-		if got := tl.StepMs(); got != 150 {
-			t.Errorf("StepMs = %v, want 150", got)
+		if got := tl.LoopMs() / float64(tl.StepsPerLoop()); got != 150 {
+			t.Errorf("a step of the default kit's loop is %v ms, want 150", got)
 		}
 	})
 
