@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -319,6 +320,9 @@ func freezeLoads(t *testing.T, n int, load func(*firefox, int) error) freezeCoun
 		if err != nil {
 			c.frozen++
 			t.Logf("load %d: frozen: %v", i+1, err)
+			if dir := os.Getenv("LOOPS_FF_STACKS"); dir != "" {
+				dumpFirefoxStacks(t, f, dir, fmt.Sprintf("%s-load-%d", time.Now().UTC().Format("150405"), i+1))
+			}
 			f.close()
 			f = newFirefox(t, "freeze", 800, 700)
 		}
