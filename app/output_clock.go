@@ -50,9 +50,10 @@ const (
 )
 
 // outputClockAfterMs is how long the context must have been running before
-// its output clock is read: Firefox's audio threads can deadlock, freezing
-// the tab, when getOutputTimestamp() or outputLatency are read while the
-// context starts or is suspended.
+// its output clock is read: Firefox 140's audio threads deadlocked, freezing
+// the tab, when getOutputTimestamp() or outputLatency were read while the
+// context started or was suspended. Firefox 153 can deadlock on the first
+// read even so (its lock-order bug; BENCHMARKS.md, "In time everywhere").
 const outputClockAfterMs = 1000
 
 // ready reports whether the output clock is safe to read: the context is
