@@ -68,46 +68,18 @@ func dumpFirefoxStacks(t *testing.T, f *firefox, dir, name string) {
 
 // descendants lists pid and every process under it.
 func descendants(pid int) []int {
-	parent := map[int]int{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
-		if err != nil {
-			continue
-		}
-		s := string(st)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 {
-			parent[p], _ = strconv.Atoi(fields[1])
-		}
-	}
+	parent, _ := procTree()
 	out := []int{pid}
-	for changed := true; changed; {
-		changed = false
-		for p, pp := range parent {
-			if hasPid(out, pp) && !hasPid(out, p) {
-				out = append(out, p)
-				changed = true
-			}
+	for p := range parent {
+		if under(parent, p, pid) {
+			out = append(out, p)
 		}
 	}
 	sort.Ints(out)
 	return out
 }
 
-func hasPid(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
+// threadTick is a thread's name, state and CPU ticks so far.
 type threadTick struct {
 	tid         int
 	comm, state string
@@ -125,25 +97,18 @@ func (l threadList) ticksOf(tid int) int {
 	return 0
 }
 
+// threadTicks reads the threads of each of pids from /proc.
 func threadTicks(pids []int) map[int]threadList {
 	out := map[int]threadList{}
 	for _, pid := range pids {
-		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-		for _, e := range ents {
-			tid, _ := strconv.Atoi(e.Name())
-			st, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", pid, tid))
-			if err != nil {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*", pid))
+		for _, task := range tasks {
+			f := procStat(task + "/stat")
+			if f == nil {
 				continue
 			}
-			s := string(st)
-			open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-			fields := strings.Fields(s[closing+1:])
-			if open < 0 || len(fields) < 13 {
-				continue
-			}
-			ut, _ := strconv.Atoi(fields[11])
-			stt, _ := strconv.Atoi(fields[12])
-			out[pid] = append(out[pid], threadTick{tid: tid, comm: s[open+1 : closing], state: fields[0], ticks: ut + stt})
+			tid, _ := strconv.Atoi(filepath.Base(task))
+			out[pid] = append(out[pid], threadTick{tid: tid, comm: f[0], state: f[1], ticks: cpuTicks(f)})
 		}
 	}
 	return out

@@ -229,27 +229,10 @@ func (c childThread) String() string {
 
 // childThreads reads /proc for the threads of this process's descendants.
 func childThreads() []childThread {
-	parent := map[int]int{}
-	comm := map[int]string{}
-	pids, _ := filepath.Glob("/proc/[0-9]*")
-	for _, p := range pids {
-		pid, _ := strconv.Atoi(filepath.Base(p))
-		if f := procStat(p + "/stat"); f != nil {
-			parent[pid], _ = strconv.Atoi(f[1])
-			comm[pid] = f[0]
-		}
-	}
-	ours := func(pid int) bool {
-		for i := 0; i < 64 && pid > 1; i++ {
-			if pid = parent[pid]; pid == os.Getpid() {
-				return true
-			}
-		}
-		return false
-	}
+	parent, comm := procTree()
 	var threads []childThread
 	for pid := range parent {
-		if !ours(pid) {
+		if !under(parent, pid, os.Getpid()) {
 			continue
 		}
 		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*", pid))
@@ -259,18 +242,39 @@ func childThreads() []childThread {
 			if !ok {
 				continue
 			}
-			// stat(5)'s utime and stime are its 14th and 15th fields.
-			ut, _ := strconv.Atoi(f[11])
-			st, _ := strconv.Atoi(f[12])
 			name, ok := map[int]string{0: "TS", 1: "FIFO", 2: "RR", 3: "BATCH", 5: "IDLE", 6: "DEADLINE"}[policy]
 			if !ok {
 				name = strconv.Itoa(policy)
 			}
-			threads = append(threads, childThread{filepath.Base(task), comm[pid], f[0], name, rtprio, float64(ut+st) / 100})
+			threads = append(threads, childThread{filepath.Base(task), comm[pid], f[0], name, rtprio, float64(cpuTicks(f)) / 100})
 		}
 	}
 	sort.Slice(threads, func(i, j int) bool { return threads[i].cpuS > threads[j].cpuS })
 	return threads
+}
+
+// procTree reads every process's parent and comm from /proc.
+func procTree() (parent map[int]int, comm map[int]string) {
+	parent, comm = map[int]int{}, map[int]string{}
+	pids, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range pids {
+		pid, _ := strconv.Atoi(filepath.Base(p))
+		if f := procStat(p + "/stat"); f != nil {
+			parent[pid], _ = strconv.Atoi(f[2])
+			comm[pid] = f[0]
+		}
+	}
+	return parent, comm
+}
+
+// under reports whether pid descends from root, by procTree's parents.
+func under(parent map[int]int, pid, root int) bool {
+	for i := 0; i < 64 && pid > 1; i++ {
+		if pid = parent[pid]; pid == root {
+			return true
+		}
+	}
+	return false
 }
 
 // threadReport says which of the test's child threads run at a real-time
@@ -301,7 +305,7 @@ func threadReport(before []childThread) (realtime, busiest string) {
 }
 
 // procStat returns a /proc stat file's comm, then its fields from the
-// fourth (the parent's pid) on: f[0] the comm, f[k] stat(5)'s field k+3.
+// third (the state) on: f[0] the comm, f[k] stat(5)'s field k+2.
 func procStat(path string) []string {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -316,17 +320,28 @@ func procStat(path string) []string {
 	if len(rest) < 2 {
 		return nil
 	}
-	return append([]string{s[open+1 : end]}, rest[1:]...)
+	return append([]string{s[open+1 : end]}, rest...)
+}
+
+// cpuTicks returns the user and system time of a stat file's fields from
+// procStat, in clock ticks: stat(5)'s 14th and 15th fields.
+func cpuTicks(f []string) int {
+	if len(f) < 14 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[12])
+	st, _ := strconv.Atoi(f[13])
+	return ut + st
 }
 
 // sched returns the scheduling policy and real-time priority of a stat
 // file's fields from procStat: stat(5)'s 41st and 40th fields.
 func sched(f []string) (policy, rtprio int, ok bool) {
-	if len(f) < 39 {
+	if len(f) < 40 {
 		return 0, 0, false
 	}
-	policy, _ = strconv.Atoi(f[38])
-	rtprio, _ = strconv.Atoi(f[37])
+	policy, _ = strconv.Atoi(f[39])
+	rtprio, _ = strconv.Atoi(f[38])
 	return policy, rtprio, true
 }
 
