@@ -47,6 +47,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.ClientsPerIP, "per-ip", 250, "clients per loopback source address (127.0.0.1, .2, ...), under the server's per-address socket limit")
 	fs.StringVar(&cfg.OutlierTrace, "outlier-trace", "", "write the server's execution trace around the first delivery slower than -outlier to this file (the server needs -admin and -pprof; -spawn gives it)")
 	fs.DurationVar(&cfg.OutlierAt, "outlier", 20*time.Millisecond, "the latency -outlier-trace waits for")
+	fs.DurationVar(&cfg.Window, "window", 0, "split each run's deliveries into windows of this long, by when their toggle was sent, each with how busy the machine's CPUs were (in -json; with -cluster back to back, side by side, 5s unless given)")
 	seed := fs.Uint64("seed", 1, "seed of the run's randomness")
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
@@ -131,6 +132,9 @@ func load(args []string, stdout, stderr io.Writer) error {
 				turns = *stretch
 			}
 		})
+		if turns <= 0 && cfg.Window <= 0 {
+			cfg.Window = 5 * time.Second
+		}
 		return compareCluster(ctx, cfg, *spawn, *clusterNodes, *nodeProcs, turns, *cpuProfile, stdout, stderr)
 	}
 	if *attacked {

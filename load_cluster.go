@@ -130,6 +130,9 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 	if stretch > 0 {
 		fmt.Fprintln(stdout)
 		formatClusterStretches(stdout, single, clustered)
+	} else if len(single.Windows) > 0 && len(clustered.Windows) > 0 {
+		fmt.Fprintln(stdout)
+		formatClusterWindows(stdout, single, clustered)
 	}
 
 	perConn := float64(loaded-idle) / float64(max(1, clustered.Connected))
@@ -271,6 +274,30 @@ func formatClusterStretches(w io.Writer, single, clustered *loadgen.Report) {
 		return
 	}
 	fmt.Fprintf(w, "stretch p99 ratio (cluster / one node): %s\n", ratioSpread(ratios))
+}
+
+// formatClusterWindows writes the two runs' windows side by side: the
+// same moment of each run, though not of the machine, with how busy its
+// CPUs were then.
+func formatClusterWindows(w io.Writer, single, clustered *loadgen.Report) {
+	fmt.Fprintln(w, "Window by window (each toggle counted in the window it was sent in; busy: how many of the machine's CPUs were busy, with any process's work):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "from\tone node p50\tone node p99\tbusy\tcluster p50\tcluster p99\tbusy\tp99 ratio")
+	for i := range min(len(single.Windows), len(clustered.Windows)) {
+		o, c := single.Windows[i], clustered.Windows[i]
+		fmt.Fprintf(tw, "%.0f s\t%.2f ms\t%.2f ms\t%s\t%.2f ms\t%.2f ms\t%s\t%.2fx\n",
+			o.Start, o.Latency.P50, o.Latency.P99, busy(o.BusyCores), c.Latency.P50, c.Latency.P99, busy(c.BusyCores),
+			c.Latency.P99/o.Latency.P99)
+	}
+	_ = tw.Flush()
+}
+
+// busy formats a window's busy CPUs.
+func busy(cores float64) string {
+	if cores < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.2f", cores)
 }
 
 // serverProcs returns the GOMAXPROCS the spawned servers start with.

@@ -185,6 +185,11 @@ func (g *gen) deliver(r *client, session int, senderID string, bar int64, stop b
 	if g.cfg.OutlierTrace != "" && lat >= g.cfg.OutlierAt && g.outlier.CompareAndSwap(false, true) {
 		go g.traceOutlier(lat, at)
 	}
+	if g.windowLat != nil {
+		if i := int(sentAt.Sub(g.windowStart) / g.cfg.Window); i >= 0 && i < len(g.windowLat) {
+			g.windowLat[i].add(r.idx, lat)
+		}
+	}
 	if r == s {
 		g.echoLat.add(r.idx, lat)
 	}

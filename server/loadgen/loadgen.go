@@ -106,6 +106,11 @@ type Config struct {
 	// latency summary per stretch it toggled in.
 	Turns *Turns
 	Turn  int
+	// Window, when set, has the report split the deliveries into windows
+	// of this length from the first toggle (by when the toggle was sent),
+	// each with how busy the machine's CPUs were in it: a run's p99 is
+	// its worst windows', and those show whether the machine was busy.
+	Window time.Duration
 }
 
 func (cfg Config) withDefaults() (Config, error) {
@@ -154,6 +159,12 @@ type gen struct {
 	turnStart   time.Time
 	stretchLat  []latencies
 	stretchLoad []float64
+
+	// With Window: when the toggles start, each window's latencies and
+	// the machine's busy CPUs in it (sampleWindows).
+	windowStart time.Time
+	windowLat   []latencies
+	windowBusy  []float64
 
 	sent      atomic.Int64
 	untracked atomic.Int64
@@ -438,6 +449,15 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 		g.stretchLoad = make([]float64, n)
 		go g.sampleStretchLoad(runCtx, n)
 	}
+	var windowsSampled chan struct{}
+	if cfg.Window > 0 {
+		n := int((end.Sub(start) + cfg.Window - 1) / cfg.Window)
+		g.windowStart = start
+		g.windowLat = make([]latencies, n)
+		g.windowBusy = make([]float64, n)
+		windowsSampled = make(chan struct{})
+		go g.sampleWindows(runCtx, windowsSampled)
+	}
 	var chaos *chaosRun
 	if cfg.Chaos {
 		chaos = g.startChaos(runCtx, start)
@@ -506,6 +526,15 @@ func (g *gen) run(ctx context.Context) (*Report, error) {
 			r.Stretches = append(r.Stretches, StretchReport{
 				Index: i, Start: (time.Duration(i) * cfg.Turns.Stretch).Seconds(),
 				LoadAvg: g.stretchLoad[i], Latency: g.stretchLat[i].summary(),
+			})
+		}
+	}
+	if windowsSampled != nil {
+		<-windowsSampled // the last window ended during the settle, or ends now
+		for i := range g.windowLat {
+			r.Windows = append(r.Windows, WindowReport{
+				Start: (time.Duration(i) * cfg.Window).Seconds(), BusyCores: g.windowBusy[i],
+				Latency: g.windowLat[i].summary(),
 			})
 		}
 	}
@@ -659,6 +688,24 @@ func (g *gen) sampleStretchLoad(ctx context.Context, n int) {
 			return
 		}
 		g.stretchLoad[i] = loadAvg()
+	}
+}
+
+// sampleWindows reads the machine's CPU time at the start of the first
+// window and at the end of each, for the CPUs busy in each window, and
+// closes done after the last (or when ctx is done).
+func (g *gen) sampleWindows(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	prev := readCPUStat()
+	for i := range g.windowBusy {
+		select {
+		case <-time.After(time.Until(g.windowStart.Add(time.Duration(i+1) * g.cfg.Window))):
+		case <-ctx.Done():
+			return
+		}
+		cur := readCPUStat()
+		g.windowBusy[i] = cur.busyCores(prev)
+		prev = cur
 	}
 }
 

@@ -129,3 +129,49 @@ func TestTurns(t *testing.T) {
 		}
 	})
 }
+
+func TestWindows(t *testing.T) {
+	t.Run("a run's deliveries are split by when their toggle was sent, every window with the machine's busy CPUs", func(t *testing.T) {
+		srv := server.New(server.Config{})
+		ts := httptest.NewServer(srv)
+		defer ts.Close()
+		admin := httptest.NewServer(srv.Admin())
+		defer admin.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		rep, err := loadgen.Run(ctx, loadgen.Config{
+			URL:      "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
+			Admin:    admin.URL,
+			Clients:  21,
+			Duration: 3 * time.Second,
+			Period:   500 * time.Millisecond,
+			Settle:   time.Second,
+			Window:   time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Pass || rep.Lost != 0 {
+			t.Errorf("pass %v, %d lost", rep.Pass, rep.Lost)
+		}
+		if len(rep.Windows) != 3 {
+			t.Fatalf("%d windows in 3 s of toggles, want 3: %+v", len(rep.Windows), rep.Windows)
+		}
+		n := 0
+		for i, w := range rep.Windows {
+			if w.Start != float64(i) {
+				t.Errorf("window %d starts at %v s, want %d", i, w.Start, i)
+			}
+			if w.Latency.Count == 0 {
+				t.Errorf("no deliveries in window %d", i)
+			}
+			if _, err := os.Stat("/proc/stat"); err == nil && (w.BusyCores < 0 || w.BusyCores > 1024) {
+				t.Errorf("window %d: %v busy CPUs", i, w.BusyCores)
+			}
+			n += w.Latency.Count
+		}
+		if n != rep.Latency.Count {
+			t.Errorf("%d deliveries in the windows, %d in all", n, rep.Latency.Count)
+		}
+	})
+}

@@ -292,6 +292,57 @@ func loadAvg() float64 {
 	return v
 }
 
+// cpuStat is the machine's CPU time from /proc/stat, in clock ticks: busy
+// (any process's or the kernel's work) and all; ok is false where there
+// is no /proc/stat.
+type cpuStat struct {
+	busy, all uint64
+	cpus      int
+	ok        bool
+}
+
+func readCPUStat() cpuStat {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuStat{}
+	}
+	line, rest, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return cpuStat{}
+	}
+	var st cpuStat
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return cpuStat{}
+		}
+		if i >= 8 {
+			break // guest time, counted in user time already
+		}
+		st.all += n
+		if i != 3 && i != 4 { // idle, iowait
+			st.busy += n
+		}
+	}
+	for l := range strings.Lines(rest) {
+		if len(l) > 3 && strings.HasPrefix(l, "cpu") && l[3] >= '0' && l[3] <= '9' {
+			st.cpus++
+		}
+	}
+	st.ok = st.cpus > 0
+	return st
+}
+
+// busyCores returns how many CPUs were busy on average from prev to st,
+// -1 when either is unknown.
+func (st cpuStat) busyCores(prev cpuStat) float64 {
+	if !st.ok || !prev.ok || st.all <= prev.all {
+		return -1
+	}
+	return float64(st.busy-prev.busy) / float64(st.all-prev.all) * float64(st.cpus)
+}
+
 // heapKB returns the in-process heap in use after a collection, in KB.
 func heapKB() int64 {
 	// Two collections: the first moves sync.Pool contents to the victim

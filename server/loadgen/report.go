@@ -57,6 +57,9 @@ type Report struct {
 	// Stretches are the run's own stretches when it took turns with
 	// another (Config.Turns).
 	Stretches []StretchReport `json:"stretches,omitempty"`
+	// Windows split the deliveries by when their toggle was sent
+	// (Config.Window).
+	Windows []WindowReport `json:"windows,omitempty"`
 	// LateTurn counts the toggles not sent because their run's stretch
 	// had ended by the time a sender took them.
 	LateTurn  int `json:"late_turn_toggles,omitempty"`

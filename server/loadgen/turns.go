@@ -75,3 +75,15 @@ type StretchReport struct {
 	LoadAvg float64        `json:"loadavg"`
 	Latency LatencySummary `json:"fanout_latency_ms"`
 }
+
+// WindowReport is one window of a run's toggles (Config.Window): its
+// deliveries, by the time their toggle was sent, and how busy the
+// machine's CPUs were meanwhile.
+type WindowReport struct {
+	// Start is its start in seconds from the first toggle.
+	Start float64 `json:"start_s"`
+	// BusyCores is how many of the machine's CPUs were busy in it, on
+	// average, with any process's work (/proc/stat); -1 when unknown.
+	BusyCores float64        `json:"busy_cores"`
+	Latency   LatencySummary `json:"fanout_latency_ms"`
+}
