@@ -230,7 +230,7 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 	}))
 	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
 	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		for _, js := range []string{outputMeter, cspWatch} {
+		for _, js := range []string{outputMeter, cspWatch, outputClockWatch} {
 			if _, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
 				return err
 			}
@@ -265,6 +265,17 @@ const outputMeter = `(() => {
 })();`
 
 var _ tab = (*browser)(nil)
+
+// outputClockWatch counts the page's reads of its output clock,
+// getOutputTimestamp() and outputLatency: window.__outputClockReads.
+const outputClockWatch = `(() => {
+	window.__outputClockReads = 0;
+	if (!window.AudioContext) return;
+	const p = AudioContext.prototype, ts = p.getOutputTimestamp;
+	if (ts) p.getOutputTimestamp = function (...a) { window.__outputClockReads++; return ts.apply(this, a); };
+	const d = Object.getOwnPropertyDescriptor(p, "outputLatency");
+	if (d && d.get) Object.defineProperty(p, "outputLatency", {...d, get() { window.__outputClockReads++; return d.get.call(this); }});
+})();`
 
 // cspWatch records every securitypolicyviolation the page raises, before
 // any of its scripts run: window.__cspViolations.

@@ -100,6 +100,17 @@ func TestFirefoxAndChromium(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	t.Run("Firefox never reads its output clock (its reads can deadlock the tab); Chromium does", func(t *testing.T) {
+		if n := eval[int](t, ff, `window.__outputClockReads`); n != 0 {
+			t.Errorf("firefox read getOutputTimestamp() or outputLatency %d times, want none", n)
+		}
+		if n := eval[int](t, ch, `window.__outputClockReads`); n == 0 {
+			t.Error("chromium never read its output clock")
+		}
+	})
+	if t.Failed() {
+		return
+	}
 	t.Run("the playing loop's playhead moves once a sixteenth note, at the loop's phase in both; the stopped loops' cards have none", func(t *testing.T) {
 		// A busy page may be read between a change and the tick that
 		// aligns its sweeps: polled up to 10 s.

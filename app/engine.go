@@ -81,6 +81,9 @@ func newEngine(t *jamTime) *engine {
 	if !e.ctor.Truthy() {
 		e.ctor = goapp.Window().Get("webkitAudioContext")
 	}
+	if e.ctor.Truthy() {
+		e.out.contextOnly = geckoAudio()
+	}
 	if e.ctor.Truthy() && !goapp.Window().Get("AudioBuffer").Truthy() {
 		e.open() // without AudioBuffer's constructor, buffers need a context
 	}
@@ -448,9 +451,9 @@ func (e *engine) outputOffset() float64 {
 
 // outputStamp returns a pair of an audio time and the local wall ms at
 // which its sample reaches the speakers: from the output clock when it is
-// safe to read (getOutputTimestamp where the browser has it, else the
+// to be read (getOutputTimestamp where the browser has it, else the
 // context's clock plus its latencies), else from the context's clock and
-// the latency it was made with.
+// the latency it was made with (always in Firefox: see geckoAudio).
 func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
 	if !output {
 		return e.currentTime(), localMs() + finite(e.ctx.Get("baseLatency").Float())*1000
@@ -463,4 +466,23 @@ func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
 	}
 	latency := finite(e.ctx.Get("baseLatency").Float()) + finite(e.ctx.Get("outputLatency").Float())
 	return e.currentTime(), localMs() + latency*1000
+}
+
+// geckoAudio reports whether the page's Web Audio is Gecko's (Firefox's),
+// by a property of the window that only Gecko has. There the app never
+// reads the output clock, for two reasons found in Gecko's source and
+// measured on firefox-esr 153 (BENCHMARKS.md, "In time everywhere"):
+//   - getOutputTimestamp() is currentTime and performance.now() each less
+//     the same outputLatency, so its pair maps audio time to the wall
+//     clock exactly as currentTime and performance.now() do (the same to
+//     the µs in the measurement): the output latency is not in it;
+//   - the first read of outputLatency of a graph (getOutputTimestamp()
+//     reads it too) is a synchronous call to the parent process's audio
+//     server made with the graph's lock held; with an audio callback in
+//     flight it deadlocks the tab, at any moment the stream runs.
+//
+// So in Gecko the stamps are the context's clock with performance.now(),
+// the same mapping without the call.
+func geckoAudio() bool {
+	return goapp.Window().Get("mozInnerScreenX").Type() == goapp.TypeNumber
 }

@@ -164,7 +164,9 @@ func newFirefox(t *testing.T, name string, width, height int) *firefox {
 	}
 	f.bc = tree.Contexts[0].Context
 	f.mustCall(t, "browsingContext.setViewport", map[string]any{"context": f.bc, "viewport": map[string]int{"width": width, "height": height}})
-	f.mustCall(t, "script.addPreloadScript", map[string]any{"functionDeclaration": "() => { " + outputMeter + " }"})
+	for _, js := range []string{outputMeter, outputClockWatch} {
+		f.mustCall(t, "script.addPreloadScript", map[string]any{"functionDeclaration": "() => { " + js + " }"})
+	}
 	return f
 }
 

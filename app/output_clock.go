@@ -23,6 +23,10 @@ type outputClock struct {
 	// output is whether the stamps came from the output clock, or from the
 	// context's clock before it was safe to read (see ready).
 	output bool
+	// contextOnly is set where the output clock is never read, its pair
+	// being the context's clock with performance.now() (see geckoAudio):
+	// the stamps always come from the context's clock.
+	contextOnly bool
 	// bests are the best d, one each bestEvery seconds of audio time over
 	// the last wobbleWindow: how much they move is the clock's wobble.
 	bests []stamp
@@ -50,16 +54,16 @@ const (
 )
 
 // outputClockAfterMs is how long the context must have been running before
-// its output clock is read: Firefox 140's audio threads deadlocked, freezing
-// the tab, when getOutputTimestamp() or outputLatency were read while the
-// context started or was suspended. Firefox 153 can deadlock on the first
-// read even so (its lock-order bug; BENCHMARKS.md, "In time everywhere").
+// its output clock is read: a browser's output clock settles after its
+// start. (Firefox, whose reads can freeze the tab at any time, never reads
+// it: see geckoAudio.)
 const outputClockAfterMs = 1000
 
-// ready reports whether the output clock is safe to read: the context is
-// running (at local ms nowMs), and has been for outputClockAfterMs.
+// ready reports whether the output clock is to be read: the context is
+// running (at local ms nowMs), and has been for outputClockAfterMs; never
+// where the clock is contextOnly.
 func (o *outputClock) ready(running bool, nowMs float64) bool {
-	if !running {
+	if !running || o.contextOnly {
 		o.runningSince = 0
 		return false
 	}

@@ -60,6 +60,36 @@ func TestOutputClock(t *testing.T) {
 			t.Error("not ready a second after running again")
 		}
 	})
+	t.Run("a context-only clock (Firefox) is never read from the output clock, and keeps its readings past the second", func(t *testing.T) {
+		// What the engine does each tick (outputOffset): ask ready, set
+		// the source, read. The context starts running at 1000 ms; its
+		// best reading comes at 1800 ms, d 2, the others d 5.
+		for _, only := range []bool{true, false} {
+			o := outputClock{contextOnly: only}
+			var best float64
+			read := false
+			for at := 1000.0; at <= 6000; at += 50 {
+				out := o.ready(true, at)
+				read = read || out
+				o.source(out)
+				d := 5.0
+				if at == 1800 {
+					d = 2
+				}
+				ctx := (at - 1000) / 1000
+				best = o.read(ctx, ctx*1000+d, true)
+				if at == 2500 && only && best != 2 {
+					t.Errorf("at 2500 ms d %v, want 2: the reading of 1800 ms was forgotten", best)
+				}
+			}
+			if read != !only {
+				t.Errorf("contextOnly %v: output clock read %v", only, read)
+			}
+			if best != 5 {
+				t.Errorf("contextOnly %v: d %v at the end, want 5", only, best)
+			}
+		}
+	})
 	t.Run("readings of the context's clock and of the output clock never mix", func(t *testing.T) {
 		var o outputClock
 		o.source(false)
