@@ -5,6 +5,7 @@ package natshub
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -111,10 +112,12 @@ func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, the
 		return
 	}
 	lj.soonArmed = true
+	lj.soonWait = h.playWait(lj.id)
+	first := lj.soonWait
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		wait := time.NewTimer(h.cfg.PlayWrite)
+		wait := time.NewTimer(first)
 		defer wait.Stop()
 		for {
 			select {
@@ -137,6 +140,21 @@ func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, the
 			wait.Reset(next)
 		}
 	}()
+}
+
+// playWait returns how long the jam's plays and stops wait for its write:
+// Config.PlayWrite less a part of PlayWriteSpread that the jam's id picks,
+// the same on every node, so that the nodes holding the jam keep taking
+// turns at writing it while jams whose plays came together are written
+// at different moments.
+func (h *Hub) playWait(id string) time.Duration {
+	spread := min(h.cfg.PlayWriteSpread, h.cfg.PlayWrite)
+	if spread <= 0 {
+		return h.cfg.PlayWrite
+	}
+	f := fnv.New64a()
+	_, _ = f.Write([]byte(id))
+	return h.cfg.PlayWrite - time.Duration(f.Sum64()%uint64(spread))
 }
 
 // soonDue drops the jam's plays and stops waiting that its record holds
@@ -177,7 +195,7 @@ func (h *Hub) soonDue(lj *localJam) (wait time.Duration, written []*pending, wri
 		closing = true
 	default:
 	}
-	if wait = h.cfg.PlayWrite - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
+	if wait = lj.soonWait - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
 		lj.qmu.Unlock()
 		return wait, written, false
 	}

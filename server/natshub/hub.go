@@ -91,6 +91,14 @@ type Config struct {
 	// 10 s took a toggle's CPU to 0.70x that of 2 s (BENCHMARKS.md). Only
 	// a node started meanwhile misses one whose node died in that while.
 	PlayWrite time.Duration
+	// PlayWriteSpread is how much earlier than PlayWrite a jam's write of
+	// its plays and stops may come, by a part its id picks
+	// [PlayWrite/4; negative: none]: the jams whose first plays came
+	// together (a load's start, a node's clients resuming at once) are
+	// then not all written together again every PlayWrite. At 9,000
+	// clients on three nodes those writes came in bursts every 10 s, the
+	// cluster's worst moments (BENCHMARKS.md).
+	PlayWriteSpread time.Duration
 	// Log receives the hub's logs; nil discards them.
 	Log *slog.Logger
 }
@@ -112,6 +120,9 @@ func (cfg Config) withDefaults() Config {
 	defaults.Set(&cfg.NodeTimeout, 8*time.Second)
 	defaults.Set(&cfg.OpTimeout, 5*time.Second)
 	defaults.Set(&cfg.PlayWrite, 10*time.Second)
+	if cfg.PlayWriteSpread == 0 { // negative: none
+		cfg.PlayWriteSpread = cfg.PlayWrite / 4
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -3,6 +3,7 @@
 package natshub
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,7 +147,9 @@ func recordOf(rec *jamRecord, _ uint64) *jamRecord { return rec }
 // wrote the jam every PlayWrite before.
 func TestClusterPlayWritesTakeTurns(t *testing.T) {
 	const playWrite = 3 * time.Second
-	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite = playWrite })
+	// Each wait the whole PlayWrite, for the two deadlines to be told
+	// apart.
+	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite, c.PlayWriteSpread = playWrite, -1 })
 	a := joinAt(t, nodes[0], "turns", "")
 	b := joinAt(t, nodes[1], "turns", "")
 	wstest.Expect[*shared.Joined](a)
@@ -215,5 +218,66 @@ func TestClusterPlayWritesTakeTurns(t *testing.T) {
 	}
 	if waited := time.Since(stopped); waited < playWrite-200*time.Millisecond {
 		t.Fatalf("the stop was written %v after it was sent, before its PlayWrite of %v", waited, playWrite)
+	}
+}
+
+// TestClusterPlayWritesSpread checks that jams whose plays came together
+// are not written together (Config.PlayWriteSpread): each within
+// PlayWrite of its play, no sooner than PlayWrite less the spread, and
+// not all at one moment.
+func TestClusterPlayWritesSpread(t *testing.T) {
+	const playWrite, spread = 2 * time.Second, time.Second
+	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite, c.PlayWriteSpread = playWrite, spread })
+	const jams = 8
+	clients := make([]*client, jams)
+	for i := range clients {
+		clients[i] = joinAt(t, nodes[0], fmt.Sprintf("spread%d", i), "")
+	}
+	for _, c := range clients {
+		wstest.WaitFor(t, "the member in the record", func() bool {
+			rec, _, err := nodes[0].hub.get(c.Welcome.Jam.ID)
+			return err == nil && rec != nil && rec.member(c.Welcome.You) >= 0
+		})
+	}
+	played := time.Now()
+	for _, c := range clients {
+		c.Send(&shared.Play{})
+	}
+	for _, c := range clients {
+		wstest.Expect[*shared.Played](c)
+	}
+	sent := time.Since(played)
+	written := make([]time.Duration, jams)
+	deadline := played.Add(playWrite + 5*time.Second)
+	for left := jams; left > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jams' plays not written within %v", left, playWrite+5*time.Second)
+		}
+		for i, c := range clients {
+			if written[i] > 0 {
+				continue
+			}
+			rec, _, err := nodes[0].hub.get(c.Welcome.Jam.ID)
+			if err == nil && rec != nil {
+				if j := rec.member(c.Welcome.You); j >= 0 && rec.Members[j].Playing {
+					written[i] = time.Since(played)
+					left--
+				}
+			}
+		}
+	}
+	lo, hi := written[0], written[0]
+	for _, w := range written {
+		lo, hi = min(lo, w), max(hi, w)
+	}
+	t.Logf("written %v to %v after the plays (sent within %v)", lo, hi, sent)
+	if lo < playWrite-spread {
+		t.Errorf("a jam written %v after its play, sooner than PlayWrite less the spread, %v", lo, playWrite-spread)
+	}
+	// The eight ids pick waits from about 1.2 to 1.8 s (FNV-1a of the
+	// id): written within 100 ms of each other, the spread was not
+	// applied.
+	if hi-lo < 100*time.Millisecond {
+		t.Errorf("the jams written from %v to %v after their plays: all at once", lo, hi)
 	}
 }
