@@ -112,12 +112,10 @@ func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, the
 		return
 	}
 	lj.soonArmed = true
-	lj.soonWait = h.playWait(lj.id)
-	first := lj.soonWait
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		wait := time.NewTimer(first)
+		wait := time.NewTimer(h.playWait(lj.id))
 		defer wait.Stop()
 		for {
 			select {
@@ -159,7 +157,7 @@ func (h *Hub) playWait(id string) time.Duration {
 
 // soonDue drops the jam's plays and stops waiting that its record holds
 // already, and returns them. When the oldest of the others waited
-// Config.PlayWrite (or the node is closing), it queues them all for the
+// its jam's playWait (or the node is closing), it queues them all for the
 // jam's writer and returns 0, and whether the caller is to write them;
 // otherwise it returns how long until then. The timer of changeSoon calls
 // it.
@@ -195,7 +193,7 @@ func (h *Hub) soonDue(lj *localJam) (wait time.Duration, written []*pending, wri
 		closing = true
 	default:
 	}
-	if wait = lj.soonWait - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
+	if wait = h.playWait(lj.id) - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
 		lj.qmu.Unlock()
 		return wait, written, false
 	}

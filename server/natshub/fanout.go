@@ -60,9 +60,6 @@ type localJam struct {
 	// them.
 	soon      []*pending
 	soonArmed bool
-	// soonWait is how long the plays and stops wait this time
-	// (playWait), from when soonArmed was set.
-	soonWait time.Duration
 
 	mu      sync.Mutex // guards what follows
 	rec     *jamRecord // nil: not known, or the jam is gone
