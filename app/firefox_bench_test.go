@@ -51,11 +51,11 @@ func TestFirefoxBench(t *testing.T) {
 			for _, step := range []func() error{
 				load,
 				func() error {
-					return f.poll("the welcome button", `(() => { const b = document.querySelector('#welcome-start[data-ready="true"]'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
+					return pollTab(f, "the welcome button", `(() => { const b = document.querySelector('#welcome-start[data-ready="true"]'); return b && b.getClientRects().length > 0; })()`, 60*time.Second)
 				},
 				func() error { return f.tryClick("#welcome-start") },
 				func() error {
-					return f.poll("online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
+					return pollTab(f, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
 				},
 			} {
 				if err := step(); err != nil {

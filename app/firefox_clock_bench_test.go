@@ -75,7 +75,7 @@ func TestFirefoxOutputClock(t *testing.T) {
 			if err := f.tryNavigate(url + "/?mode=suspend"); err != nil {
 				return err
 			}
-			if err := f.poll("the probe", "window.__probe", 20*time.Second); err != nil {
+			if err := pollTab(f, "the probe", "window.__probe", 20*time.Second); err != nil {
 				return err
 			}
 			pr, err := read(f)
@@ -94,25 +94,11 @@ func TestFirefoxOutputClock(t *testing.T) {
 				if err := f.tryNavigate(url + "/?k=3&mode=" + m); err != nil {
 					return err
 				}
-				return f.poll("the probe", "window.__probe", 20*time.Second)
+				return pollTab(f, "the probe", "window.__probe", 20*time.Second)
 			})
 			t.Logf("CLOCK three contexts, read %s: %d of %d loads froze", m, c.frozen, c.loads)
 		}
 	})
-}
-
-func pollTab(p tab, what, expr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		s, err := p.evalJSON("!!("+expr+")", 5*time.Second)
-		if err == nil && s == "true" {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no %s within %v (last error %v)", what, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // clockProbePage serves the pages of TestFirefoxOutputClock: k contexts

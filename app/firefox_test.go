@@ -373,7 +373,7 @@ func (f *firefox) tryReload() error {
 // take many seconds to show it.
 func (f *firefox) click(t *testing.T, css string) {
 	t.Helper()
-	if err := f.poll(css+" shown and enabled", clickableJS(css), 30*time.Second); err != nil {
+	if err := pollTab(f, css+" shown and enabled", clickableJS(css), 30*time.Second); err != nil {
 		t.Fatalf("%s: %v", f.name, err)
 	}
 	if err := f.tryClick(css); err != nil {
@@ -416,11 +416,12 @@ func (f *firefox) tryClick(css string) error {
 	return nil
 }
 
-// poll evaluates a JS expression until it is true, or says why not.
-func (f *firefox) poll(what, expr string, timeout time.Duration) error {
+// pollTab evaluates a JS expression in a page of either browser until it
+// is true (awaited, if it is a promise), or says why not.
+func pollTab(p tab, what, expr string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		s, err := f.evalJSON("(async () => !!(await ("+expr+")))()", 5*time.Second)
+		s, err := p.evalJSON("(async () => !!(await ("+expr+")))()", 5*time.Second)
 		if err == nil && s == "true" {
 			return nil
 		}
