@@ -32,20 +32,27 @@ func envDuration(name string, fallback time.Duration) time.Duration {
 	return fallback
 }
 
+// startHub serves a single-node hub for one test: the generator's socket
+// URL and the hub's admin URL, both closed when the test ends.
+func startHub(t *testing.T) (socket, admin string) {
+	srv := server.New(server.Config{})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	adm := httptest.NewServer(srv.Admin())
+	t.Cleanup(adm.Close)
+	return "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket", adm.URL
+}
+
 func TestChaos(t *testing.T) {
 	t.Run("under load with drops, resumes and bad input, every view agrees with the server and nothing is lost or left behind", func(t *testing.T) {
-		srv := server.New(server.Config{})
-		ts := httptest.NewServer(srv)
-		defer ts.Close()
-		admin := httptest.NewServer(srv.Admin())
-		defer admin.Close()
+		socket, admin := startHub(t)
 
 		clients := envInt("LOADGEN_CLIENTS", 60)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{
-			URL:       "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
-			Admin:     admin.URL,
+			URL:       socket,
+			Admin:     admin,
 			Clients:   clients,
 			Duration:  envDuration("LOADGEN_DURATION", 12*time.Second),
 			Period:    2 * time.Second,
@@ -73,14 +80,10 @@ func TestTurns(t *testing.T) {
 		defer cancel()
 		turns := loadgen.NewTurns(2, time.Second)
 		cfg := func(turn int) loadgen.Config {
-			srv := server.New(server.Config{})
-			ts := httptest.NewServer(srv)
-			t.Cleanup(ts.Close)
-			admin := httptest.NewServer(srv.Admin())
-			t.Cleanup(admin.Close)
+			socket, admin := startHub(t)
 			return loadgen.Config{
-				URL:      "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
-				Admin:    admin.URL,
+				URL:      socket,
+				Admin:    admin,
 				Clients:  21,
 				Duration: 3 * time.Second,
 				Period:   500 * time.Millisecond,
@@ -132,16 +135,12 @@ func TestTurns(t *testing.T) {
 
 func TestWindows(t *testing.T) {
 	t.Run("a run's deliveries are split by when their toggle was sent, every window with the machine's busy CPUs", func(t *testing.T) {
-		srv := server.New(server.Config{})
-		ts := httptest.NewServer(srv)
-		defer ts.Close()
-		admin := httptest.NewServer(srv.Admin())
-		defer admin.Close()
+		socket, admin := startHub(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		rep, err := loadgen.Run(ctx, loadgen.Config{
-			URL:      "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket",
-			Admin:    admin.URL,
+			URL:      socket,
+			Admin:    admin,
 			Clients:  21,
 			Duration: 3 * time.Second,
 			Period:   500 * time.Millisecond,
