@@ -58,7 +58,19 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 			if cfg.Turns != nil {
 				secs = int(time.Duration(cfg.Turns.Runs) * cfg.Duration / time.Second)
 			}
-			go func() { profiled <- fetchProfile(ctx, c.cfg.Admin, secs, cpuProfile+".node") }()
+			go func() {
+				errs := make([]error, len(c.admins))
+				var wg sync.WaitGroup
+				for i, admin := range c.admins {
+					path := cpuProfile + ".node"
+					if i > 0 {
+						path += strconv.Itoa(i + 1)
+					}
+					wg.Go(func() { errs[i] = fetchProfile(ctx, admin, secs, path) })
+				}
+				wg.Wait()
+				profiled <- errors.Join(errs...)
+			}()
 		}
 		cfg.OnToggled = func() {
 			msgs.to, clusterCPU.to = float64(natsMessages(ctx, c.monitors)), sumCPU(c.pids)
@@ -183,6 +195,7 @@ type cluster struct {
 	nodes    []*spawned
 	pids     []int
 	monitors []string
+	admins   []string // with -cpuprofile
 	cfg      loadgen.Config
 }
 
@@ -247,6 +260,7 @@ func spawnCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nodeP
 	for i, s := range c.nodes {
 		c.pids[i] = s.cmd.Process.Pid
 		c.monitors[i] = "http://" + port(i, 3)
+		c.admins = append(c.admins, "http://"+port(i, 1))
 		if i > 0 {
 			c.cfg.URLs = append(c.cfg.URLs, "ws://"+port(i, 0)+"/socket")
 		}
