@@ -183,19 +183,32 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		return nil, fmt.Errorf("natshub: jetstream: %w", err)
 	}
 	p := cfg.Prefix
+	// The jams and the nodes' beats are written all the time and matter
+	// only while some node runs: replicated, they are kept in memory (a
+	// node that dies and comes back catches up from the others), which
+	// spares every write its appends to the stream's and Raft's files:
+	// those took 4.8% of the three nodes' CPU at 9,000 clients, the
+	// memory stores 1.4% (BENCHMARKS.md). A single copy, and the resume
+	// tokens and the left users, which must outlive a restart of every
+	// node, are kept on disk.
+	live := jetstream.FileStorage
+	if cfg.Replicas > 1 {
+		live = jetstream.MemoryStorage
+	}
 	buckets := []struct {
-		kv  *jetstream.KeyValue
-		cfg jetstream.KeyValueConfig
+		kv      *jetstream.KeyValue
+		cfg     jetstream.KeyValueConfig
+		storage jetstream.StorageType
 	}{
 		{&h.jams, jetstream.KeyValueConfig{Bucket: p + "-jams", History: 1,
-			RePublish: &jetstream.RePublish{Source: "$KV." + p + "-jams.*", Destination: p + ".jam.{{wildcard(1)}}"}}},
-		{&h.left, jetstream.KeyValueConfig{Bucket: p + "-left", History: 1, TTL: cfg.ResumeWindow}},
-		{&h.tokens, jetstream.KeyValueConfig{Bucket: p + "-tokens", History: 1, TTL: cfg.TokenLifetime + time.Minute}},
-		{&h.nodes, jetstream.KeyValueConfig{Bucket: p + "-nodes", History: 1, TTL: 3 * cfg.NodeTimeout}},
+			RePublish: &jetstream.RePublish{Source: "$KV." + p + "-jams.*", Destination: p + ".jam.{{wildcard(1)}}"}}, live},
+		{&h.left, jetstream.KeyValueConfig{Bucket: p + "-left", History: 1, TTL: cfg.ResumeWindow}, jetstream.FileStorage},
+		{&h.tokens, jetstream.KeyValueConfig{Bucket: p + "-tokens", History: 1, TTL: cfg.TokenLifetime + time.Minute}, jetstream.FileStorage},
+		{&h.nodes, jetstream.KeyValueConfig{Bucket: p + "-nodes", History: 1, TTL: 3 * cfg.NodeTimeout}, live},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = cfg.Replicas
-		b.cfg.Storage = jetstream.FileStorage
+		b.cfg.Storage = b.storage
 		kv, err := createBucket(ctx, js, b.cfg)
 		if err != nil {
 			return nil, err
@@ -216,10 +229,19 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 }
 
 // createBucket creates or updates a bucket, retrying until ctx is done while
-// JetStream is not ready.
+// JetStream is not ready. A bucket that exists keeps its storage, which
+// JetStream cannot change: the nodes of a cluster whose buckets were made
+// before the storage followed the replicas use them as they are.
 func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	for {
 		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if old, err := js.KeyValue(actx, cfg.Bucket); err == nil {
+			if st, err := old.Status(actx); err == nil {
+				if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok && bs.StreamInfo() != nil {
+					cfg.Storage = bs.StreamInfo().Config.Storage
+				}
+			}
+		}
 		kv, err := js.CreateOrUpdateKeyValue(actx, cfg)
 		cancel()
 		if err == nil {

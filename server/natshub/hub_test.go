@@ -298,3 +298,56 @@ func TestCluster(t *testing.T) {
 		wstest.SameViews(t, a2, b)
 	})
 }
+
+// TestClusterBucketStorage checks where the buckets are kept: the jams and
+// the nodes' beats, replicated, in memory; the left users and the resume
+// tokens on disk, to outlive a restart of every node; and a bucket that
+// exists keeps its storage when a node starts.
+func TestClusterBucketStorage(t *testing.T) {
+	nodes := testCluster(t, 3, nil)
+	js, err := jetstream.New(nodes[0].nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	storage := func(bucket string) jetstream.StorageType {
+		t.Helper()
+		kv, err := js.KeyValue(ctx, bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := kv.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Storage
+	}
+	want := map[string]jetstream.StorageType{
+		"loops-jams": jetstream.MemoryStorage, "loops-nodes": jetstream.MemoryStorage,
+		"loops-left": jetstream.FileStorage, "loops-tokens": jetstream.FileStorage,
+	}
+	for bucket, w := range want {
+		if got := storage(bucket); got != w {
+			t.Errorf("%s kept in %v, want %v", bucket, got, w)
+		}
+	}
+
+	// A cluster whose jams bucket was made on disk (by an earlier
+	// version) starts on it as it is.
+	other := Config{Conn: nodes[1].nc, Key: testKey, Node: "late", Prefix: "old", Replicas: 3, Log: testLog}
+	if _, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "old-jams", History: 1, Replicas: 3, Storage: jetstream.FileStorage}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(ctx, other)
+	if err != nil {
+		t.Fatalf("a node on an existing bucket on disk: %v", err)
+	}
+	defer h.Close()
+	if got := storage("old-jams"); got != jetstream.FileStorage {
+		t.Errorf("the existing jams bucket kept in %v, want on disk", got)
+	}
+	if got := storage("old-nodes"); got != jetstream.MemoryStorage {
+		t.Errorf("the new nodes bucket kept in %v, want in memory", got)
+	}
+}
