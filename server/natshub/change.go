@@ -115,7 +115,7 @@ func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, the
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		wait := time.NewTimer(h.playWait(lj.id))
+		wait := time.NewTimer(time.Until(h.playDue(lj.id, now)))
 		defer wait.Stop()
 		for {
 			select {
@@ -140,24 +140,41 @@ func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, the
 	}()
 }
 
-// playWait returns how long the jam's plays and stops wait for its write:
-// Config.PlayWrite less a part of PlayWriteSpread that the jam's id picks,
-// the same on every node, so that the nodes holding the jam keep taking
-// turns at writing it while jams whose plays came together are written
-// at different moments.
-func (h *Hub) playWait(id string) time.Duration {
+// playDue returns when the jam's plays and stops waiting since then are
+// written: Config.PlayWrite after them, or with a spread
+// (PlayWriteSpread), at the first of the jam's moments at least PlayWrite
+// less the spread after them. A jam's moments come every spread less a
+// sixteenth, at a phase its id picks (FNV-1a), so the jams' writes fall
+// evenly over that time however their plays came (a load's start, a
+// node's clients resuming at once), and a jam whose members play on is
+// written once in that time. Each node comes to a moment up to the
+// sixteenth after it, by the node's name and the jam's id: the first to
+// write takes in the plays and stops the others heard, and the others'
+// plays since the moment wait for the next one, so the nodes holding a
+// jam take turns at writing it instead of racing each other.
+func (h *Hub) playDue(id string, since time.Time) time.Time {
 	spread := min(h.cfg.PlayWriteSpread, h.cfg.PlayWrite)
 	if spread <= 0 {
-		return h.cfg.PlayWrite
+		return since.Add(h.cfg.PlayWrite)
 	}
+	turn := int64(spread / 16)
+	period := int64(spread) - turn
+	phase := int64(fnv64(id) % uint64(period))
+	earliest := since.Add(h.cfg.PlayWrite - spread).UnixNano()
+	moment := earliest + ((phase-earliest)%period+period)%period
+	return time.Unix(0, moment+int64(fnv64(h.cfg.Node+"/"+id)%uint64(turn+1)))
+}
+
+// fnv64 returns the FNV-1a hash of s.
+func fnv64(s string) uint64 {
 	f := fnv.New64a()
-	_, _ = f.Write([]byte(id))
-	return h.cfg.PlayWrite - time.Duration(f.Sum64()%uint64(spread))
+	_, _ = f.Write([]byte(s))
+	return f.Sum64()
 }
 
 // soonDue drops the jam's plays and stops waiting that its record holds
 // already, and returns them. When the oldest of the others waited
-// its jam's playWait (or the node is closing), it queues them all for the
+// until its jam's playDue (or the node is closing), it queues them all for the
 // jam's writer and returns 0, and whether the caller is to write them;
 // otherwise it returns how long until then. The timer of changeSoon calls
 // it.
@@ -193,7 +210,7 @@ func (h *Hub) soonDue(lj *localJam) (wait time.Duration, written []*pending, wri
 		closing = true
 	default:
 	}
-	if wait = h.playWait(lj.id) - time.Since(oldest); len(kept) > 0 && !closing && wait > 0 {
+	if wait = time.Until(h.playDue(lj.id, oldest)); len(kept) > 0 && !closing && wait > 0 {
 		lj.qmu.Unlock()
 		return wait, written, false
 	}

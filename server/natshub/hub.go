@@ -92,12 +92,15 @@ type Config struct {
 	// a node started meanwhile misses one whose node died in that while.
 	PlayWrite time.Duration
 	// PlayWriteSpread is how much earlier than PlayWrite a jam's write of
-	// its plays and stops may come, by a part its id picks
-	// [PlayWrite/4; negative: none]: the jams whose first plays came
-	// together (a load's start, a node's clients resuming at once) are
-	// then not all written together again every PlayWrite. At 9,000
-	// clients on three nodes those writes came in bursts every 10 s, the
-	// cluster's worst moments (BENCHMARKS.md).
+	// its plays and stops may come [PlayWrite less a twentieth;
+	// negative: none]: a jam is written at moments that come every
+	// PlayWriteSpread less a sixteenth, at a phase its id picks
+	// (playDue), so the jams whose first plays came together (a load's
+	// start, a node's clients resuming at once) are written evenly over
+	// that time, and then once in it each while they play on (8.9 s with
+	// the defaults); a play waits at least the twentieth for others to
+	// come with it. At 9,000 clients on three nodes those writes came in
+	// bursts, the cluster's worst moments (BENCHMARKS.md).
 	PlayWriteSpread time.Duration
 	// Log receives the hub's logs; nil discards them.
 	Log *slog.Logger
@@ -121,7 +124,7 @@ func (cfg Config) withDefaults() Config {
 	defaults.Set(&cfg.OpTimeout, 5*time.Second)
 	defaults.Set(&cfg.PlayWrite, 10*time.Second)
 	if cfg.PlayWriteSpread == 0 { // negative: none
-		cfg.PlayWriteSpread = cfg.PlayWrite / 4
+		cfg.PlayWriteSpread = cfg.PlayWrite - cfg.PlayWrite/20
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

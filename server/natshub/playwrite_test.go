@@ -274,10 +274,69 @@ func TestClusterPlayWritesSpread(t *testing.T) {
 	if lo < playWrite-spread {
 		t.Errorf("a jam written %v after its play, sooner than PlayWrite less the spread, %v", lo, playWrite-spread)
 	}
-	// The eight ids pick waits from about 1.2 to 1.8 s (FNV-1a of the
-	// id): written within 100 ms of each other, the spread was not
-	// applied.
+	// The eight ids pick moments spread over the second (FNV-1a of the
+	// id, playDue): written within 100 ms of each other, the spread was
+	// not applied.
 	if hi-lo < 100*time.Millisecond {
 		t.Errorf("the jams written from %v to %v after their plays: all at once", lo, hi)
+	}
+}
+
+// TestPlayDue checks when a jam's plays and stops are written
+// (Hub.playDue): within PlayWrite of the first waiting, no sooner than
+// PlayWrite less the spread, at the jam's moments whenever the plays came,
+// evenly over the spread for jams whose plays came together, and on each
+// node at moments of its own, so that the nodes holding a jam do not
+// write it at once.
+func TestPlayDue(t *testing.T) {
+	const playWrite, spread = 10 * time.Second, 9500 * time.Millisecond
+	const period = spread - spread/16 // the jam's moments
+	hub := func(node string) *Hub {
+		return &Hub{cfg: Config{Node: node, PlayWrite: playWrite, PlayWriteSpread: spread}}
+	}
+	h := hub("n1")
+	since := time.Unix(1_764_590_000, 123_456_789)
+	const jams, bins = 2000, 10
+	var counts [bins]int
+	for i := range jams {
+		id := fmt.Sprintf("jam-%d", i)
+		due := h.playDue(id, since)
+		if wait := due.Sub(since); wait < playWrite-spread || wait >= playWrite {
+			t.Fatalf("%s written %v after its play, want %v to %v", id, wait, playWrite-spread, playWrite)
+		}
+		counts[int(due.Sub(since.Add(playWrite-spread))*bins/spread)]++
+		// A play at any other time is written at one of the same
+		// moments, a whole number of periods apart.
+		later := since.Add(time.Duration(i)*7919*time.Microsecond + 3*time.Second)
+		if apart := h.playDue(id, later).Sub(due); apart%period != 0 {
+			t.Fatalf("%s: a later play written %v after the first's moment, not a whole number of %v", id, apart, period)
+		}
+	}
+	for b, n := range counts {
+		if n < jams/bins/2 || n > jams/bins*3/2 {
+			t.Errorf("%d of %d jams written in tenth %d of the spread, want about %d: %v", n, jams, b, jams/bins, counts)
+		}
+	}
+	// Three nodes' moments for the same jams: apart on most of them (about
+	// 7% of pairs come within 20 ms, the nodes' turns being spread over a
+	// sixteenth of the spread).
+	others := []*Hub{hub("n2"), hub("n3")}
+	near := 0
+	for i := range jams {
+		id := fmt.Sprintf("jam-%d", i)
+		d1 := h.playDue(id, since)
+		for _, o := range others {
+			if d := o.playDue(id, since).Sub(d1); d > -20*time.Millisecond && d < 20*time.Millisecond {
+				near++
+			}
+		}
+	}
+	if near > 2*jams/10 {
+		t.Errorf("%d of %d pairs of nodes' moments within 20 ms of each other", near, 2*jams)
+	}
+	// With no spread, PlayWrite after the play.
+	none := &Hub{cfg: Config{Node: "n1", PlayWrite: playWrite, PlayWriteSpread: -1}}
+	if got := none.playDue("jam-1", since); !got.Equal(since.Add(playWrite)) {
+		t.Errorf("with no spread written at %v, want %v", got, since.Add(playWrite))
 	}
 }
