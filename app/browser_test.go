@@ -412,6 +412,11 @@ func TestBrowser(t *testing.T) {
 			} else {
 				t.Logf("%s: own loop ready %.0f ms after the welcome, its render %.0f ms (bound %.0f ms)", br.name, l.OwnReadyMs, l.OwnRenderMs, bound)
 			}
+			// The start allocates about 7 MB; the page's GOGC puts the first
+			// collection after it (startGCPercent).
+			if l.OwnReadyGCs != 0 {
+				t.Errorf("%s: %d garbage collections before the own loop was ready, want none", br.name, l.OwnReadyGCs)
+			}
 		}
 	})
 	if t.Failed() {

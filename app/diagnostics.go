@@ -48,6 +48,7 @@ type readiness struct {
 	welcomeMs float64 // localMs() of the first welcome, 0 before it
 	readyMs   float64 // ms from it to the loop rendered, 0 until then
 	renderMs  float64 // of readyMs, the render itself, start to end
+	gcs       uint64  // Go's garbage collections finished when it was ready
 	rendered  int     // loops rendered so far
 }
 
@@ -66,6 +67,7 @@ func (r *readiness) done(loop string, took time.Duration, now float64) {
 	if r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
 		r.readyMs = now - r.welcomeMs
 		r.renderMs = float64(took) / float64(time.Millisecond)
+		r.gcs = gcCycles()
 	}
 }
 
@@ -98,7 +100,10 @@ func (e *engine) Diagnostics() string {
 	type loopsJSON struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
 		OwnRenderMs float64 `json:"ownRenderMs"`
-		Rendered    int     `json:"rendered"`
+		// OwnReadyGCs is how many garbage collections ran from the
+		// page's start to the own loop ready (startGCPercent).
+		OwnReadyGCs uint64 `json:"ownReadyGCs"`
+		Rendered    int    `json:"rendered"`
 	}
 	var d struct {
 		Audio     audio            `json:"audio"`
@@ -125,7 +130,7 @@ func (e *engine) Diagnostics() string {
 		// again and how many ms of audio it lost.
 		Stalls [][2]float64 `json:"stalls"`
 	}
-	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, Rendered: e.ready.rendered}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, OwnReadyGCs: e.ready.gcs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	d.Gains = map[string]float64{}

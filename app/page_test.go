@@ -152,6 +152,7 @@ type diagnostics struct {
 	Loops      struct {
 		OwnReadyMs  float64 `json:"ownReadyMs"`
 		OwnRenderMs float64 `json:"ownRenderMs"`
+		OwnReadyGCs uint64  `json:"ownReadyGCs"`
 		Rendered    int     `json:"rendered"`
 	} `json:"loops"`
 }

@@ -24,6 +24,7 @@ import (
 func Routes() {
 	goapp.Route("/", func() goapp.Composer { return newJamPage() })
 	if goapp.IsClient {
+		startHeap()
 		routePath(goapp.Window().Get("location").Get("pathname").String())
 		return
 	}
