@@ -850,3 +850,40 @@ func ownLoopBound() float64 {
 	}
 	return math.Min(10000, 3000*math.Max(1, load/float64(goruntime.NumCPU())))
 }
+
+// TestStillWhileLoading checks that the first screen runs no endless
+// animation while the WASM downloads, compiles and starts: each frame of
+// one (the loader's sweep, the connecting dot's pulse) is drawn at 60 a
+// second by the compositor, which takes a core from the page's thread
+// starting the app on a 2-core phone (BENCHMARKS.md, The app on a phone).
+// The texts ("Tuning up…", "Connecting…", "Getting ready…") say what
+// happens meanwhile.
+func TestStillWhileLoading(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	needChromium(t)
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	b := newBrowser(t, "still", 420, 900)
+	// Read at DOMContentLoaded: the styles apply, the WASM has not run.
+	const watch = `document.addEventListener('DOMContentLoaded', () => {
+		window.__endless = document.getAnimations()
+			.filter(a => a.effect.getTiming().iterations === Infinity)
+			.map(a => (a.animationName || 'animation') + ' on ' + (a.effect.target.id || a.effect.target.className) + (a.effect.pseudoElement || ''));
+	});`
+	if err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watch})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	b.navigate(t, srv.url()+"/")
+	b.waitJS(t, "the first screen's animations read", `Array.isArray(window.__endless)`, 30*time.Second)
+	if endless := eval[[]string](t, b, `window.__endless`); len(endless) > 0 {
+		t.Errorf("endless animations on the first screen while the WASM loads: %v, want none", endless)
+	}
+	if !eval[bool](t, b, `!!document.querySelector('#app-wasm-loader, #connection')`) {
+		t.Error("the first screen has neither the loader nor the connection pill: nothing was checked")
+	}
+}
