@@ -229,14 +229,7 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 		}
 	}))
 	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		for _, js := range []string{outputMeter, cspWatch, outputClockWatch} {
-			if _, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})); err != nil {
+	if err := chromedp.Do(ctx, preload(outputMeter, cspWatch, outputClockWatch)); err != nil {
 		t.Fatalf("%s: start chromium: %v", name, err)
 	}
 	t.Cleanup(b.cancel)
@@ -285,6 +278,19 @@ const cspWatch = `(() => {
 		window.__cspViolations.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
 	}, true);
 })();`
+
+// preload has the page run scripts at the start of every document it
+// loads, before the page's own.
+func preload(scripts ...string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, js := range scripts {
+			if _, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // run runs actions with a timeout.
 func (b *browser) run(t *testing.T, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
@@ -872,12 +878,7 @@ func TestStillWhileLoading(t *testing.T) {
 			.filter(a => a.effect.getTiming().iterations === Infinity)
 			.map(a => (a.animationName || 'animation') + ' on ' + (a.effect.target.id || a.effect.target.className) + (a.effect.pseudoElement || ''));
 	});`
-	if err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watch})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
+	b.run(t, 10*time.Second, preload(watch))
 	b.navigate(t, srv.url()+"/")
 	b.waitJS(t, "the first screen's animations read", `Array.isArray(window.__endless)`, 30*time.Second)
 	if endless := eval[[]string](t, b, `window.__endless`); len(endless) > 0 {

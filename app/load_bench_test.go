@@ -3,7 +3,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/loopswithfriends/loops/server/netdelay"
 )
@@ -183,12 +180,7 @@ func markInteractive(t *testing.T, b *browser) {
 		}
 	}, 5);
 })();`
-	if err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
+	b.run(t, 10*time.Second, preload(js))
 }
 
 // visit is what one navigation cost.

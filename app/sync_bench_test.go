@@ -3,7 +3,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"net/url"
@@ -14,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 	"github.com/loopswithfriends/loops/server/netdelay"
 )
 
@@ -92,14 +88,7 @@ func syncJam(t *testing.T, srv *loopsServer, n, rounds int, proxyURL string, goa
 			name += "-delayed"
 		}
 		browsers[i] = newBrowser(t, name, 800, 700)
-		browsers[i].run(t, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			for _, js := range []string{audioTap, pongTap, busyPage(envInt("LOOPS_SYNC_BUSY_MS", 0))} {
-				if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
+		browsers[i].run(t, 10*time.Second, preload(audioTap, pongTap, busyPage(envInt("LOOPS_SYNC_BUSY_MS", 0))))
 	}
 	player, jamURL := browsers[0].join(t, srv.url()+"/")
 	for i, br := range browsers[1:] {
