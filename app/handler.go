@@ -61,6 +61,7 @@ func Handler(version string, static fs.FS) http.Handler {
 			Maskable: "/web/icon-maskable-512.png",
 		},
 		Styles:                []string{"/web/loops.css", loopColorsPath},
+		RawHeaders:            []string{wholeFirst},
 		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript},
 		Version:               version,
 		Resources:             res,

@@ -131,6 +131,21 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the first paint waits for the page parsed whole, the welcome with it", func(t *testing.T) {
+		for _, path := range []string{"/", "/jam/abc"} {
+			_, body := get(t, h, path)
+			head, page, ok := strings.Cut(body, "</head>")
+			m := regexp.MustCompile(`<link rel="expect" href="#([^"]+)" blocking="render">`).FindStringSubmatch(head)
+			if !ok || m == nil {
+				t.Errorf("%s: no render-blocking expect link in the head", path)
+				continue
+			}
+			end, target := strings.Index(page, "</dialog>"), strings.Index(page, `id="`+m[1]+`"`)
+			if end < 0 || target < end {
+				t.Errorf("%s: the first paint waits for #%s (at %d), which comes before the welcome's end (at %d)", path, m[1], target, end)
+			}
+		}
+	})
 	t.Run("every response of the app makes the page cross-origin isolated", func(t *testing.T) {
 		for _, path := range []string{"/", "/jam/abc", "/web/app.wasm", "/app-worker.js", "/manifest.webmanifest", "/web/icon.svg", "/wasm_exec.js", "/app.js"} {
 			res, _ := get(t, h, path)

@@ -24,7 +24,7 @@ func installPageHooks(eng *engine, toggle func()) *pageHooks {
 		if ev.Get("code").String() != "Space" || ev.Get("repeat").Bool() {
 			return nil
 		}
-		if welcome := win.GetElementByID("welcome"); welcome.Truthy() {
+		if welcome := win.GetElementByID(welcomeID); welcome.Truthy() {
 			return nil
 		}
 		switch ev.Get("target").Get("tagName").String() {
