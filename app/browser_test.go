@@ -172,10 +172,14 @@ func chromium() string {
 	return ""
 }
 
-// needChromium skips t where Debian's chromium is missing; `make test`
-// installs it first, so there it always runs.
+// needChromium skips t in short mode (browser tests are not short) and
+// where Debian's chromium is missing; `make test` installs it first, so
+// there it always runs.
 func needChromium(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
 	if chromium() == "" {
 		t.Skip("no chromium: run `make browser-deps` (or apt-get install chromium)")
 	}
@@ -375,9 +379,6 @@ func (b *browser) diagnostics(t *testing.T) diagnostics {
 const phaseSettle = 25 * time.Second
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	needChromium(t)
 	srv := startLoopsServer(t)
 	defer srv.kill()
@@ -866,9 +867,6 @@ func ownLoopBound() float64 {
 // The texts ("Tuning up…", "Connecting…", "Getting ready…") say what
 // happens meanwhile.
 func TestStillWhileLoading(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	needChromium(t)
 	srv := startLoopsServer(t)
 	defer srv.kill()
@@ -897,9 +895,6 @@ func TestStillWhileLoading(t *testing.T) {
 // of 0.18 to 0.24). At a 4x slower CPU, main before painted such a frame in
 // 12 of 12 loads.
 func TestFirstPaintWhole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	needChromium(t)
 	srv := startLoopsServer(t)
 	defer srv.kill()

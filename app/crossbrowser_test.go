@@ -16,9 +16,6 @@ import (
 // TestFirefoxAndChromium puts a Firefox page and a Chromium page in one jam
 // and checks they play as one: Firefox is a first-class browser.
 func TestFirefoxAndChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	needChromium(t)
 	needFirefox(t)
 	srv := startLoopsServer(t)

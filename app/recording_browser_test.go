@@ -42,9 +42,6 @@ const exportStats = `(async () => {
 })()`
 
 func TestRecordingBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	needChromium(t)
 	srv := startLoopsServer(t)
 	defer srv.kill()
