@@ -43,6 +43,20 @@ func startHub(t *testing.T) (socket, admin string) {
 	return "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket", adm.URL
 }
 
+// smallRun is a run of 21 clients toggling every 500 ms for 3 s against a
+// hub of its own.
+func smallRun(t *testing.T) loadgen.Config {
+	socket, admin := startHub(t)
+	return loadgen.Config{
+		URL:      socket,
+		Admin:    admin,
+		Clients:  21,
+		Duration: 3 * time.Second,
+		Period:   500 * time.Millisecond,
+		Settle:   time.Second,
+	}
+}
+
 func TestChaos(t *testing.T) {
 	t.Run("under load with drops, resumes and bad input, every view agrees with the server and nothing is lost or left behind", func(t *testing.T) {
 		socket, admin := startHub(t)
@@ -80,17 +94,9 @@ func TestTurns(t *testing.T) {
 		defer cancel()
 		turns := loadgen.NewTurns(2, time.Second)
 		cfg := func(turn int) loadgen.Config {
-			socket, admin := startHub(t)
-			return loadgen.Config{
-				URL:      socket,
-				Admin:    admin,
-				Clients:  21,
-				Duration: 3 * time.Second,
-				Period:   500 * time.Millisecond,
-				Settle:   time.Second,
-				Turns:    turns,
-				Turn:     turn,
-			}
+			c := smallRun(t)
+			c.Turns, c.Turn = turns, turn
+			return c
 		}
 		runs := []loadgen.Config{cfg(0), cfg(1)}
 		reps := make([]*loadgen.Report, 2)
@@ -135,18 +141,11 @@ func TestTurns(t *testing.T) {
 
 func TestWindows(t *testing.T) {
 	t.Run("a run's deliveries are split by when their toggle was sent, every window with the machine's busy CPUs", func(t *testing.T) {
-		socket, admin := startHub(t)
+		cfg := smallRun(t)
+		cfg.Window = time.Second
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		rep, err := loadgen.Run(ctx, loadgen.Config{
-			URL:      socket,
-			Admin:    admin,
-			Clients:  21,
-			Duration: 3 * time.Second,
-			Period:   500 * time.Millisecond,
-			Settle:   time.Second,
-			Window:   time.Second,
-		})
+		rep, err := loadgen.Run(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
