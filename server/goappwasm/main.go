@@ -46,7 +46,30 @@ var edits = []edit{
 	{"resource.go", "\thttp.Handler\n", ""},
 	// GenerateStaticWebsite's WASM stub names the Handler it never uses.
 	{"wasm.go", "func GenerateStaticWebsite(dir string, h *Handler, pages ...string) error {", "func GenerateStaticWebsite(dir string, h any, pages ...string) error {"},
+	// The router's regular expressions: the browser registers exact paths
+	// only (app.Routes), and a *regexp.Regexp in go-app's router kept the
+	// regexp package, its parser and, through it, the unicode package's
+	// tables of categories and scripts, maps built at every start (8 ms
+	// of Go's first run on this machine, four times that on a phone).
+	{"route.go", "\t\"regexp\"\n", ""},
+	{"route.go", "regexp.MustCompile(pattern)", "noRegexp(pattern)"},
+	{"route.go", "\tregexp       *regexp.Regexp\n\tnewComponent func() Composer\n}\n", "\tregexp       noRegexps\n\tnewComponent func() Composer\n}\n\n" + noRegexpGo},
 }
+
+// noRegexpGo stands in the browser's go-app for a route's regular
+// expression (the edits of route.go).
+const noRegexpGo = `// noRegexps is what a route's regular expression is in the browser's
+// go-app, which is built without the regexp package: a route registered
+// with one never matches.
+type noRegexps struct{}
+
+func (noRegexps) MatchString(string) bool { return false }
+
+// noRegexp refuses a pattern: RouteWithRegexp is the server's only.
+func noRegexp(pattern string) noRegexps {
+	panic("RouteWithRegexp(" + pattern + "): the browser's go-app has no regexp package (server/goappwasm)")
+}
+`
 
 func main() {
 	if len(os.Args) != 2 {

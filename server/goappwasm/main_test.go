@@ -22,7 +22,7 @@ func TestGoAppWASM(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("the app's WASM imports no net/http and no TLS client", func(t *testing.T) {
+	t.Run("the app's WASM imports no net/http, no TLS client and no regexp", func(t *testing.T) {
 		list := exec.Command("go", "list", "-modfile", filepath.Join(out, "go.mod"), "-deps", ".")
 		list.Dir = "../.."
 		list.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
@@ -34,7 +34,7 @@ func TestGoAppWASM(t *testing.T) {
 		if !slices.Contains(pkgs, goapp+"/pkg/app") {
 			t.Fatalf("go-app is not among the WASM's packages: %v", pkgs)
 		}
-		for _, p := range []string{"net/http", "crypto/tls", "crypto/x509", "crypto/rsa", "github.com/coder/websocket"} {
+		for _, p := range []string{"net/http", "crypto/tls", "crypto/x509", "crypto/rsa", "github.com/coder/websocket", "regexp"} {
 			if slices.Contains(pkgs, p) {
 				t.Errorf("the WASM imports %s", p)
 			}
