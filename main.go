@@ -15,6 +15,10 @@ import (
 var version = "dev"
 
 func main() {
+	if app.InWarmWorker() {
+		app.Warm()
+		return
+	}
 	if app.InExportWorker() {
 		app.RunExportWorker() // a recording page's WAV export, in its worker
 		return

@@ -405,6 +405,7 @@ func TestBrowser(t *testing.T) {
 			if !eval[bool](t, br, `self.crossOriginIsolated === true`) {
 				t.Errorf("%s: the page is not cross-origin isolated", br.name)
 			}
+			wantWarmStart(t, br)
 		}
 		b.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
 		for _, br := range []*browser{a, b} {
@@ -838,10 +839,23 @@ func TestBrowser(t *testing.T) {
 		if !eval[bool](t, a, `self.crossOriginIsolated === true`) {
 			t.Error("the page the service worker served is not cross-origin isolated")
 		}
+		wantWarmStart(t, a)
 		eval[bool](t, a, `(document.querySelector('[data-preview="bass"]').click(), true)`)
 		a.waitJS(t, "the preview playing", `document.querySelector('[data-preview="bass"][aria-pressed="true"]')`, 5*time.Second)
 		a.screenshot(t, "offline-reload")
 	})
+}
+
+// wantWarmStart checks that the page started its WASM on the module the
+// warm worker compiled, once the worker had run it (app/warm_worker.go):
+// window.loopsWasmStart is "warm", not "alone" (the page compiled it
+// itself: no worker, or none that could load), "late" (the worker took
+// over 3 s) or "done"/"error" (its run ended before it said "warm").
+func wantWarmStart(t *testing.T, br *browser) {
+	t.Helper()
+	if got := eval[string](t, br, `String(window.loopsWasmStart)`); got != "warm" {
+		t.Errorf("%s: the WASM started %q, want \"warm\"", br.name, got)
+	}
 }
 
 // ownLoopBound is how long TestBrowser lets a page take from its welcome to

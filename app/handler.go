@@ -62,12 +62,12 @@ func Handler(version string, static fs.FS) http.Handler {
 		},
 		Styles:                []string{"/web/loops.css", loopColorsPath},
 		RawHeaders:            []string{wholeFirst},
-		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript},
+		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript, warmWorkerScript},
 		Version:               version,
 		Resources:             res,
 		ServiceWorkerTemplate: serviceWorker(),
 	}
-	return pageHeaders(badInvites(fixPrerender(&richManifest{Handler: h, loader: &streamingLoader{Handler: h}})))
+	return pageHeaders(badInvites(fixPrerender(&richManifest{Handler: h, loader: &warmLoader{Handler: h}})))
 }
 
 // badInvites answers 404 to an invite path whose jam id breaks the jam-id
@@ -95,7 +95,7 @@ var screenshots = []map[string]string{
 // URL, and screenshots.
 type richManifest struct {
 	*goapp.Handler
-	loader   *streamingLoader
+	loader   *warmLoader
 	once     sync.Once
 	manifest []byte
 }
@@ -127,32 +127,102 @@ func (h *richManifest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(h.manifest)
 }
 
-// streamingLoader serves go-app's loader (/app.js) with the WASM's response
-// handed to WebAssembly.instantiateStreaming as it comes, instead of read
-// chunk by chunk in script to show a progress figure: that loop ran on the
+// warmLoader serves go-app's loader (/app.js) with the WASM compiled
+// and warmed by the warm worker (app/warm_worker.go) and started, in a
+// task of its own, on the module the worker compiled once the worker ran
+// it; on its own, without a worker that can, the page compiles the WASM
+// from the network as go-app does. go-app's loader read the response chunk
+// by chunk in script to show a progress figure: that loop ran on the
 // page's one thread for every chunk of 7 MB, 120 to 160 ms in all in
 // headless chromium (four times that on a phone), each chunk's new figure
-// laying the page out again. The welcome's button says "Getting ready…"
-// meanwhile. If go-app's loader changes so that its call is not found, it
+// laying the page out again; the welcome's button says "Getting ready…"
+// instead. If go-app's loader changes so that its calls are not found, it
 // is served as it is.
-type streamingLoader struct {
+type warmLoader struct {
 	*goapp.Handler
 	once   sync.Once
 	header http.Header
 	body   []byte
 }
 
-func (h *streamingLoader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// warmStart is the script added to go-app's loader. loopsWarmInstantiate
+// is instantiateStreaming(fetch(url), imports) by way of the warm worker:
+// it takes the module the worker posts, and instantiates it when the
+// worker says "warm", or 3 s after the module came, or on its own if the
+// worker fails; window.loopsWasmStart says which ("warm", "late",
+// "alone"...). The loader tells the worker when Go's first run on the page
+// is over ("ran"): the worker warms the rest then, not on a core the page
+// needs. loopsYield() returns after a task of its own (a message to
+// the page itself: a timer would wait 4 ms).
+const warmStart = `
+function loopsYield() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
+function loopsWarmInstantiate(url, imports) {
+  return new Promise((resolve, reject) => {
+    const alone = () => {
+      window.loopsWasmStart = "alone";
+      WebAssembly.instantiateStreaming(fetch(url), imports).then(resolve, reject);
+    };
+    let worker, module, started = false;
+    const start = (why) => {
+      if (started) return;
+      started = true;
+      if (!module) {
+        worker.terminate();
+        return alone();
+      }
+      window.loopsWasmStart = why;
+      WebAssembly.instantiate(module, imports).then((instance) => resolve({ module, instance, worker }), reject);
+    };
+    try {
+      worker = new Worker("/web/warm-worker.js");
+    } catch {
+      return alone();
+    }
+    worker.onmessage = (e) => {
+      if (e.data.type === "module") {
+        module = e.data.module;
+        setTimeout(() => start("late"), 3000);
+        return;
+      }
+      start(e.data.type);
+    };
+    worker.onerror = () => start("error");
+  });
+}
+`
+
+// loaderEdits are the edits warmStart's loader makes to go-app's, each of
+// a text found exactly once.
+var loaderEdits = []struct{ old, new string }{
+	{`instantiateStreaming(
+      fetchWithProgress("/web/app.wasm", showProgress),`, `loopsWarmInstantiate("/web/app.wasm",`},
+	{`go.run(wasm.instance);`, `await loopsYield();
+    go.run(wasm.instance);
+    wasm.worker?.postMessage("ran");`},
+}
+
+func (h *warmLoader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(func() {
 		rec := httptest.NewRecorder()
 		h.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.js", nil))
 		h.header, h.body = rec.Header(), rec.Body.Bytes()
 		js := string(h.body)
-		const call, progress = `fetchWithProgress("`, `", showProgress)`
-		if strings.Count(js, call) == 1 && strings.Count(js, progress) == 1 {
-			js = strings.Replace(js, call, `fetch("`, 1)
-			h.body = []byte(strings.Replace(js, progress, `")`, 1))
+		for _, e := range loaderEdits {
+			if strings.Count(js, e.old) != 1 {
+				return
+			}
 		}
+		for _, e := range loaderEdits {
+			js = strings.Replace(js, e.old, e.new, 1)
+		}
+		h.body = []byte(js + warmStart)
 	})
 	for k, v := range h.header {
 		if k != "Content-Length" {

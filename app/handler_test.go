@@ -306,11 +306,16 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the loader streams the WASM into the compiler, not through a progress loop", func(t *testing.T) {
+	t.Run("the loader starts the WASM the warm worker compiled and ran, not through a progress loop", func(t *testing.T) {
 		_, body := get(t, h, "/app.js")
-		if !strings.Contains(body, `instantiateStreaming(
-      fetch("/web/app.wasm")`) || strings.Contains(body, `fetchWithProgress("`) {
-			t.Errorf("app.js does not hand the WASM's response to instantiateStreaming as it is:\n%s", body)
+		for _, want := range []string{`await loopsWarmInstantiate("/web/app.wasm",`, "await loopsYield();\n    go.run(wasm.instance);",
+			"function loopsWarmInstantiate(url, imports)", `new Worker("/web/warm-worker.js")`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("app.js lacks %q:\n%s", want, body)
+			}
+		}
+		if strings.Contains(body, `fetchWithProgress("`) {
+			t.Errorf("app.js still reads the WASM through its progress loop")
 		}
 	})
 }
