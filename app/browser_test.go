@@ -161,6 +161,16 @@ type browser struct {
 	name   string
 	ctx    context.Context
 	cancel func()
+
+	mu        sync.Mutex
+	listeners []func(ev any) // besides newBrowser's own; see listen
+}
+
+// listen calls fn with every event of the browser's target from now on.
+func (b *browser) listen(fn func(ev any)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.listeners = append(b.listeners, fn)
 }
 
 func chromium() string {
@@ -214,7 +224,14 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 		chromedp.WindowSize(width, height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	b := &browser{name: name}
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		b.mu.Lock()
+		listeners := b.listeners
+		b.mu.Unlock()
+		for _, fn := range listeners {
+			fn(ev)
+		}
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			d := ev.ExceptionDetails
@@ -233,7 +250,7 @@ func newBrowser(t *testing.T, name string, width, height int) *browser {
 			}
 		}
 	}))
-	b := &browser{name: name, ctx: ctx, cancel: func() { cancelCtx(); cancelAlloc() }}
+	b.ctx, b.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
 	if err := chromedp.Do(ctx, preload(outputMeter, cspWatch, outputClockWatch)); err != nil {
 		t.Fatalf("%s: start chromium: %v", name, err)
 	}
