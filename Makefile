@@ -68,8 +68,8 @@ bench: build browser-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	# Loop synthesis as the browser runs it: WASM under Node (BENCHMARKS.md).
 	GOOS=js GOARCH=wasm $(GO) test -c -o bin/sound_test.wasm ./shared/sound && node "$$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js" bin/sound_test.wasm -test.run '^$$' -test.bench . -test.benchtime 10x
-	# The app in headless chromium and firefox: sync across browsers, the app's load, the page at rest and the own loop's wait, the first start on a jittery link, Firefox against Chromium, a 10-minute recording's WAV export (BENCHMARKS.md).
-	LOOPS_BENCH=1 $(GO) test -count=1 -v -run '^Test(SyncBench|LoadBench|RestBench|FirstStartBench|FirefoxBench|ExportBench)$$' -timeout 45m ./app/
+	# The app in headless chromium and firefox: sync across browsers, the app's load, the page's thread during its start with and without the warm worker, the page at rest and the own loop's wait, the first start on a jittery link, Firefox against Chromium, a 10-minute recording's WAV export (BENCHMARKS.md).
+	LOOPS_BENCH=1 $(GO) test -count=1 -v -run '^Test(SyncBench|LoadBench|StartBench|RestBench|FirstStartBench|FirefoxBench|ExportBench)$$' -timeout 50m ./app/
 	# The hub: 9,000 clients against the naive hub in the same run, both up at once
 	# and taking turns in stretches of 10 s (two rounds, each starting with the
 	# other), 19,000 clients, then the chaos run (BENCHMARKS.md).

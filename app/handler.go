@@ -149,8 +149,8 @@ type warmLoader struct {
 // is instantiateStreaming(fetch(url), imports) by way of the warm worker:
 // it takes the module the worker posts, and instantiates it when the
 // worker says "warm", or 3 s after the module came, or on its own if the
-// worker fails; window.loopsWasmStart says which ("warm", "late",
-// "alone"...). The loader tells the worker when Go's first run on the page
+// worker fails, or if window.loopsNoWarm is set (TestStartBench's
+// baseline); window.loopsWasmStart says which ("warm", "late", "alone"...). The loader tells the worker when Go's first run on the page
 // is over ("ran"): the worker warms the rest then, not on a core the page
 // needs. loopsYield() returns after a task of its own (a message to
 // the page itself: a timer would wait 4 ms).
@@ -180,6 +180,9 @@ function loopsWarmInstantiate(url, imports) {
       window.loopsWasmStart = why;
       WebAssembly.instantiate(module, imports).then((instance) => resolve({ module, instance, worker }), reject);
     };
+    if (window.loopsNoWarm) {
+      return alone();
+    }
     try {
       worker = new Worker("/web/warm-worker.js");
     } catch {
