@@ -5,8 +5,6 @@ package natshub
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"slices"
 	"time"
 
 	"github.com/loopswithfriends/loops/server"
@@ -39,19 +37,12 @@ type changeFunc func(*jamRecord) (*jamRecord, error)
 
 // pending is a change waiting for its jam's writer, and then its outcome.
 type pending struct {
-	of  string // the member a play or stop waiting to be written is of
-	seq uint64 // the play or stop's number (memberRecord.Seq)
-	// queued is when it was queued; first and since are the number of the
-	// oldest play or stop of the member that it took the place of, and
-	// that the jam's record may lack, and when that one was queued.
-	queued, since time.Time
-	first         uint64
-	fn            changeFunc
-	done          chan struct{}
-	then          func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
-	rec           *jamRecord
-	rev           uint64
-	err           error
+	fn   changeFunc
+	done chan struct{}
+	then func(rec *jamRecord, rev uint64, err error) // for changes nobody waits for
+	rec  *jamRecord
+	rev  uint64
+	err  error
 }
 
 // change applies fn to the jam's latest record and writes the result with a
@@ -88,150 +79,12 @@ func (h *Hub) changeLater(lj *localJam, fn changeFunc, then func(*jamRecord, uin
 	}
 }
 
-// changeSoon is changeLater for a play or stop of member of, numbered seq:
-// it waits up to Config.PlayWrite for the jam's next write, and takes the
-// place of an earlier one of the member still waiting, so that a jam's
-// plays and stops of a while take one write (fast.go). A write of the jam
-// by another node meanwhile takes in what this node's members played
-// (world.fold): what it holds is not written again, and the rest waits on,
-// up to PlayWrite from its own queueing, so that the nodes holding a jam's
-// members take turns at writing it instead of each writing it every
-// PlayWrite.
-func (h *Hub) changeSoon(lj *localJam, of string, seq uint64, fn changeFunc, then func(*jamRecord, uint64, error)) {
-	now := time.Now()
-	p := &pending{of: of, seq: seq, queued: now, since: now, first: seq, fn: fn, done: make(chan struct{}), then: then}
-	lj.qmu.Lock()
-	defer lj.qmu.Unlock()
-	if i := slices.IndexFunc(lj.soon, func(q *pending) bool { return q.of == of }); i >= 0 {
-		p.since, p.first = lj.soon[i].since, lj.soon[i].first
-		lj.soon[i] = p // nobody waits for the earlier one
-	} else {
-		lj.soon = append(lj.soon, p)
-	}
-	if lj.soonArmed {
-		return
-	}
-	lj.soonArmed = true
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		wait := time.NewTimer(time.Until(h.playDue(lj.id, now)))
-		defer wait.Stop()
-		for {
-			select {
-			case <-wait.C:
-			case <-h.stop: // a node closing writes what waits
-			}
-			next, written, writer := h.soonDue(lj)
-			for _, p := range written {
-				close(p.done)
-				if p.then != nil {
-					p.then(p.rec, p.rev, errNoChange)
-				}
-			}
-			if writer {
-				h.writeQueued(lj)
-			}
-			if next <= 0 {
-				return
-			}
-			wait.Reset(next)
-		}
-	}()
-}
-
-// playDue returns when the jam's plays and stops waiting since then are
-// written: Config.PlayWrite after them, or with a spread
-// (PlayWriteSpread), at the first of the jam's moments at least PlayWrite
-// less the spread after them. A jam's moments come every spread less a
-// sixteenth, at a phase its id picks (FNV-1a), so the jams' writes fall
-// evenly over that time however their plays came (a load's start, a
-// node's clients resuming at once), and a jam whose members play on is
-// written once in that time. Each node comes to a moment up to the
-// sixteenth after it, by the node's name and the jam's id: the first to
-// write takes in the plays and stops the others heard, and the others'
-// plays since the moment wait for the next one, so the nodes holding a
-// jam take turns at writing it instead of racing each other.
-func (h *Hub) playDue(id string, since time.Time) time.Time {
-	spread := min(h.cfg.PlayWriteSpread, h.cfg.PlayWrite)
-	if spread <= 0 {
-		return since.Add(h.cfg.PlayWrite)
-	}
-	turn := int64(spread / 16)
-	period := int64(spread) - turn
-	phase := int64(fnv64(id) % uint64(period))
-	earliest := since.Add(h.cfg.PlayWrite - spread).UnixNano()
-	moment := earliest + ((phase-earliest)%period+period)%period
-	return time.Unix(0, moment+int64(fnv64(h.cfg.Node+"/"+id)%uint64(turn+1)))
-}
-
-// fnv64 returns the FNV-1a hash of s.
-func fnv64(s string) uint64 {
-	f := fnv.New64a()
-	_, _ = f.Write([]byte(s))
-	return f.Sum64()
-}
-
-// soonDue drops the jam's plays and stops waiting that its record holds
-// already, and returns them. When the oldest of the others waited
-// until its jam's playDue (or the node is closing), it queues them all for the
-// jam's writer and returns 0, and whether the caller is to write them;
-// otherwise it returns how long until then. The timer of changeSoon calls
-// it.
-func (h *Hub) soonDue(lj *localJam) (wait time.Duration, written []*pending, writer bool) {
-	lj.mu.Lock()
-	rec, rev := lj.rec, lj.rev
-	lj.mu.Unlock()
-	lj.qmu.Lock()
-	kept := lj.soon[:0]
-	oldest := time.Time{}
-	for _, p := range lj.soon {
-		if rec != nil {
-			if has := seqIn(rec, p.of); has >= p.seq {
-				p.rec, p.rev = rec, rev
-				written = append(written, p)
-				continue
-			} else if has >= p.first {
-				// The earlier ones are written: this one waits from
-				// its own queueing.
-				p.since, p.first = p.queued, p.seq
-			}
-		}
-		kept = append(kept, p)
-		if oldest.IsZero() || p.since.Before(oldest) {
-			oldest = p.since
-		}
-	}
-	clear(lj.soon[len(kept):])
-	lj.soon = kept
-	closing := false
-	select {
-	case <-h.stop:
-		closing = true
-	default:
-	}
-	if wait = time.Until(h.playDue(lj.id, oldest)); len(kept) > 0 && !closing && wait > 0 {
-		lj.qmu.Unlock()
-		return wait, written, false
-	}
-	lj.soonArmed = false
-	writer = len(lj.soon) > 0 && !lj.writing
-	lj.queue = append(lj.soon, lj.queue...)
-	lj.soon = nil
-	if writer {
-		lj.writing = true
-	}
-	lj.qmu.Unlock()
-	return 0, written, writer
-}
-
-// enqueue adds p to the jam's waiting changes, after the plays and stops
-// waiting (changeSoon); it reports whether the caller is to write them.
+// enqueue adds p to the jam's waiting changes; it reports whether the
+// caller is to write them.
 func (h *Hub) enqueue(lj *localJam, p *pending) bool {
 	lj.qmu.Lock()
 	defer lj.qmu.Unlock()
-	lj.queue = append(append(lj.queue, lj.soon...), p)
-	lj.soon = nil
+	lj.queue = append(lj.queue, p)
 	writer := !lj.writing
 	lj.writing = true
 	return writer

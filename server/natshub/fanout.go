@@ -55,11 +55,6 @@ type localJam struct {
 	qmu     sync.Mutex
 	queue   []*pending
 	writing bool
-	// soon are plays and stops waiting for the jam's next write, at
-	// most Config.PlayWrite (changeSoon); soonArmed: a timer will write
-	// them.
-	soon      []*pending
-	soonArmed bool
 
 	mu      sync.Mutex // guards what follows
 	rec     *jamRecord // nil: not known, or the jam is gone
@@ -326,6 +321,9 @@ func (h *Hub) register(lj *localJam, l *local, rev uint64, rec *jamRecord, welco
 	}
 	l.seeAll(rec)
 	l.c.Send(welcome, at)
+	for _, f := range h.world.unheard(lj.id, rec, l) {
+		l.c.Send(f, at)
+	}
 	lj.members[l.user] = l
 	for _, d := range lj.recent {
 		h.deliver(lj, l, d.rev, d.rec, at)

@@ -14,28 +14,30 @@ import (
 // sockets, and publishes it at once on the jam's subject, a plain NATS
 // message that reaches every node in one hop: that is the fan-out. Every
 // node keeps each member's last play or stop it heard (world.hear), whether
-// or not it holds the jam. The write to the jam's record comes later
-// (Config.PlayWrite): a node writes its members' plays and stops of a
-// while in one compare-and-set, and every write of a jam, by any node,
-// takes in the plays and stops its node heard and the record lacks
-// (world.fold), so that one write brings the record up to date for all.
-// The bucket's republish of the write carries the events again, for the
-// nodes that missed the plain one (they did not yet know the member, or
-// did not yet hold the jam). Each of a member's plays and stops has a
-// number (memberRecord.Seq), and every socket keeps the last number it got
-// of each member, so it gets each event once, whichever copy comes first,
-// and never an older one after a newer.
+// or not it holds the jam, until the jam's record holds it. The record is
+// not written for it: every change of the jam, by any node (a join, leave,
+// swap or takeover), takes in the plays and stops its node heard and the
+// record lacks (world.fold), with an event each for the nodes that missed
+// the plain publish. And every Config.PlayWrite each node writes all its
+// members' plays and stops that their records lack under its own key of
+// the plays bucket, which every node watches (nodeplays.go): a node that
+// did not hear one (it started after it) hears it from there. Each of a
+// member's plays and stops has a number (memberRecord.Seq), and every
+// socket keeps the last number it got of each member, so it gets each
+// event once, whichever copy comes first, and never an older one after a
+// newer; a welcome is followed by the plays heard here that its record
+// lacks (world.unheard).
 //
-// A node may die before its plays and stops are written: the others heard
-// them. The member's takeover on another node stores the last play or stop
-// that node heard of the member, when the jam has an older one, and carries
+// A node may die: the others heard its plays, or read them from its key.
+// The member's takeover on another node stores the last play or stop that
+// node heard of the member, when the jam has an older one, and carries
 // the member's number as stored then; a socket that got another number
 // (the new node did not hear the last one, or this socket did not) is sent
 // the member's state as stored (a correction). The new node numbers on
 // from takeoverGap higher: a late play of the old socket, published before
 // it heard of the takeover, is then old news everywhere. What is lost is
 // only what no other node heard: a node started after the play, while its
-// node died before writing it.
+// node died before writing its key.
 
 // takeoverGap is how far a takeover moves a member's numbers on.
 const takeoverGap = 1 << 16
@@ -136,12 +138,12 @@ func (l *local) seeAll(rec *jamRecord) {
 }
 
 // publishFast sends a play or stop of a member here on the jam's subject.
-func (h *Hub) publishFast(lj *localJam, ev *fastEvent) {
-	if err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, ev.encode()); err != nil {
-		// The write that follows fails too, and the member's socket is
-		// closed with 1012.
+func (h *Hub) publishFast(lj *localJam, ev *fastEvent) error {
+	err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, ev.encode())
+	if err != nil {
 		h.log.Debug("publishing a play failed", "jam", lj.id, "err", err)
 	}
+	return err
 }
 
 // receiveFast delivers a play or stop another node published (or this one:

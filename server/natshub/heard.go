@@ -3,10 +3,11 @@
 package natshub
 
 // The plays and stops a node heard (fast.go): every node hears every jam's
-// subject, and keeps each member's last play or stop there until the jam's
-// record holds it, whether or not the node holds the jam. A member's state
-// thus survives its node's death before the write, and any write of the
-// jam brings the record up to date.
+// subject, and the other nodes' plays and stops that their keys in the
+// plays bucket hold (nodeplays.go), and keeps each member's last play or
+// stop until the jam's record holds it, whether or not the node holds the
+// jam. A member's state thus survives its node's death, and any write of
+// the jam brings the record up to date.
 
 // hear keeps ev, a play or stop of a member of jam id, unless a later one
 // of the member was heard. It does not look whether the jam's record holds
@@ -17,6 +18,11 @@ package natshub
 func (w *world) hear(id string, ev *fastEvent) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.hearLocked(id, ev)
+}
+
+// hearLocked is hear with w.mu held.
+func (w *world) hearLocked(id string, ev *fastEvent) {
 	plays := w.heard[id]
 	if plays == nil {
 		plays = make(map[string]fastEvent)
@@ -87,4 +93,20 @@ func (w *world) storeHeard(id string, m *memberRecord) bool {
 // take sets m's state to ev, a play or stop of m.
 func (m *memberRecord) take(ev *fastEvent) {
 	m.Playing, m.Bar, m.Seq = ev.Play, ev.Bar, ev.Seq
+}
+
+// unheard returns the frames of the plays and stops heard in jam id that
+// rec, a welcome's record, lacks, and takes them as seen by l: a play
+// delivered here while the welcome was on its way, before its socket was
+// a member. lj.mu is held.
+func (w *world) unheard(id string, rec *jamRecord, l *local) [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for of, ev := range w.heard[id] {
+		if i := rec.member(of); i >= 0 && ev.Seq > rec.Members[i].Seq && l.fresh(of, ev.Seq) {
+			out = append(out, ev.Frame)
+		}
+	}
+	return out
 }

@@ -7,7 +7,7 @@
 // Where the state is: every jam is one value of the jams bucket (a
 // JetStream KV), under its id: its timeline, its members with their loops,
 // playing states and the node holding each, and the last event. Every change
-// (a join, leave, play, stop, swap, takeover) is a compare-and-set on the
+// (a join, leave, swap, takeover) is a compare-and-set on the
 // key's revision, made by the node that decides it: the one holding the
 // member's socket, which also picks the bar. A node that loses the race
 // reads the jam again and decides again, so racing joins on different nodes
@@ -20,9 +20,11 @@
 // frames of the jams it holds members of to their sockets; the stream
 // orders the changes of a jam, so every member sees them in one order,
 // with the same bars.
-// Plays and stops also go out before their write, on a plain publish on
-// the same subject, numbered per member (fast.go): a member's plays and
-// stops reach everyone in their order, once, in one hop.
+// Plays and stops go out on a plain publish on the same subject instead,
+// numbered per member (fast.go): a member's plays and stops reach everyone
+// in their order, once, in one hop. They reach a jam's record with its next
+// change, and meanwhile each node writes its members' plays and stops of a
+// while in one value of its own (nodeplays.go).
 //
 // Who owns what: the jams bucket owns the jams; a node owns only its
 // sockets and, for each jam it holds members of, a cache of the last record
@@ -82,26 +84,16 @@ type Config struct {
 	NodeTimeout time.Duration
 	// OpTimeout bounds each call to JetStream [5s].
 	OpTimeout time.Duration
-	// PlayWrite is how long a play or stop may wait for its jam's next
-	// write [10s]: the members hear it at once, on its plain publish, and
-	// every node keeps it until the record holds it (fast.go), so a
-	// jam's plays and stops of a while take one replicated write instead
-	// of one each. A replicated write costs the three nodes of a cluster
-	// about 0.7 ms of CPU, more than a toggle's fan-out: at 9,000 clients
-	// 10 s took a toggle's CPU to 0.70x that of 2 s (BENCHMARKS.md). Only
-	// a node started meanwhile misses one whose node died in that while.
+	// PlayWrite is how long a play or stop may wait before its node
+	// writes it [10s]: the members hear it at once, on its plain publish,
+	// every node keeps it until its jam's record holds it, and every
+	// PlayWrite each node writes all its members' plays and stops that
+	// their records lack under its own key of the plays bucket
+	// (nodeplays.go): one replicated write a node, where one a jam cost
+	// the three nodes of a cluster about 2 ms of CPU each, a quarter of
+	// their CPU at 9,000 clients (BENCHMARKS.md). Only a node started
+	// meanwhile misses one whose node died in that while.
 	PlayWrite time.Duration
-	// PlayWriteSpread is how much earlier than PlayWrite a jam's write of
-	// its plays and stops may come [PlayWrite less a twentieth;
-	// negative: none]: a jam is written at moments that come every
-	// PlayWriteSpread less a sixteenth, at a phase its id picks
-	// (playDue), so the jams whose first plays came together (a load's
-	// start, a node's clients resuming at once) are written evenly over
-	// that time, and then once in it each while they play on (8.9 s with
-	// the defaults); a play waits at least the twentieth for others to
-	// come with it. At 9,000 clients on three nodes those writes came in
-	// bursts, the cluster's worst moments (BENCHMARKS.md).
-	PlayWriteSpread time.Duration
 	// Log receives the hub's logs; nil discards them.
 	Log *slog.Logger
 }
@@ -123,9 +115,6 @@ func (cfg Config) withDefaults() Config {
 	defaults.Set(&cfg.NodeTimeout, 8*time.Second)
 	defaults.Set(&cfg.OpTimeout, 5*time.Second)
 	defaults.Set(&cfg.PlayWrite, 10*time.Second)
-	if cfg.PlayWriteSpread == 0 { // negative: none
-		cfg.PlayWriteSpread = cfg.PlayWrite - cfg.PlayWrite/20
-	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -143,6 +132,7 @@ type Hub struct {
 	left   jetstream.KeyValue // user id -> leftRecord, for the resume window
 	tokens jetstream.KeyValue // token id -> used, for the token's lifetime
 	nodes  jetstream.KeyValue // node name -> its last beat
+	plays  jetstream.KeyValue // node name (and parts) -> its plays and stops (nodeplays.go)
 
 	world    *world
 	creating sync.Mutex // held while this node creates a public jam
@@ -208,6 +198,7 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 		{&h.left, jetstream.KeyValueConfig{Bucket: p + "-left", History: 1, TTL: cfg.ResumeWindow}, jetstream.FileStorage},
 		{&h.tokens, jetstream.KeyValueConfig{Bucket: p + "-tokens", History: 1, TTL: cfg.TokenLifetime + time.Minute}, jetstream.FileStorage},
 		{&h.nodes, jetstream.KeyValueConfig{Bucket: p + "-nodes", History: 1, TTL: 3 * cfg.NodeTimeout}, live},
+		{&h.plays, jetstream.KeyValueConfig{Bucket: p + "-plays", History: 1}, live},
 	}
 	for _, b := range buckets {
 		b.cfg.Replicas = cfg.Replicas
@@ -226,8 +217,9 @@ func New(ctx context.Context, cfg Config) (*Hub, error) {
 	cfg.Conn.SetDisconnectErrHandler(func(*nats.Conn, error) { h.lost("disconnected") })
 	cfg.Conn.SetClosedHandler(func(*nats.Conn) { h.lost("closed") })
 	cfg.Conn.SetReconnectHandler(func(*nats.Conn) { h.regained() })
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.beat()
+	go h.writePlays()
 	return h, nil
 }
 
@@ -258,7 +250,8 @@ func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 	}
 }
 
-// Close stops the node's beat and watches. It neither closes the sockets
+// Close stops the node's beat and watches, writing its plays and stops
+// once more (nodeplays.go). It neither closes the sockets
 // (the server drains them, and each one's Leave comes here) nor the NATS
 // connection.
 func (h *Hub) Close() {

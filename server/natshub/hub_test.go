@@ -324,7 +324,7 @@ func TestClusterBucketStorage(t *testing.T) {
 		return st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Storage
 	}
 	want := map[string]jetstream.StorageType{
-		"loops-jams": jetstream.MemoryStorage, "loops-nodes": jetstream.MemoryStorage,
+		"loops-jams": jetstream.MemoryStorage, "loops-nodes": jetstream.MemoryStorage, "loops-plays": jetstream.MemoryStorage,
 		"loops-left": jetstream.FileStorage, "loops-tokens": jetstream.FileStorage,
 	}
 	for bucket, w := range want {

@@ -19,9 +19,9 @@ func (h *Hub) Stop(c server.Client, at time.Time) error { return h.toggle(c, fal
 // toggle plays or stops c's user's loop. The bar is the first at least
 // shared.LeadMs after the server received the message, as PROTOCOL.md has
 // it. The event goes to the sockets here and out on a plain publish at
-// once, and to the jam's record within Config.PlayWrite (fast.go): the
-// members hear it in one hop, not after the replicated write, and a jam's
-// plays and stops of a while take one write.
+// once, and the node writes it to its key of the plays bucket within
+// Config.PlayWrite, with its other members' plays and stops (nodeplays.go):
+// the members hear it in one hop, and no jam's record is written for it.
 func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	l, lj, user, err := h.placedOf(c)
 	if err != nil {
@@ -38,26 +38,16 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	}
 	l.playing = play
 	l.seq++
-	seq, bar := l.seq, lj.rec.Timeline.NextBar(toMs(at))
-	ev := newFastEvent(user, seq, play, bar)
-	frame := ev.Frame
+	ev := newFastEvent(user, l.seq, play, lj.rec.Timeline.NextBar(toMs(at)))
 	h.deliverFast(lj, &ev, time.Now())
-	lj.mu.Unlock()
+	// Heard before a welcome here can cross it (world.unheard).
 	h.world.hear(lj.id, &ev)
-	h.publishFast(lj, &ev)
-	h.changeSoon(lj, user, seq, func(r *jamRecord) (*jamRecord, error) {
-		i := -1
-		if r != nil {
-			i = r.member(user)
-		}
-		if i < 0 || r.Members[i].Node != h.cfg.Node || r.Members[i].Seq >= seq {
-			return nil, errNoChange
-		}
-		n := r.clone()
-		n.Members[i].take(&ev)
-		n.Event = jamEvent{Frame: frame, Of: user, Seq: seq}
-		return n, nil
-	}, h.closeUnwritten(c))
+	lj.mu.Unlock()
+	if err := h.publishFast(lj, &ev); err != nil {
+		// The node cannot reach the cluster: the others do not hear
+		// this socket.
+		c.CloseWith(server.StatusTryAgainLater, "the cluster is unavailable, try again")
+	}
 	return nil
 }
 

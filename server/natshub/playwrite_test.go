@@ -3,92 +3,81 @@
 package natshub
 
 import (
-	"fmt"
+	"context"
+	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/loopswithfriends/loops/server"
 	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
-// TestClusterPlayWrites checks how plays and stops reach a jam's record
-// (fast.go): after the members heard them, a while of them in one write,
-// in any node's write of the jam, and never lost with the node that made
-// them. node0 writes its plays after a second, the others never within
-// the test.
+// TestClusterPlayWrites checks how plays and stops are kept (fast.go,
+// nodeplays.go): no jam's record is written for them, the next change of
+// the jam takes them in, each node writes its members' plays of a while in
+// one value of its own, a node that did not hear a play hears it from
+// there, and none is lost with the node that made it. No node writes its
+// plays but when the test says so.
 func TestClusterPlayWrites(t *testing.T) {
-	nodes := testCluster(t, 3, func(c *Config) {
-		c.PlayWrite = time.Hour
-		if c.Node == "node0" {
-			c.PlayWrite = time.Second
-		}
-	})
+	nodes := testCluster(t, 3, func(c *Config) { c.PlayWrite = time.Hour })
 	parent := t // the clients outlive the subtests
 
-	// stored returns the jam's record, and its revision, once it has
-	// members (a replica may lag the write that added them).
-	stored := func(t *testing.T, jam string, members int) (*jamRecord, uint64) {
-		t.Helper()
-		var rec *jamRecord
-		var rev uint64
-		wstest.WaitFor(t, "the jam's members in its record", func() bool {
-			var err error
-			rec, rev, err = nodes[0].hub.get(jam)
-			return err == nil && rec != nil && len(rec.Members) == members
-		})
-		return rec, rev
-	}
-	// state returns the member's state in rec.
-	state := func(rec *jamRecord, id string) shared.Member {
-		if i := rec.member(id); i >= 0 {
-			return rec.Members[i].view()
-		}
-		return shared.Member{}
-	}
-	// heard waits until every node of ns heard member's last play or
-	// stop.
-	heard := func(t *testing.T, ns []*testNode, jam, member string) {
-		t.Helper()
-		for _, n := range ns {
-			wstest.WaitFor(t, n.name+" hearing the play", func() bool {
-				n.hub.world.mu.Lock()
-				defer n.hub.world.mu.Unlock()
-				return n.hub.world.heard[jam][member].Seq > 0
-			})
-		}
-	}
-
-	t.Run("a while of plays and stops of a node's members takes one write", func(t *testing.T) {
-		a := joinAt(t, nodes[0], "batched", "")
-		b := joinAt(t, nodes[0], "batched", "")
-		c := joinAt(t, nodes[1], "batched", "")
-		wstest.Expect[*shared.Joined](a)
+	t.Run("a node's plays and stops in several jams write no record, and its key once", func(t *testing.T) {
+		a := joinAt(t, nodes[0], "keyed1", "")
+		b := joinAt(t, nodes[0], "keyed2", "")
+		c := joinAt(t, nodes[1], "keyed1", "")
+		d := joinAt(t, nodes[1], "keyed2", "")
 		wstest.Expect[*shared.Joined](a)
 		wstest.Expect[*shared.Joined](b)
-		_, before := stored(t, "batched", 3)
+		_, rev1 := stored(t, nodes, "keyed1", 2)
+		_, rev2 := stored(t, nodes, "keyed2", 2)
 
 		a.Send(&shared.Play{})
 		b.Send(&shared.Play{})
 		a.Send(&shared.Stop{})
-		for got := 0; got < 3; {
-			switch c.Next().(type) {
-			case *shared.Played, *shared.Stopped:
-				got++
-			}
+		wstest.Expect[*shared.Played](c)
+		stopped := wstest.Expect[*shared.Stopped](c)
+		played := wstest.Expect[*shared.Played](d)
+		heardAs(t, nodes, "keyed1", a.Welcome.You, false)
+		heardAs(t, nodes, "keyed2", b.Welcome.You, true)
+		if _, rev := stored(t, nodes, "keyed1", 2); rev != rev1 {
+			t.Fatalf("keyed1 written for its plays: revision %d, was %d", rev, rev1)
 		}
-		want := c.View.ByID()
-		if !want[b.Welcome.You].Playing || want[a.Welcome.You].Playing {
-			t.Fatalf("the view after the plays and stops: %v", want)
+		if _, rev := stored(t, nodes, "keyed2", 2); rev != rev2 {
+			t.Fatalf("keyed2 written for its plays: revision %d, was %d", rev, rev2)
 		}
-		var after uint64
-		wstest.WaitFor(t, "the plays and stops in the record", func() bool {
-			var rec *jamRecord
-			rec, after = stored(t, "batched", 3)
-			return state(rec, a.Welcome.You) == want[a.Welcome.You] && state(rec, b.Welcome.You) == want[b.Welcome.You]
-		})
-		if after != before+1 {
-			t.Fatalf("revision %d after three plays and stops, want %d: one write", after, before+1)
+
+		written := nodes[0].hub.writeOwnPlays(nil)
+		plays, rev := keyPlays(t, nodes[1], "node0", 0)
+		want := map[string]fastEvent{
+			"keyed1/" + a.Welcome.You: {Of: a.Welcome.You, Play: false, Bar: stopped.Bar},
+			"keyed2/" + b.Welcome.You: {Of: b.Welcome.You, Play: true, Bar: played.Bar},
 		}
+		samePlays(t, plays, want)
+		if again := nodes[0].hub.writeOwnPlays(written); len(again) != 1 || again[0] != written[0] {
+			t.Fatalf("written again as %d parts", len(again))
+		}
+		if rev2 := keyRevision(t, nodes[1], "node0"); rev2 != rev {
+			t.Fatalf("node0's plays written again with nothing new: revision %d, was %d", rev2, rev)
+		}
+
+		// A join on another node takes a's stop into keyed1's record;
+		// the node's next write leaves it out.
+		e := joinAt(t, nodes[2], "keyed1", "")
+		if me, _ := member(e.Welcome, a.Welcome.You); me.Playing || me.Bar != stopped.Bar {
+			t.Fatalf("the welcome has %+v, want stopped at bar %d", me, stopped.Bar)
+		}
+		if m := state(recordOf(stored(t, nodes, "keyed1", 3)), a.Welcome.You); m.Playing || m.Bar != stopped.Bar {
+			t.Fatalf("the record has %+v, want stopped at bar %d", m, stopped.Bar)
+		}
+		nodes[0].hub.writeOwnPlays(written)
+		plays, _ = keyPlays(t, nodes[1], "node0", rev)
+		delete(want, "keyed1/"+a.Welcome.You)
+		samePlays(t, plays, want)
 	})
 
 	t.Run("a join on another node writes the plays it heard into the record and its welcome", func(t *testing.T) {
@@ -98,18 +87,42 @@ func TestClusterPlayWrites(t *testing.T) {
 		a.Send(&shared.Play{})
 		played := wstest.Expect[*shared.Played](b)
 		wstest.Expect[*shared.Played](a)
-		heard(t, nodes[2:], "folded", a.Welcome.You)
+		heardAs(t, nodes[2:], "folded", a.Welcome.You, true)
 
 		d := joinAt(t, nodes[2], "folded", "")
 		if me, _ := member(d.Welcome, a.Welcome.You); !me.Playing || me.Bar != played.Bar {
 			t.Fatalf("the welcome has %+v, want playing from bar %d", me, played.Bar)
 		}
-		if m := state(recordOf(stored(t, "folded", 3)), a.Welcome.You); !m.Playing || m.Bar != played.Bar {
+		if m := state(recordOf(stored(t, nodes, "folded", 3)), a.Welcome.You); !m.Playing || m.Bar != played.Bar {
 			t.Fatalf("the record has %+v, want playing from bar %d", m, played.Bar)
 		}
 		wstest.Expect[*shared.Joined](a)
 		wstest.Expect[*shared.Joined](b)
 		wstest.SameViews(t, a, b, d)
+	})
+
+	t.Run("a node that did not hear a play hears it from the play's node's key", func(t *testing.T) {
+		x := joinAt(t, nodes[0], "unheard", "")
+		x.Send(&shared.Play{})
+		played := wstest.Expect[*shared.Played](x)
+		late := lateNode(t, nodes[2], "late0") // after the play's publish
+		z := joinAt(t, late, "unheard", "")
+		if me, _ := member(z.Welcome, x.Welcome.You); me.Playing {
+			t.Fatal("the late node heard the play: nothing to tell it")
+		}
+		wstest.Expect[*shared.Joined](x)
+
+		nodes[0].hub.writeOwnPlays(nil)
+		if p := wstest.Expect[*shared.Played](z); p.ID != x.Welcome.You || p.Bar != played.Bar {
+			t.Fatalf("told %+v, want %s playing from bar %d", p, x.Welcome.You, played.Bar)
+		}
+		z2 := joinAt(t, late, "unheard", "")
+		if me, _ := member(z2.Welcome, x.Welcome.You); !me.Playing || me.Bar != played.Bar {
+			t.Fatalf("the next welcome has %+v, want playing from bar %d", me, played.Bar)
+		}
+		wstest.Expect[*shared.Joined](x)
+		wstest.Expect[*shared.Joined](z)
+		wstest.SameViews(t, x, z, z2)
 	})
 
 	t.Run("a node that dies before writing its plays loses none, in a jam no other node holds", func(t *testing.T) {
@@ -118,10 +131,10 @@ func TestClusterPlayWrites(t *testing.T) {
 		wstest.Expect[*shared.Joined](a)
 		a.Send(&shared.Play{})
 		played := wstest.Expect[*shared.Played](b)
-		if m := state(recordOf(stored(t, "alone", 2)), a.Welcome.You); m.Playing {
+		if m := state(recordOf(stored(t, nodes, "alone", 2)), a.Welcome.You); m.Playing {
 			t.Fatal("the play is in the record already: nothing to lose")
 		}
-		heard(t, []*testNode{nodes[0], nodes[2]}, "alone", a.Welcome.You)
+		heardAs(t, []*testNode{nodes[0], nodes[2]}, "alone", a.Welcome.You, true)
 
 		nodes[1].kill()
 		live := []*testNode{nodes[0], nodes[2]}
@@ -137,206 +150,255 @@ func TestClusterPlayWrites(t *testing.T) {
 	})
 }
 
+// TestClusterPlayWritesDeadNode checks that a node's key keeps its plays
+// for a node that never heard them: its members taken over there after it
+// died are as they were, and the key goes once no jam lists a member of
+// the dead node.
+func TestClusterPlayWritesDeadNode(t *testing.T) {
+	nodes := testCluster(t, 3, func(c *Config) { c.PlayWrite = time.Hour })
+	x := joinAt(t, nodes[1], "dead", "")
+	y := joinAt(t, nodes[1], "dead", "")
+	wstest.Expect[*shared.Joined](x)
+	x.Send(&shared.Play{})
+	played := wstest.Expect[*shared.Played](y)
+	wstest.Expect[*shared.Played](x)
+	nodes[1].hub.writeOwnPlays(nil)
+	plays, _ := keyPlays(t, nodes[0], "node1", 0)
+	samePlays(t, plays, map[string]fastEvent{"dead/" + x.Welcome.You: {Of: x.Welcome.You, Play: true, Bar: played.Bar}})
+	killed := time.Now()
+	nodes[1].kill()
+
+	late := lateNode(t, nodes[2], "late1") // it never heard the play
+	backX := rejoin(t, []*testNode{late}, x.Welcome.Resume, 10*time.Second)
+	backY := rejoin(t, []*testNode{late}, y.Welcome.Resume, 10*time.Second)
+	for _, w := range []*shared.Welcome{backX.Welcome, backY.Welcome} {
+		if me, _ := member(w, x.Welcome.You); !me.Playing || me.Bar != played.Bar {
+			t.Fatalf("back with %+v, want playing from bar %d", me, played.Bar)
+		}
+	}
+	backX.Until(func() bool { return len(backX.View.Members) == 2 })
+	wstest.SameViews(t, backX, backY)
+
+	// Its members taken over, the dead node's key goes (NodeTimeout
+	// after its last beat, and a beat of the leader's).
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := nodes[0].hub.plays.Get(ctx, "node1")
+		cancel()
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			t.Logf("node1's plays deleted %v after it died", time.Since(killed).Round(time.Millisecond))
+			break
+		}
+		if time.Since(killed) > 30*time.Second {
+			t.Fatalf("node1's plays still there %v after it died (%v)", time.Since(killed), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestClusterPlayWritesRate checks that a node writes its plays and stops
+// at most once per Config.PlayWrite, whatever the toggles and the jams,
+// writes no jam's record for them, and writes nothing when nothing
+// changed.
+func TestClusterPlayWritesRate(t *testing.T) {
+	const playWrite = time.Second
+	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite = playWrite })
+	var cs []*client
+	revs := make(map[string]uint64)
+	for _, jam := range []string{"rate1", "rate2", "rate3"} {
+		c := joinAt(t, nodes[0], jam, "")
+		joinAt(t, nodes[1], jam, "")
+		wstest.Expect[*shared.Joined](c)
+		_, revs[jam] = stored(t, nodes, jam, 2)
+		cs = append(cs, c)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kw, err := nodes[1].hub.plays.Watch(ctx, "node0", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = kw.Stop() }()
+
+	const toggles = 30 // over 3 s
+	var last time.Time
+	for i := range toggles {
+		c := cs[i%len(cs)]
+		if i/len(cs)%2 == 0 {
+			c.Send(&shared.Play{})
+		} else {
+			c.Send(&shared.Stop{})
+		}
+		last = time.Now()
+		time.Sleep(3 * time.Second / toggles)
+	}
+	var puts []time.Time
+	var value []byte
+	for done := false; !done; {
+		select {
+		case e := <-kw.Updates():
+			if e != nil && e.Operation() == jetstream.KeyValuePut {
+				puts = append(puts, e.Created())
+				value = e.Value()
+			}
+		case <-time.After(time.Until(last.Add(2*playWrite + 500*time.Millisecond))):
+			done = true
+		}
+	}
+	t.Logf("%d toggles in 3 jams, %d writes of node0's plays", toggles, len(puts))
+	if len(puts) == 0 || len(puts) > 5 {
+		t.Fatalf("%d writes of node0's plays for %d toggles over 3 s, want 1 to 5 (PlayWrite %v)", len(puts), toggles, playWrite)
+	}
+	for i := 1; i < len(puts); i++ {
+		if gap := puts[i].Sub(puts[i-1]); gap < playWrite/2 {
+			t.Errorf("writes %v apart, want about %v", gap, playWrite)
+		}
+	}
+	if final := puts[len(puts)-1]; final.Before(last) {
+		t.Errorf("no write after the last toggle")
+	} else if final.After(last.Add(playWrite + 500*time.Millisecond)) {
+		t.Errorf("written %v after the last toggle: again with nothing new", final.Sub(last))
+	}
+	for _, c := range cs {
+		c.Sync()
+	}
+	_, plays, ok := decodePlays(value)
+	if !ok {
+		t.Fatal("node0's plays do not decode")
+	}
+	got := make(map[string]nodePlay)
+	for _, p := range plays {
+		got[p.Jam] = p
+	}
+	for _, c := range cs {
+		me := c.View.ByID()[c.Welcome.You]
+		p := got[c.Welcome.Jam.ID]
+		if p.Of != c.Welcome.You || p.Play != me.Playing || p.Bar != me.Bar {
+			t.Errorf("node0's plays have %+v in %s, want %+v", p, c.Welcome.Jam.ID, me)
+		}
+	}
+	for jam, rev := range revs {
+		if _, now := stored(t, nodes, jam, 2); now != rev {
+			t.Errorf("%s written for its plays: revision %d, was %d", jam, now, rev)
+		}
+	}
+}
+
+// stored returns the jam's record, and its revision, once it has members
+// (a replica may lag the write that added them).
+func stored(t *testing.T, nodes []*testNode, jam string, members int) (*jamRecord, uint64) {
+	t.Helper()
+	var rec *jamRecord
+	var rev uint64
+	wstest.WaitFor(t, "the jam's members in its record", func() bool {
+		var err error
+		rec, rev, err = nodes[0].hub.get(jam)
+		return err == nil && rec != nil && len(rec.Members) == members
+	})
+	return rec, rev
+}
+
 // recordOf returns a record, leaving out its revision.
 func recordOf(rec *jamRecord, _ uint64) *jamRecord { return rec }
 
-// TestClusterPlayWritesTakeTurns checks that the nodes holding a jam's
-// members take turns at writing its plays and stops (changeSoon): a play
-// that another node's write took in is not written again, and a node's
-// later play waits its own Config.PlayWrite from there, where each node
-// wrote the jam every PlayWrite before.
-func TestClusterPlayWritesTakeTurns(t *testing.T) {
-	const playWrite = 3 * time.Second
-	// Each wait the whole PlayWrite, for the two deadlines to be told
-	// apart.
-	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite, c.PlayWriteSpread = playWrite, -1 })
-	a := joinAt(t, nodes[0], "turns", "")
-	b := joinAt(t, nodes[1], "turns", "")
-	wstest.Expect[*shared.Joined](a)
-	// stored returns the jam's record and revision as a node's write left
-	// them, once cond holds.
-	stored := func(what string, cond func(*jamRecord) bool) (*jamRecord, uint64) {
-		t.Helper()
-		var rec *jamRecord
-		var rev uint64
-		wstest.WaitFor(t, what, func() bool {
-			var err error
-			rec, rev, err = nodes[0].hub.get("turns")
-			return err == nil && rec != nil && cond(rec)
+// state returns the member's state in rec.
+func state(rec *jamRecord, id string) shared.Member {
+	if i := rec.member(id); i >= 0 {
+		return rec.Members[i].view()
+	}
+	return shared.Member{}
+}
+
+// heardAs waits until every node of ns heard that member plays (or
+// stopped).
+func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
+	t.Helper()
+	for _, n := range ns {
+		wstest.WaitFor(t, n.name+" hearing the play", func() bool {
+			n.hub.world.mu.Lock()
+			defer n.hub.world.mu.Unlock()
+			ev, ok := n.hub.world.heard[jam][member]
+			return ok && ev.Play == playing
 		})
-		return rec, rev
-	}
-	playing := func(rec *jamRecord, id string) bool {
-		i := rec.member(id)
-		return i >= 0 && rec.Members[i].Playing
-	}
-	_, before := stored("both members in the record", func(r *jamRecord) bool { return len(r.Members) == 2 })
-
-	// Each toggle reaches both, its sender too.
-	both := func(want func(c *client)) {
-		want(a)
-		want(b)
-	}
-	b.Send(&shared.Play{})
-	both(func(c *client) { wstest.Expect[*shared.Played](c) })
-	time.Sleep(time.Second)
-	a.Send(&shared.Play{})
-	aPlayed := time.Now()
-	both(func(c *client) { wstest.Expect[*shared.Played](c) })
-
-	// node1 writes b's play within PlayWrite, and a's with it: node1
-	// heard it.
-	_, rev := stored("both plays in the record", func(r *jamRecord) bool {
-		return playing(r, a.Welcome.You) && playing(r, b.Welcome.You)
-	})
-	if rev != before+1 {
-		t.Fatalf("revision %d with both plays, want %d: one write", rev, before+1)
-	}
-	wstest.WaitFor(t, "node0 seeing the write", func() bool {
-		lj := nodes[0].hub.local["turns"]
-		lj.mu.Lock()
-		defer lj.mu.Unlock()
-		return lj.rec != nil && playing(lj.rec, a.Welcome.You)
-	})
-	a.Send(&shared.Stop{})
-	stopped := time.Now()
-	both(func(c *client) { wstest.Expect[*shared.Stopped](c) })
-
-	// a's play waited on node0 since aPlayed: node1's write took it in,
-	// so node0 does not write at aPlayed+PlayWrite, but the stop waits
-	// its own PlayWrite.
-	time.Sleep(time.Until(aPlayed.Add(playWrite + 700*time.Millisecond)))
-	if time.Since(stopped) > playWrite-300*time.Millisecond {
-		t.Skipf("the stop was sent %v after the play: too late to tell the two deadlines apart", stopped.Sub(aPlayed))
-	}
-	if _, rev, err := nodes[0].hub.get("turns"); err != nil || rev != before+1 {
-		t.Fatalf("revision %d (%v) before the stop's own PlayWrite, want %d: node0 wrote what node1 had", rev, err, before+1)
-	}
-	_, rev = stored("the stop in the record", func(r *jamRecord) bool { return !playing(r, a.Welcome.You) })
-	if rev != before+2 {
-		t.Fatalf("revision %d with the stop, want %d", rev, before+2)
-	}
-	if waited := time.Since(stopped); waited < playWrite-200*time.Millisecond {
-		t.Fatalf("the stop was written %v after it was sent, before its PlayWrite of %v", waited, playWrite)
 	}
 }
 
-// TestClusterPlayWritesSpread checks that jams whose plays came together
-// are not written together (Config.PlayWriteSpread): each within
-// PlayWrite of its play, no sooner than PlayWrite less the spread, and
-// not all at one moment.
-func TestClusterPlayWritesSpread(t *testing.T) {
-	const playWrite, spread = 2 * time.Second, time.Second
-	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite, c.PlayWriteSpread = playWrite, spread })
-	const jams = 8
-	clients := make([]*client, jams)
-	for i := range clients {
-		clients[i] = joinAt(t, nodes[0], fmt.Sprintf("spread%d", i), "")
+// keyPlays returns the plays under the node's first key, read from the
+// bucket stream's leader through n, by jam/member, once its revision is
+// past after, and the revision.
+func keyPlays(t *testing.T, n *testNode, node string, after uint64) (map[string]nodePlay, uint64) {
+	t.Helper()
+	var data []byte
+	var rev uint64
+	wstest.WaitFor(t, node+"'s plays", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var err error
+		data, rev, err = leaderGet(ctx, n.nc, n.hub.plays.Bucket(), playsKey(node, 0))
+		return err == nil && rev > after
+	})
+	got, plays, ok := decodePlays(data)
+	if !ok || got != node {
+		t.Fatalf("%s's plays do not decode (%q, %v)", node, got, ok)
 	}
-	for _, c := range clients {
-		wstest.WaitFor(t, "the member in the record", func() bool {
-			rec, _, err := nodes[0].hub.get(c.Welcome.Jam.ID)
-			return err == nil && rec != nil && rec.member(c.Welcome.You) >= 0
-		})
+	out := make(map[string]nodePlay)
+	for _, p := range plays {
+		out[p.Jam+"/"+p.Of] = p
 	}
-	played := time.Now()
-	for _, c := range clients {
-		c.Send(&shared.Play{})
+	return out, rev
+}
+
+// keyRevision returns the revision of the node's first key, read from the
+// bucket stream's leader through n.
+func keyRevision(t *testing.T, n *testNode, node string) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, rev, err := leaderGet(ctx, n.nc, n.hub.plays.Bucket(), playsKey(node, 0))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range clients {
-		wstest.Expect[*shared.Played](c)
+	return rev
+}
+
+// samePlays fails unless plays are want, leaving the numbers out.
+func samePlays(t *testing.T, plays map[string]nodePlay, want map[string]fastEvent) {
+	t.Helper()
+	if len(plays) != len(want) {
+		t.Fatalf("the node's plays are %+v, want %+v", plays, want)
 	}
-	sent := time.Since(played)
-	written := make([]time.Duration, jams)
-	deadline := played.Add(playWrite + 5*time.Second)
-	for left := jams; left > 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d jams' plays not written within %v", left, playWrite+5*time.Second)
+	for k, w := range want {
+		p := plays[k]
+		if p.Of != w.Of || p.Play != w.Play || p.Bar != w.Bar || p.Seq == 0 {
+			t.Fatalf("the node's plays have %+v for %s, want %+v", p, k, w)
 		}
-		for i, c := range clients {
-			if written[i] > 0 {
-				continue
-			}
-			rec, _, err := nodes[0].hub.get(c.Welcome.Jam.ID)
-			if err == nil && rec != nil {
-				if j := rec.member(c.Welcome.You); j >= 0 && rec.Members[j].Playing {
-					written[i] = time.Since(played)
-					left--
-				}
-			}
-		}
-	}
-	lo, hi := written[0], written[0]
-	for _, w := range written {
-		lo, hi = min(lo, w), max(hi, w)
-	}
-	t.Logf("written %v to %v after the plays (sent within %v)", lo, hi, sent)
-	if lo < playWrite-spread {
-		t.Errorf("a jam written %v after its play, sooner than PlayWrite less the spread, %v", lo, playWrite-spread)
-	}
-	// The eight ids pick moments spread over the second (FNV-1a of the
-	// id, playDue): written within 100 ms of each other, the spread was
-	// not applied.
-	if hi-lo < 100*time.Millisecond {
-		t.Errorf("the jams written from %v to %v after their plays: all at once", lo, hi)
 	}
 }
 
-// TestPlayDue checks when a jam's plays and stops are written
-// (Hub.playDue): within PlayWrite of the first waiting, no sooner than
-// PlayWrite less the spread, at the jam's moments whenever the plays came,
-// evenly over the spread for jams whose plays came together, and on each
-// node at moments of its own, so that the nodes holding a jam do not
-// write it at once.
-func TestPlayDue(t *testing.T) {
-	const playWrite, spread = 10 * time.Second, 9500 * time.Millisecond
-	const period = spread - spread/16 // the jam's moments
-	hub := func(node string) *Hub {
-		return &Hub{cfg: Config{Node: node, PlayWrite: playWrite, PlayWriteSpread: spread}}
+// lateNode starts a node named name on the nats-server of on, after the
+// others: it heard nothing that came before.
+func lateNode(t *testing.T, on *testNode, name string) *testNode {
+	t.Helper()
+	nc, err := on.emb.Connect(nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
 	}
-	h := hub("n1")
-	since := time.Unix(1_764_590_000, 123_456_789)
-	const jams, bins = 2000, 10
-	var counts [bins]int
-	for i := range jams {
-		id := fmt.Sprintf("jam-%d", i)
-		due := h.playDue(id, since)
-		if wait := due.Sub(since); wait < playWrite-spread || wait >= playWrite {
-			t.Fatalf("%s written %v after its play, want %v to %v", id, wait, playWrite-spread, playWrite)
-		}
-		counts[int(due.Sub(since.Add(playWrite-spread))*bins/spread)]++
-		// A play at any other time is written at one of the same
-		// moments, a whole number of periods apart.
-		later := since.Add(time.Duration(i)*7919*time.Microsecond + 3*time.Second)
-		if apart := h.playDue(id, later).Sub(due); apart%period != 0 {
-			t.Fatalf("%s: a later play written %v after the first's moment, not a whole number of %v", id, apart, period)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hub, err := New(ctx, Config{Conn: nc, Key: testKey, Node: name, Replicas: 3, PlayWrite: time.Hour, Log: testLog})
+	if err != nil {
+		nc.Close()
+		t.Fatal(err)
 	}
-	for b, n := range counts {
-		if n < jams/bins/2 || n > jams/bins*3/2 {
-			t.Errorf("%d of %d jams written in tenth %d of the spread, want about %d: %v", n, jams, b, jams/bins, counts)
-		}
-	}
-	// Three nodes' moments for the same jams: apart on most of them (about
-	// 7% of pairs come within 20 ms, the nodes' turns being spread over a
-	// sixteenth of the spread).
-	others := []*Hub{hub("n2"), hub("n3")}
-	near := 0
-	for i := range jams {
-		id := fmt.Sprintf("jam-%d", i)
-		d1 := h.playDue(id, since)
-		for _, o := range others {
-			if d := o.playDue(id, since).Sub(d1); d > -20*time.Millisecond && d < 20*time.Millisecond {
-				near++
-			}
-		}
-	}
-	if near > 2*jams/10 {
-		t.Errorf("%d of %d pairs of nodes' moments within 20 ms of each other", near, 2*jams)
-	}
-	// With no spread, PlayWrite after the play.
-	none := &Hub{cfg: Config{Node: "n1", PlayWrite: playWrite, PlayWriteSpread: -1}}
-	if got := none.playDue("jam-1", since); !got.Equal(since.Add(playWrite)) {
-		t.Errorf("with no spread written at %v, want %v", got, since.Add(playWrite))
-	}
+	n := &testNode{name: name, nc: nc, hub: hub, srv: server.New(server.Config{Cluster: hub})}
+	n.ts = httptest.NewServer(n.srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		n.srv.Drain(ctx)
+		cancel()
+		n.ts.Close()
+		hub.Close()
+		nc.Close()
+	})
+	return n
 }

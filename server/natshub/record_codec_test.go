@@ -80,4 +80,36 @@ func TestRecordCodec(t *testing.T) {
 			t.Fatal("a play with a byte after it decoded")
 		}
 	})
+
+	t.Run("a node's plays survive their encoding, the frames left out, and a cut value is refused", func(t *testing.T) {
+		same := func(node string, jams []string, evs []fastEvent) bool {
+			node += "n" // what decodePlays requires
+			plays := make([]nodePlay, len(evs))
+			for i, ev := range evs {
+				ev.Frame = nil
+				plays[i] = nodePlay{fastEvent: ev}
+				if len(jams) > 0 {
+					plays[i].Jam = jams[i%len(jams)]
+				}
+			}
+			gotNode, got, ok := decodePlays(encodePlays(node, plays))
+			if !ok || gotNode != node || !reflect.DeepEqual(got, plays) {
+				t.Logf("got  %s %+v, %v\nwant %s %+v", gotNode, got, ok, node, plays)
+				return false
+			}
+			return true
+		}
+		if err := quick.Check(same, &quick.Config{MaxCount: 200}); err != nil {
+			t.Fatal(err)
+		}
+		b := encodePlays("n1", []nodePlay{{Jam: "j", fastEvent: fastEvent{Of: "a", Seq: 7, Play: true, Bar: 12}}})
+		for n := range len(b) {
+			if _, _, ok := decodePlays(b[:n]); ok {
+				t.Fatalf("the first %d of %d bytes decoded", n, len(b))
+			}
+		}
+		if _, _, ok := decodePlays(append(b, 0)); ok {
+			t.Fatal("plays with a byte after them decoded")
+		}
+	})
 }

@@ -30,7 +30,10 @@ type world struct {
 	// record, by member (heard.go).
 	heard map[string]map[string]fastEvent
 	beats map[string]time.Time // node -> when its last beat arrived here
-	since time.Time            // when this node started watching
+	// playKeys is the node whose plays each key of the plays bucket
+	// holds (nodeplays.go).
+	playKeys map[string]string
+	since    time.Time // when this node started watching
 	// watched is the last revision of the jams bucket that came in.
 	watched uint64
 	// lastOwn is when this node's own last beat arrived, and steady since
@@ -48,7 +51,8 @@ type seenJam struct {
 }
 
 func newWorld(h *Hub) *world {
-	return &world{h: h, jams: make(map[string]seenJam), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time), since: time.Now()}
+	return &world{h: h, jams: make(map[string]seenJam), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
+		playKeys: make(map[string]string), since: time.Now()}
 }
 
 // start subscribes to every jam's subject, loads every jam's record, and
@@ -78,15 +82,26 @@ func (w *world) start(ctx context.Context) error {
 		_ = sub.Unsubscribe()
 		return fmt.Errorf("natshub: watch nodes: %w", err)
 	}
-	ready := make(chan struct{}, 1)
-	w.wg.Add(1)
-	go w.watch(nodes, ready, w.sawBeat)
-	select {
-	case <-ready:
-	case <-ctx.Done():
+	// The plays after the jams: what they hold is news only to a jam's
+	// record.
+	plays, err := w.h.plays.WatchAll(wctx)
+	if err != nil {
 		cancel()
 		_ = sub.Unsubscribe()
-		return errors.New("natshub: the nodes' beats did not arrive")
+		return fmt.Errorf("natshub: watch plays: %w", err)
+	}
+	ready := make(chan struct{}, 2)
+	w.wg.Add(2)
+	go w.watch(nodes, ready, w.sawBeat)
+	go w.watch(plays, ready, w.sawPlays)
+	for range 2 {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			cancel()
+			_ = sub.Unsubscribe()
+			return errors.New("natshub: the nodes' beats and plays did not arrive")
+		}
 	}
 	return nil
 }
@@ -393,6 +408,7 @@ func (h *Hub) beat() {
 				h.reap(func(node string) bool {
 					return node != h.cfg.Node && !h.world.alive(node, h.cfg.NodeTimeout)
 				}, nil)
+				h.dropLostPlays()
 			}
 		}
 		select {

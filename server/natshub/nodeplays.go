@@ -1,0 +1,281 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A node's plays and stops that its members' jams' records lack are
+// written by the node, at most once per Config.PlayWrite, all of them in
+// one value of the plays bucket under a key of its own (a few keys past
+// playsPerKey of them): a write per node, not per jam. Every node watches
+// the bucket: what another node's key holds and this node did not hear
+// (it started after the play, or a socket here was welcomed while the
+// play's publish was on its way) is taken in as heard (world.heard) and
+// delivered to the sockets here that lack it. So the jams' records are
+// brought up to date only by their other changes (a join, leave, swap or
+// takeover folds in what its node heard, world.fold), and a node that
+// dies loses no play another node heard or its key holds: its members'
+// takeovers store what the takeover's node heard (storeHeard). The leader
+// deletes a dead node's keys once no jam lists a member of it (its
+// members were taken over or removed).
+
+// playsPerKey bounds the plays and stops under one key of a node: about
+// 60 bytes each, 240 KB a key, well under NATS's 1 MB payload.
+const playsPerKey = 4096
+
+// playsVersion is the first byte of every value of the plays bucket.
+const playsVersion = 1
+
+// nodePlay is a play or stop of a node's member that the jam's record
+// lacks.
+type nodePlay struct {
+	Jam string
+	fastEvent
+}
+
+// encodePlays returns the value of one key of node's: a version byte, the
+// node's name, and the plays as jam, member, number, play and bar (the
+// frame is made again from these).
+func encodePlays(node string, plays []nodePlay) []byte {
+	b := make([]byte, 0, 16+len(node)+len(plays)*64)
+	b = append(b, playsVersion)
+	b = appendString(b, node)
+	b = binary.AppendUvarint(b, uint64(len(plays)))
+	for _, p := range plays {
+		b = appendString(b, p.Jam)
+		b = appendString(b, p.Of)
+		b = binary.AppendUvarint(b, p.Seq)
+		b = appendBool(b, p.Play)
+		b = binary.AppendVarint(b, p.Bar)
+	}
+	return b
+}
+
+// decodePlays returns the node and the plays of a value of the plays
+// bucket; false when b is not one.
+func decodePlays(b []byte) (string, []nodePlay, bool) {
+	d := recordDecoder{b: b}
+	if d.byte() != playsVersion {
+		return "", nil, false
+	}
+	node := d.string()
+	plays := make([]nodePlay, d.count())
+	for i := range plays {
+		p := &plays[i]
+		p.Jam, p.Of = d.string(), d.string()
+		p.Seq, p.Play, p.Bar = d.uvarint(), d.bool(), d.varint()
+	}
+	if d.bad || len(d.b) > 0 || node == "" {
+		return "", nil, false
+	}
+	return node, plays, true
+}
+
+// playsKey returns the key of part i of the node's plays.
+func playsKey(node string, i int) string {
+	if i == 0 {
+		return node
+	}
+	return node + ".part" + strconv.Itoa(i)
+}
+
+// writePlays writes the node's plays and stops every Config.PlayWrite
+// (writeOwnPlays), and once more when the node closes.
+func (h *Hub) writePlays() {
+	defer h.wg.Done()
+	t := time.NewTicker(h.cfg.PlayWrite)
+	defer t.Stop()
+	var written []string
+	for {
+		closing := false
+		select {
+		case <-h.stop:
+			closing = true
+		case <-t.C:
+		}
+		if !h.halted.Load() && h.online.Load() {
+			written = h.writeOwnPlays(written)
+		}
+		if closing {
+			return
+		}
+	}
+}
+
+// unknownPlays stands for a key of the node's whose write failed: no value
+// of the bucket is empty.
+const unknownPlays = ""
+
+// writeOwnPlays writes the node's members' plays and stops that their
+// jams' records lack to its keys, those that differ from what written says
+// the keys hold ("absent" for none), and returns what they hold now.
+func (h *Hub) writeOwnPlays(written []string) []string {
+	plays := h.world.ownPlays(h.cfg.Node)
+	var parts []string
+	for len(plays) > 0 {
+		n := min(len(plays), playsPerKey)
+		parts = append(parts, string(encodePlays(h.cfg.Node, plays[:n])))
+		plays = plays[n:]
+	}
+	next := make([]string, 0, max(len(parts), len(written)))
+	for i := range max(len(parts), len(written)) {
+		want, had := absentPlays, absentPlays
+		if i < len(parts) {
+			want = parts[i]
+		}
+		if i < len(written) {
+			had = written[i]
+		}
+		if want == had {
+			next = append(next, had)
+			continue
+		}
+		ctx, cancel := h.opCtx()
+		var err error
+		if want == absentPlays {
+			err = h.plays.Delete(ctx, playsKey(h.cfg.Node, i))
+		} else {
+			_, err = h.plays.Put(ctx, playsKey(h.cfg.Node, i), []byte(want))
+		}
+		cancel()
+		if err != nil {
+			// Tried again at the next tick; the other nodes heard
+			// the plays meanwhile.
+			h.log.Warn("writing the node's plays failed", "key", playsKey(h.cfg.Node, i), "err", err)
+			want = unknownPlays
+		}
+		next = append(next, want)
+	}
+	for len(next) > 0 && next[len(next)-1] == absentPlays {
+		next = next[:len(next)-1]
+	}
+	return next
+}
+
+// absentPlays stands for a key of the node's that holds nothing.
+const absentPlays = "absent"
+
+// ownPlays returns the plays and stops heard of node's members that their
+// jams' records lack, by jam and member.
+func (w *world) ownPlays(node string) []nodePlay {
+	w.mu.Lock()
+	var out []nodePlay
+	for id, plays := range w.heard {
+		rec := w.jams[id].rec
+		if rec == nil {
+			continue
+		}
+		for of, ev := range plays {
+			if i := rec.member(of); i >= 0 && rec.Members[i].Node == node && rec.Members[i].Seq < ev.Seq {
+				ev.Frame = nil
+				out = append(out, nodePlay{Jam: id, fastEvent: ev})
+			}
+		}
+	}
+	w.mu.Unlock()
+	slices.SortFunc(out, func(a, b nodePlay) int {
+		if c := compare(a.Jam, b.Jam); c != 0 {
+			return c
+		}
+		return compare(a.Of, b.Of)
+	})
+	return out
+}
+
+// sawPlays takes in a change of the plays bucket: another node's plays
+// and stops that this node did not hear (it started after them) are heard
+// now, and delivered to the sockets here.
+func (w *world) sawPlays(e jetstream.KeyValueEntry) {
+	if e.Operation() != jetstream.KeyValuePut {
+		w.mu.Lock()
+		delete(w.playKeys, e.Key())
+		w.mu.Unlock()
+		return
+	}
+	node, plays, ok := decodePlays(e.Value())
+	if !ok {
+		return
+	}
+	w.mu.Lock()
+	w.playKeys[e.Key()] = node
+	if node == w.h.cfg.Node {
+		w.mu.Unlock()
+		return
+	}
+	news := plays[:0]
+	for _, p := range plays {
+		rec := w.jams[p.Jam].rec
+		if rec == nil || seqIn(rec, p.Of) >= p.Seq || w.heard[p.Jam][p.Of].Seq >= p.Seq {
+			continue
+		}
+		p.Frame = shared.MustEncode(p.message())
+		w.hearLocked(p.Jam, &p.fastEvent)
+		news = append(news, p)
+	}
+	w.mu.Unlock()
+	for i := range news {
+		p := &news[i]
+		w.h.mu.Lock()
+		lj := w.h.local[p.Jam]
+		w.h.mu.Unlock()
+		if lj != nil {
+			w.h.receiveFast(lj, &p.fastEvent)
+		}
+	}
+}
+
+// lostPlays returns the keys of the plays of nodes that lost reports true
+// for and that no jam lists a member of: their plays matter no more.
+func (w *world) lostPlays(lost func(node string) bool) []string {
+	w.mu.Lock()
+	nodes := make(map[string]bool)
+	for _, node := range w.playKeys {
+		nodes[node] = true
+	}
+	for _, s := range w.jams {
+		if s.rec != nil {
+			for _, m := range s.rec.Members {
+				delete(nodes, m.Node)
+			}
+		}
+	}
+	keys := make(map[string]string)
+	for key, node := range w.playKeys {
+		if nodes[node] {
+			keys[key] = node
+		}
+	}
+	w.mu.Unlock()
+	var out []string
+	for key, node := range keys {
+		if lost(node) {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// dropLostPlays deletes the keys of dead nodes' plays once no jam lists a
+// member of theirs (lostPlays). The leader calls it every beat.
+func (h *Hub) dropLostPlays() {
+	for _, key := range h.world.lostPlays(func(node string) bool {
+		return node != h.cfg.Node && !h.world.alive(node, h.cfg.NodeTimeout)
+	}) {
+		ctx, cancel := h.opCtx()
+		err := h.plays.Delete(ctx, key)
+		cancel()
+		if err != nil {
+			h.log.Warn("deleting a lost node's plays failed", "key", key, "err", err)
+			continue
+		}
+		h.log.Info("deleted a lost node's plays", "key", key)
+	}
+}
