@@ -250,10 +250,9 @@ func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 	}
 }
 
-// Close stops the node's beat and watches, writing its plays and stops
-// once more (nodeplays.go). It neither closes the sockets
-// (the server drains them, and each one's Leave comes here) nor the NATS
-// connection.
+// Close stops the node's beat, its writes of its plays (nodeplays.go) and
+// its watches. It neither closes the sockets (the server drains them, and
+// each one's Leave comes here) nor the NATS connection.
 func (h *Hub) Close() {
 	select {
 	case <-h.stop:

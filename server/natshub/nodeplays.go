@@ -88,24 +88,23 @@ func playsKey(node string, i int) string {
 }
 
 // writePlays writes the node's plays and stops every Config.PlayWrite
-// (writeOwnPlays), and once more when the node closes.
+// (writeOwnPlays). A node that closes writes nothing more: its members
+// left (the server drains its sockets first), or their plays are heard
+// on the other nodes and in its keys as last written, which the leader
+// deletes once no jam lists a member of the node.
 func (h *Hub) writePlays() {
 	defer h.wg.Done()
 	t := time.NewTicker(h.cfg.PlayWrite)
 	defer t.Stop()
 	var written []string
 	for {
-		closing := false
 		select {
 		case <-h.stop:
-			closing = true
+			return
 		case <-t.C:
 		}
 		if !h.halted.Load() && h.online.Load() {
 			written = h.writeOwnPlays(written)
-		}
-		if closing {
-			return
 		}
 	}
 }
