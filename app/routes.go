@@ -24,6 +24,9 @@ import (
 func Routes() {
 	goapp.Route("/", func() goapp.Composer { return newJamPage() })
 	if goapp.IsClient {
+		// The runtime's start and the package inits were one task with
+		// go-app's first page (see yieldThread).
+		yieldThread()
 		startHeap()
 		routePath(goapp.Window().Get("location").Get("pathname").String())
 		return

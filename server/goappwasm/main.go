@@ -30,7 +30,8 @@ import (
 // goapp is the module path the copy replaces.
 const goapp = "github.com/maxence-charriere/go-app/v10"
 
-// edit replaces old by new in one file of pkg/app ("" for the file: delete it).
+// edit replaces old by new in one file of pkg/app; with old "", new is
+// a file of its own (none yet) or, "" too, the file goes.
 type edit struct {
 	file, old, new string
 }
@@ -54,7 +55,85 @@ var edits = []edit{
 	{"route.go", "\t\"regexp\"\n", ""},
 	{"route.go", "regexp.MustCompile(pattern)", "noRegexp(pattern)"},
 	{"route.go", "\tregexp       *regexp.Regexp\n\tnewComponent func() Composer\n}\n", "\tregexp       noRegexps\n\tnewComponent func() Composer\n}\n\n" + noRegexpGo},
+	// The page's thread in slices: go-app built the first page in one
+	// task (with Go's start, 190 ms in headless chromium on this machine
+	// before the warm worker, four times that on a phone's CPU), and ran
+	// every dispatch and frame of a burst in the task that woke it. It now hands the thread back to the browser
+	// whenever a slice ran past sliceBudget: between dispatches and frames,
+	// and while it loads a page, before a component renders and between
+	// the children of an element it mounts (the new page is out of the
+	// document until it is built whole, so nothing half built shows).
+	// Not inside an update of the page in the document, where a frame
+	// could paint it half updated.
+	{file: "yield.go", new: yieldGo},
+	{"node.go", "\t\tv.JSValue().appendChild(child)\n\t}\n", "\t\tv.JSValue().appendChild(child)\n\t\tyieldIfLoading()\n\t}\n"},
+	{"node.go", "\troot, err := m.renderComponent(v)\n", "\tyieldIfLoading()\n\troot, err := m.renderComponent(v)\n"},
+	{"engine.go", "func (e *engineX) Load(v Composer) error {\n", "func (e *engineX) Load(v Composer) error {\n\tloading = true\n\tdefer func() { loading = false }()\n\tyieldIfLong()\n"},
+	{"engine.go", "\tfor {\n\t\tselect {\n\t\tcase dispatch := <-e.dispatches:\n\t\t\tif currentFrameDuration", "\tfor {\n\t\tidle := len(e.dispatches) == 0\n\t\tselect {\n\t\tcase dispatch := <-e.dispatches:\n\t\t\tif idle {\n\t\t\t\tstartSlice()\n\t\t\t}\n\t\t\tif currentFrameDuration"},
+	{"engine.go", "\t\t\tdispatch()\n\n\t\tcase <-frames.C:\n\t\t\te.processFrame()\n\t\t\tframes.Reset(iddleFrameDuration)\n\t\t\tcurrentFrameDuration = iddleFrameDuration\n",
+		"\t\t\tdispatch()\n\t\t\tyieldIfLong()\n\n\t\tcase <-frames.C:\n\t\t\tif idle {\n\t\t\t\tstartSlice()\n\t\t\t}\n\t\t\te.processFrame()\n\t\t\tframes.Reset(iddleFrameDuration)\n\t\t\tcurrentFrameDuration = iddleFrameDuration\n\t\t\tyieldIfLong()\n"},
 }
+
+// yieldGo is the browser's go-app's yield to the browser (yield.go).
+const yieldGo = `package app
+
+import "time"
+
+// sliceBudget is how long go-app's goroutine keeps the page's thread
+// before it hands it back: a phone's CPU, about four times slower, keeps
+// a slice's task under the 50 ms of a long task.
+const sliceBudget = 5 * time.Millisecond
+
+var (
+	// sliceStart is when go-app's goroutine last got the thread.
+	sliceStart time.Time
+	// yieldPort and yieldWoken carry yieldTask's message to itself.
+	yieldPort  Value
+	yieldWoken chan struct{}
+)
+
+// loading is set while go-app builds a page, out of the document.
+var loading bool
+
+// startSlice notes that the goroutine has the thread since now.
+func startSlice() { sliceStart = time.Now() }
+
+// yieldIfLoading is yieldIfLong while a page loads.
+func yieldIfLoading() {
+	if loading {
+		yieldIfLong()
+	}
+}
+
+// yieldIfLong hands the thread back to the browser if the slice ran past
+// sliceBudget, and returns in a task of its own. Call it from go-app's
+// goroutine only.
+func yieldIfLong() {
+	if !IsClient || time.Since(sliceStart) < sliceBudget {
+		return
+	}
+	yieldTask()
+	startSlice()
+}
+
+// yieldTask returns in a new task of the browser's: a message posted to
+// itself on a MessageChannel, queued like any task, without a timer's
+// clamp. Blocked on it, the goroutine lets Go's runtime return to the
+// browser once no other goroutine can run.
+func yieldTask() {
+	if yieldWoken == nil {
+		ch := Window().Get("MessageChannel").New()
+		yieldWoken = make(chan struct{}, 1)
+		ch.Get("port1").Set("onmessage", FuncOf(func(Value, []Value) any {
+			yieldWoken <- struct{}{}
+			return nil
+		}))
+		yieldPort = ch.Get("port2")
+	}
+	yieldPort.Call("postMessage", nil)
+	<-yieldWoken
+}
+`
 
 // noRegexpGo stands in the browser's go-app for a route's regular
 // expression (the edits of route.go).
@@ -157,8 +236,17 @@ func copyFile(src, dst string) error {
 
 func apply(dir string, e edit) error {
 	name := filepath.Join(dir, e.file)
-	if e.old == "" {
+	if e.old == "" && e.new == "" {
 		return os.Remove(name)
+	}
+	if e.old == "" {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err // go-app has a file of that name now
+		}
+		defer f.Close()
+		_, err = f.WriteString(e.new)
+		return err
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {

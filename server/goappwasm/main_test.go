@@ -53,6 +53,29 @@ func TestGoAppWASM(t *testing.T) {
 		}
 	})
 
+	t.Run("an edit that adds a file adds it, and stops the build if go-app has one of that name", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := apply(dir, edit{file: "yield.go", new: "package app\n"}); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "yield.go")); err != nil || string(b) != "package app\n" {
+			t.Errorf("yield.go = %q, %v; want the edit's text", b, err)
+		}
+		if err := apply(dir, edit{file: "yield.go", new: "package app\n"}); err == nil {
+			t.Error("a second yield.go was written over the first")
+		}
+	})
+
+	t.Run("the browser's go-app yields to the browser", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(out, "go-app/pkg/app/engine.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "yieldIfLong()"); n != 3 {
+			t.Errorf("engine.go calls yieldIfLong %d times, want 3 (a page's load, a dispatch, a frame)", n)
+		}
+	})
+
 	t.Run("an edit whose text go-app no longer has stops the build", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "resource.go"), []byte("package app\n"), 0o644); err != nil {
