@@ -150,10 +150,9 @@ type warmLoader struct {
 // it takes the module the worker posts, and instantiates it when the
 // worker says "warm", or 3 s after the module came, or on its own if the
 // worker fails, or if window.loopsNoWarm is set (TestStartBench's
-// baseline); window.loopsWasmStart says which ("warm", "late", "alone"...). The loader tells the worker when Go's first run on the page
-// is over ("ran"): the worker warms the rest then, not on a core the page
-// needs. loopsYield() returns after a task of its own (a message to
-// the page itself: a timer would wait 4 ms).
+// baseline); window.loopsWasmStart says which ("warm", "late", "alone"...).
+// loopsYield() returns after a task of its own (a message to the page
+// itself: a timer would wait 4 ms).
 const warmStart = `
 function loopsYield() {
   return new Promise((resolve) => {
@@ -178,7 +177,7 @@ function loopsWarmInstantiate(url, imports) {
         return alone();
       }
       window.loopsWasmStart = why;
-      WebAssembly.instantiate(module, imports).then((instance) => resolve({ module, instance, worker }), reject);
+      WebAssembly.instantiate(module, imports).then((instance) => resolve({ module, instance }), reject);
     };
     if (window.loopsNoWarm) {
       return alone();
@@ -207,8 +206,7 @@ var loaderEdits = []struct{ old, new string }{
 	{`instantiateStreaming(
       fetchWithProgress("/web/app.wasm", showProgress),`, `loopsWarmInstantiate("/web/app.wasm",`},
 	{`go.run(wasm.instance);`, `await loopsYield();
-    go.run(wasm.instance);
-    wasm.worker?.postMessage("ran");`},
+    go.run(wasm.instance);`},
 }
 
 func (h *warmLoader) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,7 @@ WebAssembly.compileStreaming(fetch("/web/app.wasm"))
     self.postMessage({ type: "module", module });
     const go = new Go();
     await go.run(await WebAssembly.instantiate(module, go.importObject));
-    self.postMessage({ type: "done" });
+    self.postMessage({ type: "warm" });
     self.close();
   })
   .catch((err) => self.postMessage({ type: "error", message: String(err) }));
