@@ -179,6 +179,7 @@ func (e *engine) AddBuffer(loop string, left, right []float32) {
 		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": len(left), "sampleRate": renderRate})
 	}
 	buf.Call("copyToChannel", float32Array(left), 0)
+	yieldThread() // each channel's copy, 8 to 15 ms for a loop of 20 s, in a task of its own
 	buf.Call("copyToChannel", float32Array(right), 1)
 	e.buffers[loop] = buf
 	if !e.ok() {

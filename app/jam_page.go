@@ -192,6 +192,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 			u.Path, u.RawQuery = path, ""
 			ctx.Page().ReplaceURL(&u)
 		}
+		yieldThread() // the session's part of the welcome in a task of its own
 	}
 	p.s.Message(m)
 }
