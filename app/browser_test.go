@@ -867,7 +867,7 @@ func TestBrowser(t *testing.T) {
 // warm worker compiled, once the worker had run it (app/warm_worker.go):
 // window.loopsWasmStart is "warm", not "alone" (the page compiled it
 // itself: no worker, or none that could load), "late" (the worker took
-// over 3 s) or "done"/"error" (its run ended before it said "warm").
+// over 3 s) or "error" (the worker failed after it posted the module).
 func wantWarmStart(t *testing.T, br *browser) {
 	t.Helper()
 	if got := eval[string](t, br, `String(window.loopsWasmStart)`); got != "warm" {
