@@ -10,11 +10,13 @@ all: build
 
 # The WASM is built first: the server binary embeds it. It compiles go-app
 # without its server half (server/goappwasm: no net/http, no TLS client in
-# the browser), then brotli 11 and gzip 9 copies are written beside it (kept
-# when the WASM did not change).
+# the browser), merges the data segments Go's linker split at every run of
+# zeros (server/wasmdata), then brotli 11 and gzip 9 copies are written
+# beside it (kept when the WASM did not change).
 wasm:
 	$(GO) mod download -json github.com/maxence-charriere/go-app/v10 | $(GO) run ./server/goappwasm bin/wasm
 	GOOS=js GOARCH=wasm $(GO) build -modfile bin/wasm/go.mod $(GOFLAGS_R) -o $(WASM) .
+	$(GO) run ./server/wasmdata $(WASM)
 	$(GO) run ./server/precompress $(WASM)
 
 build: wasm
