@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestClusterPlayWrites(t *testing.T) {
 			t.Fatalf("keyed2 written for its plays: revision %d, was %d", rev, rev2)
 		}
 
-		written := nodes[0].hub.writeOwnPlays(nil)
+		written := writePlays(t, nodes[0], nil)
 		plays, rev := keyPlays(t, nodes[1], "node0", 0)
 		want := map[string]fastEvent{
 			"keyed1/" + a.Welcome.You: {Of: a.Welcome.You, Play: false, Bar: stopped.Bar},
@@ -74,7 +75,10 @@ func TestClusterPlayWrites(t *testing.T) {
 		if m := state(recordOf(stored(t, nodes, "keyed1", 3)), a.Welcome.You); m.Playing || m.Bar != stopped.Bar {
 			t.Fatalf("the record has %+v, want stopped at bar %d", m, stopped.Bar)
 		}
-		nodes[0].hub.writeOwnPlays(written)
+		wstest.WaitFor(t, "node0 to hear keyed1's record with a's stop", func() bool {
+			return !ownsPlay(nodes[0], "keyed1", a.Welcome.You)
+		})
+		writePlays(t, nodes[0], written)
 		plays, _ = keyPlays(t, nodes[1], "node0", rev)
 		delete(want, "keyed1/"+a.Welcome.You)
 		samePlays(t, plays, want)
@@ -112,7 +116,7 @@ func TestClusterPlayWrites(t *testing.T) {
 		}
 		wstest.Expect[*shared.Joined](x)
 
-		nodes[0].hub.writeOwnPlays(nil)
+		writePlays(t, nodes[0], nil)
 		if p := wstest.Expect[*shared.Played](z); p.ID != x.Welcome.You || p.Bar != played.Bar {
 			t.Fatalf("told %+v, want %s playing from bar %d", p, x.Welcome.You, played.Bar)
 		}
@@ -162,7 +166,7 @@ func TestClusterPlayWritesDeadNode(t *testing.T) {
 	x.Send(&shared.Play{})
 	played := wstest.Expect[*shared.Played](y)
 	wstest.Expect[*shared.Played](x)
-	nodes[1].hub.writeOwnPlays(nil)
+	writePlays(t, nodes[1], nil)
 	plays, _ := keyPlays(t, nodes[0], "node1", 0)
 	samePlays(t, plays, map[string]fastEvent{"dead/" + x.Welcome.You: {Of: x.Welcome.You, Play: true, Bar: played.Bar}})
 	killed := time.Now()
@@ -326,6 +330,30 @@ func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
 // keyPlays returns the plays under the node's first key, read from the
 // bucket stream's leader through n, by jam/member, once its revision is
 // past after, and the revision.
+// writePlays has n write its plays until every part of its keys is
+// written, and returns what they hold: a write can time out on a busy
+// machine while JetStream settles, and is then tried again at the next
+// tick, which the tests' PlayWrite of an hour never brings.
+func writePlays(t *testing.T, n *testNode, written []string) []string {
+	t.Helper()
+	wstest.WaitFor(t, n.name+"'s plays written", func() bool {
+		written = n.hub.writeOwnPlays(written)
+		return !slices.Contains(written, unknownPlays)
+	})
+	return written
+}
+
+// ownsPlay reports whether n would write the member's play or stop in the
+// jam: its jam's record, as n knows it, lacks it.
+func ownsPlay(n *testNode, jam, of string) bool {
+	for _, p := range n.hub.world.ownPlays(n.hub.cfg.Node) {
+		if p.Jam == jam && p.Of == of {
+			return true
+		}
+	}
+	return false
+}
+
 func keyPlays(t *testing.T, n *testNode, node string, after uint64) (map[string]nodePlay, uint64) {
 	t.Helper()
 	var data []byte
