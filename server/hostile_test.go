@@ -72,12 +72,18 @@ func newBystanders(t *testing.T, s *testServer) *bystanders {
 // delays (a test binary under the race detector at a load average of 30
 // stalls for tens of milliseconds) are not the attacker's, while anything
 // the attacker adds beyond the lead fails, on a quiet machine as on a
-// crowded one.
+// crowded one. A toggle over it is followed by another at once, and only
+// two in a row fail: the attacker slows every toggle while it runs, a
+// crowded machine stalls one now and then (85 ms once, in a CI run with
+// every package's tests under the race detector at once).
 func (b *bystanders) check() {
 	b.t.Helper()
-	took := b.toggle()
-	if allowed := time.Duration(shared.LeadMs)*time.Millisecond + 2*b.quiet; took > allowed {
-		b.t.Fatalf("a toggle took %v to reach every bystander, over the %d ms lead and twice the %v it took before the attack", took, shared.LeadMs, b.quiet)
+	allowed := time.Duration(shared.LeadMs)*time.Millisecond + 2*b.quiet
+	if took := b.toggle(); took <= allowed {
+		return
+	}
+	if took := b.toggle(); took > allowed {
+		b.t.Fatalf("two toggles in a row took over the %d ms lead and twice the %v it took before the attack to reach every bystander, the second %v", shared.LeadMs, b.quiet, took)
 	}
 }
 
