@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 )
 
 // maxGap is the largest run of zeros written to join two segments.
@@ -64,15 +65,16 @@ type segment struct {
 	data   []byte
 }
 
-// mergeData returns the module with its data segments merged across gaps
-// of at most gap bytes, and how many segments it had and has.
-func mergeData(module []byte, gap int) (out []byte, before, after int, err error) {
+// section is a section of a module: its id and its body.
+type section struct {
+	id   byte
+	body []byte
+}
+
+// readSections splits a module into its sections.
+func readSections(module []byte) ([]section, error) {
 	if len(module) < 8 || !bytes.Equal(module[:4], []byte("\x00asm")) {
-		return nil, 0, 0, errors.New("not a WASM module")
-	}
-	type section struct {
-		id   byte
-		body []byte
+		return nil, errors.New("not a WASM module")
 	}
 	var sections []section
 	for p := 8; p < len(module); {
@@ -80,23 +82,28 @@ func mergeData(module []byte, gap int) (out []byte, before, after int, err error
 		size, n := binary.Uvarint(module[p+1:])
 		start := p + 1 + n
 		if n <= 0 || size > uint64(len(module)-start) {
-			return nil, 0, 0, errors.New("a section runs past the end")
+			return nil, errors.New("a section runs past the end")
 		}
 		sections = append(sections, section{id, module[start : start+int(size)]})
 		p = start + int(size)
 	}
-	var segs []segment
-	found := false
-	for _, s := range sections {
-		if s.id == dataSection {
-			if segs, err = readSegments(s.body); err != nil {
-				return nil, 0, 0, err
-			}
-			found = true
-		}
+	return sections, nil
+}
+
+// mergeData returns the module with its data segments merged across gaps
+// of at most gap bytes, and how many segments it had and has.
+func mergeData(module []byte, gap int) (out []byte, before, after int, err error) {
+	sections, err := readSections(module)
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	if !found {
+	i := slices.IndexFunc(sections, func(s section) bool { return s.id == dataSection })
+	if i < 0 {
 		return nil, 0, 0, errors.New("no data section")
+	}
+	segs, err := readSegments(sections[i].body)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	merged := merge(segs, gap)
 	out = append(out, module[:8]...)

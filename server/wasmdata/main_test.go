@@ -23,24 +23,25 @@ func module(segs []segment) []byte {
 // image returns the memory a module's data segments make.
 func image(t *testing.T, m []byte) []byte {
 	t.Helper()
+	sections, err := readSections(m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mem []byte
-	for p := 8; p < len(m); {
-		id := m[p]
-		size, n := binary.Uvarint(m[p+1:])
-		body := m[p+1+n : p+1+n+int(size)]
-		if id == dataSection {
-			segs, err := readSegments(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range segs {
-				if end := int(s.offset) + len(s.data); end > len(mem) {
-					mem = append(mem, make([]byte, end-len(mem))...)
-				}
-				copy(mem[s.offset:], s.data)
-			}
+	for _, s := range sections {
+		if s.id != dataSection {
+			continue
 		}
-		p += 1 + n + int(size)
+		segs, err := readSegments(s.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, seg := range segs {
+			if end := int(seg.offset) + len(seg.data); end > len(mem) {
+				mem = append(mem, make([]byte, end-len(mem))...)
+			}
+			copy(mem[seg.offset:], seg.data)
+		}
 	}
 	return mem
 }
