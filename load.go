@@ -52,7 +52,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	spawn := fs.String("spawn", "", "start this binary as the server on this address (e.g. 127.0.0.1:18080) and load it")
 	inProcess := fs.Bool("inprocess", false, "serve the hub in this process on a free loopback port and load it (for profiles)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator; with -cluster: PATH.node, PATH.node2, ... are the nodes', each its hub and nats-server, over the toggles)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with -inprocess: server and generator; with -cluster: PATH.node, PATH.node2, ... are the nodes', each its hub and nats-server, over the toggles, PATH.one the one node's)")
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
 	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other); with -cluster, only when given: the one node and the cluster take such turns instead of the cluster running after the one node")

@@ -90,18 +90,35 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 		if err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
-		srv, err := spawnServer(ctx, hubArgs(addr, admin, cfg), addr, stderr)
+		args := hubArgs(addr, admin, cfg)
+		if cpuProfile != "" && !slices.Contains(args, "-pprof") {
+			args = append(args, "-pprof")
+		}
+		srv, err := spawnServer(ctx, args, addr, stderr)
 		if err != nil {
 			return nil, err
 		}
 		defer srv.stop()
 		pid := srv.cmd.Process.Pid
 		cfg.URL, cfg.Admin, cfg.PID = "ws://"+addr+"/socket", "http://"+admin, pid
-		cfg.OnLoaded = func() { singleCPU.from = loadgen.CPUSeconds(pid) }
+		oneProfiled := make(chan error, 1)
+		cfg.OnLoaded = func() {
+			singleCPU.from = loadgen.CPUSeconds(pid)
+			if cpuProfile == "" || cfg.Turns != nil {
+				oneProfiled <- nil
+				return
+			}
+			// The one node's profile over the same span as the nodes'.
+			secs := max(1, int(cfg.Duration.Seconds())-2)
+			go func() { oneProfiled <- fetchProfile(ctx, cfg.Admin, secs, cpuProfile+".one") }()
+		}
 		cfg.OnToggled = func() { singleCPU.to = loadgen.CPUSeconds(pid) }
 		rep, err := loadgen.Run(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("load: the one node: %w", err)
+		}
+		if err := <-oneProfiled; err != nil {
+			fmt.Fprintln(stderr, "loops: load:", err)
 		}
 		return rep, nil
 	}
