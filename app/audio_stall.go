@@ -34,12 +34,9 @@ type stallWatch struct {
 	// when the last stall ended.
 	ranFromMs float64
 	// owedMs is how many ms the last stalls lost, until a realign takes it
-	// once the clock settled (see clock); firstMs and endedMs are the
+	// once the clock settled (see settling); firstMs and endedMs are the
 	// wall ms the first and the last of them ended.
 	owedMs, firstMs, endedMs float64
-	// restartMs is the wall ms of the last restart that answered stalls
-	// (see restarted), 0 before the first.
-	restartMs float64
 	// stalls are the last maxStalls stalls that lost audio, for the
 	// diagnostics: each at the wall ms it ended, by how many ms (d).
 	stalls []stamp
@@ -82,21 +79,6 @@ const (
 	// that far from them), so the stalls owed restart after stallWaitMs
 	// all the same, once the stall on (if any) is over.
 	stallWaitMs = 10000
-	// stallGapMs is the least time between two restarts that answer
-	// stalls: a box that starves the audio thread for minutes stalls every
-	// few seconds, the clock settling between bursts, and each settled
-	// burst restarted the loops (8 crossfades of a sounding bar in 3
-	// minutes). Stalls that end within stallGapMs of the last restart are
-	// owed one restart, stallGapMs after it at the earliest (then once the
-	// clock settled, or stallWaitMs later); meanwhile the rate steers the
-	// loops back by up to 5 ms a second, and what it did not make up the
-	// one restart takes, unless they left a loop restartFarSec off, which
-	// restarts once the clock settled. The price is a loop left behind the
-	// jam by up to restartFarSec, less what the rate made up, up to a
-	// minute longer: 1.6x the time more than 10 ms off the grid in the
-	// replay of a busy box's stalls, for half the restarts (see
-	// TestStalledAudioClock).
-	stallGapMs = 60000
 	// stallMaxMs ends a stall that never settles (a clock that stutters on
 	// and on) after this much wall time, so that the loops are judged
 	// again.
@@ -181,47 +163,25 @@ func (s *stallWatch) read(ctxSec, wallMs float64, running bool) (ended bool) {
 	return true
 }
 
-// clock returns the audio clock at a steer at wall ms nowMs (see
-// clockState), and how many ms of audio the stalls a restart then answers
-// lost: those that ended since the last restart for stalls. The restart
-// they owe is due once the clock has run stallSettleMs without another
-// (stallWaitMs after the first of them at the latest), and stallGapMs
-// after the last restart for stalls at the earliest; within the gap only a
-// loop they left restartFarSec off restarts (clockHeld). A clock that
-// reports clockStalled has forgotten the stalls (see take); one that
-// reports clockHeld forgets them once the engine says it restarted.
-func (s *stallWatch) clock(nowMs float64) (clockState, float64) {
-	if s.on {
-		return clockStalling, 0
-	}
-	if s.owedMs == 0 {
-		return clockRunning, 0
-	}
-	settling := nowMs-s.endedMs < stallSettleMs
-	if due := s.restartMs + stallGapMs; s.restartMs > 0 && nowMs < due {
-		if settling && nowMs-s.firstMs < stallWaitMs {
-			return clockStalling, 0
-		}
-		return clockHeld, s.owedMs
-	} else if s.restartMs > 0 && s.firstMs < due {
-		// Stalls held over the gap: the wait runs from its end.
-		if settling && nowMs-due < stallWaitMs {
-			return clockStalling, 0
-		}
-		return clockStalled, s.take()
-	}
-	if settling && nowMs-s.firstMs < stallWaitMs {
-		return clockStalling, 0
-	}
-	return clockStalled, s.take()
+// settling reports whether a stall is on, or one that lost audio ended
+// less than stallSettleMs before wall ms nowMs (and the first of those
+// owed less than stallWaitMs before): no loop restarts meanwhile.
+func (s *stallWatch) settling(nowMs float64) bool {
+	return s.on || (s.owedMs > 0 && nowMs-s.endedMs < stallSettleMs && nowMs-s.firstMs < stallWaitMs)
 }
 
-// restarted says that loops restarted at wall ms nowMs for the stalls the
-// clock reported (clockStalled or clockHeld): they are forgotten, and the
-// next restart for stalls comes stallGapMs later at the earliest.
-func (s *stallWatch) restarted(nowMs float64) {
-	s.take()
-	s.restartMs = nowMs
+// clock returns the audio clock at a steer at wall ms nowMs (see
+// clockState), and how many ms of audio the stalls a restart then answers
+// lost: those that ended since the last steer that took them, once the
+// clock settled.
+func (s *stallWatch) clock(nowMs float64) (clockState, float64) {
+	if s.settling(nowMs) {
+		return clockStalling, 0
+	}
+	if lost := s.take(); lost > 0 {
+		return clockStalled, lost
+	}
+	return clockRunning, 0
 }
 
 // take returns how many ms the stalls that ended since the last take lost

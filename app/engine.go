@@ -328,18 +328,11 @@ func (e *engine) Realign() {
 	if !e.ok() {
 		return
 	}
-	// Stalls of the audio thread that ended are owed a restart once the
-	// clock settled, at most one a stallGapMs unless they left a loop far
-	// off (see stallWatch.clock).
-	nowMs := localMs()
-	clock, lost := e.out.stall.clock(nowMs)
+	// A stall of the audio thread that ended is owed its restart once the
+	// clock settled.
+	clock, lost := e.out.stall.clock(localMs())
 	now := e.currentTime()
 	bound := driftBound(e.out.wobble())
-	if clock == clockHeld && e.farOff(now) {
-		// One loop the stalls left far off restarts: so do the others
-		// they left past restartSec, in the same restart.
-		clock = clockStalled
-	}
 	for id, v := range e.voices {
 		if v.src == nil {
 			continue
@@ -357,9 +350,6 @@ func (e *engine) Realign() {
 		restart, factor, changed := v.follow.steer(at, from, bound, clock)
 		switch {
 		case restart:
-			if clock == clockStalled || clock == clockHeld {
-				e.out.stall.restarted(nowMs)
-			}
 			e.stopSource(v, from)
 			e.startVoice(id, v, startRestart)
 			if n := len(e.scheduled); n > 0 && e.scheduled[n-1].seq == v.seq {
@@ -369,21 +359,6 @@ func (e *engine) Realign() {
 			v.src.Get("playbackRate").Call("setValueAtTime", v.rate*factor, math.Max(from, v.when))
 		}
 	}
-}
-
-// farOff reports whether a sounding loop is restartFarSec or more off the
-// grid at audio time now (see Realign).
-func (e *engine) farOff(now float64) bool {
-	for _, v := range e.voices {
-		if v.src == nil || v.when > now+lateLeadSec+fadeOutSec {
-			continue
-		}
-		at := e.audioTime(e.time.Timeline().BarStart(v.bar))
-		if math.Abs(at-v.follow.anchorAt(math.Max(now+lateLeadSec, v.follow.since))) >= restartFarSec {
-			return true
-		}
-	}
-	return false
 }
 
 // Remove stops a member that left, with a fade.

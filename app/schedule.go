@@ -44,12 +44,6 @@ const (
 	// to make up (a jump of the clock offset, a long stall of the audio
 	// thread).
 	restartSec = 0.050
-	// restartFarSec is a drift that stalls of the audio thread left, which
-	// restarts a loop even within stallGapMs of the last restart for
-	// stalls: a loop that far behind plays another part of the beat than
-	// the jam's (a sixteenth note is 150 ms at the default kit's 100 BPM),
-	// and the rate would take most of a minute to make it up.
-	restartFarSec = 0.250
 	// moveSec is how far a start still to come may be off the grid before
 	// it is simply moved: nothing sounds yet, so moving it costs nothing.
 	moveSec = 0.0002
@@ -139,10 +133,6 @@ const (
 	// from before them, and the loop is where they and the steering since
 	// left it.
 	clockStalled
-	// clockHeld: as clockStalled, but less than stallGapMs after the last
-	// restart for stalls: the loop restarts only if they left it
-	// restartFarSec off, and is steered otherwise.
-	clockHeld
 )
 
 // steer decides what a sounding source does, whose bar the grid puts at
@@ -152,19 +142,14 @@ const (
 // is. A drift past restartSec restarts once it persists (see restartHold),
 // or at once when stalls ended and the clock settled (clockStalled): it is
 // where they left the loop less what the rate made up since, not a step on
-// the way there, so it restarts at once, the one restart they owe; within
-// stallGapMs of the last such restart (clockHeld) only past restartFarSec.
-// While a stall is on or settling, nothing restarts. A drift past
-// restartSec is steered meanwhile, as any other.
+// the way there, so it restarts at once, the one restart they owe. While a
+// stall is on or settling, nothing restarts. A drift past restartSec is
+// steered meanwhile, as any other.
 func (f *follow) steer(at, from, tol float64, clock clockState) (restart bool, factor float64, changed bool) {
 	from = math.Max(from, f.since)
 	off := at - f.anchorAt(from)
 	switch {
 	case clock == clockStalling:
-	case clock == clockHeld:
-		if math.Abs(off) >= restartFarSec {
-			return true, f.factor, false
-		}
 	case clock == clockStalled && math.Abs(off) >= restartSec, f.hold.persists(from, off):
 		return true, f.factor, false
 	}
