@@ -46,6 +46,7 @@ func Warm() {
 			p := newJamPage()
 			p.s.Message(m)
 			goapp.HTMLString(p)
+			warmClock(p.s)
 		}
 	}
 	done := make(chan struct{})
@@ -55,4 +56,25 @@ func Warm() {
 	case <-time.After(time.Millisecond):
 	}
 	time.Sleep(time.Millisecond)
+}
+
+// warmClock runs the clock's first burst on made-up pings: each through
+// the codec both ways, as the page's socket and the hub see them, and
+// into the session's clock estimate.
+func warmClock(s *session) {
+	now := localMs()
+	for i := range int64(8) {
+		t0 := now + float64(i)
+		if _, err := shared.Encode(&shared.Ping{ID: i, T0: t0}); err != nil {
+			return
+		}
+		frame, err := shared.Encode(&shared.Pong{ID: i, T0: t0, Now: t0 + 1000})
+		if err != nil {
+			return
+		}
+		m, err := shared.DecodeServer(frame)
+		if pong, ok := m.(*shared.Pong); err == nil && ok {
+			s.Pong(pong.T0, pong.T0+2+float64(i%3), pong.Now)
+		}
+	}
 }
