@@ -32,6 +32,9 @@ type jamPage struct {
 
 	// kit is the kit of the loops in peaks and ready.
 	kit string
+	// warmWelcome is the made-up welcome of a page the warm worker
+	// mounts (warmMount).
+	warmWelcome shared.Message
 
 	s        *session
 	eng      *engine
@@ -74,6 +77,10 @@ func (p *jamPage) want(kit string, ids ...string) {
 // go-app calls it in the browser only: on the server the page is a still
 // picture.
 func (p *jamPage) OnMount(ctx goapp.Context) {
+	if p.warmWelcome != nil {
+		p.warmMounted(ctx)
+		return
+	}
 	u := ctx.Page().URL()
 	p.origin = u.Scheme + "://" + u.Host
 	ctx.Handle(actionWelcome, p.onWelcome)

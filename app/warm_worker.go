@@ -32,10 +32,12 @@ func InWarmWorker() bool {
 	return goapp.IsClient && goapp.Window().Get("loopsWarmWorker").Truthy()
 }
 
-// Warm runs once, on made-up data, what the page runs first: a welcome
-// through the codec and the session, the jam page it draws (to HTML: a
-// worker has no DOM), a timer and a select.
+// Warm runs once, on made-up data, what the page runs first: the routes,
+// a welcome through the codec and the session, the jam page it draws, to
+// HTML and mounted by go-app into a stand-in document (warmMount), the
+// clock's first burst, a timer and a select.
 func Warm() {
+	Routes()
 	kit := shared.DefaultKit()
 	welcome := &shared.Welcome{You: "you", Loop: kit.Loops[0].ID, Jam: shared.JamInfo{ID: "warm", Kit: kit.ID}}
 	for i, l := range kit.Loops[:3] {
@@ -46,7 +48,9 @@ func Warm() {
 			p := newJamPage()
 			p.s.Message(m)
 			goapp.HTMLString(p)
+			routePath("/jam/" + welcome.Jam.ID)
 			warmClock(p.s)
+			warmMount(m)
 		}
 	}
 	done := make(chan struct{})
@@ -77,4 +81,27 @@ func warmClock(s *session) {
 			s.Pong(pong.T0, pong.T0+2+float64(i%3), pong.Now)
 		}
 	}
+}
+
+// warmMount mounts a jam page with go-app's own engine into the warm
+// worker's stand-in document (warm-worker.js), as the page's first screen
+// is, then has it take the welcome and update, as the page does when the
+// welcome comes: go-app's mount and update, and the components' handlers,
+// are compiled here. Whatever the stand-in lacks ends the warm run early,
+// not the worker.
+func warmMount(welcome shared.Message) {
+	defer func() { recover() }()
+	e := goapp.NewTestEngine()
+	p := newJamPage()
+	p.warmWelcome = welcome
+	if err := e.Load(p); err != nil {
+		return
+	}
+	e.ConsumeAll() // the components' OnMount, which takes the welcome here
+}
+
+// warmMounted is the jam page's OnMount in the warm worker: no socket, no
+// clock; the made-up welcome, through go-app's dispatch and update.
+func (p *jamPage) warmMounted(ctx goapp.Context) {
+	ctx.Dispatch(func(goapp.Context) { p.s.Message(p.warmWelcome) })
 }

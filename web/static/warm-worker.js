@@ -10,6 +10,82 @@
 // (app.js, loopsWarmInstantiate). A render request that arrives before the
 // Go side listens waits in the inbox.
 self.loopsWarmWorker = true;
+
+// A stand-in for the page's document, which a worker has not: the warm run
+// mounts the jam page into it with go-app's own engine, so that go-app's
+// mount and update are compiled here too. It keeps the tree and ignores
+// what draws or listens.
+class WarmNode {
+  constructor(name, type) {
+    this.nodeName = this.tagName = name;
+    this.nodeType = type;
+    this.childNodes = [];
+    this.parentNode = null;
+    this.attributes = new Map();
+    this.style = {};
+    this.dataset = {};
+    this.nodeValue = null;
+  }
+  get firstChild() { return this.childNodes[0] ?? null; }
+  get lastChild() { return this.childNodes[this.childNodes.length - 1] ?? null; }
+  get firstElementChild() { return this.childNodes.find((n) => n.nodeType === 1) ?? null; }
+  get parentElement() { return this.parentNode; }
+  get nextSibling() {
+    const siblings = this.parentNode ? this.parentNode.childNodes : [];
+    return siblings[siblings.indexOf(this) + 1] ?? null;
+  }
+  get classList() { return { add() {}, remove() {}, toggle() {}, contains: () => false }; }
+  appendChild(n) { return this.insertBefore(n, null); }
+  insertBefore(n, ref) {
+    if (n.parentNode) n.parentNode.removeChild(n);
+    const i = ref ? this.childNodes.indexOf(ref) : -1;
+    this.childNodes.splice(i < 0 ? this.childNodes.length : i, 0, n);
+    n.parentNode = this;
+    return n;
+  }
+  removeChild(n) {
+    const i = this.childNodes.indexOf(n);
+    if (i >= 0) this.childNodes.splice(i, 1);
+    n.parentNode = null;
+    return n;
+  }
+  replaceChild(n, old) {
+    this.insertBefore(n, old);
+    return this.removeChild(old);
+  }
+  remove() { if (this.parentNode) this.parentNode.removeChild(this); }
+  setAttribute(k, v) { this.attributes.set(k, String(v)); }
+  getAttribute(k) { return this.attributes.has(k) ? this.attributes.get(k) : null; }
+  hasAttribute(k) { return this.attributes.has(k); }
+  removeAttribute(k) { this.attributes.delete(k); }
+  set innerHTML(html) { this.childNodes = []; this.appendChild(new WarmNode("#text", 3)); }
+  addEventListener() {}
+  removeEventListener() {}
+  querySelector() { return null; }
+  querySelectorAll() { return []; }
+  closest() { return null; }
+  focus() {}
+  blur() {}
+  scrollIntoView() {}
+  showModal() {}
+  close() {}
+}
+self.document = {
+  body: new WarmNode("BODY", 1),
+  head: new WarmNode("HEAD", 1),
+  documentElement: new WarmNode("HTML", 1),
+  title: "",
+  createElement: (tag) => new WarmNode(tag.toUpperCase(), 1),
+  createElementNS: (ns, tag) => new WarmNode(tag, 1),
+  createTextNode: (text) => Object.assign(new WarmNode("#text", 3), { nodeValue: text }),
+  getElementById: () => null,
+  querySelector: () => null,
+  addEventListener() {},
+  removeEventListener() {},
+};
+self.document.body.appendChild(self.document.createElement("div"));
+self.innerWidth = 420;
+self.innerHeight = 900;
 self.loopsRenderInbox = [];
 self.onmessage = (e) => self.loopsRenderInbox.push(e.data);
 importScripts("/wasm_exec.js");
