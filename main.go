@@ -17,7 +17,6 @@ var version = "dev"
 func main() {
 	if app.InWarmWorker() {
 		app.Warm()
-		app.RunRenderWorker() // then the jam page's loops, in the same worker
 		return
 	}
 	if app.InExportWorker() {

@@ -443,11 +443,6 @@ func TestBrowser(t *testing.T) {
 			if l.OwnReadyGCs != 0 {
 				t.Errorf("%s: %d garbage collections before the own loop was ready, want none", br.name, l.OwnReadyGCs)
 			}
-			// The warm worker stays as the render worker: the jam page's
-			// loops render there, not on the page's thread.
-			if l.RenderedInWorker != l.Rendered {
-				t.Errorf("%s: %d of %d loops rendered in the render worker, want all", br.name, l.RenderedInWorker, l.Rendered)
-			}
 		}
 	})
 	if t.Failed() {
@@ -552,10 +547,7 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 	t.Run("a third browser opening the invite link joins that jam", func(t *testing.T) {
-		// c starts without the warm worker, as a browser that cannot run
-		// it would: its loops render on the page (renderOnPage).
 		c = newBrowser(top, "c", 420, 900)
-		c.run(t, 10*time.Second, preload(`window.loopsNoWarm = true;`))
 		_, cURL := c.join(t, jamURL)
 		if cURL != jamURL {
 			t.Errorf("c is in %q, want %q", cURL, jamURL)
@@ -565,12 +557,6 @@ func TestBrowser(t *testing.T) {
 		// c heard of a's start after its bar: it starts a's loop at once,
 		// in phase, so its anchor on the wall clock is a's own.
 		c.waitJS(t, "a's loop scheduled in c", fmt.Sprintf(`window.loopsDiagnostics().scheduled.some(s => s.member == %q)`, aID), 30*time.Second)
-		if got := eval[string](t, c, `String(window.loopsWasmStart)`); got != "alone" {
-			t.Errorf("c: the WASM started %q, want \"alone\"", got)
-		}
-		if l := c.diagnostics(t).Loops; l.Rendered < 2 || l.RenderedInWorker != 0 {
-			t.Errorf("c: %d loops rendered, %d of them in a render worker; want its own and a's, on the page", l.Rendered, l.RenderedInWorker)
-		}
 		c.waitJS(t, "settled clock", `document.querySelector('#sync').dataset.settled === "true" && +document.querySelector('#sync').dataset.rttMs < 25`, 30*time.Second)
 		last := func(br *browser) (bar int64, wall float64) {
 			d := br.diagnostics(t)

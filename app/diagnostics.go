@@ -50,7 +50,6 @@ type readiness struct {
 	renderMs  float64 // of readyMs, the render itself, start to end
 	gcs       uint64  // Go's garbage collections finished when it was ready
 	rendered  int     // loops rendered so far
-	inWorker  int     // of them, rendered by the render worker
 }
 
 // welcome records the first welcome, at local ms now, and the player's loop
@@ -63,11 +62,8 @@ func (r *readiness) welcome(loop string, now float64) {
 
 // rendered records that a loop's buffer is ready at local ms now, and how
 // long its render took.
-func (r *readiness) done(loop string, took time.Duration, inWorker bool, now float64) {
+func (r *readiness) done(loop string, took time.Duration, now float64) {
 	r.rendered++
-	if inWorker {
-		r.inWorker++
-	}
 	if r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
 		r.readyMs = now - r.welcomeMs
 		r.renderMs = float64(took) / float64(time.Millisecond)
@@ -78,10 +74,10 @@ func (r *readiness) done(loop string, took time.Duration, inWorker bool, now flo
 // NoteWelcome records the first welcome and the player's loop in it.
 func (e *engine) NoteWelcome(loop string) { e.ready.welcome(loop, localMs()) }
 
-// NoteRendered records that a loop's buffer is ready, how long its
-// render took, and whether the render worker made it.
-func (e *engine) NoteRendered(loop string, took time.Duration, inWorker bool) {
-	e.ready.done(loop, took, inWorker, localMs())
+// NoteRendered records that a loop's buffer is ready, and how long its
+// render took.
+func (e *engine) NoteRendered(loop string, took time.Duration) {
+	e.ready.done(loop, took, localMs())
 }
 
 // Diagnostics returns the JSON of window.loopsDiagnostics(): the test
@@ -108,8 +104,6 @@ func (e *engine) Diagnostics() string {
 		// page's start to the own loop ready (startGCPercent).
 		OwnReadyGCs uint64 `json:"ownReadyGCs"`
 		Rendered    int    `json:"rendered"`
-		// RenderedInWorker is how many of them the render worker made.
-		RenderedInWorker int `json:"renderedInWorker"`
 	}
 	var d struct {
 		Audio     audio            `json:"audio"`
@@ -136,7 +130,7 @@ func (e *engine) Diagnostics() string {
 		// again and how many ms of audio it lost.
 		Stalls [][2]float64 `json:"stalls"`
 	}
-	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, OwnReadyGCs: e.ready.gcs, Rendered: e.ready.rendered, RenderedInWorker: e.ready.inWorker}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, OwnReadyGCs: e.ready.gcs, Rendered: e.ready.rendered}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	d.Gains = map[string]float64{}

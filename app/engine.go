@@ -168,24 +168,19 @@ func (e *engine) currentTime() float64 { return e.ctx.Get("currentTime").Float()
 
 // AddBuffer stores a rendered loop and starts, in phase, every voice that
 // was waiting for it.
-func (e *engine) AddBuffer(l renderedLoop) {
-	if !e.ctor.Truthy() {
-		return
-	}
-	loop := l.id
-	left, right := l.arrays()
-	frames := left.Length()
-	if frames == 0 {
+func (e *engine) AddBuffer(loop string, left, right []float32) {
+	if !e.ctor.Truthy() || len(left) == 0 {
 		return
 	}
 	var buf goapp.Value
 	if e.ok() {
-		buf = e.ctx.Call("createBuffer", 2, frames, renderRate)
+		buf = e.ctx.Call("createBuffer", 2, len(left), renderRate)
 	} else {
-		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": frames, "sampleRate": renderRate})
+		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": len(left), "sampleRate": renderRate})
 	}
-	buf.Call("copyToChannel", left, 0)
-	buf.Call("copyToChannel", right, 1)
+	buf.Call("copyToChannel", float32Array(left), 0)
+	yieldThread() // each channel's copy, 8 to 15 ms for a loop of 20 s, in a task of its own
+	buf.Call("copyToChannel", float32Array(right), 1)
 	e.buffers[loop] = buf
 	if !e.ok() {
 		return // open starts the voices

@@ -151,8 +151,6 @@ type warmLoader struct {
 // worker says "warm", or 3 s after the module came, or on its own if the
 // worker fails, or if window.loopsNoWarm is set (TestStartBench's
 // baseline); window.loopsWasmStart says which ("warm", "late", "alone"...).
-// The worker stays as window.loopsRenderWorker unless it failed
-// (app/render_worker.go).
 // loopsYield() returns after a task of its own (a message to the page
 // itself: a timer would wait 4 ms).
 const warmStart = `
@@ -179,11 +177,6 @@ function loopsWarmInstantiate(url, imports) {
         return alone();
       }
       window.loopsWasmStart = why;
-      if (why === "warm" || why === "late") {
-        window.loopsRenderWorker = worker;
-      } else {
-        worker.terminate();
-      }
       WebAssembly.instantiate(module, imports).then((instance) => resolve({ module, instance }), reject);
     };
     if (window.loopsNoWarm) {

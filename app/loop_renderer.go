@@ -6,20 +6,30 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/shared/sound"
-	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// loopRenderer renders loops of one kit (see SetKit) for the engine, by
-// its render function: on the page's thread (renderOnPage) or in the
-// render worker (render_worker.go). A loop the player waits for (their
-// own, a swap, a preview) is rendered at once by Render, which the caller
-// waits for. The others render in the background by Run, one at a time;
-// the loops asked for first, or asked for again, render first.
+// loopRenderer renders loops of one kit (see SetKit) for the engine at the AudioContext's rate. A
+// loop the player waits for (their own, a swap, a preview) is rendered at
+// once by Render, which the caller waits for: some tens of ms of work,
+// which nothing else the page does may stretch. The others render in the
+// background by Run, one at a time; the loops asked for first, or asked
+// for again, render first. Both work in small steps and sleep between
+// them, so that no task of the page's one thread runs long (in the
+// browser each step ends its task, yieldThread, and the event loop paints
+// and answers input meanwhile).
 type loopRenderer struct {
-	render func(kit, id string) (renderedLoop, error)
-	// done receives each loop rendered in the background, from the
-	// renderer's goroutine.
-	done func(renderedLoop)
+	sampleRate int
+	// peaks is how many bars a waveform has.
+	peaks int
+	// stepFrames is one step of work; steps run until budget is spent,
+	// then the renderer yields, so the page keeps answering (pongs too):
+	// a phone's CPU, four times slower, keeps each turn well under the
+	// 50 ms that makes a long task.
+	stepFrames int
+	budget     time.Duration
+	// done receives each rendered loop, from the renderer's goroutine,
+	// with its kit and how long it took from the start of its render.
+	done func(kit, id string, left, right, peaks []float32, took time.Duration)
 
 	mu      sync.Mutex
 	kit     string
@@ -28,73 +38,11 @@ type loopRenderer struct {
 	wake    chan struct{}
 }
 
-// renderedLoop is one loop rendered: its samples as Go slices where the
-// page rendered it, as Float32Arrays where the render worker did; the
-// bars of its waveform, and how long it took from the start of its render.
-type renderedLoop struct {
-	kit, id         string
-	left, right     []float32
-	jsLeft, jsRight goapp.Value
-	peaks           []float32
-	took            time.Duration
-	inWorker        bool
-}
-
-// arrays returns the loop's channels as Float32Arrays, made from the Go
-// slices if the page rendered it.
-func (l renderedLoop) arrays() (left, right goapp.Value) {
-	if l.jsLeft != nil {
-		return l.jsLeft, l.jsRight
+func newLoopRenderer(sampleRate int, done func(kit, id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
+	return &loopRenderer{
+		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
+		started: make(map[string]bool), wake: make(chan struct{}, 1),
 	}
-	return float32Array(l.left), yieldThenFloat32Array(l.right)
-}
-
-// yieldThenFloat32Array copies the second channel in a task of its own:
-// each copy is 8 to 15 ms for a loop of 20 s on the page's thread.
-func yieldThenFloat32Array(samples []float32) goapp.Value {
-	yieldThread()
-	return float32Array(samples)
-}
-
-// waveformBars is how many bars a loop's waveform has.
-const waveformBars = 96
-
-// renderOnPage renders a loop at sampleRate on the page's thread, in
-// steps of stepFrames until budget is spent, then yields, so the page
-// keeps answering (pongs too): a phone's CPU, four times slower, keeps
-// each turn well under the 50 ms that makes a long task. Nothing else of
-// the caller's goroutine runs meanwhile: in the page, go-app's updates
-// wait for it.
-func renderOnPage(sampleRate int) func(kit, id string) (renderedLoop, error) {
-	const stepFrames, budget = 512, 6 * time.Millisecond
-	return func(kit, id string) (renderedLoop, error) {
-		began := time.Now()
-		// What asked for the loop (a welcome, a swap) is one task, making
-		// the renderer (12 ms in the browser on this machine) another.
-		yieldThread()
-		rd, err := sound.NewRenderer(kit, id, sampleRate)
-		if err != nil {
-			return renderedLoop{}, err
-		}
-		yieldThread()
-		for done := false; !done; {
-			start := time.Now()
-			for !done && time.Since(start) < budget {
-				done = rd.Step(stepFrames)
-			}
-			if !done {
-				yieldThread()
-			}
-		}
-		left, right := rd.Result()
-		yieldThread() // the waveform's peaks, 8 to 23 ms, in a task of their own
-		peaks := sound.Peaks(left, right, waveformBars)
-		return renderedLoop{kit: kit, id: id, left: left, right: right, peaks: peaks, took: time.Since(began)}, nil
-	}
-}
-
-func newLoopRenderer(render func(kit, id string) (renderedLoop, error), done func(renderedLoop)) *loopRenderer {
-	return &loopRenderer{render: render, done: done, started: make(map[string]bool), wake: make(chan struct{}, 1)}
 }
 
 // SetKit makes the renderer render the kit's loops from now on: what was
@@ -108,19 +56,40 @@ func (r *loopRenderer) SetKit(kit string) {
 	}
 }
 
-// Render renders a loop of the kit now and returns it; ok is false when
-// it is rendered or rendering already, or cannot be.
-func (r *loopRenderer) Render(id string) (l renderedLoop, ok bool) {
+// Render renders a loop of the kit now, in steps with a yield between
+// them (see budget), and returns it with how long it took; ok is false
+// when it is rendered or rendering already. Nothing else of the caller's
+// goroutine runs meanwhile: in the page, go-app's updates wait for it.
+func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took time.Duration, ok bool) {
 	r.mu.Lock()
 	if id == "" || r.started[id] {
 		r.mu.Unlock()
-		return renderedLoop{}, false
+		return nil, nil, nil, 0, false
 	}
 	r.started[id] = true
 	kit := r.kit
 	r.mu.Unlock()
-	l, err := r.render(kit, id)
-	return l, err == nil
+	began := time.Now()
+	// What asked for the loop (a welcome, a swap) is one task, making the
+	// renderer (12 ms in the browser on this machine) another.
+	yieldThread()
+	rd, err := sound.NewRenderer(kit, id, r.sampleRate)
+	if err != nil {
+		return nil, nil, nil, 0, false
+	}
+	yieldThread()
+	for done := false; !done; {
+		start := time.Now()
+		for !done && time.Since(start) < r.budget {
+			done = rd.Step(r.stepFrames)
+		}
+		if !done {
+			yieldThread()
+		}
+	}
+	left, right = rd.Result()
+	yieldThread() // the waveform's peaks, 8 to 23 ms, in a task of their own
+	return left, right, sound.Peaks(left, right, r.peaks), time.Since(began), true
 }
 
 // Want asks for loops to render in the background, most wanted first;
@@ -175,13 +144,26 @@ func (r *loopRenderer) Run(ctx context.Context) {
 				continue
 			}
 		}
-		l, err := r.render(kit, id)
-		if ctx.Err() != nil {
-			return
+		began := time.Now()
+		rd, err := sound.NewRenderer(kit, id, r.sampleRate)
+		if err != nil {
+			continue
 		}
-		if err == nil {
-			r.done(l)
+		for done := false; !done; {
+			start := time.Now()
+			for !done && time.Since(start) < r.budget {
+				done = rd.Step(r.stepFrames)
+			}
+			if done {
+				break
+			}
+			yieldThread()
+			if ctx.Err() != nil {
+				return
+			}
 		}
+		left, right := rd.Result()
+		r.done(kit, id, left, right, sound.Peaks(left, right, r.peaks), time.Since(began))
 	}
 }
 

@@ -154,8 +154,6 @@ type diagnostics struct {
 		OwnRenderMs float64 `json:"ownRenderMs"`
 		OwnReadyGCs uint64  `json:"ownReadyGCs"`
 		Rendered    int     `json:"rendered"`
-		// RenderedInWorker is how many of them the render worker made.
-		RenderedInWorker int `json:"renderedInWorker"`
 	} `json:"loops"`
 }
 

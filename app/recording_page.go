@@ -139,12 +139,11 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 	secs := int(float64(rec.Bars) * rec.Timeline().BarMs() / 1000)
 	ctx.Page().SetTitle("Loops With Friends · a jam of %d:%02d", secs/60, secs%60)
 	if rate := p.eng.SampleRate(); rate > 0 {
-		// Its loops render on the page: its own export mixes them.
-		p.renderer = newLoopRenderer(renderOnPage(rate), func(l renderedLoop) {
+		p.renderer = newLoopRenderer(rate, func(_, id string, left, right, peaks []float32, took time.Duration) {
 			ctx.Dispatch(func(ctx goapp.Context) {
-				p.eng.AddBuffer(l)
-				p.eng.NoteRendered(l.id, l.took, l.inWorker)
-				p.loops[l.id] = sound.Loop{Left: l.left, Right: l.right}
+				p.eng.AddBuffer(id, left, right)
+				p.eng.NoteRendered(id, took)
+				p.loops[id] = sound.Loop{Left: left, Right: right}
 			})
 		})
 		// The recording's loops are those of its kit.
