@@ -32,8 +32,11 @@ func TestWarmStart(t *testing.T) {
 	l := traceLoad(t, b, srv.url()+"/")
 	wantWarmStart(t, b)
 	t.Logf("functions compiled lazily: %d on the page's thread, %d in the worker", l.pageCompiled, l.workerCompiled)
-	if l.workerCompiled == 0 || l.pageCompiled >= l.workerCompiled {
-		t.Errorf("the page's thread compiled %d functions lazily and the warm worker %d; want the worker to compile most", l.pageCompiled, l.workerCompiled)
+	// The worker mounts the page with go-app too (warmMount): without
+	// that the page compiled about 600 to the worker's 1,100, with it
+	// about 300 to 1,500.
+	if l.workerCompiled == 0 || 3*l.pageCompiled >= l.workerCompiled {
+		t.Errorf("the page's thread compiled %d functions lazily and the warm worker %d; want the worker to compile over three quarters", l.pageCompiled, l.workerCompiled)
 	}
 }
 

@@ -83,8 +83,6 @@ self.document = {
 self.document.body.appendChild(self.document.createElement("div"));
 self.innerWidth = 420;
 self.innerHeight = 900;
-self.loopsRenderInbox = [];
-self.onmessage = (e) => self.loopsRenderInbox.push(e.data);
 importScripts("/wasm_exec.js");
 WebAssembly.compileStreaming(fetch("/web/app.wasm"))
   .then(async (module) => {
