@@ -74,9 +74,7 @@ func (f *clusterFlags) start(ctx context.Context, addr, data string, log *slog.L
 			stops[i]()
 		}
 	}
-	// NoEcho: a node delivers its own plays and stops before it publishes
-	// them; their echo would be one more message a toggle, for nothing.
-	opts := []nats.Option{nats.Name("loops " + node), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.NoEcho()}
+	opts := append(natshub.ConnOptions(node), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
 	var nc *nats.Conn
 	replicas := *f.replicas
 	if *f.nats == "embedded" {

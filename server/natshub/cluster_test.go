@@ -91,7 +91,7 @@ func testCluster(t *testing.T, n int, tune func(*Config)) []*testNode {
 		}
 	})
 	for i, node := range nodes {
-		nc, err := node.emb.Connect(nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+		nc, err := node.emb.Connect(append(ConnOptions(node.name), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))...)
 		if err != nil {
 			t.Fatal(err)
 		}

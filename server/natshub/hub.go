@@ -55,7 +55,8 @@ import (
 
 // Config configures a Hub. Zero fields take the defaults in brackets.
 type Config struct {
-	// Conn is the node's NATS connection; the Hub does not close it.
+	// Conn is the node's NATS connection, made with ConnOptions; the Hub
+	// does not close it.
 	Conn *nats.Conn
 	// Key signs resume tokens; every node of a cluster must have the same
 	// one, and it must stay secret: it lets its holder be anyone.
@@ -150,6 +151,17 @@ type Hub struct {
 }
 
 var _ server.Cluster = (*Hub)(nil)
+
+// ConnOptions are the options of node's NATS connection (Config.Conn),
+// before the caller's own (reconnects, say): its name, and NoEcho. A node
+// delivers its own plays and stops to its sockets and hears them (toggle)
+// before it publishes them, so their copy back on the jams' subject would
+// be one more message a toggle, its hand-offs and the node's receipt, for
+// nothing. The changes of the jams arrive all the same: the bucket's stream
+// republishes them, not the node's connection.
+func ConnOptions(node string) []nats.Option {
+	return []nats.Option{nats.Name("loops " + node), nats.NoEcho()}
+}
 
 // New connects a Hub to the buckets, creating them when they are missing,
 // and starts its node's beat. Until ctx is done it retries while JetStream

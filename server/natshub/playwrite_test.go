@@ -407,7 +407,7 @@ func samePlays(t *testing.T, plays map[string]nodePlay, want map[string]fastEven
 // others: it heard nothing that came before.
 func lateNode(t *testing.T, on *testNode, name string) *testNode {
 	t.Helper()
-	nc, err := on.emb.Connect(nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := on.emb.Connect(append(ConnOptions(name), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))...)
 	if err != nil {
 		t.Fatal(err)
 	}

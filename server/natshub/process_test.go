@@ -76,7 +76,7 @@ func runNodeProcess() error {
 		return err
 	}
 	fmt.Printf("%s %s %s\n", nodeReady, ln.Addr(), emb.ClusterURL())
-	nc, err := emb.Connect(nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := emb.Connect(append(ConnOptions(name), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))...)
 	if err != nil {
 		return err
 	}
