@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/loopswithfriends/loops/shared/sound"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -18,10 +19,11 @@ import (
 // the same code as the page runs, off the page's thread, whose tasks are
 // then mostly running, not compiling.
 //
-// Warm runs what is cheap to run and the page runs once; not the synth
-// nor a collection: their hot loops set V8 compiling optimized code on
-// the machine's other cores while the page starts, which on two cores
-// cost the page's thread more than it saved (BENCHMARKS.md).
+// Warm runs what is cheap to run and the page runs once; the synth only
+// sketched (warmSynth), and no collection: their hot loops, run through,
+// set V8 compiling optimized code on the machine's other cores while the
+// page starts, which on two cores cost the page's thread more than it
+// saved (BENCHMARKS.md).
 
 // warmWorkerScript is the warm worker's script, one of the app's static
 // files.
@@ -51,6 +53,7 @@ func Warm() {
 			routePath("/jam/" + welcome.Jam.ID)
 			warmClock(p.s)
 			warmMount(m)
+			warmSynth(kit)
 		}
 	}
 	done := make(chan struct{})
@@ -79,6 +82,18 @@ func warmClock(s *session) {
 		m, err := shared.DecodeServer(frame)
 		if pong, ok := m.(*shared.Pong); err == nil && ok {
 			s.Pong(pong.T0, pong.T0+2+float64(i%3), pong.Now)
+		}
+	}
+}
+
+// warmSynth sketches every loop of the kit (sound.Renderer.Sketch): the
+// synth's functions compiled, at a small part of a render's cost, and too
+// little of each run for V8 to start optimizing them on the machine's
+// other cores while the page starts (the whole render did, see Warm).
+func warmSynth(kit *shared.Kit) {
+	for _, l := range kit.Loops {
+		if r, err := sound.NewRenderer(kit.ID, l.ID, renderRate); err == nil {
+			r.Sketch(16)
 		}
 	}
 }

@@ -345,6 +345,24 @@ func (r *Renderer) Step(maxFrames int) (done bool) {
 	return true
 }
 
+// Sketch runs the first frames of every job, and no more: each function
+// a render of this loop runs, run once, at a small part of its cost. It is
+// for a warm-up (a browser compiles a WASM function the first time it
+// runs); the loop is not rendered, and the Renderer is done after it. It
+// returns the jobs it ran and their work, in Step's ticks.
+func (r *Renderer) Sketch(frames int) (jobs, ticks int) {
+	for i := r.cur; i < len(r.jobs); i++ {
+		j := &r.jobs[i]
+		to := min(j.n, max(frames, j.grain, 1))
+		j.run(0, to)
+		jobs++
+		ticks += to * j.w
+	}
+	r.cur, r.pos = len(r.jobs), 0
+	r.Step(1)
+	return jobs, ticks
+}
+
 // Progress returns the share of the work done, from 0 to 1.
 func (r *Renderer) Progress() float64 {
 	if r.total == 0 {

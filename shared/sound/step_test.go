@@ -52,6 +52,29 @@ func TestStep(t *testing.T) {
 		}
 	})
 
+	t.Run("Sketch runs every job, for a sliver of the loop's work", func(t *testing.T) {
+		for _, sr := range []int{MinSampleRate, 48000} {
+			for _, kl := range allLoops() {
+				id := kl.String()
+				r, err := NewRenderer(kl.kit, kl.id, sr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := len(r.jobs)
+				jobs, ticks := r.Sketch(16)
+				if jobs != want {
+					t.Errorf("%s at %d Hz: Sketch ran %d of %d jobs", id, sr, jobs, want)
+				}
+				if ticks <= 0 || 20*ticks > r.total {
+					t.Errorf("%s at %d Hz: Sketch did %d ticks of a render's %d; want some, and under a twentieth", id, sr, ticks, r.total)
+				}
+				if !r.Step(512) {
+					t.Errorf("%s at %d Hz: not done after Sketch", id, sr)
+				}
+			}
+		}
+	})
+
 	t.Run("steps allocate nothing but the buffers they give back at the end", func(t *testing.T) {
 		// In the browser an allocation may have to wait for the garbage
 		// collector: a step that allocates could stall.
