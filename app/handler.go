@@ -55,7 +55,7 @@ func Handler(version string, static fs.FS) http.Handler {
 		Domain: linkDomain,
 		Image:  "/web/screenshot-wide.png",
 		Icon: goapp.Icon{
-			Default:  "/web/icon-192.png",
+			Default:  iconImage,
 			Large:    "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 			Maskable: "/web/icon-maskable-512.png",

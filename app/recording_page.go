@@ -330,7 +330,7 @@ func (p *recordingPage) Render() goapp.UI {
 	return goapp.Div().Class("app").Body(
 		goapp.Header().Class("topbar").Body(
 			goapp.A().Class("brand").Href("/").Aria("label", "Loops With Friends, home").Body(
-				goapp.Img().Src("/web/icon.svg").Alt("").Aria("hidden", "true").Class("brand-icon"),
+				goapp.Img().Src(iconImage).Alt("").Aria("hidden", "true").Class("brand-icon"),
 				goapp.Span().Class("brand-name").Text("Loops With Friends"),
 			),
 		),

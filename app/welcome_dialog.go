@@ -69,7 +69,7 @@ func (d *welcomeDialog) Render() goapp.UI {
 			ctx.NewAction(actionWelcome)
 		}).
 		Body(
-			goapp.Img().Class("dialog-icon").Src("/web/icon.svg").Alt("").Aria("hidden", "true"),
+			goapp.Img().Class("dialog-icon").Src(iconImage).Alt("").Aria("hidden", "true"),
 			goapp.H2().ID("welcome-title").Text("Loops With Friends"),
 			goapp.P().Text("You get a loop. Your friends get theirs. Start and stop yours whenever you like: every loop lands on the same beat, for everyone."),
 			goapp.Button().
