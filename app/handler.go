@@ -206,6 +206,7 @@ var loaderEdits = []struct{ old, new string }{
 	{`instantiateStreaming(
       fetchWithProgress("/web/app.wasm", showProgress),`, `loopsWarmInstantiate("/web/app.wasm",`},
 	{`go.run(wasm.instance);`, `await loopsYield();
+    window.loopsWasmMemory = wasm.instance.exports.mem;
     go.run(wasm.instance);`},
 }
 

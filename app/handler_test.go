@@ -306,9 +306,9 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
-	t.Run("the loader starts the WASM the warm worker compiled and ran, not through a progress loop", func(t *testing.T) {
+	t.Run("the loader starts the WASM the warm worker compiled and ran, not through a progress loop, and shows the app its memory", func(t *testing.T) {
 		_, body := get(t, h, "/app.js")
-		for _, want := range []string{`await loopsWarmInstantiate("/web/app.wasm",`, "await loopsYield();\n    go.run(wasm.instance);",
+		for _, want := range []string{`await loopsWarmInstantiate("/web/app.wasm",`, "await loopsYield();\n    window.loopsWasmMemory = wasm.instance.exports.mem;\n    go.run(wasm.instance);",
 			"function loopsWarmInstantiate(url, imports)", `new Worker("/web/warm-worker.js")`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("app.js lacks %q:\n%s", want, body)
