@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/loopswithfriends/loops/server/netdelay"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/loopswithfriends/loops/shared/sound"
 )
 
 // The browser tests drive headless Debian chromium against the real server
@@ -427,6 +428,7 @@ func TestBrowser(t *testing.T) {
 		b.waitJS(t, "a's card", fmt.Sprintf(`document.querySelector('[data-member-id=%q]')`, aID), 10*time.Second)
 		for _, br := range []*browser{a, b} {
 			br.waitJS(t, "the player's own loop", `window.loopsDiagnostics().loops.ownReadyMs > 0`, 10*time.Second)
+			wantRenderedBuffer(t, br)
 			// The goal is 300 ms (BENCHMARKS.md); a test box gets a wide
 			// margin, 3 s, a page that freezes for seconds does not. A box
 			// whose runnable tasks outnumber its CPUs starves the page for
@@ -872,6 +874,30 @@ func wantWarmStart(t *testing.T, br *browser) {
 	t.Helper()
 	if got := eval[string](t, br, `String(window.loopsWasmStart)`); got != "warm" {
 		t.Errorf("%s: the WASM started %q, want \"warm\"", br.name, got)
+	}
+}
+
+// wantRenderedBuffer checks that the AudioBuffer of the page's own loop
+// holds the loop the renderer makes: its channels' checksums (bufferSum)
+// against those of the same loop rendered here, natively.
+func wantRenderedBuffer(t *testing.T, br *browser) {
+	t.Helper()
+	kit := eval[string](t, br, `window.loopsDiagnostics().kit`)
+	loop := eval[string](t, br, `document.querySelector('#loop-toggle').closest('[data-loop]').dataset.loop`)
+	got := eval[map[string][2]float64](t, br, `JSON.parse(window.loopsBufferSums())`)[loop]
+	r, err := sound.NewRenderer(kit, loop, renderRate)
+	if err != nil {
+		t.Fatalf("%s: %s of %s: %v", br.name, loop, kit, err)
+	}
+	for !r.Step(1 << 16) {
+	}
+	left, right := r.Result()
+	want := [2]float64{bufferSum(left), bufferSum(right)}
+	for ch := range want {
+		if math.Abs(got[ch]-want[ch]) > 1e-5*want[ch] || want[ch] == 0 {
+			t.Errorf("%s: the buffer of %s (%s) sums to %v, the loop rendered here to %v", br.name, loop, kit, got, want)
+			return
+		}
 	}
 }
 

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"time"
+
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // scheduledStart is one loop start the engine scheduled.
@@ -82,6 +85,41 @@ func (e *engine) NoteRendered(loop string, took time.Duration) {
 
 // Diagnostics returns the JSON of window.loopsDiagnostics(): the test
 // contract of the browser tests and benchmarks.
+// BufferSums returns, as JSON, a checksum of each channel (left, right)
+// of each loop buffer the engine holds (bufferSum), for the tests to
+// compare with the loop the renderer made: what the sound card gets.
+// Megabytes a loop are copied out; it is the tests' only, not
+// Diagnostics' (which they poll).
+func (e *engine) BufferSums() string {
+	sums := map[string][2]float64{}
+	for id, buf := range e.buffers {
+		var s [2]float64
+		for ch := range s {
+			data := buf.Call("getChannelData", ch)
+			b := make([]byte, data.Get("byteLength").Int())
+			goapp.CopyBytesToGo(b, goapp.Window().Get("Uint8Array").New(data.Get("buffer"), data.Get("byteOffset"), len(b)))
+			samples := make([]float32, len(b)/4)
+			for i := range samples {
+				samples[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+			s[ch] = bufferSum(samples)
+		}
+		sums[id] = s
+	}
+	out, _ := json.Marshal(sums)
+	return string(out)
+}
+
+// bufferSum sums the samples' magnitudes, each weighed by its place (1 to
+// 8191, over and over): samples moved, lost or garbled change it.
+func bufferSum(samples []float32) float64 {
+	var s float64
+	for i, x := range samples {
+		s += math.Abs(float64(x)) * float64(1+i%8191)
+	}
+	return s
+}
+
 func (e *engine) Diagnostics() string {
 	type audio struct {
 		State         string  `json:"state"`

@@ -9,7 +9,7 @@ import (
 // the player's loop, and window.loopsDiagnostics() reports the engine's state. They are JS
 // callbacks, so they are released when the page goes.
 type pageHooks struct {
-	gesture, key, diag, stringify goapp.Func
+	gesture, key, diag, sums, stringify goapp.Func
 }
 
 func installPageHooks(eng *engine, toggle func()) *pageHooks {
@@ -50,6 +50,8 @@ func installPageHooks(eng *engine, toggle func()) *pageHooks {
 	}
 	win.Call("addEventListener", "keydown", h.key)
 	win.Set("loopsDiagnostics", h.diag)
+	h.sums = goapp.FuncOf(func(goapp.Value, []goapp.Value) any { return eng.BufferSums() })
+	win.Set("loopsBufferSums", h.sums)
 	return h
 }
 
@@ -60,8 +62,10 @@ func (h *pageHooks) release() {
 	}
 	win.Call("removeEventListener", "keydown", h.key)
 	win.Delete("loopsDiagnostics")
+	win.Delete("loopsBufferSums")
 	h.gesture.Release()
 	h.key.Release()
 	h.diag.Release()
+	h.sums.Release()
 	h.stringify.Release()
 }
