@@ -112,6 +112,9 @@ func joinJam(t *testing.T, p tab, url string) (me, jamURL string) {
 	p.click(t, "#welcome-start")
 	waitFor(t, p, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
 	waitFor(t, p, "own card", `document.querySelector('#loop-toggle') && document.querySelector('#loop-toggle').closest('[data-member-id]')`, 30*time.Second)
+	// The page updates part by part (go-app yields between components):
+	// the invite panel may come a task after the card.
+	waitFor(t, p, "the invite link", `document.querySelector('#invite-link')`, 5*time.Second)
 	me = eval[string](t, p, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
 	jamURL = eval[string](t, p, `document.querySelector('#invite-link').textContent`)
 	waitFor(t, p, "the invite link in value and href", fmt.Sprintf(`document.querySelector('#invite-link').value === %q && document.querySelector('#invite-link').href === %q`, jamURL, jamURL), 5*time.Second)

@@ -63,12 +63,19 @@ var edits = []edit{
 	// and while it loads a page, before a component renders and between
 	// the children of an element it mounts (the new page is out of the
 	// document until it is built whole, so nothing half built shows).
-	// Not inside an update of the page in the document, where a frame
-	// could paint it half updated.
 	{file: "yield.go", new: yieldGo},
-	{"node.go", "\t\tv.JSValue().appendChild(child)\n\t}\n", "\t\tv.JSValue().appendChild(child)\n\t\tyieldIfLoading()\n\t}\n"},
-	{"node.go", "\troot, err := m.renderComponent(v)\n", "\tyieldIfLoading()\n\troot, err := m.renderComponent(v)\n"},
+	{"node.go", "\t\tv.JSValue().appendChild(child)\n\t}\n", "\t\tv.JSValue().appendChild(child)\n\t\tyieldIfBuilding()\n\t}\n"},
+	{"node.go", "\troot, err := m.renderComponent(v)\n", "\tyieldIfBuilding()\n\troot, err := m.renderComponent(v)\n"},
 	{"engine.go", "func (e *engineX) Load(v Composer) error {\n", "func (e *engineX) Load(v Composer) error {\n\tloading = true\n\tdefer func() { loading = false }()\n\tyieldIfLong()\n"},
+	// And within a frame's update of the page in the document, between
+	// the components it updates (their fields changed): the welcome's
+	// frame, which updates the page's every part, was one task of 45 ms
+	// in headless chromium (blocking time's largest share). A frame may
+	// paint some parts updated and others not yet, each whole; the
+	// components go-app mounts meanwhile are out of the document until
+	// built whole.
+	{"engine.go", "func (e *engineX) processFrame() {\n", "func (e *engineX) processFrame() {\n\tupdating = true\n\tdefer func() { updating = false }()\n"},
+	{"node.go", "\tctx.removeComponentUpdate(v)\n\treturn m.UpdateComponentRoot(ctx, v)\n", "\tctx.removeComponentUpdate(v)\n\tyieldIfBuilding()\n\treturn m.UpdateComponentRoot(ctx, v)\n"},
 	{"engine.go", "\tfor {\n\t\tselect {\n\t\tcase dispatch := <-e.dispatches:\n\t\t\tif currentFrameDuration", "\tfor {\n\t\tidle := len(e.dispatches) == 0\n\t\tselect {\n\t\tcase dispatch := <-e.dispatches:\n\t\t\tif idle {\n\t\t\t\tstartSlice()\n\t\t\t}\n\t\t\tif currentFrameDuration"},
 	{"engine.go", "\t\t\tdispatch()\n\n\t\tcase <-frames.C:\n\t\t\te.processFrame()\n\t\t\tframes.Reset(iddleFrameDuration)\n\t\t\tcurrentFrameDuration = iddleFrameDuration\n",
 		"\t\t\tdispatch()\n\t\t\tyieldIfLong()\n\n\t\tcase <-frames.C:\n\t\t\tif idle {\n\t\t\t\tstartSlice()\n\t\t\t}\n\t\t\te.processFrame()\n\t\t\tframes.Reset(iddleFrameDuration)\n\t\t\tcurrentFrameDuration = iddleFrameDuration\n\t\t\tyieldIfLong()\n"},
@@ -92,15 +99,16 @@ var (
 	yieldWoken chan struct{}
 )
 
-// loading is set while go-app builds a page, out of the document.
-var loading bool
+// loading is set while go-app builds a page, out of the document, and
+// updating while it updates the page in a frame.
+var loading, updating bool
 
 // startSlice notes that the goroutine has the thread since now.
 func startSlice() { sliceStart = time.Now() }
 
-// yieldIfLoading is yieldIfLong while a page loads.
-func yieldIfLoading() {
-	if loading {
+// yieldIfBuilding is yieldIfLong while a page loads or updates.
+func yieldIfBuilding() {
+	if loading || updating {
 		yieldIfLong()
 	}
 }

@@ -74,6 +74,16 @@ func TestGoAppWASM(t *testing.T) {
 		if n := strings.Count(string(b), "yieldIfLong()"); n != 3 {
 			t.Errorf("engine.go calls yieldIfLong %d times, want 3 (a page's load, a dispatch, a frame)", n)
 		}
+		if !strings.Contains(string(b), "func (e *engineX) processFrame() {\n\tupdating = true\n") {
+			t.Error("engine.go's processFrame does not say it updates")
+		}
+		node, err := os.ReadFile(filepath.Join(out, "go-app/pkg/app/node.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(node), "yieldIfBuilding()"); n != 3 {
+			t.Errorf("node.go calls yieldIfBuilding %d times, want 3 (between a mounted element's children, before a mounted component renders, before an updated one renders)", n)
+		}
 	})
 
 	t.Run("an edit whose text go-app no longer has stops the build", func(t *testing.T) {
