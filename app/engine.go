@@ -178,9 +178,9 @@ func (e *engine) AddBuffer(loop string, left, right []float32) {
 	} else {
 		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": len(left), "sampleRate": renderRate})
 	}
-	buf.Call("copyToChannel", float32View(left), 0)
+	copyToChannel(buf, left, 0)
 	yieldThread() // each channel's copy in a task of its own
-	buf.Call("copyToChannel", float32View(right), 1)
+	copyToChannel(buf, right, 1)
 	e.buffers[loop] = buf
 	if !e.ok() {
 		return // open starts the voices
