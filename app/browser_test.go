@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -741,6 +742,12 @@ func TestBrowser(t *testing.T) {
 		e.run(t, 60*time.Second, chromedp.Navigate(srv.url()+"/jam/keyboard-only"))
 		e.waitLive(t)
 		e.waitJS(t, "the dialog open and modal", `document.querySelector('#welcome:modal')`, 5*time.Second)
+		// Nothing behind it is drawn meanwhile (its updates cost no
+		// rendering), and all of it once it closes.
+		const hidden = `[...document.querySelector('.app').children].filter(el => el.id !== 'welcome').map(el => getComputedStyle(el).contentVisibility)`
+		if got := eval[[]string](t, e, hidden); len(got) < 3 || slices.ContainsFunc(got, func(v string) bool { return v != "hidden" }) {
+			t.Errorf("behind the welcome the page's parts are drawn as %v, want all hidden", got)
+		}
 		for i := 0; i < 6; i++ {
 			e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Tab))
 			if in := eval[bool](t, e, `document.querySelector('#welcome').contains(document.activeElement) || document.activeElement === document.body`); !in {
@@ -750,6 +757,9 @@ func TestBrowser(t *testing.T) {
 		e.run(t, 5*time.Second, chromedp.KeyEvent(kb.Escape))
 		e.waitJS(t, "the dialog closed", `!document.querySelector('#welcome')`, 5*time.Second)
 		e.waitJS(t, "own card", `document.querySelector('#loop-toggle')`, 30*time.Second)
+		if got := eval[[]string](t, e, hidden); slices.Contains(got, "hidden") {
+			t.Errorf("with the welcome closed the page's parts are drawn as %v, want all visible", got)
+		}
 	})
 	t.Run("the jam page has one h1, and every control's name starts with what it shows", func(t *testing.T) {
 		if n := eval[int](t, e, `document.querySelectorAll('h1').length`); n != 1 {
