@@ -35,9 +35,9 @@ func InWarmWorker() bool {
 }
 
 // Warm runs once, on made-up data, what the page runs first: the routes,
-// a welcome through the codec and the session, the jam page it draws, to
-// HTML and mounted by go-app into a stand-in document (warmMount), the
-// clock's first burst, a timer and a select.
+// a welcome through the codec and the session, the jam page mounted by
+// go-app into a stand-in document (warmMount), the clock's first burst,
+// the synth (warmSynth), a timer and a select.
 func Warm() {
 	Routes()
 	kit := shared.DefaultKit()
@@ -49,7 +49,6 @@ func Warm() {
 		if m, err := shared.DecodeServer(frame); err == nil {
 			p := newJamPage()
 			p.s.Message(m)
-			goapp.HTMLString(p)
 			routePath("/jam/" + welcome.Jam.ID)
 			warmClock(p.s)
 			warmMount(m)
