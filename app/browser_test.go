@@ -725,9 +725,29 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("a reload within the resume window keeps the player", func(t *testing.T) {
 		before := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
+		a.click(t, "#loop-toggle")
+		c.waitJS(t, "a playing", fmt.Sprintf(`document.querySelector('[data-member-id=%q][data-state="playing"]')`, aID), 10*time.Second)
 		c.run(t, 30*time.Second, chromedp.Reload())
 		c.waitLive(t)
+		// Behind the welcome, a's playhead is drawn by nobody: its sweep
+		// is aligned once the welcome closes (its mark, playheads.go).
+		aHead := fmt.Sprintf(`document.querySelector('[data-member-id=%q] .playhead')`, aID)
+		c.waitJS(t, "a's playhead behind the welcome", aHead, 10*time.Second)
+		time.Sleep(200 * time.Millisecond) // some of the page's ticks
+		if aligned := eval[bool](t, c, aHead+`.loopsHeadGen !== undefined`); aligned {
+			t.Errorf("a's playhead was aligned behind the welcome")
+		}
 		c.click(t, "#welcome-start")
+		c.waitJS(t, "a's playhead aligned", aHead+`.loopsHeadGen !== undefined`, 5*time.Second)
+		why := ""
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if why = playheadOff(t, c, aID); why == "" {
+				break
+			}
+		}
+		if why != "" {
+			t.Errorf("a's playhead once the welcome closed: %s", why)
+		}
 		c.waitJS(t, "c online again", `document.querySelector('#connection[data-state="online"]')`, 15*time.Second)
 		after := eval[string](t, c, `document.querySelector('#loop-toggle').closest('[data-member-id]').dataset.memberId`)
 		if after != before {

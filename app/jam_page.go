@@ -223,7 +223,11 @@ func (p *jamPage) onRendered(kit, id string, left, right, peaks []float32, took 
 // countdown changed.
 func (p *jamPage) tick(ctx goapp.Context) {
 	p.eng.Sample()
-	p.heads.align()
+	if p.started {
+		// Behind the welcome the page is not drawn (loops.css), and
+		// aligning a playhead makes the browser compute its styles.
+		p.heads.align()
+	}
 	if p.ticks++; p.ticks%10 == 0 {
 		p.eng.Realign() // the audio clock may have glitched or drifted
 	}
@@ -258,6 +262,7 @@ func (p *jamPage) onWelcome(ctx goapp.Context, a goapp.Action) {
 	p.eng.Resume()
 	p.started = true
 	ctx.Defer(func(goapp.Context) {
+		p.heads.align() // the page drawn at last: its sounding loops' sweeps
 		if t := goapp.Window().GetElementByID("loop-toggle"); t.Truthy() {
 			t.Call("focus")
 		}
