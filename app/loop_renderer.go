@@ -144,11 +144,16 @@ func (r *loopRenderer) Run(ctx context.Context) {
 				continue
 			}
 		}
+		// The last loop's delivery (the engine copies it into the audio
+		// graph) is one task, making this one's renderer another, and its
+		// first steps a third, as in Render.
+		yieldThread()
 		began := time.Now()
 		rd, err := sound.NewRenderer(kit, id, r.sampleRate)
 		if err != nil {
 			continue
 		}
+		yieldThread()
 		for done := false; !done; {
 			start := time.Now()
 			for !done && time.Since(start) < r.budget {
@@ -163,7 +168,13 @@ func (r *loopRenderer) Run(ctx context.Context) {
 			}
 		}
 		left, right := rd.Result()
-		r.done(kit, id, left, right, sound.Peaks(left, right, r.peaks), time.Since(began))
+		yieldThread() // the waveform's peaks, 8 to 23 ms, in a task of their own
+		peaks := sound.Peaks(left, right, r.peaks)
+		yieldThread()
+		if ctx.Err() != nil {
+			return
+		}
+		r.done(kit, id, left, right, peaks, time.Since(began))
 	}
 }
 
