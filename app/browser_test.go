@@ -284,15 +284,14 @@ const outputMeter = `(() => {
 var _ tab = (*browser)(nil)
 
 // outputClockWatch counts the page's reads of its output clock,
-// getOutputTimestamp() and outputLatency: window.__outputClockReads, and
-// each apart (window.__outputTimestampReads, window.__outputLatencyReads).
+// getOutputTimestamp() and outputLatency: window.__outputClockReads.
 const outputClockWatch = `(() => {
-	window.__outputClockReads = window.__outputTimestampReads = window.__outputLatencyReads = 0;
+	window.__outputClockReads = 0;
 	if (!window.AudioContext) return;
 	const p = AudioContext.prototype, ts = p.getOutputTimestamp;
-	if (ts) p.getOutputTimestamp = function (...a) { window.__outputClockReads++; window.__outputTimestampReads++; return ts.apply(this, a); };
+	if (ts) p.getOutputTimestamp = function (...a) { window.__outputClockReads++; return ts.apply(this, a); };
 	const d = Object.getOwnPropertyDescriptor(p, "outputLatency");
-	if (d && d.get) Object.defineProperty(p, "outputLatency", {...d, get() { window.__outputClockReads++; window.__outputLatencyReads++; return d.get.call(this); }});
+	if (d && d.get) Object.defineProperty(p, "outputLatency", {...d, get() { window.__outputClockReads++; return d.get.call(this); }});
 })();`
 
 // cspWatch records every securitypolicyviolation the page raises, before

@@ -127,10 +127,6 @@ func (e *engine) Diagnostics() string {
 		CurrentTime   float64 `json:"currentTime"`
 		BaseLatency   float64 `json:"baseLatency"`
 		OutputLatency float64 `json:"outputLatency"`
-		// GateTries and GateZeros are Firefox's spins of its latency gate
-		// and its reads that answered 0 (see latencyGate).
-		GateTries int `json:"gateTries,omitempty"`
-		GateZeros int `json:"gateZeros,omitempty"`
 		// JamGain is the jam bus's gain now: 0 while a preview mutes it.
 		JamGain float64 `json:"jamGain"`
 	}
@@ -201,11 +197,7 @@ func (e *engine) Diagnostics() string {
 		d.Audio.SampleRate = e.SampleRate()
 		d.Audio.CurrentTime = e.ctx.Get("currentTime").Float()
 		d.Audio.BaseLatency = finite(e.ctx.Get("baseLatency").Float())
-		switch {
-		case e.out.contextOnly:
-			d.Audio.OutputLatency = e.out.latencyMs / 1000 // never read again (see latencyGate)
-			d.Audio.GateTries, d.Audio.GateZeros = e.gate.tries, e.gate.zeros
-		case e.out.ready(e.State() == "running", localMs()):
+		if e.out.ready(e.State() == "running", localMs()) {
 			d.Audio.OutputLatency = finite(e.ctx.Get("outputLatency").Float())
 		}
 		now := e.currentTime()

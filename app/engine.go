@@ -35,12 +35,6 @@ type engine struct {
 	buffers map[string]goapp.Value
 	voices  map[string]*voice
 	out     outputClock
-	// gate reads Firefox's output latency at a safe moment, through tap,
-	// an AudioWorklet counting the quanta rendered into slots (see
-	// latencyGate); tap is nil until its module loaded.
-	gate  latencyGate
-	tap   goapp.Value
-	slots goapp.Value
 
 	// ready times the player's wait for their own loop.
 	ready readiness
@@ -122,57 +116,6 @@ func (e *engine) open() {
 		if v.playing {
 			e.startVoice(id, v, startFirst)
 		}
-	}
-	if e.out.contextOnly {
-		go e.armGate()
-	}
-}
-
-// armGate loads the worklet that shows the gate the context's audio
-// callbacks (see latencyGate), where the page can share memory with it
-// (cross-origin isolated); elsewhere the gate never opens.
-func (e *engine) armGate() {
-	w := goapp.Window()
-	if !w.Get("crossOriginIsolated").Truthy() || !w.Get("SharedArrayBuffer").Truthy() || !w.Get("AudioWorkletNode").Truthy() {
-		return
-	}
-	ctx := e.ctx
-	if _, err := await(ctx.Get("audioWorklet").Call("addModule", latencyTapScript)); err != nil {
-		return
-	}
-	sab := w.Get("SharedArrayBuffer").New(8)
-	tap := w.Get("AudioWorkletNode").New(ctx, "latency-tap", map[string]any{
-		"numberOfInputs": 0, "outputChannelCount": []any{1},
-		"processorOptions": map[string]any{"slots": sab},
-	})
-	tap.Call("connect", ctx.Get("destination"))
-	e.tap, e.slots = tap, w.Get("Int32Array").New(sab)
-}
-
-// openGate makes one spin of the gate, once the context has run
-// gateAfterMs: it reads outputLatency if it finds the moment, and keeps
-// the first answer other than 0 (Gecko's own answer for the graph's life).
-// Once it has it, or gives up, the worklet stops.
-func (e *engine) openGate(running bool) {
-	if e.tap == nil || !running || e.out.latencyMs > 0 || e.gate.done() || localMs()-e.out.runningSince < gateAfterMs {
-		return
-	}
-	atomics, perf := goapp.Window().Get("Atomics"), goapp.Window().Get("performance")
-	spin := latencySpin{rate: e.ctx.Get("sampleRate").Float()}
-	e.gate.tries++
-	for step := gateWait; step == gateWait; {
-		step = spin.poll(perf.Call("now").Float(), int32(atomics.Call("load", e.slots, 0).Int()))
-		if step == gateRead {
-			if l := finite(e.ctx.Get("outputLatency").Float()); l > 0 {
-				e.out.latencyMs = l * 1000
-			} else {
-				e.gate.zeros++
-			}
-		}
-	}
-	if e.out.latencyMs > 0 || e.gate.done() {
-		atomics.Call("store", e.slots, 1, 1)
-		e.tap.Call("disconnect")
 	}
 }
 
@@ -495,7 +438,6 @@ func (e *engine) Sample() {
 	}
 	e.out.watch(ctxSec, localMs(), running)
 	e.outputOffset()
-	e.openGate(running)
 }
 
 // outputOffset reads the output clock and returns its best d: audio time t
@@ -512,16 +454,10 @@ func (e *engine) outputOffset() float64 {
 // which its sample reaches the speakers: from the output clock when it is
 // to be read (getOutputTimestamp where the browser has it, else the
 // context's clock plus its latencies), else from the context's clock and
-// the latency it was made with. In Firefox (see geckoAudio) the output
-// clock is the context's clock and the output latency its gate read
-// (latencyGate).
+// the latency it was made with (always in Firefox: see geckoAudio).
 func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
-	base := finite(e.ctx.Get("baseLatency").Float()) * 1000
-	switch {
-	case !output:
-		return e.currentTime(), localMs() + base
-	case e.out.contextOnly:
-		return e.currentTime(), localMs() + base + e.out.latencyMs
+	if !output {
+		return e.currentTime(), localMs() + finite(e.ctx.Get("baseLatency").Float())*1000
 	}
 	if ts := e.ctx.Call("getOutputTimestamp"); ts.Truthy() {
 		c, p := ts.Get("contextTime").Float(), ts.Get("performanceTime").Float()
@@ -529,14 +465,14 @@ func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
 			return c, performanceOrigin() + p
 		}
 	}
-	return e.currentTime(), localMs() + base + finite(e.ctx.Get("outputLatency").Float())*1000
+	latency := finite(e.ctx.Get("baseLatency").Float()) + finite(e.ctx.Get("outputLatency").Float())
+	return e.currentTime(), localMs() + latency*1000
 }
 
 // geckoAudio reports whether the page's Web Audio is Gecko's (Firefox's),
 // by a property of the window that only Gecko has. There the app never
-// calls getOutputTimestamp(), and reads outputLatency once, through its
-// gate, for two reasons found in Gecko's source and measured on
-// firefox-esr 153 (BENCHMARKS.md, "In time everywhere"):
+// reads the output clock, for two reasons found in Gecko's source and
+// measured on firefox-esr 153 (BENCHMARKS.md, "In time everywhere"):
 //   - getOutputTimestamp() is currentTime and performance.now() each less
 //     the same outputLatency, so its pair maps audio time to the wall
 //     clock exactly as currentTime and performance.now() do (the same to
@@ -544,12 +480,10 @@ func (e *engine) outputStamp(output bool) (ctxTime, wallMs float64) {
 //   - the first read of outputLatency of a graph (getOutputTimestamp()
 //     reads it too) is a synchronous call to the parent process's audio
 //     server made with the graph's lock held; with an audio callback in
-//     flight it deadlocks the tab. Gecko keeps its first answer other
-//     than 0, so the one read is made where no callback can be in flight
-//     (latencyGate).
+//     flight it deadlocks the tab, at any moment the stream runs.
 //
 // So in Gecko the stamps are the context's clock with performance.now(),
-// plus the output latency once the gate read it.
+// the same mapping without the call.
 func geckoAudio() bool {
 	return goapp.Window().Get("mozInnerScreenX").Type() == goapp.TypeNumber
 }

@@ -23,9 +23,8 @@ import (
 //     then the loop plays on, and each page's restarts of it are counted
 //     (a crossfade of the same bar to re-anchor it), per minute;
 //   - loads of the app in Firefox, counting the tabs that freeze (baseline:
-//     a blank page that reads outputLatency once, at a random moment, where
-//     the app reads it through its gate), and those whose gate read the
-//     output latency.
+//     a blank page that reads getOutputTimestamp() and outputLatency every
+//     50 ms from its load, as the app did).
 //
 // Opt in with LOOPS_BENCH=1 (`make bench`); LOOPS_FF_ROUNDS (10),
 // LOOPS_FF_PLAY_S (60), LOOPS_FF_LOADS (50) and LOOPS_FF_BASE_LOADS (20)
@@ -40,7 +39,6 @@ func TestFirefoxBench(t *testing.T) {
 	})
 	t.Run("frozen tabs", func(t *testing.T) {
 		blank := blankAudioPage(t)
-		read := 0
 		base := freezeLoads(t, envInt("LOOPS_FF_BASE_LOADS", 20), func(f *firefox, i int) error {
 			return f.tryNavigate(blank)
 		})
@@ -59,18 +57,6 @@ func TestFirefoxBench(t *testing.T) {
 				func() error {
 					return pollTab(f, "online state", `document.querySelector('#connection[data-state="online"]')`, 30*time.Second)
 				},
-				func() error {
-					// The gate reads the output latency once the
-					// context has run a second (see latencyGate).
-					err := pollTab(f, "the output latency", `window.loopsDiagnostics().audio.outputLatency > 0`, 10*time.Second)
-					if s, e := f.evalJSON(`(() => { const a = window.loopsDiagnostics().audio; return [a.outputLatency, a.gateTries, a.gateZeros, window.__outputLatencyReads, window.__outputTimestampReads]; })()`, 5*time.Second); e == nil {
-						t.Logf("load %d: [outputLatency, the gate's spins, its reads of 0, outputLatency reads, getOutputTimestamp() reads] %s", i+1, s)
-						if err == nil {
-							read++
-						}
-					}
-					return nil
-				},
 			} {
 				if err := step(); err != nil {
 					return err
@@ -78,8 +64,8 @@ func TestFirefoxBench(t *testing.T) {
 			}
 			return nil
 		})
-		t.Logf("FIREFOX frozen tabs: the app %d of %d loads (its gate read the output latency in %d); the baseline (a blank page reading outputLatency once, at a random moment of its second second of running) %d of %d",
-			app.frozen, app.loads, read, base.frozen, base.loads)
+		t.Logf("FIREFOX frozen tabs: the app %d of %d loads; the baseline (a blank page reading the output clock from its load) %d of %d",
+			app.frozen, app.loads, base.frozen, base.loads)
 	})
 }
 
@@ -94,11 +80,6 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 	for _, p := range pages {
 		waitFor(t, p, "the player's loop rendered", fmt.Sprintf(`document.querySelector('[data-member-id=%q] .waveform-svg')`, player), 90*time.Second)
 		waitFor(t, p, "a settled clock", `document.querySelector('#sync').dataset.settled === "true"`, 30*time.Second)
-	}
-	// Each page plans its bars at the speakers: its output latency is
-	// in its output clock (Firefox's read through its gate).
-	for _, p := range pages {
-		t.Logf("FIREFOX %s: output latency %.1f ms", p.label(), diagnosticsOf(t, p).Audio.OutputLatency*1000)
 	}
 	var ffGaps, chGaps []float64
 	toggle := func(state string) {
@@ -350,17 +331,16 @@ func freezeLoads(t *testing.T, n int, load func(*firefox, int) error) freezeCoun
 	return c
 }
 
-// blankAudioPage serves a page that reads outputLatency once, at a random
-// moment of its context's second second of running, without a gate: the
-// baseline of the freezes.
+// blankAudioPage serves a page that reads the output clock every 50 ms from
+// its load, running or not, as the app did: the baseline of the freezes.
 func blankAudioPage(t *testing.T) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<!doctype html><title>output clock</title><script>
-const c = new AudioContext({latencyHint: "interactive", sampleRate: 48000});
+const c = new AudioContext({latencyHint: "interactive"});
 window.__audioCtx = c;
 const g = c.createGain(); g.connect(c.destination);
-c.onstatechange = () => { if (c.state === "running") setTimeout(() => c.outputLatency, 1000 + Math.random() * 1000); };
+setInterval(() => { c.getOutputTimestamp(); c.outputLatency; }, 50);
 setTimeout(() => c.resume(), 500);
 </script>`)
 	}))

@@ -62,7 +62,7 @@ func Handler(version string, static fs.FS) http.Handler {
 		},
 		Styles:                []string{"/web/loops.css", loopColorsPath},
 		RawHeaders:            []string{wholeFirst},
-		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript, warmWorkerScript, latencyTapScript},
+		CacheableResources:    []string{"/web/icon.svg", exportWorkerScript, warmWorkerScript},
 		Version:               version,
 		Resources:             res,
 		ServiceWorkerTemplate: serviceWorker(),

@@ -25,11 +25,8 @@ type outputClock struct {
 	output bool
 	// contextOnly is set where the output clock is never read, its pair
 	// being the context's clock with performance.now() (see geckoAudio):
-	// the stamps always come from the context's clock, plus latencyMs, the
-	// output latency, once the gate read it (see latencyGate; 0 until
-	// then).
+	// the stamps always come from the context's clock.
 	contextOnly bool
-	latencyMs   float64
 	// bests are the best d, one each bestEvery seconds of audio time over
 	// the last wobbleWindow: how much they move is the clock's wobble.
 	bests []stamp
@@ -58,23 +55,20 @@ const (
 
 // outputClockAfterMs is how long the context must have been running before
 // its output clock is read: a browser's output clock settles after its
-// start. (Firefox, whose reads can freeze the tab, reads its output latency
-// once, through its gate: see latencyGate.)
+// start. (Firefox, whose reads can freeze the tab at any time, never reads
+// it: see geckoAudio.)
 const outputClockAfterMs = 1000
 
 // ready reports whether the output clock is to be read: the context is
-// running (at local ms nowMs), and has been for outputClockAfterMs; where
-// the clock is contextOnly, once the gate read the output latency.
+// running (at local ms nowMs), and has been for outputClockAfterMs; never
+// where the clock is contextOnly.
 func (o *outputClock) ready(running bool, nowMs float64) bool {
-	if !running {
+	if !running || o.contextOnly {
 		o.runningSince = 0
 		return false
 	}
 	if o.runningSince == 0 {
 		o.runningSince = nowMs
-	}
-	if o.contextOnly {
-		return o.latencyMs > 0
 	}
 	return nowMs-o.runningSince >= outputClockAfterMs
 }

@@ -90,29 +90,6 @@ func TestOutputClock(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a context-only clock (Firefox) is the output clock once its gate read the output latency, and forgets the readings without it", func(t *testing.T) {
-		o := outputClock{contextOnly: true}
-		for at := 1000.0; at <= 3000; at += 50 {
-			out := o.ready(true, at)
-			if out {
-				t.Fatalf("ready at %v ms without the output latency", at)
-			}
-			o.source(out)
-			ctx := (at - 1000) / 1000
-			o.read(ctx, ctx*1000, true)
-		}
-		o.latencyMs = 40
-		if !o.ready(true, 3050) {
-			t.Fatal("not ready with the output latency")
-		}
-		o.source(true)
-		if best := o.read(2.05, 2050+40, true); best != 40 {
-			t.Errorf("d %v with the output latency, want 40: the readings without it are forgotten", best)
-		}
-		if o.ready(false, 3100) {
-			t.Error("ready while not running")
-		}
-	})
 	t.Run("readings of the context's clock and of the output clock never mix", func(t *testing.T) {
 		var o outputClock
 		o.source(false)

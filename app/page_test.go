@@ -137,9 +137,6 @@ type diagnostics struct {
 		State      string  `json:"state"`
 		SampleRate float64 `json:"sampleRate"`
 		JamGain    float64 `json:"jamGain"`
-		// OutputLatency is in the page's output clock (Firefox's
-		// through its gate, Chromium's in getOutputTimestamp()).
-		OutputLatency float64 `json:"outputLatency"`
 	} `json:"audio"`
 	Gains         map[string]float64 `json:"gains"`
 	Preview       string             `json:"preview"`
