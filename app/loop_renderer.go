@@ -69,9 +69,17 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 	r.started[id] = true
 	kit := r.kit
 	r.mu.Unlock()
+	return r.render(context.Background(), kit, id)
+}
+
+// render renders the loop id of kit in steps with a yield between them
+// (see budget), and returns it, its peaks and how long it took; ok is
+// false for a loop the kit lacks, or when ctx ends between two steps.
+func (r *loopRenderer) render(ctx context.Context, kit, id string) (left, right, peaks []float32, took time.Duration, ok bool) {
 	began := time.Now()
-	// What asked for the loop (a welcome, a swap) is one task, making the
-	// renderer (12 ms in the browser on this machine) another.
+	// What asked for the loop (a welcome, a swap; the last loop's
+	// delivery, for Run) is one task, making the renderer (12 ms in the
+	// browser on this machine) another, and its first steps a third.
 	yieldThread()
 	rd, err := sound.NewRenderer(kit, id, r.sampleRate)
 	if err != nil {
@@ -85,6 +93,9 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 		}
 		if !done {
 			yieldThread()
+			if ctx.Err() != nil {
+				return nil, nil, nil, 0, false
+			}
 		}
 	}
 	left, right = rd.Result()
@@ -144,37 +155,18 @@ func (r *loopRenderer) Run(ctx context.Context) {
 				continue
 			}
 		}
-		// The last loop's delivery (the engine copies it into the audio
-		// graph) is one task, making this one's renderer another, and its
-		// first steps a third, as in Render.
-		yieldThread()
-		began := time.Now()
-		rd, err := sound.NewRenderer(kit, id, r.sampleRate)
-		if err != nil {
-			continue
-		}
-		yieldThread()
-		for done := false; !done; {
-			start := time.Now()
-			for !done && time.Since(start) < r.budget {
-				done = rd.Step(r.stepFrames)
-			}
-			if done {
-				break
-			}
-			yieldThread()
+		left, right, peaks, took, ok := r.render(ctx, kit, id)
+		if !ok {
 			if ctx.Err() != nil {
 				return
 			}
+			continue
 		}
-		left, right := rd.Result()
-		yieldThread() // the waveform's peaks, 8 to 23 ms, in a task of their own
-		peaks := sound.Peaks(left, right, r.peaks)
-		yieldThread()
+		yieldThread() // the delivery in a task of its own
 		if ctx.Err() != nil {
 			return
 		}
-		r.done(kit, id, left, right, peaks, time.Since(began))
+		r.done(kit, id, left, right, peaks, took)
 	}
 }
 
