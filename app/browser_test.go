@@ -915,13 +915,10 @@ func wantRenderedBuffer(t *testing.T, br *browser) {
 	kit := eval[string](t, br, `window.loopsDiagnostics().kit`)
 	loop := eval[string](t, br, `document.querySelector('#loop-toggle').closest('[data-loop]').dataset.loop`)
 	got := eval[map[string][2]float64](t, br, `JSON.parse(window.loopsBufferSums())`)[loop]
-	r, err := sound.NewRenderer(kit, loop, renderRate)
+	left, right, err := sound.Render(kit, loop, renderRate)
 	if err != nil {
 		t.Fatalf("%s: %s of %s: %v", br.name, loop, kit, err)
 	}
-	for !r.Step(1 << 16) {
-	}
-	left, right := r.Result()
 	want := [2]float64{bufferSum(left), bufferSum(right)}
 	for ch := range want {
 		if math.Abs(got[ch]-want[ch]) > 1e-5*want[ch] || want[ch] == 0 {
