@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"math"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -44,22 +45,34 @@ func copyToChannel(buf goapp.Value, samples []float32, ch int) {
 	}
 }
 
+// pageClock returns the page's performance object (nil where there is
+// none, outside the browser) and its timeOrigin, which is the document's
+// for its whole life. It looks them up once: localMs runs for every ping,
+// pong and tick of the page, and each lookup was a call into JS of its own
+// (three of localMs's four calls).
+var pageClock = sync.OnceValues(func() (goapp.Value, float64) {
+	perf := goapp.Window().Get("performance")
+	if !perf.Truthy() {
+		return nil, 0
+	}
+	return perf, perf.Get("timeOrigin").Float()
+})
+
 // localMs returns this browser's clock in ms since the Unix epoch, the one
 // pings are stamped with: performance.timeOrigin + performance.now().
 func localMs() float64 {
-	perf := goapp.Window().Get("performance")
-	if !perf.Truthy() {
+	perf, origin := pageClock()
+	if perf == nil {
 		return float64(time.Now().UnixNano()) / 1e6
 	}
-	return perf.Get("timeOrigin").Float() + perf.Call("now").Float()
+	return origin + perf.Call("now").Float()
 }
 
+// performanceOrigin returns performance.timeOrigin, or 0 outside the
+// browser.
 func performanceOrigin() float64 {
-	perf := goapp.Window().Get("performance")
-	if !perf.Truthy() {
-		return 0
-	}
-	return perf.Get("timeOrigin").Float()
+	_, origin := pageClock()
+	return origin
 }
 
 // finite returns f, or 0 for NaN and the infinities a browser may report
