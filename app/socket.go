@@ -19,7 +19,8 @@ import (
 type socketConn interface {
 	// Read returns the next message's frame.
 	Read(ctx context.Context) ([]byte, error)
-	// Write sends frame as a text message.
+	// Write sends frame as a text message, and never waits long: a dead
+	// peer must not wedge a sender.
 	Write(ctx context.Context, frame []byte) error
 	// CloseNow closes the connection without waiting for the peer.
 	CloseNow()
@@ -74,9 +75,6 @@ type jamClient struct {
 	// burstEnd is the index of the first ping after the burst, 0 while it
 	// goes on; only the pinging goroutine touches it.
 	burstEnd int
-	// writeTimeout bounds every write, so a dead peer never wedges a sender.
-	writeTimeout time.Duration
-
 	// kit is the kit a join that creates a private jam names ("" for the
 	// server's choice); a join into a jam that exists ignores it.
 	kit string
@@ -92,7 +90,6 @@ func newJamClient(url, jam, resume string, now func() float64, emit func(socketE
 		url: url, jam: jam, resume: resume, now: now, emit: emit,
 		minBackoff: 250 * time.Millisecond, maxBackoff: 5 * time.Second,
 		burst: 100, burstGap: 30 * time.Millisecond, pingEvery: 2 * time.Second,
-		writeTimeout: 5 * time.Second,
 	}
 }
 
@@ -164,7 +161,7 @@ func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
 	join := &shared.Join{Jam: c.jam, Resume: c.resume, Kit: c.kit}
 	out := make(chan []byte, 64)
 	c.mu.Unlock()
-	if err := c.write(ctx, conn, shared.MustEncode(join)); err != nil {
+	if err := conn.Write(ctx, shared.MustEncode(join)); err != nil {
 		return false, err
 	}
 
@@ -188,7 +185,7 @@ func (c *jamClient) session(ctx context.Context) (welcomed bool, err error) {
 					id++
 					frame = shared.MustEncode(&shared.Ping{ID: id, T0: c.now()})
 				}
-				if c.write(ctx, conn, frame) != nil {
+				if conn.Write(ctx, frame) != nil {
 					return
 				}
 			}
@@ -279,12 +276,6 @@ func (c *jamClient) pingGap(i int) time.Duration {
 	default:
 		return c.pingEvery
 	}
-}
-
-func (c *jamClient) write(ctx context.Context, conn socketConn, frame []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, c.writeTimeout)
-	defer cancel()
-	return conn.Write(ctx, frame)
 }
 
 // Jam returns the id of the jam the client is in, or asks for.

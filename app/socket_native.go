@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -27,7 +28,13 @@ func (s nativeSocket) Read(ctx context.Context) ([]byte, error) {
 	return frame, err
 }
 
+// writeTimeout bounds a native write (see socketConn.Write); the
+// browser's socket queues its frames and returns at once.
+const writeTimeout = 5 * time.Second
+
 func (s nativeSocket) Write(ctx context.Context, frame []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
 	return s.c.Write(ctx, websocket.MessageText, frame)
 }
 
