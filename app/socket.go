@@ -75,6 +75,7 @@ type jamClient struct {
 	// burstEnd is the index of the first ping after the burst, 0 while it
 	// goes on; only the pinging goroutine touches it.
 	burstEnd int
+
 	// kit is the kit a join that creates a private jam names ("" for the
 	// server's choice); a join into a jam that exists ignores it.
 	kit string
