@@ -120,18 +120,29 @@ func TestRecordingBrowser(t *testing.T) {
 			t.Fatalf("%d stretches drawn, want %d", n, len(rec.Parts))
 		}
 		// Each stretch spans its bars of the lane (placed by script after
-		// each update: the policy allows no style attribute).
-		c.waitJS(t, "the stretches placed", `[...document.querySelectorAll('#lanes .stretch')].every(e => e.style.left !== "")`, 2*time.Second)
+		// each update: the policy allows no style attribute). An update of
+		// the page may draw stretches anew, placed once it is done: the
+		// stretches are read until all are in place, for 5 s at most.
 		type span struct{ From, To, Left, Right float64 }
-		spans := eval[[]span](t, c, `[...document.querySelectorAll('#lanes .stretch')].map(e => {
-			const r = e.getBoundingClientRect(), lane = e.parentElement.getBoundingClientRect();
-			return {from: +e.dataset.from, to: +e.dataset.to, left: (r.left - lane.left) / lane.width, right: (r.right - lane.left) / lane.width};
-		})`)
-		for _, sp := range spans {
-			from, to := sp.From/float64(rec.Bars), sp.To/float64(rec.Bars)
-			if math.Abs(sp.Left-from) > 0.01 || (to-from > 0.02 && math.Abs(sp.Right-to) > 0.01) {
-				t.Errorf("the stretch of bars %.0f to %.0f spans %.3f to %.3f of its lane, want %.3f to %.3f", sp.From, sp.To, sp.Left, sp.Right, from, to)
+		var misplaced []string
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			spans := eval[[]span](t, c, `[...document.querySelectorAll('#lanes .stretch')].map(e => {
+				const r = e.getBoundingClientRect(), lane = e.parentElement.getBoundingClientRect();
+				return {from: +e.dataset.from, to: +e.dataset.to, left: (r.left - lane.left) / lane.width, right: (r.right - lane.left) / lane.width};
+			})`)
+			misplaced = nil
+			for _, sp := range spans {
+				from, to := sp.From/float64(rec.Bars), sp.To/float64(rec.Bars)
+				if math.Abs(sp.Left-from) > 0.01 || (to-from > 0.02 && math.Abs(sp.Right-to) > 0.01) {
+					misplaced = append(misplaced, fmt.Sprintf("the stretch of bars %.0f to %.0f spans %.3f to %.3f of its lane, want %.3f to %.3f", sp.From, sp.To, sp.Left, sp.Right, from, to))
+				}
 			}
+			if len(misplaced) == 0 || time.Now().After(deadline) {
+				break
+			}
+		}
+		for _, m := range misplaced {
+			t.Error(m)
 		}
 		click(c, "#rec-play")
 		for i, p := range rec.Parts {
