@@ -739,13 +739,7 @@ func TestBrowser(t *testing.T) {
 		}
 		c.click(t, "#welcome-start")
 		c.waitJS(t, "a's playhead aligned", aHead+`.loopsHeadGen !== undefined`, 5*time.Second)
-		why := ""
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if why = playheadOff(t, c, aID); why == "" {
-				break
-			}
-		}
-		if why != "" {
+		if why := settle(5*time.Second, 100*time.Millisecond, func() string { return playheadOff(t, c, aID) }); why != "" {
 			t.Errorf("a's playhead once the welcome closed: %s", why)
 		}
 		c.waitJS(t, "c online again", `document.querySelector('#connection[data-state="online"]')`, 15*time.Second)

@@ -112,15 +112,8 @@ func TestFirefoxAndChromium(t *testing.T) {
 		// A busy page may be read between a change and the tick that
 		// aligns its sweeps: polled up to 10 s.
 		for _, p := range []tab{ff, ch} {
-			var why string
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-				if why = playheadOff(t, p, ffID); why == "" {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Errorf("%s: %s", p.label(), why)
-					break
-				}
+			if why := settle(10*time.Second, 200*time.Millisecond, func() string { return playheadOff(t, p, ffID) }); why != "" {
+				t.Errorf("%s: %s", p.label(), why)
 			}
 		}
 	})

@@ -60,6 +60,21 @@ func waitFor(t *testing.T, p tab, what, expr string, timeout time.Duration) {
 	}
 }
 
+// settle calls check every `every` until it returns "" or timeout has
+// passed, and returns its last answer: what is still wrong, or "". For a
+// check made in Go of a page that may be read mid-change (a tick, an
+// update) before it settles.
+func settle(timeout, every time.Duration, check func() string) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		why := check()
+		if why == "" || time.Now().After(deadline) {
+			return why
+		}
+		time.Sleep(every)
+	}
+}
+
 // clickableJS is true once css names a control a person can click: shown,
 // not disabled, and on top where it is drawn, nothing over its middle (a
 // modal dialog on its way out still takes the click). A click on a disabled

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,25 +125,22 @@ func TestRecordingBrowser(t *testing.T) {
 		// the page may draw stretches anew, placed once it is done: the
 		// stretches are read until all are in place, for 5 s at most.
 		type span struct{ From, To, Left, Right float64 }
-		var misplaced []string
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		misplaced := settle(5*time.Second, 100*time.Millisecond, func() string {
 			spans := eval[[]span](t, c, `[...document.querySelectorAll('#lanes .stretch')].map(e => {
 				const r = e.getBoundingClientRect(), lane = e.parentElement.getBoundingClientRect();
 				return {from: +e.dataset.from, to: +e.dataset.to, left: (r.left - lane.left) / lane.width, right: (r.right - lane.left) / lane.width};
 			})`)
-			misplaced = nil
+			var why []string
 			for _, sp := range spans {
 				from, to := sp.From/float64(rec.Bars), sp.To/float64(rec.Bars)
 				if math.Abs(sp.Left-from) > 0.01 || (to-from > 0.02 && math.Abs(sp.Right-to) > 0.01) {
-					misplaced = append(misplaced, fmt.Sprintf("the stretch of bars %.0f to %.0f spans %.3f to %.3f of its lane, want %.3f to %.3f", sp.From, sp.To, sp.Left, sp.Right, from, to))
+					why = append(why, fmt.Sprintf("the stretch of bars %.0f to %.0f spans %.3f to %.3f of its lane, want %.3f to %.3f", sp.From, sp.To, sp.Left, sp.Right, from, to))
 				}
 			}
-			if len(misplaced) == 0 || time.Now().After(deadline) {
-				break
-			}
-		}
-		for _, m := range misplaced {
-			t.Error(m)
+			return strings.Join(why, "; ")
+		})
+		if misplaced != "" {
+			t.Error(misplaced)
 		}
 		click(c, "#rec-play")
 		for i, p := range rec.Parts {
