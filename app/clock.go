@@ -2,7 +2,7 @@ package app
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // clock estimates the offset from this browser's clock to the server's from
@@ -40,6 +40,9 @@ type clock struct {
 	snapMs float64
 
 	samples []clockSample
+	// scratch is where estimate sorts the offsets it uses, kept between
+	// estimates.
+	scratch []float64
 	offset  float64
 	rtt     float64
 	// basis is the round trip of the samples the offset last came from
@@ -75,23 +78,44 @@ func (c *clock) Add(t0, t1, server float64) {
 	c.estimate()
 }
 
+// estimate moves the offset toward what the window tells (see target).
 func (c *clock) estimate() {
-	sorted := append([]clockSample(nil), c.samples...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].rtt < sorted[j].rtt })
-	limit := sorted[0].rtt*(1+c.near) + 0.5
-	var offsets []float64
-	for _, s := range sorted {
-		if s.rtt > limit {
-			break
-		}
-		offsets = append(offsets, s.offset)
+	offset := c.target()
+	// The first samples set the offset outright: nothing is scheduled yet.
+	// So do samples far better than those the offset came from (the first
+	// ones are often taken while the page is still busy starting), and a
+	// change too large to slew away in reasonable time.
+	if !c.ready || c.total <= c.best || c.rtt < 0.6*c.basis || math.Abs(offset-c.offset) > c.snapMs {
+		c.offset, c.basis = offset, c.rtt
+		c.ready = true
+		return
 	}
-	sort.Float64s(offsets)
+	c.offset += math.Max(-c.slewMs, math.Min(c.slewMs, offset-c.offset))
+}
+
+// target returns the offset the window tells, and sets the shortest round
+// trip and the spread, anew for every pong: one pass for the shortest round
+// trip and one for the offsets near it, the only ones sorted (a sort of the
+// whole window, and two more in gaps, for each of a first burst's 100 pongs
+// made tasks of 10 ms in the page).
+func (c *clock) target() float64 {
+	c.rtt = math.Inf(1)
+	for _, s := range c.samples {
+		c.rtt = math.Min(c.rtt, s.rtt)
+	}
+	limit := c.rtt*(1+c.near) + 0.5
+	offsets := c.scratch[:0]
+	for _, s := range c.samples {
+		if s.rtt <= limit {
+			offsets = append(offsets, s.offset)
+		}
+	}
+	slices.Sort(offsets)
+	c.scratch = offsets
 	offset := offsets[len(offsets)/2]
 	if len(offsets)%2 == 0 {
 		offset = (offsets[len(offsets)/2-1] + offsets[len(offsets)/2]) / 2
 	}
-	c.rtt = sorted[0].rtt
 	// Every sample bounds the offset: server - t1 <= offset <= server - t0.
 	// Where the bounds of all samples meet, the middle of what they allow
 	// beats any one sample: on a jittery link even the shortest round
@@ -106,16 +130,7 @@ func (c *clock) estimate() {
 		offset = (lo + hi) / 2
 		c.spread = c.gaps()
 	}
-	// The first samples set the offset outright: nothing is scheduled yet.
-	// So do samples far better than those the offset came from (the first
-	// ones are often taken while the page is still busy starting), and a
-	// change too large to slew away in reasonable time.
-	if !c.ready || c.total <= c.best || c.rtt < 0.6*c.basis || math.Abs(offset-c.offset) > c.snapMs {
-		c.offset, c.basis = offset, c.rtt
-		c.ready = true
-		return
-	}
-	c.offset += math.Max(-c.slewMs, math.Min(c.slewMs, offset-c.offset))
+	return offset
 }
 
 // gaps estimates how far the fastest trip each way among the samples is
@@ -125,18 +140,35 @@ func (c *clock) estimate() {
 // The offset rests on the two fastest trips, so it is off by about half the
 // difference of their excesses: less than the spread, mostly far less.
 func (c *clock) gaps() float64 {
-	const k = 4
-	if len(c.samples) < k {
+	if len(c.samples) < len(lowest{}) {
 		return math.Inf(1)
 	}
-	ups, downs := make([]float64, len(c.samples)), make([]float64, len(c.samples))
-	for i, s := range c.samples {
-		ups[i], downs[i] = s.offset+s.rtt/2, -(s.offset - s.rtt/2)
+	ups, downs := newLowest(), newLowest()
+	for _, s := range c.samples {
+		ups.add(s.offset + s.rtt/2)
+		downs.add(-(s.offset - s.rtt/2))
 	}
-	sort.Float64s(ups)
-	sort.Float64s(downs)
-	return math.Max(ups[k-1]-ups[0], downs[k-1]-downs[0]) / (k - 1)
+	return math.Max(ups.gap(), downs.gap())
 }
+
+// lowest keeps the lowest few values it is given, in ascending order.
+type lowest [4]float64
+
+func newLowest() lowest { return lowest{math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)} }
+
+func (l *lowest) add(v float64) {
+	i := len(l) - 1
+	if v >= l[i] {
+		return
+	}
+	for ; i > 0 && l[i-1] > v; i-- {
+		l[i] = l[i-1]
+	}
+	l[i] = v
+}
+
+// gap is the mean gap between the values kept.
+func (l *lowest) gap() float64 { return (l[len(l)-1] - l[0]) / float64(len(l)-1) }
 
 // Spread returns how far the fastest trips each way are likely to be from
 // the fastest the link allows, in ms; the offset is off by about half of

@@ -161,6 +161,34 @@ func TestClock(t *testing.T) {
 			t.Errorf("settled after %d pongs", c.Samples())
 		}
 	})
+
+	t.Run("each estimate is the one the whole window sorted gives", func(t *testing.T) {
+		// estimate and gaps pick the few values they need in passes over
+		// the window; here they are checked against the window sorted.
+		// The server's clock drifts for a while, so that the samples'
+		// bounds part at times (the median of the fastest then stands).
+		rng := rand.New(rand.NewPCG(7, 9))
+		c := newClock()
+		parted := 0
+		for i := range 400 {
+			t0 := float64(i) * 30
+			rtt := 1 + rng.ExpFloat64()*20
+			up := rng.Float64() * rtt
+			drift := 0.1 * float64(min(i, 200))
+			c.Add(t0, t0+rtt, t0+up+1000+drift)
+			offset := c.target()
+			wantOffset, wantRTT, wantSpread := sortedEstimate(c)
+			if math.IsInf(wantSpread, 1) {
+				parted++
+			}
+			if offset != wantOffset || c.RTT() != wantRTT || c.Spread() != wantSpread && !(math.IsInf(c.Spread(), 1) && math.IsInf(wantSpread, 1)) {
+				t.Fatalf("pong %d: offset %v, rtt %v, spread %v; sorted, %v, %v and %v", i, offset, c.RTT(), c.Spread(), wantOffset, wantRTT, wantSpread)
+			}
+		}
+		if parted == 0 || parted == 400 {
+			t.Fatalf("the bounds parted for %d pongs of 400: the check misses one way", parted)
+		}
+	})
 }
 
 // link is a simulated link: every message is held delayMs ± jitterMs
@@ -249,3 +277,43 @@ func sessions(t *testing.T, rng *rand.Rand, l link, atMs, errMs float64) {
 
 // pong is one simulated pong: the local times around it and the server's.
 type pong struct{ t0, t1, server float64 }
+
+// sortedEstimate is what clock.estimate finds, made by sorting the whole
+// window: the offset of the samples near the shortest round trip (their
+// median, or the middle of every sample's bounds where they meet), the
+// shortest round trip, and the spread.
+func sortedEstimate(c *clock) (offset, rtt, spread float64) {
+	sorted := append([]clockSample(nil), c.samples...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].rtt < sorted[j].rtt })
+	limit := sorted[0].rtt*(1+c.near) + 0.5
+	var offsets []float64
+	for _, s := range sorted {
+		if s.rtt > limit {
+			break
+		}
+		offsets = append(offsets, s.offset)
+	}
+	sort.Float64s(offsets)
+	offset = offsets[len(offsets)/2]
+	if len(offsets)%2 == 0 {
+		offset = (offsets[len(offsets)/2-1] + offsets[len(offsets)/2]) / 2
+	}
+	lo, hi := math.Inf(-1), math.Inf(1)
+	for _, s := range c.samples {
+		lo, hi = math.Max(lo, s.offset-s.rtt/2), math.Min(hi, s.offset+s.rtt/2)
+	}
+	spread = math.Inf(1)
+	if lo <= hi {
+		offset = (lo + hi) / 2
+		if len(c.samples) >= 4 {
+			ups, downs := make([]float64, len(c.samples)), make([]float64, len(c.samples))
+			for i, s := range c.samples {
+				ups[i], downs[i] = s.offset+s.rtt/2, -(s.offset - s.rtt/2)
+			}
+			sort.Float64s(ups)
+			sort.Float64s(downs)
+			spread = math.Max(ups[3]-ups[0], downs[3]-downs[0]) / 3
+		}
+	}
+	return offset, sorted[0].rtt, spread
+}
