@@ -17,6 +17,7 @@ var version = "dev"
 func main() {
 	if app.InWarmWorker() {
 		app.Warm()
+		app.ServeRenders() // then the page's loops, in the worker
 		return
 	}
 	if app.InExportWorker() {

@@ -446,6 +446,10 @@ func TestBrowser(t *testing.T) {
 			if l.OwnReadyGCs != 0 {
 				t.Errorf("%s: %d garbage collections before the own loop was ready, want none", br.name, l.OwnReadyGCs)
 			}
+			// The loops render in the warm worker (app/render_worker.go).
+			if l.InWorker == 0 || l.InWorker != l.Rendered {
+				t.Errorf("%s: the render worker made %d of the %d loops rendered, want all", br.name, l.InWorker, l.Rendered)
+			}
 		}
 	})
 	if t.Failed() {

@@ -53,6 +53,7 @@ type readiness struct {
 	renderMs  float64 // of readyMs, the render itself, start to end
 	gcs       uint64  // Go's garbage collections finished when it was ready
 	rendered  int     // loops rendered so far
+	inWorker  int     // of them, those the render worker made
 }
 
 // welcome records the first welcome, at local ms now, and the player's loop
@@ -63,10 +64,13 @@ func (r *readiness) welcome(loop string, now float64) {
 	}
 }
 
-// rendered records that a loop's buffer is ready at local ms now, and how
-// long its render took.
-func (r *readiness) done(loop string, took time.Duration, now float64) {
+// rendered records that a loop's buffer is ready at local ms now, how long
+// its render took, and whether the render worker made it.
+func (r *readiness) done(loop string, took time.Duration, inWorker bool, now float64) {
 	r.rendered++
+	if inWorker {
+		r.inWorker++
+	}
 	if r.readyMs == 0 && r.welcomeMs != 0 && loop == r.loop {
 		r.readyMs = now - r.welcomeMs
 		r.renderMs = float64(took) / float64(time.Millisecond)
@@ -77,10 +81,10 @@ func (r *readiness) done(loop string, took time.Duration, now float64) {
 // NoteWelcome records the first welcome and the player's loop in it.
 func (e *engine) NoteWelcome(loop string) { e.ready.welcome(loop, localMs()) }
 
-// NoteRendered records that a loop's buffer is ready, and how long its
-// render took.
-func (e *engine) NoteRendered(loop string, took time.Duration) {
-	e.ready.done(loop, took, localMs())
+// NoteRendered records that a loop's buffer is ready, how long its render
+// took, and whether the render worker made it.
+func (e *engine) NoteRendered(loop string, took time.Duration, inWorker bool) {
+	e.ready.done(loop, took, inWorker, localMs())
 }
 
 // Diagnostics returns the JSON of window.loopsDiagnostics(): the test
@@ -142,6 +146,9 @@ func (e *engine) Diagnostics() string {
 		// page's start to the own loop ready (startGCPercent).
 		OwnReadyGCs uint64 `json:"ownReadyGCs"`
 		Rendered    int    `json:"rendered"`
+		// InWorker is how many of the loops rendered the render worker
+		// made (app/render_worker.go); the page made the others.
+		InWorker int `json:"inWorker"`
 	}
 	var d struct {
 		Audio     audio            `json:"audio"`
@@ -168,7 +175,7 @@ func (e *engine) Diagnostics() string {
 		// again and how many ms of audio it lost.
 		Stalls [][2]float64 `json:"stalls"`
 	}
-	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, OwnReadyGCs: e.ready.gcs, Rendered: e.ready.rendered}
+	d.Loops = loopsJSON{OwnReadyMs: e.ready.readyMs, OwnRenderMs: e.ready.renderMs, OwnReadyGCs: e.ready.gcs, Rendered: e.ready.rendered, InWorker: e.ready.inWorker}
 	d.Audio.State = e.State()
 	d.Scheduled = []scheduledStart{}
 	d.Gains = map[string]float64{}

@@ -168,19 +168,20 @@ func (e *engine) currentTime() float64 { return e.ctx.Get("currentTime").Float()
 
 // AddBuffer stores a rendered loop and starts, in phase, every voice that
 // was waiting for it.
-func (e *engine) AddBuffer(loop string, left, right []float32) {
-	if !e.ctor.Truthy() || len(left) == 0 {
+func (e *engine) AddBuffer(loop string, l *renderedLoop) {
+	n := l.frames()
+	if !e.ctor.Truthy() || n == 0 {
 		return
 	}
 	var buf goapp.Value
 	if e.ok() {
-		buf = e.ctx.Call("createBuffer", 2, len(left), renderRate)
+		buf = e.ctx.Call("createBuffer", 2, n, renderRate)
 	} else {
-		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": len(left), "sampleRate": renderRate})
+		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": n, "sampleRate": renderRate})
 	}
-	copyToChannel(buf, left, 0)
+	l.copyTo(buf, 0)
 	yieldThread() // each channel's copy in a task of its own
-	copyToChannel(buf, right, 1)
+	l.copyTo(buf, 1)
 	e.buffers[loop] = buf
 	if !e.ok() {
 		return // open starts the voices

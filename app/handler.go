@@ -193,6 +193,10 @@ function loopsWarmInstantiate(url, imports) {
         setTimeout(() => start("late"), 3000);
         return;
       }
+      if (e.data.type === "warm") {
+        window.loopsRenderWorker = worker;
+        worker.onmessage = null;
+      }
       start(e.data.type);
     };
     worker.onerror = () => start("error");

@@ -66,9 +66,9 @@ func (p *jamPage) want(kit string, ids ...string) {
 		return
 	}
 	p.renderer.SetKit(kit)
-	if left, right, peaks, took, ok := p.renderer.Render(ids[0]); ok {
+	if loop, took, ok := p.renderer.Render(ids[0]); ok {
 		yieldThread() // copying it to the page, 12 to 25 ms, in a task of its own
-		p.onRendered(kit, ids[0], left, right, peaks, took)
+		p.onRendered(kit, ids[0], loop, took)
 	}
 	p.renderer.Want(ids[1:]...)
 }
@@ -111,8 +111,8 @@ func (p *jamPage) OnMount(ctx goapp.Context) {
 	}
 	ctx.Async(func() { p.client.Run(run) })
 	if rate := p.eng.SampleRate(); rate > 0 {
-		p.renderer = newLoopRenderer(rate, func(kit, id string, left, right, peaks []float32, took time.Duration) {
-			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(kit, id, left, right, peaks, took) })
+		p.renderer = newLoopRenderer(rate, func(kit, id string, loop *renderedLoop, took time.Duration) {
+			ctx.Dispatch(func(ctx goapp.Context) { p.onRendered(kit, id, loop, took) })
 		})
 		ctx.Async(func() { p.renderer.Run(run) })
 	}
@@ -204,7 +204,7 @@ func (p *jamPage) onMessage(ctx goapp.Context, m shared.Message) {
 	p.s.Message(m)
 }
 
-func (p *jamPage) onRendered(kit, id string, left, right, peaks []float32, took time.Duration) {
+func (p *jamPage) onRendered(kit, id string, loop *renderedLoop, took time.Duration) {
 	if kit != p.s.Kit().ID {
 		return // a loop of the kit of an earlier jam
 	}
@@ -213,9 +213,9 @@ func (p *jamPage) onRendered(kit, id string, left, right, peaks []float32, took 
 		// loops share its ids.
 		p.kit, p.peaks, p.ready = kit, make(map[string][]float32), nil
 	}
-	p.eng.AddBuffer(id, left, right)
-	p.eng.NoteRendered(id, took)
-	p.peaks[id] = peaks
+	p.eng.AddBuffer(id, loop)
+	p.eng.NoteRendered(id, took, loop.fromWorker())
+	p.peaks[id] = loop.peaks
 	p.ready = append(p.ready, id)
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loopswithfriends/loops/shared/sound"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // loopRenderer renders loops of one kit (see SetKit) for the engine at the AudioContext's rate. A
@@ -29,7 +30,7 @@ type loopRenderer struct {
 	budget     time.Duration
 	// done receives each rendered loop, from the renderer's goroutine,
 	// with its kit and how long it took from the start of its render.
-	done func(kit, id string, left, right, peaks []float32, took time.Duration)
+	done func(kit, id string, loop *renderedLoop, took time.Duration)
 
 	mu      sync.Mutex
 	kit     string
@@ -38,7 +39,7 @@ type loopRenderer struct {
 	wake    chan struct{}
 }
 
-func newLoopRenderer(sampleRate int, done func(kit, id string, left, right, peaks []float32, took time.Duration)) *loopRenderer {
+func newLoopRenderer(sampleRate int, done func(kit, id string, loop *renderedLoop, took time.Duration)) *loopRenderer {
 	return &loopRenderer{
 		sampleRate: sampleRate, peaks: 96, stepFrames: 512, budget: 6 * time.Millisecond, done: done,
 		started: make(map[string]bool), wake: make(chan struct{}, 1),
@@ -60,11 +61,11 @@ func (r *loopRenderer) SetKit(kit string) {
 // them (see budget), and returns it with how long it took; ok is false
 // when it is rendered or rendering already. Nothing else of the caller's
 // goroutine runs meanwhile: in the page, go-app's updates wait for it.
-func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took time.Duration, ok bool) {
+func (r *loopRenderer) Render(id string) (loop *renderedLoop, took time.Duration, ok bool) {
 	r.mu.Lock()
 	if id == "" || r.started[id] {
 		r.mu.Unlock()
-		return nil, nil, nil, 0, false
+		return nil, 0, false
 	}
 	r.started[id] = true
 	kit := r.kit
@@ -72,18 +73,29 @@ func (r *loopRenderer) Render(id string) (left, right, peaks []float32, took tim
 	return r.render(context.Background(), kit, id)
 }
 
-// render renders the loop id of kit in steps with a yield between them
-// (see budget), and returns it, its peaks and how long it took; ok is
-// false for a loop the kit lacks, or when ctx ends between two steps.
-func (r *loopRenderer) render(ctx context.Context, kit, id string) (left, right, peaks []float32, took time.Duration, ok bool) {
+// render renders the loop id of kit, in the render worker where there is
+// one, else here in steps with a yield between them (see budget), and
+// returns it with how long it took; ok is false for a loop the kit lacks,
+// or when ctx ends.
+func (r *loopRenderer) render(ctx context.Context, kit, id string) (loop *renderedLoop, took time.Duration, ok bool) {
 	began := time.Now()
+	if w := pageRenderWorker(); w != nil {
+		loop, err := w.Render(ctx, kit, id, r.sampleRate, r.peaks)
+		if err == nil {
+			return loop, time.Since(began), true
+		}
+		if ctx.Err() != nil {
+			return nil, 0, false
+		}
+		// The worker failed: the loop renders here.
+	}
 	// What asked for the loop (a welcome, a swap; the last loop's
 	// delivery, for Run) is one task, making the renderer (12 ms in the
 	// browser on this machine) another, and its first steps a third.
 	yieldThread()
 	rd, err := sound.NewRenderer(kit, id, r.sampleRate)
 	if err != nil {
-		return nil, nil, nil, 0, false
+		return nil, 0, false
 	}
 	yieldThread()
 	for done := false; !done; {
@@ -94,13 +106,53 @@ func (r *loopRenderer) render(ctx context.Context, kit, id string) (left, right,
 		if !done {
 			yieldThread()
 			if ctx.Err() != nil {
-				return nil, nil, nil, 0, false
+				return nil, 0, false
 			}
 		}
 	}
-	left, right = rd.Result()
+	left, right := rd.Result()
 	yieldThread() // the waveform's peaks, 8 to 23 ms, in a task of their own
-	return left, right, sound.Peaks(left, right, r.peaks), time.Since(began), true
+	return &renderedLoop{left: left, right: right, peaks: sound.Peaks(left, right, r.peaks)}, time.Since(began), true
+}
+
+// renderedLoop is a rendered loop: its channels in Go's memory where the
+// page rendered it, or the Float32Arrays the render worker handed over,
+// which go to the audio engine with no copy into Go's memory (a loop's
+// 3 MB cost the page a task of 13 ms), and the peaks of its waveform.
+type renderedLoop struct {
+	left, right     []float32
+	jsLeft, jsRight goapp.Value
+	peaks           []float32
+}
+
+// frames returns the loop's length.
+func (l *renderedLoop) frames() int {
+	if l.fromWorker() {
+		return l.jsLeft.Length()
+	}
+	return len(l.left)
+}
+
+// fromWorker reports whether the render worker made the loop.
+func (l *renderedLoop) fromWorker() bool { return l.jsLeft != nil }
+
+// copyTo copies the loop's channel ch (0 left, 1 right) into the same
+// channel of an AudioBuffer.
+func (l *renderedLoop) copyTo(buf goapp.Value, ch int) {
+	if l.fromWorker() {
+		buf.Call("copyToChannel", []goapp.Value{l.jsLeft, l.jsRight}[ch], ch)
+		return
+	}
+	copyToChannel(buf, [][]float32{l.left, l.right}[ch], ch)
+}
+
+// channels returns the loop's samples in Go's memory, copied there the
+// first time if the worker made them.
+func (l *renderedLoop) channels() (left, right []float32) {
+	if l.left == nil && l.fromWorker() {
+		l.left, l.right = goFloat32s(l.jsLeft), goFloat32s(l.jsRight)
+	}
+	return l.left, l.right
 }
 
 // Want asks for loops to render in the background, most wanted first;
@@ -155,7 +207,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 				continue
 			}
 		}
-		left, right, peaks, took, ok := r.render(ctx, kit, id)
+		loop, took, ok := r.render(ctx, kit, id)
 		if !ok {
 			if ctx.Err() != nil {
 				return
@@ -166,7 +218,7 @@ func (r *loopRenderer) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.done(kit, id, left, right, peaks, took)
+		r.done(kit, id, loop, took)
 	}
 }
 

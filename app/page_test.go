@@ -172,6 +172,7 @@ type diagnostics struct {
 		OwnRenderMs float64 `json:"ownRenderMs"`
 		OwnReadyGCs uint64  `json:"ownReadyGCs"`
 		Rendered    int     `json:"rendered"`
+		InWorker    int     `json:"inWorker"`
 	} `json:"loops"`
 }
 

@@ -139,10 +139,11 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 	secs := int(float64(rec.Bars) * rec.Timeline().BarMs() / 1000)
 	ctx.Page().SetTitle("Loops With Friends · a jam of %d:%02d", secs/60, secs%60)
 	if rate := p.eng.SampleRate(); rate > 0 {
-		p.renderer = newLoopRenderer(rate, func(_, id string, left, right, peaks []float32, took time.Duration) {
+		p.renderer = newLoopRenderer(rate, func(_, id string, loop *renderedLoop, took time.Duration) {
 			ctx.Dispatch(func(ctx goapp.Context) {
-				p.eng.AddBuffer(id, left, right)
-				p.eng.NoteRendered(id, took)
+				p.eng.AddBuffer(id, loop)
+				p.eng.NoteRendered(id, took, loop.fromWorker())
+				left, right := loop.channels()
 				p.loops[id] = sound.Loop{Left: left, Right: right}
 			})
 		})

@@ -39,6 +39,47 @@ func TestWarmStart(t *testing.T) {
 	}
 }
 
+// TestRenderWorker checks that the page renders its loops itself where the
+// render worker fails or is not there (app/render_worker.go): its own loop
+// is ready, and is the loop the renderer makes. TestBrowser checks that
+// the worker renders them where it runs.
+func TestRenderWorker(t *testing.T) {
+	needChromium(t)
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	for _, c := range []struct {
+		name, script string
+		worker       bool // whether the page has a render worker
+	}{
+		// Every request to render answered by the worker's error event.
+		{"a worker that fails", `(() => {
+			const post = Worker.prototype.postMessage;
+			Worker.prototype.postMessage = function (m, ...rest) {
+				if (m && m.type === "render") {
+					setTimeout(() => this.dispatchEvent(new Event("error")), 0);
+					return;
+				}
+				return post.call(this, m, ...rest);
+			};
+		})();`, true},
+		{"no warm worker", `window.loopsNoWarm = true;`, false},
+	} {
+		t.Run(c.name+" leaves the page to render", func(t *testing.T) {
+			b := newBrowser(t, "render", 420, 900)
+			b.run(t, 10*time.Second, preload(c.script))
+			b.join(t, srv.url()+"/")
+			b.waitJS(t, "the player's own loop", `window.loopsDiagnostics().loops.ownReadyMs > 0`, 30*time.Second)
+			wantRenderedBuffer(t, b)
+			if got := eval[bool](t, b, `!!window.loopsRenderWorker`); got != c.worker {
+				t.Errorf("a render worker: %v, want %v", got, c.worker)
+			}
+			if l := b.diagnostics(t).Loops; l.Rendered == 0 || l.InWorker != 0 {
+				t.Errorf("the render worker made %d of the %d loops rendered, want none", l.InWorker, l.Rendered)
+			}
+		})
+	}
+}
+
 // TestStartBench measures what the page's thread does from navigation to
 // the player's own loop ready, with the warm worker and without it
 // (window.loopsNoWarm, the same-run baseline), in turns, each load in a

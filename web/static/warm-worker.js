@@ -5,7 +5,8 @@
 // is compiled from the network, handed to the page at once, and run in its
 // warm mode (app/warm_worker.go), whose functions' code the page's copy of
 // the module then shares. The page starts its own run when this one says
-// "warm" (app.js, loopsWarmInstantiate).
+// "warm" (app.js, loopsWarmInstantiate); this one then stays on to render
+// the page's loops (app/render_worker.go).
 self.loopsWarmWorker = true;
 
 // A stand-in for the page's document, which a worker has not: the warm run
@@ -88,8 +89,9 @@ WebAssembly.compileStreaming(fetch("/web/app.wasm"))
   .then(async (module) => {
     self.postMessage({ type: "module", module });
     const go = new Go();
+    // The Go side says "warm", then renders the page's loops
+    // (app/render_worker.go) for as long as the page lives.
     await go.run(await WebAssembly.instantiate(module, go.importObject));
-    self.postMessage({ type: "warm" });
     self.close();
   })
   .catch((err) => self.postMessage({ type: "error", message: String(err) }));
