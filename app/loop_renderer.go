@@ -14,10 +14,11 @@ import (
 // once by Render, which the caller waits for: some tens of ms of work,
 // which nothing else the page does may stretch. The others render in the
 // background by Run, one at a time; the loops asked for first, or asked
-// for again, render first. Both work in small steps and sleep between
-// them, so that no task of the page's one thread runs long (in the
-// browser each step ends its task, yieldThread, and the event loop paints
-// and answers input meanwhile).
+// for again, render first. Both ask the render worker where there is
+// one (app/render_worker.go), off the page's thread; otherwise they work
+// in small steps and sleep between them, so that no task of the page's
+// one thread runs long (in the browser each step ends its task,
+// yieldThread, and the event loop paints and answers input meanwhile).
 type loopRenderer struct {
 	sampleRate int
 	// peaks is how many bars a waveform has.
