@@ -33,15 +33,15 @@ func float32View(samples []float32) goapp.Value {
 	return goapp.Window().Get("Float32Array").New(mem.Get("buffer"), uintptr(unsafe.Pointer(unsafe.SliceData(samples))), len(samples))
 }
 
-// copyToChannel copies samples into channel ch of an AudioBuffer through
-// float32View. Go's allocations in the call itself may grow the memory and
-// detach the view (its length then 0, and nothing copied): the samples are
-// then copied again, from a copy.
-func copyToChannel(buf goapp.Value, samples []float32, ch int) {
+// copyToChannel copies samples into channel ch of an AudioBuffer, from
+// frame at, through float32View. Go's allocations in the call itself may
+// grow the memory and detach the view (its length then 0, and nothing
+// copied): the samples are then copied again, from a copy.
+func copyToChannel(buf goapp.Value, samples []float32, ch, at int) {
 	view := float32View(samples)
-	buf.Call("copyToChannel", view, ch)
+	buf.Call("copyToChannel", view, ch, at)
 	if view.Length() != len(samples) {
-		buf.Call("copyToChannel", float32Array(samples), ch)
+		buf.Call("copyToChannel", float32Array(samples), ch, at)
 	}
 }
 

@@ -137,14 +137,14 @@ func (l *renderedLoop) frames() int {
 // fromWorker reports whether the render worker made the loop.
 func (l *renderedLoop) fromWorker() bool { return l.jsLeft != nil }
 
-// copyTo copies the loop's channel ch (0 left, 1 right) into the same
-// channel of an AudioBuffer.
-func (l *renderedLoop) copyTo(buf goapp.Value, ch int) {
+// copyTo copies frames from to to of the loop's channel ch (0 left, 1
+// right) into the same frames and channel of an AudioBuffer.
+func (l *renderedLoop) copyTo(buf goapp.Value, ch, from, to int) {
 	if l.fromWorker() {
-		buf.Call("copyToChannel", []goapp.Value{l.jsLeft, l.jsRight}[ch], ch)
+		buf.Call("copyToChannel", []goapp.Value{l.jsLeft, l.jsRight}[ch].Call("subarray", from, to), ch, from)
 		return
 	}
-	copyToChannel(buf, [][]float32{l.left, l.right}[ch], ch)
+	copyToChannel(buf, [][]float32{l.left, l.right}[ch][from:to], ch, from)
 }
 
 // channels returns the loop's samples in Go's memory, copied there the
