@@ -171,8 +171,9 @@ func (e *engine) currentTime() float64 { return e.ctx.Get("currentTime").Float()
 // of a copy's cost: 6 to 13 ms a channel of 8 s in headless chromium on
 // this project's box, where a page fault is slow (a copy into a buffer
 // already touched takes 0.1 ms), so a channel at once made a long task on
-// a phone's CPU.
-const copyFrames = 1 << 16
+// a phone's CPU. Each task more is a wait for the player's own loop,
+// behind whatever else the page is doing: a third of a channel a task.
+const copyFrames = 1 << 17
 
 // AddBuffer stores a rendered loop and starts, in phase, every voice that
 // was waiting for it.
