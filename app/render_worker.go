@@ -15,8 +15,8 @@ import (
 // render there, off the page's thread, and come back as arrays whose
 // buffers the worker hands over. Rendered on the page's thread, however
 // finely cut, a loop's steps were a dozen tasks of the page at its start,
-// each a long one on a busy phone; the worker has the module's code
-// compiled already, and a thread of its own.
+// which a busy machine stretched into long ones; the worker has the
+// module's code compiled already, and a thread of its own.
 //
 // The page asks {type: "render", n, kit, id, rate, peaks}; the worker
 // answers {type: "rendered", n, left, right, peaks} (Float32Arrays) or
