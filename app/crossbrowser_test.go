@@ -108,6 +108,18 @@ func TestFirefoxAndChromium(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	t.Run("in both, the loops render in the warm worker", func(t *testing.T) {
+		for _, p := range []tab{ff, ch} {
+			inWorker := eval[int](t, p, `window.loopsDiagnostics().loops.inWorker`)
+			rendered := eval[int](t, p, `window.loopsDiagnostics().loops.rendered`)
+			if inWorker == 0 || inWorker != rendered {
+				t.Errorf("%s: the render worker made %d of the %d loops rendered, want all", p.label(), inWorker, rendered)
+			}
+		}
+	})
+	if t.Failed() {
+		return
+	}
 	t.Run("the playing loop's playhead moves once a sixteenth note, at the loop's phase in both; the stopped loops' cards have none", func(t *testing.T) {
 		// A busy page may be read between a change and the tick that
 		// aligns its sweeps: polled up to 10 s.
