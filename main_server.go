@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -118,8 +119,12 @@ func run(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 2)
-	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("serving", "addr", *addr, "version", version)
+	l, err := net.Listen("tcp", hs.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	go func() { errc <- hs.Serve(l) }()
+	log.Info("serving", "addr", l.Addr().String(), "version", version)
 	if *admin != "" {
 		as := server.NewHTTPServer(*admin, srv.Admin())
 		go func() { errc <- as.ListenAndServe() }()

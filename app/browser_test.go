@@ -3,7 +3,9 @@
 package app
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -114,38 +116,87 @@ func startLoopsServerWith(t *testing.T, data string) *loopsServer {
 			t.Fatalf("make build: %v\n%s", err, out)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The port is free when picked, but another process (the other
+	// packages' tests run meanwhile) may take it before the server binds
+	// it: the server then exits, and a new port is tried.
+	for try := 1; ; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		s := &loopsServer{bin: bin, addr: addr, data: data}
+		err = s.tryStart()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errServerExited) || try == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("%v; trying another port", err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	s := &loopsServer{bin: bin, addr: addr, data: data}
-	s.start(t)
-	return s
 }
 
+// errServerExited is a server that ended before it was up.
+var errServerExited = errors.New("the server exited")
+
+// start starts the server again, on its address.
 func (s *loopsServer) start(t *testing.T) {
 	t.Helper()
-	s.cmd = exec.Command(s.bin, "-addr", s.addr, "-data", s.data)
-	s.cmd.Stderr = os.Stderr
-	if err := s.cmd.Start(); err != nil {
+	if err := s.tryStart(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// tryStart starts the server and waits until it answers: once it logged
+// "serving", which it does when its port is bound (what answers on the
+// port before that may be another process), and its /healthz answered.
+func (s *loopsServer) tryStart() error {
+	s.cmd = exec.Command(s.bin, "-addr", s.addr, "-data", s.data)
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	serving := make(chan struct{})
 	s.done = make(chan struct{})
-	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(s.cmd, s.done)
+	go func(cmd *exec.Cmd, serving, done chan struct{}) {
+		// The log goes on to the test's stderr, as it did.
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			fmt.Fprintln(os.Stderr, sc.Text())
+			if serving != nil && strings.Contains(sc.Text(), "msg=serving") {
+				close(serving)
+				serving = nil
+			}
+		}
+		cmd.Wait()
+		close(done)
+	}(s.cmd, serving, s.done)
+	select {
+	case <-serving:
+	case <-s.done:
+		return fmt.Errorf("%w on %s", errServerExited, s.addr)
+	case <-time.After(15 * time.Second):
+		s.kill()
+		return errors.New("the server did not serve within 15s")
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(s.url() + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("the server did not come up within 15s")
+	s.kill()
+	return errors.New("the server did not come up within 15s")
 }
 
 // kill ends the server abruptly, as a crash would.
