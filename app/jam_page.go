@@ -67,7 +67,7 @@ func (p *jamPage) want(kit string, ids ...string) {
 	}
 	p.renderer.SetKit(kit)
 	if loop, took, ok := p.renderer.Render(ids[0]); ok {
-		yieldThread() // copying it to the page, 12 to 25 ms, in a task of its own
+		yieldThread() // its buffer made in a task of its own (AddBuffer)
 		p.onRendered(kit, ids[0], loop, took)
 	}
 	p.renderer.Want(ids[1:]...)

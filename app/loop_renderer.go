@@ -58,9 +58,8 @@ func (r *loopRenderer) SetKit(kit string) {
 	}
 }
 
-// Render renders a loop of the kit now, in steps with a yield between
-// them (see budget), and returns it with how long it took; ok is false
-// when it is rendered or rendering already. Nothing else of the caller's
+// Render renders a loop of the kit now (see render), and returns it with
+// how long it took; ok is false when it is rendered or rendering already. Nothing else of the caller's
 // goroutine runs meanwhile: in the page, go-app's updates wait for it.
 func (r *loopRenderer) Render(id string) (loop *renderedLoop, took time.Duration, ok bool) {
 	r.mu.Lock()
