@@ -124,10 +124,14 @@ func (c *kitChooser) onKey(ctx goapp.Context, e goapp.Event) {
 // choose opens a jam of a fresh random id (128 bits) with the kit of the
 // button: a jam created by naming its id is private, so only its link leads
 // there, and the page's join names the kit of ?kit= (see kitFromQuery).
-// The kit is read from the button at the click, the id drawn then.
+// The kit is read from the button at the click, the id drawn then. The
+// button is the handler's element (ctx.JSSrc), not the event's
+// currentTarget: go-app runs a handler in its own turn, which may come
+// after the event's dispatch ended, and currentTarget is then null (a
+// page busy taking its own loop read it so and panicked).
 func (c *kitChooser) choose(ctx goapp.Context, e goapp.Event) {
 	e.PreventDefault()
-	kit := e.Get("currentTarget").Get("dataset").Get("kit").String()
+	kit := ctx.JSSrc().Get("dataset").Get("kit").String()
 	if shared.KitByID(kit) == nil {
 		return
 	}
@@ -138,7 +142,7 @@ func (c *kitChooser) choose(ctx goapp.Context, e goapp.Event) {
 // hear plays the sample of the button's kit, or stops it when it plays.
 func (c *kitChooser) hear(ctx goapp.Context, e goapp.Event) {
 	e.PreventDefault()
-	k := shared.KitByID(e.Get("currentTarget").Get("dataset").Get("hear").String())
+	k := shared.KitByID(ctx.JSSrc().Get("dataset").Get("hear").String()) // see choose
 	was := c.hearing
 	c.stopSample()
 	if k == nil || was == k.ID {
