@@ -188,11 +188,15 @@ func (e *engine) AddBuffer(loop string, l *renderedLoop) {
 	} else {
 		buf = goapp.Window().Get("AudioBuffer").New(map[string]any{"numberOfChannels": 2, "length": n, "sampleRate": renderRate})
 	}
+	kit := e.kit
 	for ch := range 2 {
 		for at := 0; at < n; at += copyFrames {
 			yieldThread()
 			l.copyTo(buf, ch, at, min(n, at+copyFrames))
 		}
+	}
+	if e.kit != kit {
+		return // the kit changed meanwhile: its loops share this one's id
 	}
 	e.buffers[loop] = buf
 	if !e.ok() {
