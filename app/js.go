@@ -15,8 +15,23 @@ import (
 func float32Array(samples []float32) goapp.Value {
 	arr := goapp.Window().Get("Float32Array").New(len(samples))
 	bytes := goapp.Window().Get("Uint8Array").New(arr.Get("buffer"))
-	goapp.CopyBytesToJS(bytes, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(samples))), 4*len(samples)))
+	goapp.CopyBytesToJS(bytes, sampleBytes(samples))
 	return arr
+}
+
+// goFloat32s copies a Float32Array into Go, with one copy of bytes.
+func goFloat32s(arr goapp.Value) []float32 {
+	samples := make([]float32, arr.Length())
+	if len(samples) > 0 {
+		bytes := goapp.Window().Get("Uint8Array").New(arr.Get("buffer"), arr.Get("byteOffset"), 4*len(samples))
+		goapp.CopyBytesToGo(sampleBytes(samples), bytes)
+	}
+	return samples
+}
+
+// sampleBytes returns the bytes of samples, where they are.
+func sampleBytes(samples []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(samples))), 4*len(samples))
 }
 
 // float32View returns a Float32Array over samples where they are, in the

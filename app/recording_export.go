@@ -181,7 +181,8 @@ func (p *recordingPage) exportHere(ctx goapp.Context) {
 			ctx.Dispatch(func(goapp.Context) {
 				cp := make(map[string]sound.Loop, len(p.loops))
 				for k, v := range p.loops {
-					cp[k] = v
+					left, right := v.channels()
+					cp[k] = sound.Loop{Left: left, Right: right}
 				}
 				got <- cp
 			})

@@ -42,7 +42,9 @@ type recordingPage struct {
 	eng      *engine
 	pb       *playback
 	renderer *loopRenderer
-	loops    map[string]sound.Loop
+	// loops are the loops rendered so far: their samples come into Go's
+	// memory only for an export made on the page (exportHere).
+	loops    map[string]*renderedLoop
 	hooks    *pageHooks
 	keys     goapp.Func
 	position goapp.Func
@@ -60,7 +62,7 @@ type recordingPage struct {
 }
 
 func newRecordingPage() *recordingPage {
-	p := &recordingPage{state: recLoading, loops: make(map[string]sound.Loop)}
+	p := &recordingPage{state: recLoading, loops: make(map[string]*renderedLoop)}
 	p.time = newJamTime(localMs)
 	p.eng = newEngine(p.time)
 	return p
@@ -143,8 +145,7 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 			ctx.Dispatch(func(ctx goapp.Context) {
 				p.eng.AddBuffer(id, loop)
 				p.eng.NoteRendered(id, took, loop.fromWorker())
-				left, right := loop.channels()
-				p.loops[id] = sound.Loop{Left: left, Right: right}
+				p.loops[id] = loop
 			})
 		})
 		// The recording's loops are those of its kit.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/loopswithfriends/loops/shared/sound"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -174,14 +173,4 @@ func (rw *renderWorker) Render(ctx context.Context, kit, id string, rate, n int)
 		}
 		return &renderedLoop{jsLeft: data.Get("left"), jsRight: data.Get("right"), peaks: goFloat32s(data.Get("peaks"))}, nil
 	}
-}
-
-// goFloat32s copies a Float32Array into Go, with one copy of bytes.
-func goFloat32s(arr goapp.Value) []float32 {
-	samples := make([]float32, arr.Length())
-	if len(samples) > 0 {
-		bytes := goapp.Window().Get("Uint8Array").New(arr.Get("buffer"), arr.Get("byteOffset"), 4*len(samples))
-		goapp.CopyBytesToGo(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(samples))), 4*len(samples)), bytes)
-	}
-	return samples
 }
