@@ -199,10 +199,21 @@ func TestJamPage(t *testing.T) {
 	})
 	t.Run("a new page greets the player, its button getting ready until the page is wired", func(t *testing.T) {
 		p := newJamPage()
-		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready="false"`, "Getting ready…", `data-state="connecting"`, "Joining a jam")
+		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready="false"`, "Getting ready…", `data-state="connecting"`)
 		p = newJamPage()
 		p.live = true
 		wantIn(t, load(t, p), `id="welcome-start"`, `data-ready`, "Let's jam")
+	})
+	t.Run("behind the welcome the stage is drawn once there is a jam, or once the welcome closed", func(t *testing.T) {
+		if html := load(t, newJamPage()); strings.Contains(html, `class="card`) || strings.Contains(html, `class="picker"`) {
+			t.Errorf("the stage is drawn behind the welcome before the jam came:\n%s", html)
+		}
+		joined := page(shared.Member{ID: "me", Loop: "drums"})
+		joined.started = false
+		wantIn(t, load(t, joined), `id="welcome-start"`, `class="card card-you`, `class="picker"`, `id="invite-link"`)
+		started := newJamPage()
+		started.started = true
+		wantIn(t, load(t, started), "Joining a jam…", `class="picker"`, `class="invite invite-alone"`)
 	})
 }
 

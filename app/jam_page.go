@@ -294,17 +294,6 @@ func (p *jamPage) onPreview(ctx goapp.Context, a goapp.Action) {
 // Render draws the page.
 func (p *jamPage) Render() goapp.UI {
 	v := &p.s.view
-	me, joined := v.Me()
-	others := v.Others()
-	online := p.conn == stateOnline
-	var taken []string
-	for _, m := range others {
-		taken = append(taken, m.Loop)
-	}
-	invite := ""
-	if v.Jam.ID != "" {
-		invite = p.origin + "/jam/" + v.Jam.ID
-	}
 	return goapp.Div().Class("app").Body(
 		newStatusBar().Connection(p.conn).Sync(p.s.time.Offset(), p.s.time.RTT(), p.s.time.Settled()),
 		// Notices float over the page, so that none pushes it down.
@@ -326,66 +315,7 @@ func (p *jamPage) Render() goapp.UI {
 				return goapp.P().ID("notice").Class("notice").Attr("role", "status").Text(p.notice)
 			}),
 		),
-		goapp.Main().Class("stage").Body(
-			goapp.Section().Class("you").Aria("labelledby", "you-title").Body(
-				goapp.H2().ID("you-title").Body(
-					goapp.Text("Your loop"),
-					// The jam's kit, on a line of its own that is there
-					// (empty) before the welcome: nothing moves when it
-					// arrives, however narrow the screen.
-					goapp.If(joined, func() goapp.UI {
-						kit := p.s.Kit()
-						return goapp.Span().ID("kit").Class("kit-line").DataSet("kit", kit.ID).Body(
-							goapp.Span().Class("kit-sep").Text(" · "),
-							goapp.Text(fmt.Sprintf("%s, %s in %s at %d BPM", kit.Name, kit.Genre, kit.Key, kit.BPM)),
-						)
-					}).Else(func() goapp.UI {
-						return goapp.Span().Class("kit-line")
-					}),
-				),
-				goapp.If(joined, func() goapp.UI {
-					return goapp.Div().Body(
-						p.card(me, true).Online(online),
-						newLoopPicker().Kit(p.s.Kit()).Current(me.Loop).Taken(taken).Online(online),
-					)
-				}).Else(func() goapp.UI {
-					pending := "Joining a jam…"
-					if p.conn != stateConnecting {
-						pending = "The jam is out of reach; we keep trying. Meanwhile, preview the loops below."
-					}
-					return goapp.Div().Body(
-						newMemberCard().You(true).Pending(pending),
-						newLoopPicker(),
-					)
-				}),
-			),
-			goapp.Section().Class("others").Aria("labelledby", "others-title").Body(
-				goapp.H2().ID("others-title").Body(
-					goapp.Text("The others"),
-					goapp.If(joined, func() goapp.UI {
-						return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(v.Jam.Capacity-1, 0)))
-					}),
-				),
-				goapp.If(len(others) > 0, func() goapp.UI {
-					return goapp.Div().Class("cards").Body(
-						goapp.Range(others).Slice(func(i int) goapp.UI {
-							return p.card(others[i], false)
-						}),
-					)
-				}),
-				// Before the welcome, a stand-in of the same shape.
-				newInvitePanel().URL(invite).Alone(len(others) == 0),
-			),
-			goapp.If(joined, func() goapp.UI {
-				return newRecordPanel().
-					Timeline(v.Jam.Timeline).
-					JamBars(p.s.JamBars(p.nowMs)).
-					Online(online).
-					Saved(p.s.Saved()).
-					Origin(p.origin)
-			}),
-			newPreviewPanel().Kit(p.s.Kit()).Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
-		),
+		goapp.Main().Class("stage").Body(p.stage()...),
 		goapp.Footer().Class("footer").Text("Space starts and stops your loop · volume and mute are only for you"),
 		// The server draws the welcome too, so it paints before the
 		// WASM arrives; its button works once the page is wired.
@@ -393,6 +323,90 @@ func (p *jamPage) Render() goapp.UI {
 			return newWelcomeDialog().Ready(p.live)
 		}),
 	)
+}
+
+// stage draws the page's loops, the others, the invite and the panels.
+// Behind the welcome it is not drawn (loops.css) until the player is in a
+// jam: its first draw is then the jam's, not a stand-in replaced part by
+// part when the welcome comes, which cost the page's thread as much again
+// while the app started. Without a jam it is drawn once the welcome
+// closes, offline too (the loops' previews).
+func (p *jamPage) stage() []goapp.UI {
+	v := &p.s.view
+	me, joined := v.Me()
+	if !joined && !p.started {
+		return nil
+	}
+	others := v.Others()
+	online := p.conn == stateOnline
+	var taken []string
+	for _, m := range others {
+		taken = append(taken, m.Loop)
+	}
+	invite := ""
+	if v.Jam.ID != "" {
+		invite = p.origin + "/jam/" + v.Jam.ID
+	}
+	return []goapp.UI{
+		goapp.Section().Class("you").Aria("labelledby", "you-title").Body(
+			goapp.H2().ID("you-title").Body(
+				goapp.Text("Your loop"),
+				// The jam's kit, on a line of its own that is there
+				// (empty) before the welcome: nothing moves when it
+				// arrives, however narrow the screen.
+				goapp.If(joined, func() goapp.UI {
+					kit := p.s.Kit()
+					return goapp.Span().ID("kit").Class("kit-line").DataSet("kit", kit.ID).Body(
+						goapp.Span().Class("kit-sep").Text(" · "),
+						goapp.Text(fmt.Sprintf("%s, %s in %s at %d BPM", kit.Name, kit.Genre, kit.Key, kit.BPM)),
+					)
+				}).Else(func() goapp.UI {
+					return goapp.Span().Class("kit-line")
+				}),
+			),
+			goapp.If(joined, func() goapp.UI {
+				return goapp.Div().Body(
+					p.card(me, true).Online(online),
+					newLoopPicker().Kit(p.s.Kit()).Current(me.Loop).Taken(taken).Online(online),
+				)
+			}).Else(func() goapp.UI {
+				pending := "Joining a jam…"
+				if p.conn != stateConnecting {
+					pending = "The jam is out of reach; we keep trying. Meanwhile, preview the loops below."
+				}
+				return goapp.Div().Body(
+					newMemberCard().You(true).Pending(pending),
+					newLoopPicker(),
+				)
+			}),
+		),
+		goapp.Section().Class("others").Aria("labelledby", "others-title").Body(
+			goapp.H2().ID("others-title").Body(
+				goapp.Text("The others"),
+				goapp.If(joined, func() goapp.UI {
+					return goapp.Span().Class("count").Text(fmt.Sprintf(" %d/%d", len(others), max(v.Jam.Capacity-1, 0)))
+				}),
+			),
+			goapp.If(len(others) > 0, func() goapp.UI {
+				return goapp.Div().Class("cards").Body(
+					goapp.Range(others).Slice(func(i int) goapp.UI {
+						return p.card(others[i], false)
+					}),
+				)
+			}),
+			// Before the welcome, a stand-in of the same shape.
+			newInvitePanel().URL(invite).Alone(len(others) == 0),
+		),
+		goapp.If(joined, func() goapp.UI {
+			return newRecordPanel().
+				Timeline(v.Jam.Timeline).
+				JamBars(p.s.JamBars(p.nowMs)).
+				Online(online).
+				Saved(p.s.Saved()).
+				Origin(p.origin)
+		}),
+		newPreviewPanel().Kit(p.s.Kit()).Playing(p.s.Previewing()).Ready(p.ready).Offline(p.conn == stateOffline && !joined),
+	}
 }
 
 func (p *jamPage) card(m shared.Member, you bool) *memberCard {
