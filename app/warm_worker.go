@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"time"
 
 	"github.com/loopswithfriends/loops/shared"
@@ -41,9 +42,16 @@ func InWarmWorker() bool {
 func Warm() {
 	Routes()
 	kit := shared.DefaultKit()
-	welcome := &shared.Welcome{You: "you", Loop: kit.Loops[0].ID, Jam: shared.JamInfo{ID: "warm", Kit: kit.ID}}
+	// The player is a member too, as in the hub's welcomes: the page's
+	// joined half (the player's card, the loop picker, the record panel)
+	// is what draws behind the welcome.
+	welcome := &shared.Welcome{You: "you", Loop: kit.Loops[0].ID, Jam: shared.JamInfo{ID: "warm", Kit: kit.ID, Timeline: kit.Timeline(localMs()), Capacity: shared.Capacity}}
 	for i, l := range kit.Loops[:3] {
-		welcome.Members = append(welcome.Members, shared.Member{ID: l.ID, Loop: l.ID, Playing: i == 1})
+		id := l.ID
+		if i == 0 {
+			id = welcome.You
+		}
+		welcome.Members = append(welcome.Members, shared.Member{ID: id, Loop: l.ID, Playing: i == 1})
 	}
 	if frame, err := shared.Encode(welcome); err == nil {
 		if m, err := shared.DecodeServer(frame); err == nil {
@@ -55,6 +63,7 @@ func Warm() {
 			warmSynth(kit)
 		}
 	}
+	warmPage()
 	done := make(chan struct{})
 	go func() { close(done) }()
 	select {
@@ -114,8 +123,28 @@ func warmMount(welcome shared.Message) {
 	e.ConsumeAll() // the components' OnMount, which takes the welcome here
 }
 
-// warmMounted is the jam page's OnMount in the warm worker: no socket, no
-// clock; the made-up welcome, through go-app's dispatch and update.
+// warmMounted is the jam page's OnMount in the warm worker: no socket;
+// the made-up welcome, through go-app's dispatch and update, then its
+// loops' waveforms, as the render worker hands them over, and the page's
+// tick on a settled clock.
 func (p *jamPage) warmMounted(ctx goapp.Context) {
 	ctx.Dispatch(func(goapp.Context) { p.s.Message(p.warmWelcome) })
+	ctx.Dispatch(func(ctx goapp.Context) {
+		for _, m := range p.s.view.Members {
+			p.peaks[m.Loop] = goFloat32s(float32Array(make([]float32, 96)))
+			p.ready = append(p.ready, m.Loop)
+		}
+		warmClock(p.s)
+		p.tick(ctx)
+	})
+}
+
+// warmPage runs the rest of what the page runs first and the warm mount
+// does not: its address read (the socket's, the jam's, the kit's), and the
+// collector's count.
+func warmPage() {
+	if u, err := url.Parse("https://loops.example/jam/warm?kit=warm"); err == nil {
+		_, _, _, _ = socketURL(u), jamFromPath(u.Path), kitFromQuery(u), u.String()
+	}
+	gcCycles()
 }
