@@ -938,6 +938,8 @@ func TestBrowser(t *testing.T) {
 			t.Error("the page the service worker served is not cross-origin isolated")
 		}
 		wantWarmStart(t, a)
+		// Without a jam the stage is drawn once the welcome closed.
+		a.waitJS(t, "the loops to preview", `document.querySelector('[data-preview="bass"]')`, 5*time.Second)
 		eval[bool](t, a, `(document.querySelector('[data-preview="bass"]').click(), true)`)
 		a.waitJS(t, "the preview playing", `document.querySelector('[data-preview="bass"][aria-pressed="true"]')`, 5*time.Second)
 		a.screenshot(t, "offline-reload")
