@@ -152,8 +152,30 @@ type warmLoader struct {
 // worker fails, or if window.loopsNoWarm is set (TestStartBench's
 // baseline); window.loopsWasmStart says which ("warm", "late", "alone"...).
 // loopsYield() returns after a task of its own (a message to the page
-// itself: a timer would wait 4 ms).
+// itself: a timer would wait 4 ms). go-app's service worker is registered
+// once the app has started (loopsRegisterLater, appStarted), not as the
+// loader runs: its install caches the whole app, the WASM's 7 MB with it,
+// and on a first visit it did so while the page started, its work on the
+// browser's threads taking the cores the page's thread waited for.
 const warmStart = `
+// loopsRegisterLater registers go-app's service worker when the page calls
+// loopsStarted() and its thread is next idle, or 10 s after the loader
+// ran, whichever comes first.
+function loopsRegisterLater() {
+  let registered = false;
+  const register = () => {
+    if (!registered) {
+      registered = true;
+      goappInitServiceWorker();
+    }
+  };
+  window.loopsStarted = () => {
+    const idle = window.requestIdleCallback || ((f) => setTimeout(f, 0));
+    idle(register, { timeout: 3000 });
+  };
+  setTimeout(register, 10000);
+}
+
 function loopsYield() {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
@@ -207,6 +229,7 @@ function loopsWarmInstantiate(url, imports) {
 // loaderEdits are the edits warmStart's loader makes to go-app's, each of
 // a text found exactly once.
 var loaderEdits = []struct{ old, new string }{
+	{"goappInitServiceWorker();\n", "loopsRegisterLater();\n"},
 	{`instantiateStreaming(
       fetchWithProgress("/web/app.wasm", showProgress),`, `loopsWarmInstantiate("/web/app.wasm",`},
 	{`go.run(wasm.instance);`, `await loopsYield();

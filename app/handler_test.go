@@ -322,6 +322,17 @@ func TestHandler(t *testing.T) {
 			t.Errorf("app.js still reads the WASM through its progress loop")
 		}
 	})
+	t.Run("the loader registers the service worker once the app has started, not as it runs", func(t *testing.T) {
+		_, body := get(t, h, "/app.js")
+		for _, want := range []string{"\nloopsRegisterLater();\n", "function loopsRegisterLater()", "window.loopsStarted = ", "setTimeout(register, 10000)"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("app.js lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "\ngoappInitServiceWorker();\n") {
+			t.Error("app.js registers the service worker as it runs")
+		}
+	})
 }
 
 func TestAcceptsEncoding(t *testing.T) {

@@ -217,6 +217,9 @@ func (p *jamPage) onRendered(kit, id string, loop *renderedLoop, took time.Durat
 	p.eng.NoteRendered(id, took, loop.fromWorker())
 	p.peaks[id] = loop.peaks
 	p.ready = append(p.ready, id)
+	if me, ok := p.s.view.Me(); ok && me.Loop == id {
+		appStarted()
+	}
 }
 
 // tick moves the page's clock; it renders only when a state or a

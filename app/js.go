@@ -163,3 +163,12 @@ func yieldThread() {
 	ch.Get("port2").Call("postMessage", nil)
 	<-woken
 }
+
+// appStarted tells the loader that the page has started (its own loop is
+// ready, or the recording came): it registers the service worker once the
+// page's thread is next idle (loopsRegisterLater in app/handler.go).
+func appStarted() {
+	if started := goapp.Window().Get("loopsStarted"); started.Truthy() {
+		started.Invoke()
+	}
+}

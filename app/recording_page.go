@@ -157,6 +157,7 @@ func (p *recordingPage) loaded(ctx goapp.Context, run context.Context, rec *shar
 		ctx.Dispatch(func(ctx goapp.Context) { p.toggle(ctx) })
 	})
 	p.installKeys(ctx)
+	appStarted()
 }
 
 // installKeys adds the page's keys besides Space (the hooks' toggle): the
