@@ -1027,6 +1027,46 @@ func TestStillWhileLoading(t *testing.T) {
 	}
 }
 
+// TestServiceWorkerAfterStart checks that go-app's service worker is
+// registered once the page has started (its own loop ready: appStarted),
+// not as the loader runs: its install caches the whole app, and on a first
+// visit it ran while the page started (loopsRegisterLater).
+func TestServiceWorkerAfterStart(t *testing.T) {
+	needChromium(t)
+	srv := startLoopsServer(t)
+	defer srv.kill()
+	b := newBrowser(t, "sw-later", 420, 900)
+	// When the page first calls the loader's loopsStarted, and when the
+	// service worker is registered.
+	const watch = `(() => {
+		let started;
+		Object.defineProperty(window, 'loopsStarted', {
+			configurable: true,
+			get: () => started,
+			set: (f) => { started = (...a) => { window.__startedAt ??= performance.now(); return f(...a); }; },
+		});
+		const sw = navigator.serviceWorker;
+		const register = sw.register.bind(sw);
+		sw.register = (...a) => { window.__registeredAt ??= performance.now(); return register(...a); };
+	})();`
+	b.run(t, 10*time.Second, preload(watch))
+	b.navigate(t, srv.url()+"/")
+	b.waitJS(t, "the service worker registered", `window.__registeredAt !== undefined`, 30*time.Second)
+	started, registered := eval[float64](t, b, `window.__startedAt ?? -1`), eval[float64](t, b, `window.__registeredAt`)
+	switch {
+	case started < 0:
+		t.Errorf("the service worker was registered at %.0f ms, and the page never said it had started", registered)
+	case registered < started:
+		t.Errorf("the service worker was registered at %.0f ms, before the page started at %.0f ms", registered, started)
+	case registered > started+5000:
+		t.Errorf("the service worker was registered at %.0f ms, %.0f ms after the page started: the loader's fallback, not the page's call", registered, registered-started)
+	}
+	if ready := eval[float64](t, b, `window.loopsDiagnostics().loops.ownReadyMs`); ready <= 0 {
+		t.Errorf("the page started before its own loop was ready (ownReadyMs %v)", ready)
+	}
+	b.waitJS(t, "the service worker controlling the page", `navigator.serviceWorker.controller`, 20*time.Second)
+}
+
 // TestFirstPaintWhole checks that no frame paints the server's page before
 // it is parsed whole (wholeFirst): on a slow phone the parser yielded
 // mid-page, so frames painted the page without its welcome, or the welcome
