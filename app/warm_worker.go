@@ -42,17 +42,7 @@ func InWarmWorker() bool {
 func Warm() {
 	Routes()
 	kit := shared.DefaultKit()
-	// The player is a member too, as in the hub's welcomes: the page's
-	// joined half (the player's card, the loop picker, the record panel)
-	// is what draws behind the welcome.
-	welcome := &shared.Welcome{You: "you", Loop: kit.Loops[0].ID, Jam: shared.JamInfo{ID: "warm", Kit: kit.ID, Timeline: kit.Timeline(localMs()), Capacity: shared.Capacity}}
-	for i, l := range kit.Loops[:3] {
-		id := l.ID
-		if i == 0 {
-			id = welcome.You
-		}
-		welcome.Members = append(welcome.Members, shared.Member{ID: id, Loop: l.ID, Playing: i == 1})
-	}
+	welcome := warmWelcome(kit)
 	if frame, err := shared.Encode(welcome); err == nil {
 		if m, err := shared.DecodeServer(frame); err == nil {
 			p := newJamPage()
@@ -71,6 +61,22 @@ func Warm() {
 	case <-time.After(time.Millisecond):
 	}
 	time.Sleep(time.Millisecond)
+}
+
+// warmWelcome is the warm run's made-up welcome: a jam of the kit with the
+// player and two others in it, one of them playing. The player is a member
+// too, as in the hub's welcomes: the page's joined half (the player's card,
+// the loop picker, the record panel) is what draws behind the welcome.
+func warmWelcome(kit *shared.Kit) *shared.Welcome {
+	welcome := &shared.Welcome{You: "you", Loop: kit.Loops[0].ID, Jam: shared.JamInfo{ID: "warm", Kit: kit.ID, Timeline: kit.Timeline(localMs()), Capacity: shared.Capacity}}
+	for i, l := range kit.Loops[:3] {
+		id := l.ID
+		if i == 0 {
+			id = welcome.You
+		}
+		welcome.Members = append(welcome.Members, shared.Member{ID: id, Loop: l.ID, Playing: i == 1})
+	}
+	return welcome
 }
 
 // warmClock runs the clock's first burst on made-up pings: each through
