@@ -255,17 +255,7 @@ func (h *Hub) deliver(lj *localJam, l *local, rev uint64, rec *jamRecord, at tim
 			// Another node removed the member or took it over: this
 			// socket no longer holds it.
 			delete(lj.members, l.user)
-			h.mu.Lock()
-			if h.clients[l.c] == l {
-				delete(h.clients, l.c)
-			}
-			h.mu.Unlock()
-			h.wg.Add(1)
-			go func() {
-				defer h.wg.Done()
-				h.release(lj)
-				l.c.CloseWith(ev.Status, ev.Reason)
-			}()
+			h.dropLater(lj, l, ev.Status, ev.Reason)
 			return
 		}
 		switch {
@@ -292,23 +282,30 @@ func (h *Hub) deliver(lj *localJam, l *local, rev uint64, rec *jamRecord, at tim
 	l.forget(rec)
 }
 
+// dropLater forgets l, a socket that no longer holds its user here, and
+// then, off lj.mu's hold, gives up its share of the jam and closes it with
+// status and reason. lj.mu is held; the caller takes l out of lj.members.
+func (h *Hub) dropLater(lj *localJam, l *local, status int, reason string) {
+	h.mu.Lock()
+	if h.clients[l.c] == l {
+		delete(h.clients, l.c)
+	}
+	h.mu.Unlock()
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.release(lj)
+		l.c.CloseWith(status, reason)
+	}()
+}
+
 // register makes l a member here from the welcome at rev on, replaying any
 // event that arrived while its welcome was on its way. A socket of this node
 // that held the same user (a takeover here) is dropped and closed. lj.mu is
 // held; welcome is sent first.
 func (h *Hub) register(lj *localJam, l *local, rev uint64, rec *jamRecord, welcome []byte, at time.Time) {
 	if old := lj.members[l.user]; old != nil && old != l {
-		h.mu.Lock()
-		if h.clients[old.c] == old {
-			delete(h.clients, old.c)
-		}
-		h.mu.Unlock()
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			h.release(lj)
-			old.c.CloseWith(server.StatusTakenOver, "taken over by a new connection")
-		}()
+		h.dropLater(lj, old, server.StatusTakenOver, "taken over by a new connection")
 	}
 	if rev > lj.rev {
 		lj.rec, lj.rev = rec, rev
