@@ -56,7 +56,7 @@ func load(args []string, stdout, stderr io.Writer) error {
 	clusterNodes := fs.Int("cluster", 0, "with -spawn: run the load against one node on -spawn, then spread over this many nodes in cluster mode (-nats embedded) on the ports after it, and print both and the ratio")
 	baseline := fs.String("baseline", "", "with -spawn: also spawn the naive hub (server/loadgen/naivehub) on this address, run the same load against it and print both and the ratio")
 	stretch := fs.Duration("stretch", 10*time.Second, "with -baseline: both hubs hold their clients at once and take turns at toggling in stretches of this long, each for -duration in all (0: one after the other); with -cluster, only when given: the one node and the cluster take such turns instead of the cluster running after the one node")
-	rounds := fs.Int("rounds", 1, "with -baseline or -attack: how many times to run the pair, each round starting with the other hub")
+	rounds := fs.Int("rounds", 1, "with -baseline, -attack or -cluster: how many times to run the pair, each round starting with the other hub (with -cluster, back to back: the other run)")
 	procs := fs.Int("gomaxprocs", 0, "with -spawn: the GOMAXPROCS of every server it starts (the one node and each cluster node alike); 0 leaves their default, the machine's cores. The generator's own is set as any Go program's, by the GOMAXPROCS environment variable")
 	nodeProcs := fs.Int("node-gomaxprocs", 0, "with -cluster: the GOMAXPROCS of each cluster node only, as an operator gives each node its share of a machine the nodes share (the one node keeps -gomaxprocs or its default); 0 leaves them as -gomaxprocs has it")
 	memProfile := fs.String("memprofile", "", "write a heap profile once every client joined, and PATH.toggled after the last toggle (with -inprocess: server and generator)")
@@ -135,7 +135,14 @@ func load(args []string, stdout, stderr io.Writer) error {
 		if turns <= 0 && cfg.Window <= 0 {
 			cfg.Window = 5 * time.Second
 		}
-		return compareCluster(ctx, cfg, *spawn, *clusterNodes, *nodeProcs, turns, *cpuProfile, stdout, stderr)
+		return runRounds(max(1, *rounds), false, stdout, func(i int) (clusterRound, bool, error) {
+			if *rounds > 1 {
+				fmt.Fprintf(stderr, "%s load: round %d of %d\n", time.Now().Format("15:04:05"), i+1, *rounds)
+			}
+			// Back to back, each round starts with the run the last
+			// ended with; with turns the one node always starts.
+			return compareCluster(ctx, cfg, *spawn, *clusterNodes, *nodeProcs, turns, turns <= 0 && i%2 == 1, *cpuProfile, stdout, stderr)
+		}, formatClusterRounds, "load: a run broke a goal or an invariant")
 	}
 	if *attacked {
 		if *inProcess || *baseline != "" || *clusterNodes > 0 {

@@ -30,8 +30,9 @@ import (
 // toggle. With stretch, both hold their clients at once and take turns at
 // toggling in stretches of that long (loadgen.Turns), so that whatever else
 // the machine runs meanwhile falls on both alike; without, the cluster runs
-// after the one node.
-func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nodeProcs int, stretch time.Duration, cpuProfile string, stdout, stderr io.Writer) error {
+// after the one node, or before it with clusterFirst. It returns the
+// round's figures, and whether both runs passed.
+func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nodeProcs int, stretch time.Duration, clusterFirst bool, cpuProfile string, stdout, stderr io.Writer) (clusterRound, bool, error) {
 	singleCfg, clusterCfg := cfg, cfg
 	var single, clustered *loadgen.Report
 	var singleCPU, clusterCPU, msgs cpuSpan
@@ -123,13 +124,21 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 		return rep, nil
 	}
 
+	var none clusterRound
 	if stretch <= 0 {
 		var err error
-		if single, err = runSingle(ctx, singleCfg); err != nil {
-			return err
+		if clusterFirst {
+			if clustered, err = runCluster(ctx, clusterCfg); err != nil {
+				return none, false, err
+			}
 		}
-		if clustered, err = runCluster(ctx, clusterCfg); err != nil {
-			return err
+		if single, err = runSingle(ctx, singleCfg); err != nil {
+			return none, false, err
+		}
+		if !clusterFirst {
+			if clustered, err = runCluster(ctx, clusterCfg); err != nil {
+				return none, false, err
+			}
 		}
 	} else {
 		// Both hold their clients at once; the one node toggles first.
@@ -145,10 +154,10 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 			func(ctx context.Context) (*loadgen.Report, error) { return runSingle(ctx, singleCfg) },
 			func(ctx context.Context) (*loadgen.Report, error) { return runCluster(ctx, clusterCfg) })
 		if cerr != nil {
-			return cerr
+			return none, false, cerr
 		}
 		if err != nil {
-			return err
+			return none, false, err
 		}
 	}
 
@@ -168,6 +177,9 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 	perToggle := (msgs.to - msgs.from) / float64(max(1, clustered.Toggles))
 	fmt.Fprintf(stdout, "\nOne node against %d in cluster mode, same load, same run: %d clients\n", n, cfg.Clients)
 	how := "the cluster after the one node"
+	if clusterFirst {
+		how = "the cluster before the one node"
+	}
 	if stretch > 0 {
 		how = fmt.Sprintf("both holding their clients at once, taking turns at toggling every %s", stretch)
 	}
@@ -196,10 +208,45 @@ func compareCluster(ctx context.Context, cfg loadgen.Config, addr string, n, nod
 	fmt.Fprintf(stdout, "CPU per toggle  %.3f ms one node, %.3f ms cluster (%.2fx; the %d nodes' processes with embedded NATS together)\n",
 		oneCPU, clusterPer, clusterPer/oneCPU, n)
 	fmt.Fprintf(stdout, "NATS messages per toggle  %.1f (in and out of all %d nats-servers from the last join to the last toggle, /varz, heartbeats included)\n", perToggle, n)
-	if !single.Pass || !clustered.Pass {
-		return errors.New("load: a run broke a goal or an invariant")
+	r := clusterRound{
+		First:      "one node",
+		OneP99:     single.Latency.P99,
+		ClusterP99: clustered.Latency.P99,
+		EchoRatio:  clustered.EchoLatency.P99 / single.EchoLatency.P99,
+		CPURatio:   clusterPer / oneCPU,
 	}
-	return nil
+	if clusterFirst {
+		r.First = "cluster"
+	}
+	return r, single.Pass && clustered.Pass, nil
+}
+
+// clusterRound is one round of compareCluster: which ran first, each run's
+// fan-out p99 (ms), and the cluster's own echo p99 and CPU per toggle over
+// the one node's.
+type clusterRound struct {
+	First               string
+	OneP99, ClusterP99  float64
+	EchoRatio, CPURatio float64
+}
+
+// formatClusterRounds writes, after two rounds or more, each round's p99s
+// and ratios and the median of the p99 ratios: the box's noise moves a
+// single pair's ratio by more than the goal's margin.
+func formatClusterRounds(w io.Writer, rounds []clusterRound) {
+	if len(rounds) < 2 {
+		return
+	}
+	fmt.Fprintf(w, "\nThe %d rounds, each with the run that started it:\n", len(rounds))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "round\tfirst\tone node p99\tcluster p99\tp99 ratio\town echo ratio\tCPU per toggle ratio")
+	ratios := make([]float64, len(rounds))
+	for i, r := range rounds {
+		ratios[i] = r.ClusterP99 / r.OneP99
+		fmt.Fprintf(tw, "%d\t%s\t%.2f ms\t%.2f ms\t%.2fx\t%.2fx\t%.2fx\n", i+1, r.First, r.OneP99, r.ClusterP99, ratios[i], r.EchoRatio, r.CPURatio)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "p99 ratio (cluster / one node): %s (goal: under 2x)\n", ratioSpread(ratios))
 }
 
 // cpuSpan is a count (CPU seconds, messages) at the last join and at the

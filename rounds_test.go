@@ -60,3 +60,29 @@ func TestComparePaired(t *testing.T) {
 		}
 	})
 }
+
+func TestFormatClusterRounds(t *testing.T) {
+	rounds := []clusterRound{
+		{First: "one node", OneP99: 10, ClusterP99: 25, EchoRatio: 2.2, CPURatio: 2.5},
+		{First: "cluster", OneP99: 20, ClusterP99: 30, EchoRatio: 1.4, CPURatio: 2.4},
+		{First: "one node", OneP99: 10, ClusterP99: 45, EchoRatio: 4.1, CPURatio: 2.6},
+	}
+	var one strings.Builder
+	formatClusterRounds(&one, rounds[:1])
+	if one.Len() != 0 {
+		t.Errorf("one round wrote %q, want nothing beyond its own report", one.String())
+	}
+	var w strings.Builder
+	formatClusterRounds(&w, rounds)
+	out := w.String()
+	for _, want := range []string{
+		"The 3 rounds",
+		"cluster", "20.00 ms", "30.00 ms",
+		"2.50x", "1.50x", "4.50x",
+		"p99 ratio (cluster / one node): median 2.50x, best 1.50x, worst 4.50x over 3 pairs (goal: under 2x)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the rounds lack %q:\n%s", want, out)
+		}
+	}
+}
