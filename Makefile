@@ -83,9 +83,10 @@ bench: build browser-deps
 	# readers, join churn), and the ratios (BENCHMARKS.md).
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18084 -clients 1000 -duration 60s -attack
 	# Cluster mode: the same 9,000 clients on one node, then spread over three
-	# nodes on embedded NATS (ports 18100-18121), with the ratios (BENCHMARKS.md);
-	# then 3,000 clients, where the two runs leave the box's two cores unsaturated.
-	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18100 -cluster 3 -clients 9000 -duration 60s
+	# nodes on embedded NATS (ports 18100-18121), with the ratios, in two rounds,
+	# the second starting with the cluster (BENCHMARKS.md); then 3,000 clients,
+	# where the two runs leave the box's two cores unsaturated.
+	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18100 -cluster 3 -clients 9000 -duration 60s -rounds 2
 	ulimit -n 20000; ./bin/loops load -spawn 127.0.0.1:18100 -cluster 3 -clients 3000 -duration 60s
 
 # Lighthouse 12.2.3 (npm's, installed into bin/lighthouse: 13 wants Node 22)
