@@ -19,6 +19,8 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -247,10 +249,62 @@ func adminAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
 }
 
+// settle waits, for at most 70 s, until the machine has no TCP sockets in
+// TIME_WAIT, where Linux keeps a run's closed connections for a minute: a
+// server spawned right after another run's 9,000 clients left ran slower
+// than one on a box that had that minute (BENCHMARKS.md, Cluster mode), so
+// each run of a comparison waits for it and finds the box as the first did.
+func settle(ctx context.Context, stderr io.Writer) {
+	// A cluster's nodes are spawned at once: one waits, and says so.
+	settling.Lock()
+	defer settling.Unlock()
+	deadline := time.Now().Add(70 * time.Second)
+	for said := false; time.Now().Before(deadline); said = true {
+		b, err := os.ReadFile("/proc/net/sockstat")
+		tw := 0
+		if err == nil {
+			tw = timeWaitIn(string(b))
+		}
+		if tw < 100 {
+			return
+		}
+		if !said {
+			fmt.Fprintf(stderr, "%s load: waiting for the last run's %d sockets to leave TIME_WAIT\n", time.Now().Format("15:04:05"), tw)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// settling makes the servers spawned at once wait in turn.
+var settling sync.Mutex
+
+// timeWaitIn returns the TCP sockets in TIME_WAIT that /proc/net/sockstat's
+// text counts ("TCP: inuse 1 orphan 0 tw 9003 ..."), 0 without the count.
+func timeWaitIn(sockstat string) int {
+	for _, line := range strings.Split(sockstat, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "TCP:" {
+			continue
+		}
+		for i := 1; i+1 < len(f); i += 2 {
+			if f[i] == "tw" {
+				n, _ := strconv.Atoi(f[i+1])
+				return n
+			}
+		}
+	}
+	return 0
+}
+
 // spawnServer starts this binary with args as a server on addr, with a
 // -data directory of its own unless it is the naive hub, and waits for its
 // /healthz.
 func spawnServer(ctx context.Context, args []string, addr string, stderr io.Writer, env ...string) (*spawned, error) {
+	settle(ctx, stderr)
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)

@@ -86,3 +86,13 @@ func TestFormatClusterRounds(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeWaitIn(t *testing.T) {
+	sockstat := "sockets: used 8\nTCP: inuse 1 orphan 0 tw 9003 alloc 1 mem 284\nUDP: inuse 0 mem 0\n"
+	if n := timeWaitIn(sockstat); n != 9003 {
+		t.Errorf("TIME_WAIT sockets %d, want 9003", n)
+	}
+	if n := timeWaitIn("sockets: used 8\nUDP: inuse 0 mem 0\n"); n != 0 {
+		t.Errorf("TIME_WAIT sockets %d without a TCP line, want 0", n)
+	}
+}
