@@ -210,9 +210,9 @@ func ffChromiumJam(t *testing.T, srv *loopsServer, rounds, playS int) {
 				events = append(events, event{at, fmt.Sprintf("stall of %.0f ms over at %.1f s", s[1], at)})
 			}
 		}
-		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute; off the grid by %s ms), %d of them for a stall its page saw; its page saw %d stalls of its context's clock that lost audio (%s ms), %.1f a minute; %d stalls of its output clock by 50 ms or more (%s ms); its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
-			p.label(), n, playS, float64(n)*60/float64(playS), strings.Join(drifts, ", "), owed, len(lost), strings.Join(lost, ", "), float64(len(lost))*60/float64(playS),
-			len(stalls), strings.Join(sizes, ", "), moved, nudges, factor)
+		t.Logf("FIREFOX restarts of a playing loop in %s: %d in %d s (%.1f a minute%s), %d of them for a stall its page saw; its page saw %d stalls of its context's clock that lost audio%s, %.1f a minute; %d stalls of its output clock by 50 ms or more%s; its output clock moved %.1f ms meanwhile; %d rate changes, playing at %.5f of its rate at the end",
+			p.label(), n, playS, float64(n)*60/float64(playS), msList("; off the grid by ", drifts, ""), owed, len(lost), msList(" (", lost, ")"), float64(len(lost))*60/float64(playS),
+			len(stalls), msList(" (", sizes, ")"), moved, nudges, factor)
 		sort.Slice(events, func(a, b int) bool { return events[a].at < events[b].at })
 		var timeline []string
 		for _, ev := range events {
@@ -346,4 +346,13 @@ setTimeout(() => c.resume(), 500);
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// msList words a list of milliseconds between before and after, or
+// nothing when the list is empty.
+func msList(before string, ms []string, after string) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	return before + strings.Join(ms, ", ") + " ms" + after
 }
