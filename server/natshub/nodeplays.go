@@ -4,6 +4,7 @@ package natshub
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
@@ -30,6 +31,11 @@ import (
 // playsPerKey bounds the plays and stops under one key of a node: about
 // 60 bytes each, 240 KB a key, well under NATS's 1 MB payload.
 const playsPerKey = 4096
+
+// playsPerLock bounds the plays and stops a node looks at, or takes in,
+// while it holds its world's lock, so that no play or stop waits
+// behind thousands.
+const playsPerLock = 256
 
 // playsVersion is the first byte of every value of the plays bucket.
 const playsVersion = 1
@@ -92,9 +98,14 @@ func playsKey(node string, i int) string {
 // left (the server drains its sockets first), or their plays are heard
 // on the other nodes and in its keys as last written, which the leader
 // deletes once no jam lists a member of the node.
+//
+// Each node starts its ticks at a moment of its own, random within the
+// first PlayWrite: nodes started together would otherwise all write, and
+// all take in each other's writes, at the same moment every PlayWrite, a
+// burst of work that delays every delivery on a shared machine.
 func (h *Hub) writePlays() {
 	defer h.wg.Done()
-	t := time.NewTicker(h.cfg.PlayWrite)
+	t := time.NewTimer(rand.N(h.cfg.PlayWrite))
 	defer t.Stop()
 	var written []string
 	for {
@@ -103,6 +114,7 @@ func (h *Hub) writePlays() {
 			return
 		case <-t.C:
 		}
+		t.Reset(h.cfg.PlayWrite)
 		if !h.halted.Load() && h.online.Load() {
 			written = h.writeOwnPlays(written)
 		}
@@ -163,23 +175,33 @@ func (h *Hub) writeOwnPlays(written []string) []string {
 const absentPlays = "absent"
 
 // ownPlays returns the plays and stops heard of node's members that their
-// jams' records lack, by jam and member.
+// jams' records lack, by jam and member. It looks at playsPerLock jams at
+// a time: every play and stop heard here waits for w.mu (world.hear), and
+// a node holds thousands of members.
 func (w *world) ownPlays(node string) []nodePlay {
 	w.mu.Lock()
-	var out []nodePlay
-	for id, plays := range w.heard {
-		rec := w.jams[id].rec
-		if rec == nil {
-			continue
-		}
-		for of, ev := range plays {
-			if i := rec.member(of); i >= 0 && rec.Members[i].Node == node && rec.Members[i].Seq < ev.Seq {
-				ev.Frame = nil
-				out = append(out, nodePlay{Jam: id, fastEvent: ev})
-			}
-		}
+	ids := make([]string, 0, len(w.heard))
+	for id := range w.heard {
+		ids = append(ids, id)
 	}
 	w.mu.Unlock()
+	var out []nodePlay
+	for chunk := range slices.Chunk(ids, playsPerLock/shared.Capacity) {
+		w.mu.Lock()
+		for _, id := range chunk {
+			rec := w.jams[id].rec
+			if rec == nil {
+				continue
+			}
+			for of, ev := range w.heard[id] {
+				if i := rec.member(of); i >= 0 && rec.Members[i].Node == node && rec.Members[i].Seq < ev.Seq {
+					ev.Frame = nil
+					out = append(out, nodePlay{Jam: id, fastEvent: ev})
+				}
+			}
+		}
+		w.mu.Unlock()
+	}
 	slices.SortFunc(out, func(a, b nodePlay) int {
 		if c := compare(a.Jam, b.Jam); c != 0 {
 			return c
@@ -205,21 +227,25 @@ func (w *world) sawPlays(e jetstream.KeyValueEntry) {
 	}
 	w.mu.Lock()
 	w.playKeys[e.Key()] = node
+	w.mu.Unlock()
 	if node == w.h.cfg.Node {
-		w.mu.Unlock()
 		return
 	}
+	// playsPerLock at a time, as in ownPlays.
 	news := plays[:0]
-	for _, p := range plays {
-		rec := w.jams[p.Jam].rec
-		if rec == nil || seqIn(rec, p.Of) >= p.Seq || w.heard[p.Jam][p.Of].Seq >= p.Seq {
-			continue
+	for chunk := range slices.Chunk(plays, playsPerLock) {
+		w.mu.Lock()
+		for _, p := range chunk {
+			rec := w.jams[p.Jam].rec
+			if rec == nil || seqIn(rec, p.Of) >= p.Seq || w.heard[p.Jam][p.Of].Seq >= p.Seq {
+				continue
+			}
+			p.Frame = shared.MustEncode(p.message())
+			w.hearLocked(p.Jam, &p.fastEvent)
+			news = append(news, p)
 		}
-		p.Frame = shared.MustEncode(p.message())
-		w.hearLocked(p.Jam, &p.fastEvent)
-		news = append(news, p)
+		w.mu.Unlock()
 	}
-	w.mu.Unlock()
 	for i := range news {
 		p := &news[i]
 		w.h.mu.Lock()

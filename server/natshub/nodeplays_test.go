@@ -1,0 +1,94 @@
+//go:build !wasm
+
+package natshub
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TestPlaysAcrossLocks checks that a node's plays are gathered, and
+// another node's taken in, whole when there are many more than one hold
+// of the world's lock looks at (playsPerLock): every jam and play on
+// either side of each boundary, and none that the records hold already.
+func TestPlaysAcrossLocks(t *testing.T) {
+	const jams = playsPerLock + 5
+	w := newWorld(&Hub{cfg: Config{Node: "here"}})
+	other := newWorld(&Hub{cfg: Config{Node: "there"}})
+	var want []nodePlay
+	for j := range jams {
+		id := fmt.Sprintf("jam%03d", j)
+		rec := &jamRecord{}
+		for m := range shared.Capacity {
+			node := "here"
+			if m%2 == 1 {
+				node = "there"
+			}
+			user := fmt.Sprintf("%s-user%d", id, m)
+			// The record holds the plays of every third member.
+			held := uint64(0)
+			if m%3 == 0 {
+				held = 2
+			}
+			rec.Members = append(rec.Members, memberRecord{ID: user, Node: node, Seq: held})
+			ev := newFastEvent(user, 2, m%4 == 0, int64(j))
+			w.hearLocked(id, &ev)
+			if node == "here" && held < ev.Seq {
+				ev.Frame = nil
+				want = append(want, nodePlay{Jam: id, fastEvent: ev})
+			}
+		}
+		w.jams[id] = seenJam{rec: rec}
+		other.jams[id] = seenJam{rec: rec}
+	}
+	if len(want) <= 2*playsPerLock {
+		t.Fatalf("the test's %d plays fit in two holds of the lock", len(want))
+	}
+
+	got := w.ownPlays("here")
+	if len(got) != len(want) {
+		t.Fatalf("ownPlays gave %d plays, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Jam != want[i].Jam || got[i].Of != want[i].Of || got[i].Seq != want[i].Seq ||
+			got[i].Play != want[i].Play || got[i].Bar != want[i].Bar {
+			t.Fatalf("play %d is %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	// The other node hears them from this one's key.
+	other.sawPlays(playsEntry{key: "here", value: encodePlays("here", got)})
+	other.mu.Lock()
+	defer other.mu.Unlock()
+	for _, p := range want {
+		if h := other.heard[p.Jam][p.Of]; h.Seq != p.Seq || h.Play != p.Play || h.Bar != p.Bar || len(h.Frame) == 0 {
+			t.Fatalf("the other node heard %+v of %s in %s, want %+v with its frame", h, p.Of, p.Jam, p.fastEvent)
+		}
+	}
+	heard := 0
+	for _, plays := range other.heard {
+		heard += len(plays)
+	}
+	if heard != len(want) {
+		t.Fatalf("the other node heard %d plays, want %d", heard, len(want))
+	}
+	if other.playKeys["here"] != "here" {
+		t.Fatalf("the other node has the key as %q's", other.playKeys["here"])
+	}
+}
+
+// playsEntry is a put of the plays bucket, as a watch gives it.
+type playsEntry struct {
+	jetstream.KeyValueEntry
+	key   string
+	value []byte
+}
+
+func (e playsEntry) Key() string                     { return e.key }
+func (e playsEntry) Value() []byte                   { return e.value }
+func (e playsEntry) Operation() jetstream.KeyValueOp { return jetstream.KeyValuePut }
+func (e playsEntry) Created() time.Time              { return time.Now() }
