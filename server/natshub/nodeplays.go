@@ -261,20 +261,9 @@ func (w *world) sawPlays(e jetstream.KeyValueEntry) {
 // for and that no jam lists a member of: their plays matter no more.
 func (w *world) lostPlays(lost func(node string) bool) []string {
 	w.mu.Lock()
-	nodes := make(map[string]bool)
-	for _, node := range w.playKeys {
-		nodes[node] = true
-	}
-	for _, s := range w.jams {
-		if s.rec != nil {
-			for _, m := range s.rec.Members {
-				delete(nodes, m.Node)
-			}
-		}
-	}
 	keys := make(map[string]string)
 	for key, node := range w.playKeys {
-		if nodes[node] {
+		if w.placed[node] == 0 {
 			keys[key] = node
 		}
 	}

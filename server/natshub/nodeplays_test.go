@@ -4,6 +4,7 @@ package natshub
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,8 +43,8 @@ func TestPlaysAcrossLocks(t *testing.T) {
 				want = append(want, nodePlay{Jam: id, fastEvent: ev})
 			}
 		}
-		w.jams[id] = seenJam{rec: rec}
-		other.jams[id] = seenJam{rec: rec}
+		w.setJam(id, seenJam{rec: rec})
+		other.setJam(id, seenJam{rec: rec})
 	}
 	if len(want) <= 2*playsPerLock {
 		t.Fatalf("the test's %d plays fit in two holds of the lock", len(want))
@@ -92,3 +93,57 @@ func (e playsEntry) Key() string                     { return e.key }
 func (e playsEntry) Value() []byte                   { return e.value }
 func (e playsEntry) Operation() jetstream.KeyValueOp { return jetstream.KeyValuePut }
 func (e playsEntry) Created() time.Time              { return time.Now() }
+
+// TestWorldCountsMembersByNode checks the count of members by node that
+// the leader's checks read every beat (world.placed): kept as records
+// come, change, go and arrive late, and what lostPlays and members make of
+// it.
+func TestWorldCountsMembersByNode(t *testing.T) {
+	w := newWorld(&Hub{cfg: Config{Node: "n1"}})
+	rec := func(nodes ...string) *jamRecord {
+		r := &jamRecord{}
+		for i, n := range nodes {
+			r.Members = append(r.Members, memberRecord{ID: fmt.Sprintf("u%d-%s", i, n), Node: n})
+		}
+		return r
+	}
+	same := func(want map[string]int) {
+		t.Helper()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if len(w.placed) != len(want) {
+			t.Fatalf("placed is %v, want %v", w.placed, want)
+		}
+		for n, c := range want {
+			if w.placed[n] != c {
+				t.Fatalf("placed is %v, want %v", w.placed, want)
+			}
+		}
+	}
+	w.saw("a", rec("n1", "n2", "n2"), 1)
+	w.saw("b", rec("n2", "n3"), 2)
+	same(map[string]int{"n1": 1, "n2": 3, "n3": 1})
+	w.saw("a", rec("n2"), 3)
+	same(map[string]int{"n2": 2, "n3": 1})
+	w.saw("a", rec("n1", "n1"), 2) // older than what is known: ignored
+	same(map[string]int{"n2": 2, "n3": 1})
+	w.saw("b", nil, 4)
+	same(map[string]int{"n2": 1})
+
+	w.playKeys["n1"], w.playKeys["n3"], w.playKeys["n3.part1"], w.playKeys["n2"] = "n1", "n3", "n3", "n2"
+	all := func(string) bool { return true }
+	got := w.lostPlays(all)
+	slices.Sort(got)
+	if want := []string{"n1", "n3", "n3.part1"}; !slices.Equal(got, want) {
+		t.Fatalf("lostPlays gave %v, want %v (n2 still has a member)", got, want)
+	}
+	if got := w.lostPlays(func(n string) bool { return n == "n1" }); !slices.Equal(got, []string{"n1"}) {
+		t.Fatalf("lostPlays gave %v with only n1 lost", got)
+	}
+	if m := w.members(func(n string) bool { return n == "n2" }); len(m) != 1 || m[0].node != "n2" || m[0].jam != "a" {
+		t.Fatalf("members of n2: %+v", m)
+	}
+	if m := w.members(func(n string) bool { return n == "n3" }); len(m) != 0 {
+		t.Fatalf("members of n3, which has none: %+v", m)
+	}
+}

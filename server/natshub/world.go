@@ -26,6 +26,11 @@ type world struct {
 
 	mu   sync.Mutex
 	jams map[string]seenJam
+	// placed counts the members of the jams by node, as in jams: the
+	// leader asks every beat which nodes hold members (members,
+	// lostPlays), and a scan of every jam would keep the world's lock
+	// from the plays and stops heard meanwhile.
+	placed map[string]int
 	// heard is each jam's plays and stops heard and not yet in its
 	// record, by member (heard.go).
 	heard map[string]map[string]fastEvent
@@ -51,7 +56,7 @@ type seenJam struct {
 }
 
 func newWorld(h *Hub) *world {
-	return &world{h: h, jams: make(map[string]seenJam), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
+	return &world{h: h, jams: make(map[string]seenJam), placed: make(map[string]int), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
 		playKeys: make(map[string]string), since: time.Now()}
 }
 
@@ -199,13 +204,27 @@ func (w *world) saw(id string, rec *jamRecord, rev uint64) {
 		return
 	}
 	w.forgetHeard(id, rec)
-	if rec == nil {
-		// A removed jam keeps its revision, so that an older record
-		// arriving late does not bring it back.
-		w.jams[id] = seenJam{rev: rev}
-		return
+	// A removed jam keeps its revision, so that an older record arriving
+	// late does not bring it back.
+	w.setJam(id, seenJam{rec: rec, rev: rev})
+}
+
+// setJam makes s the jam's record as seen, and counts its members by
+// node. w.mu is held.
+func (w *world) setJam(id string, s seenJam) {
+	if old := w.jams[id].rec; old != nil {
+		for _, m := range old.Members {
+			if w.placed[m.Node]--; w.placed[m.Node] <= 0 {
+				delete(w.placed, m.Node)
+			}
+		}
 	}
-	w.jams[id] = seenJam{rec: rec, rev: rev}
+	if s.rec != nil {
+		for _, m := range s.rec.Members {
+			w.placed[m.Node]++
+		}
+	}
+	w.jams[id] = s
 }
 
 func (w *world) sawBeat(e jetstream.KeyValueEntry) {
@@ -339,13 +358,9 @@ func (w *world) leader(self string, timeout time.Duration) bool {
 // every beat, and nodes are seldom lost.
 func (w *world) members(lost func(node string) bool) (out []placedMember) {
 	w.mu.Lock()
-	nodes := make(map[string]bool)
-	for _, s := range w.jams {
-		if s.rec != nil {
-			for _, m := range s.rec.Members {
-				nodes[m.Node] = false
-			}
-		}
+	nodes := make(map[string]bool, len(w.placed))
+	for node := range w.placed {
+		nodes[node] = false
 	}
 	w.mu.Unlock()
 	some := false
