@@ -175,9 +175,9 @@ func (h *Hub) writeOwnPlays(written []string) []string {
 const absentPlays = "absent"
 
 // ownPlays returns the plays and stops heard of node's members that their
-// jams' records lack, by jam and member. It looks at playsPerLock jams at
-// a time: every play and stop heard here waits for w.mu (world.hear), and
-// a node holds thousands of members.
+// jams' records lack, by jam and member. It looks at the jams of about
+// playsPerLock plays at a time: every play and stop heard here waits for
+// w.mu (world.hear), and a node holds thousands of members.
 func (w *world) ownPlays(node string) []nodePlay {
 	w.mu.Lock()
 	ids := make([]string, 0, len(w.heard))
