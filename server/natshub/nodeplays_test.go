@@ -4,6 +4,7 @@ package natshub
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -111,13 +112,8 @@ func TestWorldCountsMembersByNode(t *testing.T) {
 		t.Helper()
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if len(w.placed) != len(want) {
+		if !maps.Equal(w.placed, want) {
 			t.Fatalf("placed is %v, want %v", w.placed, want)
-		}
-		for n, c := range want {
-			if w.placed[n] != c {
-				t.Fatalf("placed is %v, want %v", w.placed, want)
-			}
 		}
 	}
 	w.saw("a", rec("n1", "n2", "n2"), 1)
