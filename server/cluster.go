@@ -97,6 +97,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 			c.close(statusGoingAway, "server shutting down", reasonDraining)
 			return false
 		}
+		c.joinStarted()
 		err := cl.Join(c, join.Jam, join.Resume, kit, at)
 		if errors.Is(err, ErrUnavailable) {
 			c.close(websocket.StatusCode(StatusTryAgainLater), "cluster unavailable, try again later", reasonUnavailable)
@@ -105,9 +106,9 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		if err != nil {
 			c.sendErr(err, at)
 		} else {
-			c.placed()
 			c.s.metrics.joins.Inc()
 		}
+		c.joinEnded(err == nil)
 		return true
 	}
 	if !cl.Joined(c) {

@@ -51,8 +51,10 @@ type conn struct {
 
 	// noJoin closes the connection unless it is in a jam by the join
 	// timeout; the first join that places the user stops it.
-	noJoin *time.Timer // set under mu
-	inJam  atomic.Bool // a join placed the user, here or in the cluster
+	noJoin  *time.Timer // set under mu
+	joinBy  time.Time   // when the join timeout runs out; guarded by mu
+	inJam   atomic.Bool // a join placed the user, here or in the cluster
+	joining atomic.Bool // a join is on its way (joinStarted)
 
 	// records limits the recordings the client asks for; read loop only.
 	records rateLimiter
@@ -81,19 +83,43 @@ func newConn(s *Server, ws *websocket.Conn, sock *socketWriter, addr string) *co
 	// markClosed reads the timer under c.mu, maybe on the timer's own
 	// goroutine: it is set under c.mu too.
 	c.mu.Lock()
-	c.noJoin = time.AfterFunc(s.cfg.JoinTimeout, func() {
-		if !c.inJam.Load() {
-			c.closeAsync(statusPolicyViolation, "no join within "+s.cfg.JoinTimeout.String(), reasonNoJoin)
-		}
-	})
+	c.joinBy = c.born.Add(s.cfg.JoinTimeout)
+	c.noJoin = time.AfterFunc(s.cfg.JoinTimeout, c.joinTimedOut)
 	c.mu.Unlock()
 	return c
 }
 
-// placed notes that a join placed the user: the join timeout is over.
-func (c *conn) placed() {
-	c.inJam.Store(true)
-	c.noJoin.Stop()
+// joinTimedOut closes the connection with 1008, unless a join placed the
+// user or one is on its way: a join that takes the cluster longer than
+// the timeout is the server's delay, not the client's, and the join's end
+// decides (joinEnded).
+func (c *conn) joinTimedOut() {
+	if !c.inJam.Load() && !c.joining.Load() {
+		c.closeAsync(statusPolicyViolation, "no join within "+c.s.cfg.JoinTimeout.String(), reasonNoJoin)
+	}
+}
+
+// joinStarted notes that a join is on its way: the join timeout waits for
+// its end.
+func (c *conn) joinStarted() { c.joining.Store(true) }
+
+// joinEnded notes the end of a join, and whether it placed the user. One
+// that placed the user ends the join timeout; one that did not gives it
+// back its deadline, so that a socket whose only join failed is closed at
+// once when the timeout ran out while the join was on its way.
+func (c *conn) joinEnded(placed bool) {
+	if placed {
+		c.inJam.Store(true)
+		c.joining.Store(false)
+		c.noJoin.Stop()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.joining.Store(false)
+	if !c.closed {
+		c.noJoin.Reset(max(time.Until(c.joinBy), 0))
+	}
 }
 
 // left notes that the user left their jam: the join timeout starts again,
@@ -105,6 +131,7 @@ func (c *conn) left() {
 		return
 	}
 	c.inJam.Store(false)
+	c.joinBy = time.Now().Add(c.s.cfg.JoinTimeout)
 	c.noJoin.Reset(c.s.cfg.JoinTimeout)
 }
 
@@ -301,10 +328,8 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 		c.sendError(kerr, at)
 		return true
 	}
+	c.joinStarted()
 	err := c.s.hub.join(c, join.Jam, join.Resume, kit, at)
-	if err == nil {
-		c.placed()
-	}
 	if errors.Is(err, errDraining) {
 		c.close(statusGoingAway, "server shutting down", reasonDraining)
 		return false
@@ -315,6 +340,7 @@ func (c *conn) join(join *shared.Join, at time.Time) bool {
 	if err != nil {
 		c.sendErr(err, at)
 	}
+	c.joinEnded(err == nil)
 	return true
 }
 
