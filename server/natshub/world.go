@@ -31,6 +31,13 @@ type world struct {
 	// lostPlays), and a scan of every jam would keep the world's lock
 	// from the plays and stops heard meanwhile.
 	placed map[string]int
+	// open files the public jams with room by size, for the balancer,
+	// and sizes counts the jams by members, for the stats: a join or a
+	// stats request reads them in a few steps, not a pass over every jam
+	// under the lock the plays and stops take.
+	open  openJams
+	sizes [shared.Capacity + 1]int
+	users int
 	// heard is each jam's plays and stops heard and not yet in its
 	// record, by member (heard.go).
 	heard map[string]map[string]fastEvent
@@ -56,7 +63,8 @@ type seenJam struct {
 }
 
 func newWorld(h *Hub) *world {
-	return &world{h: h, jams: make(map[string]seenJam), placed: make(map[string]int), heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
+	return &world{h: h, jams: make(map[string]seenJam), placed: make(map[string]int), open: newOpenJams(),
+		heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
 		playKeys: make(map[string]string), since: time.Now()}
 }
 
@@ -209,8 +217,8 @@ func (w *world) saw(id string, rec *jamRecord, rev uint64) {
 	w.setJam(id, seenJam{rec: rec, rev: rev})
 }
 
-// setJam makes s the jam's record as seen, and counts its members by
-// node. w.mu is held.
+// setJam makes s the jam's record as seen, counts its members by node and
+// the jams by size, and files it for the balancer. w.mu is held.
 func (w *world) setJam(id string, s seenJam) {
 	if old := w.jams[id].rec; old != nil {
 		for _, m := range old.Members {
@@ -218,13 +226,25 @@ func (w *world) setJam(id string, s seenJam) {
 				delete(w.placed, m.Node)
 			}
 		}
+		w.count(old, -1)
 	}
 	if s.rec != nil {
 		for _, m := range s.rec.Members {
 			w.placed[m.Node]++
 		}
+		w.count(s.rec, 1)
 	}
+	w.open.set(id, s.rec)
 	w.jams[id] = s
+}
+
+// count adds d (1 or -1) jams of rec's size to the stats. w.mu is held.
+func (w *world) count(rec *jamRecord, d int) {
+	n := min(len(rec.Members), shared.Capacity)
+	if n > 0 {
+		w.sizes[n] += d
+		w.users += d * len(rec.Members)
+	}
 }
 
 func (w *world) sawBeat(e jetstream.KeyValueEntry) {
@@ -275,33 +295,19 @@ func (w *world) catchUp() {
 func (w *world) best(tried map[string]bool) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var id string
-	var best *jamRecord
-	for jid, s := range w.jams {
-		r := s.rec
-		if r == nil || r.Private || r.full() || tried[jid] {
-			continue
-		}
-		if best == nil || len(r.Members) > len(best.Members) ||
-			(len(r.Members) == len(best.Members) && r.Created < best.Created) {
-			id, best = jid, r
-		}
-	}
-	return id
+	return w.open.best(tried)
 }
 
 // stats returns the cluster's numbers as last seen: jams by size, no id.
 func (w *world) stats() shared.Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st := shared.Stats{Sizes: make(map[string]int)}
-	for _, s := range w.jams {
-		if s.rec == nil || len(s.rec.Members) == 0 {
-			continue
+	st := shared.Stats{Users: w.users, Sizes: make(map[string]int)}
+	for n, jams := range w.sizes {
+		if jams > 0 {
+			st.Jams += jams
+			st.Sizes[shared.SizeKey(n)] = jams
 		}
-		st.Jams++
-		st.Users += len(s.rec.Members)
-		st.Sizes[shared.SizeKey(len(s.rec.Members))]++
 	}
 	return st
 }
