@@ -610,13 +610,7 @@ func (g *gen) samplePeak(ctx context.Context, end time.Time) <-chan int64 {
 // hands them to a few senders, so that a slow write never delays the
 // schedule of the others.
 func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
-	next := func(phase time.Duration, round int) time.Time {
-		at := start.Add(time.Duration(round)*g.cfg.Period + phase)
-		if j := g.cfg.Jitter; j > 0 {
-			at = at.Add(time.Duration(g.rng.Int64N(int64(2*j)+1)) - j)
-		}
-		return at
-	}
+	next := func(phase time.Duration, round int) time.Time { return g.toggleAt(start, phase, round) }
 	var q toggleQueue
 	for _, c := range g.clients {
 		if c.role.wellBehaved() {
@@ -668,6 +662,20 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 		s.at = next(s.phase, s.round)
 		heap.Fix(&q, 0)
 	}
+}
+
+// toggleAt returns when a client of the given phase within the period
+// toggles for the round-th time (from 0): every period from start+phase,
+// moved by up to ±Jitter, but for the first. Moved, the first toggles of
+// the clients whose phase is under Jitter could fall before start, and all
+// of those (1 in 80 clients at the defaults) would go at once as the run
+// begins: a burst no real crowd sends, which set the first window's tail.
+func (g *gen) toggleAt(start time.Time, phase time.Duration, round int) time.Time {
+	at := start.Add(time.Duration(round)*g.cfg.Period + phase)
+	if j := g.cfg.Jitter; j > 0 && round > 0 {
+		at = at.Add(time.Duration(g.rng.Int64N(int64(2*j)+1)) - j)
+	}
+	return at
 }
 
 // myTurn reports whether a toggle at at is this run's to send: always,
