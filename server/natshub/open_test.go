@@ -92,7 +92,8 @@ func TestWorldBalancerIndex(t *testing.T) {
 
 // BenchmarkWorldBest is a join's pick with 1,000 and 100,000 public jams
 // of random sizes: the index, and the pass over every jam it replaced, both
-// under the world's lock as a join holds it.
+// under the world's lock as a join holds it; and the index's cost where
+// records come in (saw).
 func BenchmarkWorldBest(b *testing.B) {
 	for _, jams := range []int{1000, 100000} {
 		w := newWorld(&Hub{cfg: Config{Node: "n1"}})
@@ -110,6 +111,23 @@ func BenchmarkWorldBest(b *testing.B) {
 				if w.best(tried) == "" {
 					b.Fatal("no pick")
 				}
+			}
+		})
+		b.Run(fmt.Sprintf("saw/%d", jams), func(b *testing.B) {
+			// A record coming in that moves a random jam to
+			// another size, as a join or leave does: what the index
+			// costs where the world takes records in.
+			recs := make([]*jamRecord, shared.Capacity)
+			for n := range recs {
+				recs[n] = &jamRecord{Members: make([]memberRecord, n+1)}
+			}
+			rev := uint64(jams + 1)
+			for b.Loop() {
+				i := rng.IntN(jams)
+				rec := *recs[rng.IntN(len(recs))]
+				rec.Created = float64(i)
+				rev++
+				w.saw("j"+strconv.Itoa(i), &rec, rev)
 			}
 		})
 		b.Run(fmt.Sprintf("scan/%d", jams), func(b *testing.B) {
