@@ -103,10 +103,15 @@ func (c *conn) joinTimedOut() {
 // its end.
 func (c *conn) joinStarted() { c.joining.Store(true) }
 
+// lateJoinGrace is how long a socket whose join failed after its join
+// timeout ran out stays open: long enough to get the join's error (a close
+// drops the frames still queued) and send another join.
+const lateJoinGrace = time.Second
+
 // joinEnded notes the end of a join, and whether it placed the user. One
 // that placed the user ends the join timeout; one that did not gives it
-// back its deadline, so that a socket whose only join failed is closed at
-// once when the timeout ran out while the join was on its way.
+// back its deadline, or lateJoinGrace when the timeout ran out while the
+// join was on its way.
 func (c *conn) joinEnded(placed bool) {
 	if placed {
 		c.inJam.Store(true)
@@ -118,7 +123,7 @@ func (c *conn) joinEnded(placed bool) {
 	defer c.mu.Unlock()
 	c.joining.Store(false)
 	if !c.closed {
-		c.noJoin.Reset(max(time.Until(c.joinBy), 0))
+		c.noJoin.Reset(max(time.Until(c.joinBy), lateJoinGrace))
 	}
 }
 
