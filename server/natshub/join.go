@@ -202,16 +202,10 @@ func (h *Hub) place(l *local, user, want, prefer string, kit *shared.Kit, at tim
 // create makes a new public jam for the user, unless one with room
 // appeared meanwhile: the joins of a node that find no room wait for each
 // other here, so that a burst of them fills one new jam instead of making
-// one each. A join that waited here finds the jam the one before it made
-// without asking the bucket: only one that still finds none waits for the
-// jams other nodes made (catchUp, a round trip to the stream's leader),
-// so that a burst of joins does not queue for one round trip each.
+// one each.
 func (h *Hub) create(l *local, user, prefer string, redirected bool, tried map[string]bool, at time.Time) (bool, error) {
 	h.creating.Lock()
 	defer h.creating.Unlock()
-	if h.world.best(tried) != "" {
-		return false, nil
-	}
 	h.world.catchUp()
 	if h.world.best(tried) != "" {
 		return false, nil
