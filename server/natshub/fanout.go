@@ -65,6 +65,9 @@ type localJam struct {
 	recent  []delivered
 	hist    *history // nil until the first record
 	histRev uint64   // the last revision hist took in
+	// gotRev is the last revision the jam's subject brought
+	// (deliverRecord).
+	gotRev uint64
 	// histSeq is the number of each member's last play or stop hist took
 	// in (fast.go).
 	histSeq map[string]uint64
@@ -208,7 +211,10 @@ func (h *Hub) receive(msg *nats.Msg) {
 }
 
 // deliverRecord gives the jam's record at rev (nil: the jam is gone) to the
-// members here.
+// members here. The jam's subject brings its records in the stream's
+// order, so one at or below the last it brought is a second copy (a stream
+// whose leader changed under load may republish one again): its events
+// would reach the members twice.
 func (h *Hub) deliverRecord(lj *localJam, rev uint64, rec *jamRecord) {
 	at := time.Now()
 	lj.mu.Lock()
@@ -216,6 +222,10 @@ func (h *Hub) deliverRecord(lj *localJam, rev uint64, rec *jamRecord) {
 	if rev > lj.rev {
 		lj.rec, lj.rev = rec, rev
 	}
+	if rev <= lj.gotRev {
+		return
+	}
+	lj.gotRev = rev
 	if rec == nil {
 		return // the jam emptied: nobody here to tell
 	}

@@ -4,9 +4,12 @@ package natshub
 
 import (
 	"testing"
+	"time"
 
 	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestClusterNoEcho checks what a node's connection, made with ConnOptions
@@ -66,10 +69,13 @@ func TestClusterNoEcho(t *testing.T) {
 			t.Fatalf("swapped %+v, want %s to %s", s, a.Welcome.You, free)
 		}
 	}
-	if got := jamMessages(t, nodes[0]) - own; got != 1 {
+	// At least once: on a crowded machine the stream stalled (no quorum)
+	// once in CI, and node1 got the swap's record twice; a node takes a
+	// record by its revision, so a second copy changes nothing.
+	if got := jamMessages(t, nodes[0]) - own; got < 1 {
 		t.Fatalf("node0 got %d messages on the jams' subject for its own swap, want the republished record", got)
 	}
-	if got := jamMessages(t, nodes[1]) - other; got != toggles+1 {
+	if got := jamMessages(t, nodes[1]) - other; got < toggles+1 {
 		t.Fatalf("node1 got %d messages on the jams' subject for node0's swap, want the republished record", got-toggles)
 	}
 }
@@ -92,4 +98,61 @@ func jamMessages(t *testing.T, n *testNode) int64 {
 		t.Fatal(err)
 	}
 	return delivered + int64(pending)
+}
+
+// TestClusterRecordCopy: a second copy of a jam's record on its subject
+// (the stream republished it again) reaches no socket twice.
+func TestClusterRecordCopy(t *testing.T) {
+	nodes := testCluster(t, 2, nil)
+	a := joinAt(t, nodes[0], "copy", "")
+	b := joinAt(t, nodes[1], "copy", "")
+	wstest.Expect[*shared.Joined](a)
+
+	// A connection of the test's own keeps what the subject carries.
+	spy, err := nodes[1].emb.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	subject := nodes[1].hub.cfg.Prefix + ".jam.copy"
+	msgs := make(chan *nats.Msg, 16)
+	if _, err := spy.ChanSubscribe(subject, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := spy.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	kit := shared.KitByID(a.Welcome.Jam.Kit)
+	free := kit.Loops[len(kit.Loops)-1].ID
+	a.Send(&shared.Swap{Loop: free})
+	for _, c := range []*client{a, b} {
+		wstest.Expect[*shared.Swapped](c)
+	}
+	var record *nats.Msg
+	for record == nil {
+		select {
+		case m := <-msgs:
+			if m.Header.Get(jetstream.SequenceHeader) != "" {
+				record = m
+			}
+		case <-time.After(wstest.Timeout):
+			t.Fatal("the swap's record never came on the jam's subject")
+		}
+	}
+
+	copied := nats.NewMsg(subject)
+	copied.Header, copied.Data = record.Header, record.Data
+	if err := spy.PublishMsg(copied); err != nil {
+		t.Fatal(err)
+	}
+	if err := spy.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		jamMessages(t, n) // the copy has reached both nodes
+	}
+	time.Sleep(100 * time.Millisecond)
+	a.ExpectQuiet()
+	b.ExpectQuiet()
 }
