@@ -151,13 +151,15 @@ func (t *bitTree) first() int {
 	return i
 }
 
-// sizeCounts counts the jams of each size, public and private, so that
-// /api/stats and the metrics read them without the hub's lock. Writes happen
-// under hub.mu; reads may see a jam between two sizes, never a count that
-// does not add up.
-type sizeCounts [shared.Capacity + 1]atomic.Int64
+// SizeCounts counts the jams of each size, public and private, so that
+// /api/stats and the metrics read them without the lock their writers hold
+// (hub.mu here, the world's lock of a cluster node: natshub). Reads may see
+// a jam between two sizes, never a count that does not add up.
+type SizeCounts [shared.Capacity + 1]atomic.Int64
 
-func (sc *sizeCounts) move(old, n int) {
+// Move files a jam that had old members (0: none, a new jam) under n (0: it
+// is gone).
+func (sc *SizeCounts) Move(old, n int) {
 	if old > 0 {
 		sc[old].Add(-1)
 	}
@@ -166,10 +168,10 @@ func (sc *sizeCounts) move(old, n int) {
 	}
 }
 
-// stats returns the jams, the users and the jams by size, from one pass
+// Stats returns the jams, the users and the jams by size, from one pass
 // over the counters: jams and users are the sums of the sizes read, so the
 // three always agree.
-func (sc *sizeCounts) stats() shared.Stats {
+func (sc *SizeCounts) Stats() shared.Stats {
 	st := shared.Stats{Sizes: make(map[string]int, shared.Capacity)}
 	for n := 1; n <= shared.Capacity; n++ {
 		k := int(sc[n].Load())

@@ -28,7 +28,7 @@ type hub struct {
 	kitTurn  int // see nextKit
 	draining bool
 
-	sizes sizeCounts // written under mu, read without it
+	sizes SizeCounts // written under mu, read without it
 }
 
 func newHub(s *Server) *hub {
@@ -57,7 +57,7 @@ func (h *hub) create(id string, private bool, kit *shared.Kit) *jam {
 func (h *hub) resized(j *jam, n int) {
 	old := j.size
 	j.size = n
-	h.sizes.move(old, n)
+	h.sizes.Move(old, n)
 	if !j.private {
 		h.open.move(j, old, n)
 	}
@@ -230,7 +230,7 @@ func (h *hub) stats() shared.Stats {
 	if cl := h.s.cfg.Cluster; cl != nil {
 		return cl.Stats()
 	}
-	return h.sizes.stats()
+	return h.sizes.Stats()
 }
 
 // jamSizes returns every jam's member count, by id, for the admin listener.

@@ -82,6 +82,15 @@ func (r *jamRecord) member(id string) int {
 // full reports whether the jam has no room.
 func (r *jamRecord) full() bool { return len(r.Members) >= shared.Capacity }
 
+// size is the jam's members as the stats count them: 0 for none (nil: no
+// jam), at most shared.Capacity.
+func (r *jamRecord) size() int {
+	if r == nil {
+		return 0
+	}
+	return min(len(r.Members), shared.Capacity)
+}
+
 // taken reports whether a member has the loop.
 func (r *jamRecord) taken(loop string) bool {
 	return slices.ContainsFunc(r.Members, func(m memberRecord) bool { return m.Loop == loop })

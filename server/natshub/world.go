@@ -36,8 +36,7 @@ type world struct {
 	// stats request reads them in a few steps, not a pass over every jam
 	// under the lock the plays and stops take.
 	open  openJams
-	sizes [shared.Capacity + 1]int
-	users int
+	sizes server.SizeCounts
 	// heard is each jam's plays and stops heard and not yet in its
 	// record, by member (heard.go).
 	heard map[string]map[string]fastEvent
@@ -220,31 +219,22 @@ func (w *world) saw(id string, rec *jamRecord, rev uint64) {
 // setJam makes s the jam's record as seen, counts its members by node and
 // the jams by size, and files it for the balancer. w.mu is held.
 func (w *world) setJam(id string, s seenJam) {
-	if old := w.jams[id].rec; old != nil {
+	old := w.jams[id].rec
+	if old != nil {
 		for _, m := range old.Members {
 			if w.placed[m.Node]--; w.placed[m.Node] <= 0 {
 				delete(w.placed, m.Node)
 			}
 		}
-		w.count(old, -1)
 	}
 	if s.rec != nil {
 		for _, m := range s.rec.Members {
 			w.placed[m.Node]++
 		}
-		w.count(s.rec, 1)
 	}
+	w.sizes.Move(old.size(), s.rec.size())
 	w.open.set(id, s.rec)
 	w.jams[id] = s
-}
-
-// count adds d (1 or -1) jams of rec's size to the stats. w.mu is held.
-func (w *world) count(rec *jamRecord, d int) {
-	n := min(len(rec.Members), shared.Capacity)
-	if n > 0 {
-		w.sizes[n] += d
-		w.users += d * len(rec.Members)
-	}
 }
 
 func (w *world) sawBeat(e jetstream.KeyValueEntry) {
@@ -299,18 +289,7 @@ func (w *world) best(tried map[string]bool) string {
 }
 
 // stats returns the cluster's numbers as last seen: jams by size, no id.
-func (w *world) stats() shared.Stats {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	st := shared.Stats{Users: w.users, Sizes: make(map[string]int)}
-	for n, jams := range w.sizes {
-		if jams > 0 {
-			st.Jams += jams
-			st.Sizes[shared.SizeKey(n)] = jams
-		}
-	}
-	return st
-}
+func (w *world) stats() shared.Stats { return w.sizes.Stats() }
 
 // jamSizes returns every jam's member count as last seen, for the admin
 // listener.
