@@ -610,12 +610,11 @@ func (g *gen) samplePeak(ctx context.Context, end time.Time) <-chan int64 {
 // hands them to a few senders, so that a slow write never delays the
 // schedule of the others.
 func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
-	next := func(phase time.Duration, round int) time.Time { return g.toggleAt(start, phase, round) }
 	var q toggleQueue
 	for _, c := range g.clients {
 		if c.role.wellBehaved() {
 			phase := time.Duration(g.rng.Int64N(int64(g.cfg.Period)))
-			q = append(q, &toggleSlot{c: c, phase: phase, at: next(phase, 0)})
+			q = append(q, &toggleSlot{c: c, phase: phase, at: g.toggleAt(start, phase, 0)})
 		}
 	}
 	heap.Init(&q)
@@ -641,7 +640,7 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 		if !g.myTurn(s.at) {
 			// Another run's stretch: this client stays quiet.
 			s.round++
-			s.at = next(s.phase, s.round)
+			s.at = g.toggleAt(start, s.phase, s.round)
 			heap.Fix(&q, 0)
 			continue
 		}
@@ -659,7 +658,7 @@ func (g *gen) toggleUntil(ctx context.Context, start, end time.Time) {
 			return
 		}
 		s.round++
-		s.at = next(s.phase, s.round)
+		s.at = g.toggleAt(start, s.phase, s.round)
 		heap.Fix(&q, 0)
 	}
 }
