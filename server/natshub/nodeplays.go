@@ -175,29 +175,27 @@ func (h *Hub) writeOwnPlays(written []string) []string {
 const absentPlays = "absent"
 
 // ownPlays returns the plays and stops heard of node's members that their
-// jams' records lack, by jam and member. It looks at the jams of about
-// playsPerLock plays at a time: every play and stop heard here waits for
-// w.mu (world.hear), and a node holds thousands of members.
+// jams' records lack, by jam and member. It looks at the records of
+// playsPerLock plays at a time: the joins and the records coming in wait
+// for w.mu, and a node holds thousands of members.
 func (w *world) ownPlays(node string) []nodePlay {
-	w.mu.Lock()
-	ids := make([]string, 0, len(w.heard))
-	for id := range w.heard {
-		ids = append(ids, id)
-	}
-	w.mu.Unlock()
-	var out []nodePlay
-	for chunk := range slices.Chunk(ids, playsPerLock/shared.Capacity) {
+	var heard []nodePlay
+	w.heard.each(func(id string, plays map[string]fastEvent) {
+		for _, ev := range plays {
+			ev.Frame = nil
+			heard = append(heard, nodePlay{Jam: id, fastEvent: ev})
+		}
+	})
+	out := heard[:0]
+	for chunk := range slices.Chunk(heard, playsPerLock) {
 		w.mu.Lock()
-		for _, id := range chunk {
-			rec := w.jams[id].rec
+		for _, p := range chunk {
+			rec := w.jams[p.Jam].rec
 			if rec == nil {
 				continue
 			}
-			for of, ev := range w.heard[id] {
-				if i := rec.member(of); i >= 0 && rec.Members[i].Node == node && rec.Members[i].Seq < ev.Seq {
-					ev.Frame = nil
-					out = append(out, nodePlay{Jam: id, fastEvent: ev})
-				}
+			if i := rec.member(p.Of); i >= 0 && rec.Members[i].Node == node && rec.Members[i].Seq < p.Seq {
+				out = append(out, p)
 			}
 		}
 		w.mu.Unlock()
@@ -232,22 +230,25 @@ func (w *world) sawPlays(e jetstream.KeyValueEntry) {
 		return
 	}
 	// playsPerLock at a time, as in ownPlays.
-	news := plays[:0]
+	lacked := plays[:0]
 	for chunk := range slices.Chunk(plays, playsPerLock) {
 		w.mu.Lock()
 		for _, p := range chunk {
-			rec := w.jams[p.Jam].rec
-			if rec == nil || seqIn(rec, p.Of) >= p.Seq || w.heard[p.Jam][p.Of].Seq >= p.Seq {
-				continue
+			if rec := w.jams[p.Jam].rec; rec != nil && seqIn(rec, p.Of) < p.Seq {
+				lacked = append(lacked, p)
 			}
-			p.Frame = shared.MustEncode(p.message())
-			w.hearLocked(p.Jam, &p.fastEvent)
-			news = append(news, p)
 		}
 		w.mu.Unlock()
 	}
-	for i := range news {
-		p := &news[i]
+	for i := range lacked {
+		p := &lacked[i]
+		if w.heard.last(p.Jam, p.Of).Seq >= p.Seq {
+			continue
+		}
+		p.Frame = shared.MustEncode(p.message())
+		if !w.heard.hear(p.Jam, &p.fastEvent) {
+			continue
+		}
 		w.h.mu.Lock()
 		lj := w.h.local[p.Jam]
 		w.h.mu.Unlock()

@@ -38,7 +38,7 @@ func TestPlaysAcrossLocks(t *testing.T) {
 			}
 			rec.Members = append(rec.Members, memberRecord{ID: user, Node: node, Seq: held})
 			ev := newFastEvent(user, 2, m%4 == 0, int64(j))
-			w.hearLocked(id, &ev)
+			w.heard.hear(id, &ev)
 			if node == "here" && held < ev.Seq {
 				ev.Frame = nil
 				want = append(want, nodePlay{Jam: id, fastEvent: ev})
@@ -64,20 +64,18 @@ func TestPlaysAcrossLocks(t *testing.T) {
 
 	// The other node hears them from this one's key.
 	other.sawPlays(playsEntry{key: "here", value: encodePlays("here", got)})
-	other.mu.Lock()
-	defer other.mu.Unlock()
 	for _, p := range want {
-		if h := other.heard[p.Jam][p.Of]; h.Seq != p.Seq || h.Play != p.Play || h.Bar != p.Bar || len(h.Frame) == 0 {
+		if h := other.heard.last(p.Jam, p.Of); h.Seq != p.Seq || h.Play != p.Play || h.Bar != p.Bar || len(h.Frame) == 0 {
 			t.Fatalf("the other node heard %+v of %s in %s, want %+v with its frame", h, p.Of, p.Jam, p.fastEvent)
 		}
 	}
 	heard := 0
-	for _, plays := range other.heard {
-		heard += len(plays)
-	}
+	other.heard.each(func(_ string, plays map[string]fastEvent) { heard += len(plays) })
 	if heard != len(want) {
 		t.Fatalf("the other node heard %d plays, want %d", heard, len(want))
 	}
+	other.mu.Lock()
+	defer other.mu.Unlock()
 	if other.playKeys["here"] != "here" {
 		t.Fatalf("the other node has the key as %q's", other.playKeys["here"])
 	}

@@ -319,10 +319,8 @@ func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
 	t.Helper()
 	for _, n := range ns {
 		wstest.WaitFor(t, n.name+" hearing the play", func() bool {
-			n.hub.world.mu.Lock()
-			defer n.hub.world.mu.Unlock()
-			ev, ok := n.hub.world.heard[jam][member]
-			return ok && ev.Play == playing
+			ev := n.hub.world.heard.last(jam, member)
+			return ev.Seq > 0 && ev.Play == playing
 		})
 	}
 }

@@ -38,8 +38,8 @@ type world struct {
 	open  openJams
 	sizes server.SizeCounts
 	// heard is each jam's plays and stops heard and not yet in its
-	// record, by member (heard.go).
-	heard map[string]map[string]fastEvent
+	// record, by member, under locks of its own (heard.go).
+	heard *heardPlays
 	beats map[string]time.Time // node -> when its last beat arrived here
 	// playKeys is the node whose plays each key of the plays bucket
 	// holds (nodeplays.go).
@@ -63,7 +63,7 @@ type seenJam struct {
 
 func newWorld(h *Hub) *world {
 	return &world{h: h, jams: make(map[string]seenJam), placed: make(map[string]int), open: newOpenJams(),
-		heard: make(map[string]map[string]fastEvent), beats: make(map[string]time.Time),
+		heard: newHeardPlays(), beats: make(map[string]time.Time),
 		playKeys: make(map[string]string), since: time.Now()}
 }
 
@@ -210,7 +210,7 @@ func (w *world) saw(id string, rec *jamRecord, rev uint64) {
 	if old, ok := w.jams[id]; ok && old.rev > rev {
 		return
 	}
-	w.forgetHeard(id, rec)
+	w.heard.forget(id, rec)
 	// A removed jam keeps its revision, so that an older record arriving
 	// late does not bring it back.
 	w.setJam(id, seenJam{rec: rec, rev: rev})
