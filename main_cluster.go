@@ -45,7 +45,7 @@ func addClusterFlags(fs *flag.FlagSet) *clusterFlags {
 		node:      fs.String("node", "", "this node's name in the cluster, unique [host name and -addr port]"),
 		key:       fs.String("cluster-key", "", "the secret every node signs resume tokens with, at least 16 bytes (better: LOOPS_CLUSTER_KEY)"),
 		replicas:  fs.Int("nats-replicas", 0, "copies JetStream keeps of each bucket [3 with three or more embedded nodes, else 1]"),
-		playWrite: fs.Duration("play-write", envDuration("LOOPS_PLAY_WRITE"), "how often the node writes its members' plays and stops that their jams' records lack, in one replicated write; the members hear them at once and every node keeps them [10s] (also LOOPS_PLAY_WRITE)"),
+		playWrite: fs.Duration("play-write", envDuration("LOOPS_PLAY_WRITE"), "how often the node writes its members' plays and stops that their jams' records lack, in replicated writes of 256 a key spread over the next period; the members hear them at once and every node keeps them [10s] (also LOOPS_PLAY_WRITE)"),
 	}
 }
 

@@ -85,12 +85,13 @@ type Config struct {
 	NodeTimeout time.Duration
 	// OpTimeout bounds each call to JetStream [5s].
 	OpTimeout time.Duration
-	// PlayWrite is how long a play or stop may wait before its node
-	// writes it [10s]: the members hear it at once, on its plain publish,
-	// every node keeps it until its jam's record holds it, and every
-	// PlayWrite each node writes all its members' plays and stops that
-	// their records lack under its own key of the plays bucket
-	// (nodeplays.go): one replicated write a node, where one a jam cost
+	// PlayWrite is how often a node writes its plays and stops [10s]:
+	// the members hear one at once, on its plain publish, every node
+	// keeps it until its jam's record holds it, and every PlayWrite each
+	// node writes all its members' plays and stops that their records
+	// lack under its own keys of the plays bucket, spread over the
+	// PlayWrite that follows, so that each is written within two
+	// (nodeplays.go): a replicated write a node and key, where one a jam cost
 	// the three nodes of a cluster about 2 ms of CPU each, a quarter of
 	// their CPU at 9,000 clients (BENCHMARKS.md). Only a node started
 	// meanwhile misses one whose node died in that while.

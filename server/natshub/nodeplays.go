@@ -14,9 +14,9 @@ import (
 )
 
 // A node's plays and stops that its members' jams' records lack are
-// written by the node, at most once per Config.PlayWrite, all of them in
-// one value of the plays bucket under a key of its own (a few keys past
-// playsPerKey of them): a write per node, not per jam. Every node watches
+// written by the node, every Config.PlayWrite, in the plays bucket under
+// keys of its own, playsPerKey plays a key: a write per node and key, not
+// per jam. Every node watches
 // the bucket: what another node's key holds and this node did not hear
 // (it started after the play, or a socket here was welcomed while the
 // play's publish was on its way) is taken in as heard (world.heard) and
@@ -29,8 +29,9 @@ import (
 // members were taken over or removed).
 
 // playsPerKey bounds the plays and stops under one key of a node: about
-// 60 bytes each, 240 KB a key, well under NATS's 1 MB payload.
-const playsPerKey = 4096
+// 85 bytes each, 22 KB a key, a write a node's tick spreads with the others
+// (writePlays).
+const playsPerKey = 256
 
 // playsPerLock bounds the plays and stops a node looks at, or takes in,
 // while it holds its world's lock, so that no play or stop waits
@@ -93,20 +94,25 @@ func playsKey(node string, i int) string {
 	return node + ".part" + strconv.Itoa(i)
 }
 
-// writePlays writes the node's plays and stops every Config.PlayWrite
-// (writeOwnPlays). A node that closes writes nothing more: its members
-// left (the server drains its sockets first), or their plays are heard
-// on the other nodes and in its keys as last written, which the leader
-// deletes once no jam lists a member of the node.
+// writePlays writes the node's plays and stops every Config.PlayWrite.
+// A node that closes writes nothing more: its members left (the server
+// drains its sockets first), or their plays are heard on the other nodes
+// and in its keys as last written, which the leader deletes once no jam
+// lists a member of the node.
 //
 // Each node starts its ticks at a moment of its own, random within the
-// first PlayWrite: nodes started together would otherwise all write, and
-// all take in each other's writes, at the same moment every PlayWrite, a
-// burst of work that delays every delivery on a shared machine.
+// first PlayWrite, and spreads the writes of its keys over the PlayWrite
+// that follows a tick, a key at a time: a node's plays at 3,000 members
+// are about 250 KB, and written at once, then taken in by every node, they
+// were a burst of work on all three that held up every delivery on a
+// shared machine for tens of milliseconds, every few seconds. So a play
+// is written within two PlayWrites.
 func (h *Hub) writePlays() {
 	defer h.wg.Done()
 	t := time.NewTimer(rand.N(h.cfg.PlayWrite))
 	defer t.Stop()
+	next := time.NewTimer(0)
+	defer next.Stop()
 	var written []string
 	for {
 		select {
@@ -114,65 +120,105 @@ func (h *Hub) writePlays() {
 			return
 		case <-t.C:
 		}
+		start := time.Now()
 		t.Reset(h.cfg.PlayWrite)
-		if !h.halted.Load() && h.online.Load() {
-			written = h.writeOwnPlays(written)
+		if !h.writing() {
+			continue
 		}
+		parts := h.ownParts()
+		n := max(len(parts), len(written))
+		for i := range n {
+			next.Reset(time.Until(start.Add(h.cfg.PlayWrite * time.Duration(i) / time.Duration(n))))
+			select {
+			case <-h.stop:
+				return
+			case <-next.C:
+			}
+			if !h.writing() {
+				break
+			}
+			written = h.writePart(written, parts, i)
+		}
+		written = trimAbsent(written)
 	}
 }
+
+// writing reports whether the node writes its plays: it runs and reaches
+// the cluster.
+func (h *Hub) writing() bool { return !h.halted.Load() && h.online.Load() }
 
 // unknownPlays stands for a key of the node's whose write failed: no value
 // of the bucket is empty.
 const unknownPlays = ""
 
-// writeOwnPlays writes the node's members' plays and stops that their
-// jams' records lack to its keys, those that differ from what written says
-// the keys hold ("absent" for none), and returns what they hold now.
-func (h *Hub) writeOwnPlays(written []string) []string {
-	plays := h.world.ownPlays(h.cfg.Node)
-	var parts []string
-	for len(plays) > 0 {
-		n := min(len(plays), playsPerKey)
-		parts = append(parts, string(encodePlays(h.cfg.Node, plays[:n])))
-		plays = plays[n:]
-	}
-	next := make([]string, 0, max(len(parts), len(written)))
-	for i := range max(len(parts), len(written)) {
-		want, had := absentPlays, absentPlays
-		if i < len(parts) {
-			want = parts[i]
-		}
-		if i < len(written) {
-			had = written[i]
-		}
-		if want == had {
-			next = append(next, had)
-			continue
-		}
-		ctx, cancel := h.opCtx()
-		var err error
-		if want == absentPlays {
-			err = h.plays.Delete(ctx, playsKey(h.cfg.Node, i))
-		} else {
-			_, err = h.plays.Put(ctx, playsKey(h.cfg.Node, i), []byte(want))
-		}
-		cancel()
-		if err != nil {
-			// Tried again at the next tick; the other nodes heard
-			// the plays meanwhile.
-			h.log.Warn("writing the node's plays failed", "key", playsKey(h.cfg.Node, i), "err", err)
-			want = unknownPlays
-		}
-		next = append(next, want)
-	}
-	for len(next) > 0 && next[len(next)-1] == absentPlays {
-		next = next[:len(next)-1]
-	}
-	return next
-}
-
 // absentPlays stands for a key of the node's that holds nothing.
 const absentPlays = "absent"
+
+// writeOwnPlays writes the node's members' plays and stops that their
+// jams' records lack to its keys at once, those that differ from what
+// written says the keys hold ("absent" for none), and returns what they
+// hold now.
+func (h *Hub) writeOwnPlays(written []string) []string {
+	parts := h.ownParts()
+	for i := range max(len(parts), len(written)) {
+		written = h.writePart(written, parts, i)
+	}
+	return trimAbsent(written)
+}
+
+// ownParts returns the values of the node's keys: its members' plays and
+// stops that their jams' records lack, playsPerKey a key.
+func (h *Hub) ownParts() []string {
+	plays := h.world.ownPlays(h.cfg.Node)
+	var parts []string
+	for chunk := range slices.Chunk(plays, playsPerKey) {
+		parts = append(parts, string(encodePlays(h.cfg.Node, chunk)))
+	}
+	return parts
+}
+
+// writePart writes parts[i] (nothing, past them) to the node's key i,
+// unless written says the key holds it, and returns written with what the
+// key holds now.
+func (h *Hub) writePart(written, parts []string, i int) []string {
+	want, had := absentPlays, absentPlays
+	if i < len(parts) {
+		want = parts[i]
+	}
+	if i < len(written) {
+		had = written[i]
+	}
+	for len(written) <= i {
+		written = append(written, absentPlays)
+	}
+	if want == had {
+		return written
+	}
+	ctx, cancel := h.opCtx()
+	var err error
+	if want == absentPlays {
+		err = h.plays.Delete(ctx, playsKey(h.cfg.Node, i))
+	} else {
+		_, err = h.plays.Put(ctx, playsKey(h.cfg.Node, i), []byte(want))
+	}
+	cancel()
+	if err != nil {
+		// Tried again at the next tick; the other nodes heard the plays
+		// meanwhile.
+		h.log.Warn("writing the node's plays failed", "key", playsKey(h.cfg.Node, i), "err", err)
+		want = unknownPlays
+	}
+	written[i] = want
+	return written
+}
+
+// trimAbsent drops the keys past the last that holds plays.
+func trimAbsent(written []string) []string {
+	for len(written) > 0 && written[len(written)-1] == absentPlays {
+		written = written[:len(written)-1]
+	}
+	return written
+}
 
 // ownPlays returns the plays and stops heard of node's members that their
 // jams' records lack, by jam and member. It looks at the records of

@@ -5,6 +5,8 @@ package natshub
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -285,6 +287,94 @@ func TestClusterPlayWritesRate(t *testing.T) {
 		if _, now := stored(t, nodes, jam, 2); now != rev {
 			t.Errorf("%s written for its plays: revision %d, was %d", jam, now, rev)
 		}
+	}
+}
+
+// TestClusterPlayWritesSpread checks that a node whose plays fill
+// several keys writes them one at a time across the PlayWrite after its
+// tick (nodeplays.go), not all at once, and that together they hold every
+// play.
+func TestClusterPlayWritesSpread(t *testing.T) {
+	const playWrite = 2 * time.Second
+	const parts = 4
+	nodes := testCluster(t, 2, func(c *Config) { c.PlayWrite = playWrite })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kw, err := nodes[1].hub.plays.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = kw.Stop() }()
+
+	// Jams only node0's world knows of, full of its members, each with a
+	// play their records lack: the plays first, then the records, so
+	// that a tick meanwhile takes all or none.
+	w := nodes[0].hub.world
+	want := make(map[string]bool)
+	var recs []*jamRecord
+	for j := range parts * playsPerKey / shared.Capacity {
+		id := fmt.Sprintf("spread%03d", j)
+		rec := &jamRecord{}
+		for m := range shared.Capacity {
+			user := fmt.Sprintf("%s-user%d", id, m)
+			rec.Members = append(rec.Members, memberRecord{ID: user, Node: "node0"})
+			ev := newFastEvent(user, 2, true, int64(j))
+			w.hear(id, &ev)
+			want[id+"/"+user] = true
+		}
+		recs = append(recs, rec)
+	}
+	w.mu.Lock()
+	for j, rec := range recs {
+		w.setJam(fmt.Sprintf("spread%03d", j), seenJam{rec: rec})
+	}
+	w.mu.Unlock()
+
+	got := make(map[string]map[string]bool) // key -> its plays
+	written := make(map[string]time.Time)   // key -> its last write
+	deadline := time.After(3*playWrite + 5*time.Second)
+	for complete := false; !complete; {
+		select {
+		case e := <-kw.Updates():
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			node, plays, ok := decodePlays(e.Value())
+			if !ok || node != "node0" {
+				continue
+			}
+			if len(plays) > playsPerKey {
+				t.Fatalf("%s holds %d plays, over %d", e.Key(), len(plays), playsPerKey)
+			}
+			got[e.Key()] = make(map[string]bool)
+			for _, p := range plays {
+				got[e.Key()][p.Jam+"/"+p.Of] = true
+			}
+			written[e.Key()] = e.Created()
+			all := make(map[string]bool)
+			for _, ps := range got {
+				maps.Copy(all, ps)
+			}
+			complete = maps.Equal(all, want)
+		case <-deadline:
+			t.Fatalf("node0's keys hold %d of its %d plays after %v", len(got), len(want), 3*playWrite+5*time.Second)
+		}
+	}
+	if len(written) != parts {
+		t.Fatalf("node0 wrote %d keys, want %d", len(written), parts)
+	}
+	var first, last time.Time
+	for _, at := range written {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	t.Logf("%d plays in %d keys, written over %v", len(want), parts, last.Sub(first))
+	if spread := last.Sub(first); spread < playWrite/2 {
+		t.Fatalf("node0's %d keys written within %v, want them spread over about %v", parts, spread, playWrite*(parts-1)/parts)
 	}
 }
 
