@@ -184,7 +184,7 @@ func (h *Hub) receive(msg *nats.Msg) {
 		if !ok {
 			return
 		}
-		h.world.hear(id, &ev)
+		h.world.heard.hear(id, &ev)
 		if lj != nil {
 			h.receiveFast(lj, &ev)
 		}

@@ -13,8 +13,8 @@ import (
 // (the bar, from when the message arrived), delivers it to its own
 // sockets, and publishes it at once on the jam's subject, a plain NATS
 // message that reaches every node in one hop: that is the fan-out. Every
-// node keeps each member's last play or stop it heard (world.hear), whether
-// or not it holds the jam, until the jam's record holds it. The record is
+// node keeps each member's last play or stop it heard (heardPlays.hear),
+// whether or not it holds the jam, until the jam's record holds it. The record is
 // not written for it: every change of the jam, by any node (a join, leave,
 // swap or takeover), takes in the plays and stops its node heard and the
 // record lacks (world.fold), with an event each for the nodes that missed

@@ -121,9 +121,6 @@ func (p *heardPlays) each(fn func(id string, plays map[string]fastEvent)) {
 	}
 }
 
-// hear keeps ev, a play or stop of a member of jam id (heardPlays.hear).
-func (w *world) hear(id string, ev *fastEvent) { w.heard.hear(id, ev) }
-
 // fold puts into n, a record of jam id about to be written, every play or
 // stop heard here that it lacks, and returns events with one for each.
 func (w *world) fold(id string, n *jamRecord, events []jamEvent) []jamEvent {

@@ -91,9 +91,9 @@ type Config struct {
 	// node writes all its members' plays and stops that their records
 	// lack under its own keys of the plays bucket, spread over the
 	// PlayWrite that follows, so that each is written within two
-	// (nodeplays.go): a replicated write a node and key, where one a jam cost
-	// the three nodes of a cluster about 2 ms of CPU each, a quarter of
-	// their CPU at 9,000 clients (BENCHMARKS.md). Only a node started
+	// (nodeplays.go): a replicated write a node and key, where one a
+	// jam cost the three nodes of a cluster about 2 ms of CPU each, a
+	// quarter of their CPU at 9,000 clients (BENCHMARKS.md). Only a node started
 	// meanwhile misses one whose node died in that while.
 	PlayWrite time.Duration
 	// Log receives the hub's logs; nil discards them.

@@ -125,21 +125,15 @@ func (h *Hub) writePlays() {
 		if !h.writing() {
 			continue
 		}
-		parts := h.ownParts()
-		n := max(len(parts), len(written))
-		for i := range n {
+		written = h.writeOwnPlays(written, func(i, n int) bool {
 			next.Reset(time.Until(start.Add(h.cfg.PlayWrite * time.Duration(i) / time.Duration(n))))
 			select {
 			case <-h.stop:
-				return
+				return false // the loop's select returns
 			case <-next.C:
 			}
-			if !h.writing() {
-				break
-			}
-			written = h.writePart(written, parts, i)
-		}
-		written = trimAbsent(written)
+			return h.writing()
+		})
 	}
 }
 
@@ -155,12 +149,17 @@ const unknownPlays = ""
 const absentPlays = "absent"
 
 // writeOwnPlays writes the node's members' plays and stops that their
-// jams' records lack to its keys at once, those that differ from what
-// written says the keys hold ("absent" for none), and returns what they
-// hold now.
-func (h *Hub) writeOwnPlays(written []string) []string {
+// jams' records lack to its keys, those that differ from what written says
+// the keys hold ("absent" for none), and returns what they hold now. Before
+// the write of key i of n it calls wait, unless nil, and stops when wait
+// returns false.
+func (h *Hub) writeOwnPlays(written []string, wait func(i, n int) bool) []string {
 	parts := h.ownParts()
-	for i := range max(len(parts), len(written)) {
+	n := max(len(parts), len(written))
+	for i := range n {
+		if wait != nil && !wait(i, n) {
+			break
+		}
 		written = h.writePart(written, parts, i)
 	}
 	return trimAbsent(written)

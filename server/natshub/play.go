@@ -41,7 +41,7 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	ev := newFastEvent(user, l.seq, play, lj.rec.Timeline.NextBar(toMs(at)))
 	h.deliverFast(lj, &ev, time.Now())
 	// Heard before a welcome here can cross it (world.unheard).
-	h.world.hear(lj.id, &ev)
+	h.world.heard.hear(lj.id, &ev)
 	lj.mu.Unlock()
 	if err := h.publishFast(lj, &ev); err != nil {
 		// The node cannot reach the cluster: the others do not hear

@@ -61,7 +61,7 @@ func TestClusterPlayWrites(t *testing.T) {
 			"keyed2/" + b.Welcome.You: {Of: b.Welcome.You, Play: true, Bar: played.Bar},
 		}
 		samePlays(t, plays, want)
-		if again := nodes[0].hub.writeOwnPlays(written); len(again) != 1 || again[0] != written[0] {
+		if again := nodes[0].hub.writeOwnPlays(written, nil); len(again) != 1 || again[0] != written[0] {
 			t.Fatalf("written again as %d parts", len(again))
 		}
 		if rev2 := keyRevision(t, nodes[1], "node0"); rev2 != rev {
@@ -319,7 +319,7 @@ func TestClusterPlayWritesSpread(t *testing.T) {
 			user := fmt.Sprintf("%s-user%d", id, m)
 			rec.Members = append(rec.Members, memberRecord{ID: user, Node: "node0"})
 			ev := newFastEvent(user, 2, true, int64(j))
-			w.hear(id, &ev)
+			w.heard.hear(id, &ev)
 			want[id+"/"+user] = true
 		}
 		recs = append(recs, rec)
@@ -425,7 +425,7 @@ func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
 func writePlays(t *testing.T, n *testNode, written []string) []string {
 	t.Helper()
 	wstest.WaitFor(t, n.name+"'s plays written", func() bool {
-		written = n.hub.writeOwnPlays(written)
+		written = n.hub.writeOwnPlays(written, nil)
 		return !slices.Contains(written, unknownPlays)
 	})
 	return written
