@@ -418,13 +418,19 @@ func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
 // keyPlays returns the plays under the node's first key, read from the
 // bucket stream's leader through n, by jam/member, once its revision is
 // past after, and the revision.
+// jetStreamWait bounds the tests' waits for a write or read of the plays
+// bucket. On a crowded machine (CI's two cores, -race, the browser tests
+// beside) its stream has stalled for longer than wstest.Timeout: a node's
+// plays, written, were still not read from the stream's leader 10 s later.
+const jetStreamWait = 30 * time.Second
+
 // writePlays has n write its plays until every part of its keys is
 // written, and returns what they hold: a write can time out on a busy
 // machine while JetStream settles, and is then tried again at the next
 // tick, which the tests' PlayWrite of an hour never brings.
 func writePlays(t *testing.T, n *testNode, written []string) []string {
 	t.Helper()
-	wstest.WaitFor(t, n.name+"'s plays written", func() bool {
+	wstest.WaitForWithin(t, jetStreamWait, n.name+"'s plays written", func() bool {
 		written = n.hub.writeOwnPlays(written, nil)
 		return !slices.Contains(written, unknownPlays)
 	})
@@ -446,7 +452,7 @@ func keyPlays(t *testing.T, n *testNode, node string, after uint64) (map[string]
 	t.Helper()
 	var data []byte
 	var rev uint64
-	wstest.WaitFor(t, node+"'s plays", func() bool {
+	wstest.WaitForWithin(t, jetStreamWait, node+"'s plays", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var err error

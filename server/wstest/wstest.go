@@ -186,7 +186,13 @@ func SameViews(t testing.TB, cs ...*Client) {
 // WaitFor polls cond until it holds, failing after Timeout.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
+	WaitForWithin(t, Timeout, what, cond)
+}
+
+// WaitForWithin polls cond until it holds, failing after within.
+func WaitForWithin(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
