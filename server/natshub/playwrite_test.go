@@ -332,6 +332,7 @@ func TestClusterPlayWritesSpread(t *testing.T) {
 
 	got := make(map[string]map[string]bool) // key -> its plays
 	written := make(map[string]time.Time)   // key -> its last write
+	all := make(map[string]bool)            // every key's plays
 	deadline := time.After(3*playWrite + 5*time.Second)
 	for complete := false; !complete; {
 		select {
@@ -351,13 +352,13 @@ func TestClusterPlayWritesSpread(t *testing.T) {
 				got[e.Key()][p.Jam+"/"+p.Of] = true
 			}
 			written[e.Key()] = e.Created()
-			all := make(map[string]bool)
+			clear(all)
 			for _, ps := range got {
 				maps.Copy(all, ps)
 			}
 			complete = maps.Equal(all, want)
 		case <-deadline:
-			t.Fatalf("node0's keys hold %d of its %d plays after %v", len(got), len(want), 3*playWrite+5*time.Second)
+			t.Fatalf("node0's %d keys hold %d of its %d plays after %v", len(got), len(all), len(want), 3*playWrite+5*time.Second)
 		}
 	}
 	if len(written) != parts {
@@ -415,9 +416,6 @@ func heardAs(t *testing.T, ns []*testNode, jam, member string, playing bool) {
 	}
 }
 
-// keyPlays returns the plays under the node's first key, read from the
-// bucket stream's leader through n, by jam/member, once its revision is
-// past after, and the revision.
 // jetStreamWait bounds the tests' waits for a write or read of the plays
 // bucket. On a crowded machine (CI's two cores, -race, the browser tests
 // beside) its stream has stalled for longer than wstest.Timeout: a node's
@@ -448,6 +446,9 @@ func ownsPlay(n *testNode, jam, of string) bool {
 	return false
 }
 
+// keyPlays returns the plays under the node's first key, read from the
+// bucket stream's leader through n, by jam/member, once its revision is
+// past after, and the revision.
 func keyPlays(t *testing.T, n *testNode, node string, after uint64) (map[string]nodePlay, uint64) {
 	t.Helper()
 	var data []byte
