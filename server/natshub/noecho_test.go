@@ -25,7 +25,7 @@ func TestClusterNoEcho(t *testing.T) {
 	a := joinAt(t, nodes[0], "echo", "")
 	b := joinAt(t, nodes[1], "echo", "")
 	wstest.Expect[*shared.Joined](a)
-	own, other := jamSpy(t, nodes[0]), jamSpy(t, nodes[1])
+	own, other := newJamSpy(t, nodes[0]), newJamSpy(t, nodes[1])
 
 	const toggles = 6
 	for i := range toggles {
@@ -61,25 +61,25 @@ func TestClusterNoEcho(t *testing.T) {
 	}
 	// At least once: a node takes a record by its revision, so a second
 	// copy changes nothing.
-	for i, spy := range []*jamSpyOf{own, other} {
+	for i, spy := range []*jamSpy{own, other} {
 		if plays, records := spy.took(t); plays != 0 || records < 1 {
 			t.Fatalf("node%d got %d plays and %d records on the jams' subject for node0's swap, want 0 and the republished record", i, plays, records)
 		}
 	}
 }
 
-// jamSpyOf is a second subscription to the jams' subject on a node's own
+// jamSpy is a second subscription to the jams' subject on a node's own
 // connection.
-type jamSpyOf struct {
+type jamSpy struct {
 	n    *testNode
 	msgs chan *nats.Msg
 }
 
-// jamSpy subscribes to the jams' subject on n's connection, as the hub
+// newJamSpy subscribes to the jams' subject on n's connection, as the hub
 // does: the server gives it every message it gives the hub's.
-func jamSpy(t *testing.T, n *testNode) *jamSpyOf {
+func newJamSpy(t *testing.T, n *testNode) *jamSpy {
 	t.Helper()
-	s := &jamSpyOf{n: n, msgs: make(chan *nats.Msg, 256)}
+	s := &jamSpy{n: n, msgs: make(chan *nats.Msg, 256)}
 	sub, err := n.nc.ChanSubscribe(n.hub.world.sub.Subject, s.msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func jamSpy(t *testing.T, n *testNode) *jamSpyOf {
 // took returns how many plain publishes (plays and stops) and how many
 // republished records the spy got since the last call, once the server
 // answered a flush: everything it sent the connection before has arrived.
-func (s *jamSpyOf) took(t *testing.T) (plays, records int) {
+func (s *jamSpy) took(t *testing.T) (plays, records int) {
 	t.Helper()
 	if err := s.n.nc.Flush(); err != nil {
 		t.Fatal(err)
