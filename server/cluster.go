@@ -100,7 +100,7 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 		c.joinStarted()
 		err := cl.Join(c, join.Jam, join.Resume, kit, at)
 		if errors.Is(err, ErrUnavailable) {
-			c.close(websocket.StatusCode(StatusTryAgainLater), "cluster unavailable, try again later", reasonUnavailable)
+			c.closeUnavailable(shared.TypeJoin, err)
 			return false
 		}
 		if err != nil {
@@ -135,10 +135,19 @@ func (c *conn) handleClustered(cl Cluster, msg shared.Message, at time.Time) boo
 	}
 	switch {
 	case errors.Is(err, ErrUnavailable):
-		c.close(websocket.StatusCode(StatusTryAgainLater), "cluster unavailable, try again later", reasonUnavailable)
+		c.closeUnavailable(msg.MessageType(), err)
 		return false
 	case err != nil:
 		c.sendErr(err, at)
 	}
 	return true
+}
+
+// closeUnavailable closes the connection with 1012 after its message (of
+// type what) found the cluster unavailable, and logs why: a node closes a
+// socket so only when it cannot reach the cluster, or a change of its jam
+// could not be written in time.
+func (c *conn) closeUnavailable(what string, err error) {
+	c.s.log.Warn("closing a socket with 1012", "message", what, "err", err)
+	c.close(websocket.StatusCode(StatusTryAgainLater), "cluster unavailable, try again later", reasonUnavailable)
 }

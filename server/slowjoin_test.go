@@ -3,6 +3,10 @@
 package server
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,8 +28,11 @@ type slowCluster struct {
 
 func (sc *slowCluster) Join(c Client, want, _ string, _ *shared.Kit, _ time.Time) error {
 	time.Sleep(sc.delay)
-	if want == "fails" {
+	switch want {
+	case "fails":
 		return shared.Errorf(shared.CodeBadJam, "no jam %q here", want)
+	case "unreachable":
+		return fmt.Errorf("%w: the jams' bucket did not answer", ErrUnavailable)
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
@@ -71,4 +78,42 @@ func TestJoinTimeoutWaitsForTheCluster(t *testing.T) {
 
 	time.Sleep(timeout) // a timeout past the placing join's end
 	placed.ExpectQuiet()
+}
+
+// TestUnavailableClusterCloses1012: a join the cluster cannot place for
+// want of the cluster closes the socket with 1012, and the server's log
+// says why.
+func TestUnavailableClusterCloses1012(t *testing.T) {
+	var log lockedBuffer
+	sc := &slowCluster{joined: make(map[Client]bool)}
+	s := newTestServer(t, Config{Cluster: sc, Log: slog.New(slog.NewTextHandler(&log, nil))})
+
+	c := s.dial(t)
+	c.Send(&shared.Join{Jam: "unreachable"})
+	c.ExpectClose(StatusTryAgainLater)
+	got := log.String()
+	for _, want := range []string{"closing a socket with 1012", "message=join", "the jams' bucket did not answer"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a server's log writes to while a test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

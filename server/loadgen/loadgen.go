@@ -238,15 +238,21 @@ func (g *gen) notef(format string, args ...any) {
 	}
 }
 
-// noteClose records a session the generator did not end itself.
+// noteClose records a session the generator did not end itself, with a
+// note of when it ended, for the server's log.
 func (g *gen) noteClose(c *client, wasOpen bool, err error) {
 	if !c.role.wellBehaved() {
 		return // the chaos code reads the status it expects
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.unexpected++
 	g.reasons[closeReason(err)]++
+	g.mu.Unlock()
+	when := "before its welcome"
+	if wasOpen {
+		when = "after its welcome"
+	}
+	g.notef("client %d: closed at %s, %s: %v", c.idx, time.Now().Format("15:04:05.000"), when, err)
 }
 
 func closeReason(err error) string {

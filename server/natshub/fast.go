@@ -139,11 +139,7 @@ func (l *local) seeAll(rec *jamRecord) {
 
 // publishFast sends a play or stop of a member here on the jam's subject.
 func (h *Hub) publishFast(lj *localJam, ev *fastEvent) error {
-	err := h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, ev.encode())
-	if err != nil {
-		h.log.Debug("publishing a play failed", "jam", lj.id, "err", err)
-	}
-	return err
+	return h.nc.Publish(h.cfg.Prefix+".jam."+lj.id, ev.encode())
 }
 
 // receiveFast delivers a play or stop another node published (or this one:

@@ -40,7 +40,7 @@ var (
 // Join places c's user in a jam: see server.Cluster.
 func (h *Hub) Join(c server.Client, want, resume string, kit *shared.Kit, at time.Time) error {
 	if !h.online.Load() || h.halted.Load() {
-		return server.ErrUnavailable
+		return fmt.Errorf("%w: the node is not connected", server.ErrUnavailable)
 	}
 	h.mu.Lock()
 	if h.clients[c] != nil {
@@ -196,7 +196,7 @@ func (h *Hub) place(l *local, user, want, prefer string, kit *shared.Kit, at tim
 		}
 		tried[id] = true
 	}
-	return server.ErrUnavailable
+	return fmt.Errorf("%w: no jam had room in %d tries", server.ErrUnavailable, maxAttempts)
 }
 
 // create makes a new public jam for the user, unless one with room

@@ -46,6 +46,7 @@ func (h *Hub) toggle(c server.Client, play bool, at time.Time) error {
 	if err := h.publishFast(lj, &ev); err != nil {
 		// The node cannot reach the cluster: the others do not hear
 		// this socket.
+		h.log.Warn("closing a socket with 1012: its play or stop was not published", "jam", lj.id, "err", err)
 		c.CloseWith(server.StatusTryAgainLater, "the cluster is unavailable, try again")
 	}
 	return nil
@@ -122,6 +123,7 @@ func (h *Hub) closeUnwritten(c server.Client) func(*jamRecord, uint64, error) {
 		case errors.As(err, &e):
 			c.Send(shared.MustEncode(e), time.Now())
 		default:
+			h.log.Warn("closing a socket with 1012: its change was not written", "err", err)
 			c.CloseWith(server.StatusTryAgainLater, "the cluster is unavailable, try again")
 		}
 	}
