@@ -178,6 +178,12 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 			next = n
 		}
 		if !changed {
+			if fresh && rec != nil {
+				// What the bucket holds is news to the balancer too:
+				// the next join here does not pick a jam this one
+				// just found full.
+				h.world.saw(id, rec, rev)
+			}
 			finish(rec, rev, errs, nil)
 			return
 		}

@@ -351,3 +351,52 @@ func TestClusterBucketStorage(t *testing.T) {
 		t.Errorf("the new nodes bucket kept in %v, want in memory", got)
 	}
 }
+
+// TestClusterFullJamReadIsFiled: in a burst of joins a node's world lags
+// the bucket, and its balancer offers jams that filled meanwhile. A join
+// that reads such a jam afresh and finds it full files what it read, so
+// that the node's next join does not pick it again.
+func TestClusterFullJamReadIsFiled(t *testing.T) {
+	nodes := testCluster(t, 2, nil)
+	var id string
+	for i := range shared.Capacity {
+		c := joinAt(t, nodes[0], "", "")
+		if i == 0 {
+			id = c.Welcome.Jam.ID
+		} else if c.Welcome.Jam.ID != id {
+			t.Fatalf("join %d placed in %s, want the first's %s", i, c.Welcome.Jam.ID, id)
+		}
+	}
+
+	w := nodes[1].hub.world
+	var full seenJam
+	wstest.WaitFor(t, "node1 to see the jam full", func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		full = w.jams[id]
+		return full.rec != nil && full.rec.full()
+	})
+	time.Sleep(200 * time.Millisecond) // the record's other copy on its way
+	// node1's world lags a change behind: the jam with a place left.
+	stale := full.rec.clone()
+	stale.Members = stale.Members[:shared.Capacity-1]
+	w.mu.Lock()
+	w.setJam(id, seenJam{rec: stale, rev: full.rev - 1})
+	w.mu.Unlock()
+	if got := w.best(nil); got != id {
+		t.Fatalf("the lagging world offers %q, want %s", got, id)
+	}
+
+	_, _, err := nodes[1].hub.change(nil, id, func(r *jamRecord) (*jamRecord, error) {
+		if r == nil || !r.full() {
+			return nil, errors.New("the jam read afresh is not full")
+		}
+		return nil, errFull
+	})
+	if !errors.Is(err, errFull) {
+		t.Fatalf("change: %v, want errFull", err)
+	}
+	if got := w.best(nil); got == id {
+		t.Fatal("the balancer still offers the jam the read found full")
+	}
+}
