@@ -15,9 +15,9 @@ import (
 )
 
 // slowCluster is a cluster whose joins take delay: a join of the id
-// "fails" gets bad_jam, any other places the user (without a welcome: the
-// tests look only at the socket's fate). The tests call nothing else of
-// it.
+// "fails" gets bad_jam, one of "unreachable" finds the cluster
+// unavailable, any other places the user (without a welcome: the tests
+// look only at the socket's fate). The tests call nothing else of it.
 type slowCluster struct {
 	Cluster
 	delay time.Duration
