@@ -178,12 +178,6 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 			next = n
 		}
 		if !changed {
-			if fresh && rec != nil {
-				// What the bucket holds is news to the balancer too:
-				// the next join here does not pick a jam this one
-				// just found full.
-				h.world.saw(id, rec, rev)
-			}
 			finish(rec, rev, errs, nil)
 			return
 		}
@@ -227,7 +221,8 @@ func (h *Hub) commit(lj *localJam, id string, batch []*pending) {
 	finish(nil, 0, nil, fmt.Errorf("%w: jam %s: too many conflicting changes", server.ErrUnavailable, id))
 }
 
-// get reads the jam's record: nil when there is none.
+// get reads the jam's record, nil when there is none, and files it in
+// the world.
 func (h *Hub) get(id string) (*jamRecord, uint64, error) {
 	ctx, cancel := h.opCtx()
 	defer cancel()
@@ -242,6 +237,9 @@ func (h *Hub) get(id string) (*jamRecord, uint64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: jam %s: %w", server.ErrUnavailable, id, err)
 	}
+	// What the bucket holds is news to the world too: the balancer no
+	// longer offers a jam that a join just read full.
+	h.world.saw(id, rec, e.Revision())
 	return rec, e.Revision(), nil
 }
 

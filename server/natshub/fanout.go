@@ -178,7 +178,7 @@ func (h *Hub) receive(msg *nats.Msg) {
 	h.mu.Lock()
 	lj := h.local[id]
 	h.mu.Unlock()
-	seq := msg.Header.Get(jetstream.SequenceHeader)
+	seq := recordSeq(msg)
 	if seq == "" {
 		ev, ok := decodeFast(msg.Data)
 		if !ok {
@@ -209,6 +209,10 @@ func (h *Hub) receive(msg *nats.Msg) {
 		h.deliverRecord(lj, rev, rec)
 	}
 }
+
+// recordSeq returns the revision of a jam's record the bucket's stream
+// republished on the jam's subject, "" for a plain publish: a play or stop.
+func recordSeq(msg *nats.Msg) string { return msg.Header.Get(jetstream.SequenceHeader) }
 
 // deliverRecord gives the jam's record at rev (nil: the jam is gone) to the
 // members here. The jam's subject brings its records in the stream's

@@ -9,7 +9,6 @@ import (
 	"github.com/loopswithfriends/loops/server/wstest"
 	"github.com/loopswithfriends/loops/shared"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestClusterNoEcho checks what a node's connection, made with ConnOptions
@@ -102,7 +101,7 @@ func (s *jamSpy) took(t *testing.T) (plays, records int) {
 	for {
 		select {
 		case m := <-s.msgs:
-			if m.Header.Get(jetstream.SequenceHeader) != "" {
+			if recordSeq(m) != "" {
 				records++
 			} else {
 				plays++
@@ -166,7 +165,7 @@ func TestClusterRecordCopy(t *testing.T) {
 	for record == nil {
 		select {
 		case m := <-msgs:
-			if m.Header.Get(jetstream.SequenceHeader) != "" {
+			if recordSeq(m) != "" {
 				record = m
 			}
 		case <-time.After(wstest.Timeout):
