@@ -26,9 +26,12 @@ run: build
 	./bin/loops -addr $(ADDR)
 
 # Three nodes on loopback as one hub (cluster mode, README); Ctrl-C stops them.
+# The signal reaches the nodes from the terminal and they drain: the recipe
+# only waits for them (signalling them again would end them at once, and
+# 'kill 0' in a trap signals the trap's own shell, over and over).
 CLUSTER_KEY ?= $(shell head -c 32 /dev/urandom | base64)
 cluster: build
-	trap 'kill 0' INT TERM EXIT; \
+	trap wait INT TERM; \
 	export LOOPS_CLUSTER_KEY='$(CLUSTER_KEY)'; \
 	for i in 1 2 3; do \
 	  routes=$$(for j in 1 2 3; do [ $$j = $$i ] || printf 'nats://127.0.0.1:622%s,' $$j; done); \
