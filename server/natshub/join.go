@@ -362,7 +362,8 @@ func (h *Hub) leaveJam(lj *localJam, id, user, node string, ev jamEvent) error {
 	}
 	h.keepLeft(user, id, kept)
 	var loop string
-	rec, rev, err := h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
+	// The commit files the record it writes in the world (commit).
+	_, _, err = h.change(lj, id, func(r *jamRecord) (*jamRecord, error) {
 		i := -1
 		if r != nil {
 			i = r.member(user)
@@ -386,7 +387,6 @@ func (h *Hub) leaveJam(lj *localJam, id, user, node string, ev jamEvent) error {
 	if err != nil {
 		return err
 	}
-	h.world.saw(id, rec, rev)
 	if loop != kept {
 		h.keepLeft(user, id, loop) // a swap came between
 	}
