@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -50,7 +49,7 @@ type client struct {
 	g    *gen
 
 	mu        sync.Mutex
-	conn      *websocket.Conn
+	conn      *wsConn
 	session   int  // counts the client's connections
 	open      bool // the current session has a welcome and is not closed
 	closing   bool // the generator is closing the connection on purpose
@@ -79,16 +78,13 @@ func (c *client) dial(ctx context.Context, resume string) (time.Duration, error)
 	c.mu.Lock()
 	socket := c.g.socketURL(c.idx + c.session)
 	c.mu.Unlock()
-	conn, _, err := websocket.Dial(ctx, socket, c.g.dialOptions(c.idx, socket))
+	nc, rest, err := dialWS(ctx, c.g.dialer(c.idx/c.g.cfg.ClientsPerIP), socket, c.g.origin(socket))
 	if err != nil {
 		return 0, fmt.Errorf("dial: %w", err)
 	}
-	// Frames from the server are small; a larger limit only costs memory.
-	conn.SetReadLimit(64 << 10)
 	welcomed := make(chan struct{})
 	readDone := make(chan struct{})
 	c.mu.Lock()
-	c.conn = conn
 	c.session++
 	// Events of an earlier session that nobody heard of are void: they
 	// must not take the news of this session's events.
@@ -104,7 +100,15 @@ func (c *client) dial(ctx context.Context, resume string) (time.Duration, error)
 	c.welcomed = welcomed
 	c.readDone = readDone
 	c.mu.Unlock()
-	go c.read(conn, session, welcomed, readDone)
+	conn, err := c.g.poll.open(nc, rest,
+		func(typ websocket.MessageType, frame []byte, at time.Time) { c.got(session, welcomed, typ, frame, at) },
+		func(err error) { c.ended(session, readDone, err) })
+	if err != nil {
+		return 0, fmt.Errorf("dial: %w", err)
+	}
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
 
 	frame := shared.MustEncode(&shared.Join{Resume: resume})
 	if err := conn.Write(ctx, websocket.MessageText, frame); err != nil {
@@ -124,7 +128,7 @@ func (c *client) dial(ctx context.Context, resume string) (time.Duration, error)
 }
 
 // abort closes conn on purpose and waits for its reader.
-func (c *client) abort(conn *websocket.Conn) {
+func (c *client) abort(conn *wsConn) {
 	c.mu.Lock()
 	done := c.readDone
 	if c.conn == conn {
@@ -147,70 +151,39 @@ func (c *client) lastCloseErr() error {
 	return c.closeErr
 }
 
-// read reads one session's frames until the socket ends.
-func (c *client) read(conn *websocket.Conn, session int, welcomed, done chan struct{}) {
-	defer close(done)
+// got handles a frame of the client's session, as it arrived at.
+func (c *client) got(session int, welcomed chan struct{}, typ websocket.MessageType, frame []byte, at time.Time) {
 	g := c.g
-	// One buffer for the session's frames, not one allocation a frame (as
-	// the library's Read makes): the generator shares the CPU with the
-	// server it measures, and its garbage is collected on that CPU too.
-	// Nothing keeps a frame's bytes past handle.
-	var buf []byte
-	for {
-		typ, frame, err := readFrame(conn, buf[:0])
-		if cap(frame) <= 4<<10 {
-			buf = frame
-		}
-		if err != nil {
-			c.mu.Lock()
-			wasOpen := c.open
-			onPurpose := c.closing
-			if c.session == session {
-				c.open = false
-				c.closeErr = err
-			}
-			c.mu.Unlock()
-			if !onPurpose {
-				g.noteClose(c, wasOpen, err)
-			}
-			return
-		}
-		if typ != websocket.MessageText {
-			g.notef("client %d: a binary frame from the server", c.idx)
-			continue
-		}
-		now := time.Now()
-		m, ok := decodeToggle(frame)
-		if !ok {
-			m, err = shared.DecodeServer(frame)
-		}
-		if err != nil {
-			g.notef("client %d: undecodable frame %q: %v", c.idx, truncate(frame), err)
-			continue
-		}
-		c.handle(m, now, session, welcomed)
+	if typ != websocket.MessageText {
+		g.notef("client %d: a binary frame from the server", c.idx)
+		return
 	}
+	m, ok := decodeToggle(frame)
+	var err error
+	if !ok {
+		m, err = shared.DecodeServer(frame)
+	}
+	if err != nil {
+		g.notef("client %d: undecodable frame %q: %v", c.idx, truncate(frame), err)
+		return
+	}
+	c.handle(m, at, session, welcomed)
 }
 
-// readFrame reads the next message of conn into buf.
-func readFrame(conn *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
-	typ, r, err := conn.Reader(context.Background())
-	if err != nil {
-		return 0, buf, err
+// ended notes why the client's session ended, and that it did.
+func (c *client) ended(session int, done chan struct{}, err error) {
+	c.mu.Lock()
+	wasOpen := c.open
+	onPurpose := c.closing
+	if c.session == session {
+		c.open = false
+		c.closeErr = err
 	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return typ, buf, nil
-		}
-		if err != nil {
-			return typ, buf, err
-		}
+	c.mu.Unlock()
+	if !onPurpose {
+		c.g.noteClose(c, wasOpen, err)
 	}
+	close(done)
 }
 
 // handle applies one server message to the client's view and, for played

@@ -16,7 +16,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"runtime"
@@ -171,8 +170,9 @@ type gen struct {
 	lateTurn  atomic.Int64 // toggles dropped: their turn ended before a sender was free
 	outlier   atomic.Bool  // the outlier trace was taken
 
+	poll    *poller
 	dialMu  sync.Mutex
-	dialers map[int]*http.Client
+	dialers map[int]*net.Dialer
 	host    net.IP
 
 	mu         sync.Mutex
@@ -198,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg:     cfg,
 		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		probe:   probe,
-		dialers: make(map[int]*http.Client),
+		dialers: make(map[int]*net.Dialer),
 		reasons: make(map[string]int),
 	}
 	if u, err := url.Parse(cfg.URL); err == nil {
@@ -206,6 +206,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			g.host = ip
 		}
 	}
+	if g.poll, err = newPoller(); err != nil {
+		return nil, err
+	}
+	defer g.poll.close()
 	return g.run(ctx)
 }
 
@@ -279,24 +283,24 @@ func (g *gen) socketURL(n int) string {
 	return g.cfg.URL
 }
 
-// dialOptions returns the handshake options of client idx dialling socket:
-// its source address and the Origin.
-func (g *gen) dialOptions(idx int, socket string) *websocket.DialOptions {
-	origin := g.cfg.Origin
-	if u, err := url.Parse(socket); origin == "" && err == nil {
-		origin = "http://" + u.Host
+// origin returns the Origin of a handshake with socket.
+func (g *gen) origin(socket string) string {
+	if g.cfg.Origin != "" {
+		return g.cfg.Origin
 	}
-	return &websocket.DialOptions{
-		HTTPClient: g.httpClient(idx / g.cfg.ClientsPerIP),
-		HTTPHeader: http.Header{"Origin": {origin}},
+	u, err := url.Parse(socket)
+	if err != nil {
+		return ""
 	}
+	return "http://" + u.Host
 }
 
-func (g *gen) httpClient(slot int) *http.Client {
+// dialer returns the dialer of the clients in slot: its source address.
+func (g *gen) dialer(slot int) *net.Dialer {
 	g.dialMu.Lock()
 	defer g.dialMu.Unlock()
-	if hc, ok := g.dialers[slot]; ok {
-		return hc
+	if d, ok := g.dialers[slot]; ok {
+		return d
 	}
 	d := &net.Dialer{Timeout: g.cfg.JoinTimeout}
 	if g.host != nil {
@@ -307,13 +311,8 @@ func (g *gen) httpClient(slot int) *http.Client {
 		ip[2] += byte(slot / 250)
 		d.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	hc := &http.Client{Transport: &http.Transport{
-		DialContext:         d.DialContext,
-		MaxIdleConnsPerHost: -1,
-		DisableCompression:  true,
-	}}
-	g.dialers[slot] = hc
-	return hc
+	g.dialers[slot] = d
+	return d
 }
 
 func (g *gen) run(ctx context.Context) (*Report, error) {
@@ -758,11 +757,6 @@ func (g *gen) closeAll() {
 		}()
 	}
 	wg.Wait()
-	g.dialMu.Lock()
-	for _, hc := range g.dialers {
-		hc.CloseIdleConnections()
-	}
-	g.dialMu.Unlock()
 }
 
 // release drops what the generator holds of its clients, so that an
