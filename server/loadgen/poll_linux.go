@@ -22,8 +22,8 @@ import (
 type poller struct {
 	sets  []*os.File // epoll sets, each a file the runtime polls
 	epfds []int      // their descriptors (File.Fd would make them blocking)
-	wake [2]int     // a pipe in every set: closing it ends the loops
-	wg   sync.WaitGroup
+	wake  [2]int     // a pipe in every set: closing it ends the loops
+	wg    sync.WaitGroup
 
 	mu    sync.Mutex
 	conns map[int32]*wsConn // by file descriptor
