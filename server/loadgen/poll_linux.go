@@ -139,16 +139,8 @@ func (p *poller) add(c *wsConn, nc net.Conn, rest []byte) error {
 	// The duplicate shares the socket's non-blocking mode.
 	s := &fdSock{p: p, fd: fd}
 	c.sock = s
-	if len(rest) > 0 {
-		c.rmu.Lock()
-		if err := c.feed(rest, time.Now()); err != nil {
-			c.endLocked(err) // onEnd has it: the socket is not added
-		}
-		ended := c.ended
-		c.rmu.Unlock()
-		if ended {
-			return nil
-		}
+	if !c.start(rest) {
+		return nil // onEnd has it: the socket is not added
 	}
 	p.mu.Lock()
 	s.epfd = p.epfds[p.next%len(p.epfds)]

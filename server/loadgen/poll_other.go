@@ -21,13 +21,7 @@ func (p *poller) close() {}
 func (p *poller) add(c *wsConn, nc net.Conn, rest []byte) error {
 	c.sock = &netSock{nc: nc}
 	go func() {
-		if len(rest) > 0 {
-			c.rmu.Lock()
-			if err := c.feed(rest, time.Now()); err != nil {
-				c.endLocked(err)
-			}
-			c.rmu.Unlock()
-		}
+		c.start(rest)
 		buf := make([]byte, 4<<10)
 		for {
 			select {

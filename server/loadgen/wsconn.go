@@ -250,6 +250,19 @@ func (c *wsConn) endLocked(err error) {
 	close(c.done)
 }
 
+// start handles rest, what came with the handshake's answer, before
+// anything read later, and reports whether the socket is still open.
+func (c *wsConn) start(rest []byte) bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if len(rest) > 0 {
+		if err := c.feed(rest, time.Now()); err != nil {
+			c.endLocked(err)
+		}
+	}
+	return !c.ended
+}
+
 // readable reads what arrived on the socket into buf and handles its
 // frames. The poller calls it when the socket is readable.
 func (c *wsConn) readable(buf []byte) {
